@@ -1,0 +1,35 @@
+/** Whether ops record onto the tape. */
+export const gradMode = { enabled: true };
+
+/**
+ * Runs `fn` without recording gradients (inference, metrics, optimizer updates).
+ *
+ * @example
+ * ```ts
+ * const prediction = noGrad(() => model.forward(x));
+ * ```
+ */
+export function noGrad<T>(fn: () => T): T {
+  const previous = gradMode.enabled;
+  gradMode.enabled = false;
+  try {
+    return fn();
+  } finally {
+    gradMode.enabled = previous;
+  }
+}
+
+/** Runs `fn` with recording on, also inside `noGrad`. */
+export function enableGrad<T>(fn: () => T): T {
+  const previous = gradMode.enabled;
+  gradMode.enabled = true;
+  try {
+    return fn();
+  } finally {
+    gradMode.enabled = previous;
+  }
+}
+
+export function isGradEnabled(): boolean {
+  return gradMode.enabled;
+}

@@ -1,0 +1,107 @@
+import type { Handle } from './handle.js';
+
+/**
+ * Optional fused ops. A backend advertises each in `capabilities.fused`; the op layer
+ * calls the fused kernel when it is there and otherwise the reference composition in
+ * `fused-reference.ts`, which autograd differentiates like any other ops. Both must
+ * agree (conformance suite). Letters: T steps, B batch, I input size, H hidden size,
+ * N rows, C classes.
+ */
+
+/** LSTM over a whole sequence, PyTorch gate order (i, f, g, o), one summed bias. */
+export interface LstmSequenceArgs {
+  /** [T, B, I] */
+  x: Handle;
+  /** [4H, I] */
+  wIh: Handle;
+  /** [4H, H] */
+  wHh: Handle;
+  /** [4H] (bias_ih + bias_hh) */
+  bias: Handle;
+  /** [B, H] */
+  h0: Handle;
+  /** [B, H] */
+  c0: Handle;
+  /** int32 [B], 0 <= length <= T; steps at t >= length keep the state and output 0. */
+  lengths?: Handle;
+  /** Run t = T-1 .. 0 (the backward direction of a bidirectional layer). */
+  reverse: boolean;
+}
+
+export interface LstmSequenceResult {
+  /** [T, B, H] */
+  y: Handle;
+  /** [B, H] state after each sample's last real step */
+  hT: Handle;
+  /** [B, H] */
+  cT: Handle;
+  /** Backend-private saved values (gate activations, cell states) for the backward. */
+  reserve: Handle;
+}
+
+export interface LstmSequenceBackwardArgs extends LstmSequenceArgs {
+  /** [T, B, H] or null when y got no gradient */
+  dy: Handle | null;
+  /** [B, H] or null */
+  dhT: Handle | null;
+  /** [B, H] or null */
+  dcT: Handle | null;
+  y: Handle;
+  reserve: Handle;
+}
+
+export interface LstmSequenceGradients {
+  dx: Handle;
+  dwIh: Handle;
+  dwHh: Handle;
+  dBias: Handle;
+  dh0: Handle;
+  dc0: Handle;
+}
+
+/** Row-wise softmax cross-entropy with integer labels. */
+export interface SoftmaxCrossEntropyArgs {
+  /** [N, C] float32 */
+  logits: Handle;
+  /** [N] int32 in [0, C) */
+  labels: Handle;
+}
+
+export interface SoftmaxCrossEntropyResult {
+  /** [N]: -log softmax(logits)[n, labels[n]] */
+  loss: Handle;
+  /** [N, C]: softmax(logits) */
+  probabilities: Handle;
+}
+
+/** One Adam / AdamW update. Pure: returns the new param, m and v. */
+export interface AdamStepArgs {
+  param: Handle;
+  grad: Handle;
+  m: Handle;
+  v: Handle;
+  /** 1-based step count (for bias correction). */
+  step: number;
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  weightDecay: number;
+  /** true: AdamW (decay applied to the weights); false: L2 added to the gradient. */
+  decoupledWeightDecay: boolean;
+}
+
+export interface AdamStepResult {
+  param: Handle;
+  m: Handle;
+  v: Handle;
+}
+
+export interface FusedOps {
+  lstmSequence(args: LstmSequenceArgs): LstmSequenceResult;
+  lstmSequenceBackward(args: LstmSequenceBackwardArgs): LstmSequenceGradients;
+  softmaxCrossEntropy(args: SoftmaxCrossEntropyArgs): SoftmaxCrossEntropyResult;
+  adamStep(args: AdamStepArgs): AdamStepResult;
+}
+
+export type FusedOpName = keyof FusedOps;

@@ -1,0 +1,20 @@
+import type { Tensor } from './tensor.js';
+
+/**
+ * Book-keeping shared by tensor.ts and memory.ts (kept apart to avoid an import
+ * cycle): live tensor count and the stack of open scopes.
+ */
+export const tracking = {
+  liveTensors: 0,
+  scopes: [] as Set<Tensor>[],
+};
+
+export function onTensorCreated(t: Tensor, track: boolean): void {
+  tracking.liveTensors++;
+  if (track) tracking.scopes[tracking.scopes.length - 1]?.add(t);
+}
+
+export function onTensorDisposed(t: Tensor): void {
+  tracking.liveTensors--;
+  for (const s of tracking.scopes) s.delete(t);
+}
