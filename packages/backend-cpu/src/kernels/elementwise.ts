@@ -1,0 +1,230 @@
+import type { BinaryOpName, CompareOpName, Shape, TensorData, UnaryOpName } from '@cellstate/tensor';
+import { broadcastStrides, coalesce } from './layout.js';
+
+/**
+ * Elementwise kernels: unary ops, broadcasting binary and compare ops, and `where`.
+ *
+ * Shapes: x [...] -> out [...]; a [...A], b [...B] -> out [bcast(A, B)]. The output
+ * array is allocated by the caller (same dtype as the inputs for arithmetic, float32
+ * for compares) and is written in full.
+ *
+ * Binary ops dispatch once per row, never per element: a row is a run of the
+ * innermost (coalesced) output dimension, read from each input with a constant
+ * stride (1, or 0 when the input is broadcast along it). Equal shapes and scalar
+ * operands are single rows (the fast paths); everything else walks the outer
+ * dimensions with an odometer (`binaryGeneral`).
+ */
+
+export type BinaryKernelOp = BinaryOpName | CompareOpName;
+
+// --- unary. x [...] -> out [...] (same size). int32 only for neg, abs, relu.
+
+/** out[i] = op(x[i]). Stable sigmoid; relu and abs propagate NaN. */
+export function unary(op: UnaryOpName, x: TensorData, out: TensorData): void {
+  const n = x.length;
+  switch (op) {
+    case 'neg':
+      for (let i = 0; i < n; i++) out[i] = -x[i]!;
+      return;
+    case 'exp':
+      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!);
+      return;
+    case 'log':
+      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]!);
+      return;
+    case 'sqrt':
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]!);
+      return;
+    case 'tanh':
+      // Math.tanh saturates to +-1 for large |x| (no overflow).
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]!);
+      return;
+    case 'sigmoid':
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        if (v >= 0) {
+          out[i] = 1 / (1 + Math.exp(-v));
+        } else {
+          // e^v cannot overflow for v < 0; NaN lands here and stays NaN.
+          const e = Math.exp(v);
+          out[i] = e / (1 + e);
+        }
+      }
+      return;
+    case 'relu':
+      // Math.max keeps NaN (relu(NaN) = NaN) and is exact for int32.
+      for (let i = 0; i < n; i++) out[i] = Math.max(x[i]!, 0);
+      return;
+    case 'abs':
+      for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]!);
+      return;
+  }
+}
+
+// --- binary rows
+
+/**
+ * out[o + j] = op(a[ai + j*sa], b[bi + j*sb]) for j < n. int32 arithmetic wraps
+ * (mul via Math.imul, add/sub through the Int32Array store); compares write 1 or 0
+ * (NaN compares false); maximum propagates NaN.
+ */
+function binaryRow(
+  op: BinaryKernelOp,
+  isInt: boolean,
+  a: TensorData,
+  ai: number,
+  sa: number,
+  b: TensorData,
+  bi: number,
+  sb: number,
+  out: TensorData,
+  o: number,
+  n: number,
+): void {
+  const end = o + n;
+  switch (op) {
+    case 'add':
+      for (; o < end; o++, ai += sa, bi += sb) out[o] = a[ai]! + b[bi]!;
+      return;
+    case 'sub':
+      for (; o < end; o++, ai += sa, bi += sb) out[o] = a[ai]! - b[bi]!;
+      return;
+    case 'mul':
+      if (isInt) for (; o < end; o++, ai += sa, bi += sb) out[o] = Math.imul(a[ai]!, b[bi]!);
+      else for (; o < end; o++, ai += sa, bi += sb) out[o] = a[ai]! * b[bi]!;
+      return;
+    case 'div':
+      for (; o < end; o++, ai += sa, bi += sb) out[o] = a[ai]! / b[bi]!;
+      return;
+    case 'maximum':
+      for (; o < end; o++, ai += sa, bi += sb) out[o] = Math.max(a[ai]!, b[bi]!);
+      return;
+    case 'greater':
+      for (; o < end; o++, ai += sa, bi += sb) out[o] = a[ai]! > b[bi]! ? 1 : 0;
+      return;
+    case 'equal':
+      for (; o < end; o++, ai += sa, bi += sb) out[o] = a[ai]! === b[bi]! ? 1 : 0;
+      return;
+  }
+}
+
+/**
+ * a [...A], b [...B] -> out [outShape = bcast(A, B)]. Picks a fast path when the
+ * shapes are equal or one operand holds a single element, otherwise `binaryGeneral`.
+ */
+export function binary(
+  op: BinaryKernelOp,
+  a: TensorData,
+  aShape: Shape,
+  b: TensorData,
+  bShape: Shape,
+  out: TensorData,
+  outShape: Shape,
+): void {
+  const size = out.length;
+  if (size === 0) return;
+  const isInt = a instanceof Int32Array;
+  if (a.length === size && b.length === size) {
+    // Equal sizes with a valid broadcast means the shapes agree up to leading 1s.
+    binaryRow(op, isInt, a, 0, 1, b, 0, 1, out, 0, size);
+  } else if (b.length === 1 && a.length === size) {
+    binaryRow(op, isInt, a, 0, 1, b, 0, 0, out, 0, size);
+  } else if (a.length === 1 && b.length === size) {
+    binaryRow(op, isInt, a, 0, 0, b, 0, 1, out, 0, size);
+  } else {
+    binaryGeneral(op, a, aShape, b, bShape, out, outShape);
+  }
+}
+
+/** The general broadcasting path (any shapes); also the oracle for the fast paths in tests. */
+export function binaryGeneral(
+  op: BinaryKernelOp,
+  a: TensorData,
+  aShape: Shape,
+  b: TensorData,
+  bShape: Shape,
+  out: TensorData,
+  outShape: Shape,
+): void {
+  const size = out.length;
+  if (size === 0) return;
+  const isInt = a instanceof Int32Array;
+  const merged = coalesce(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
+  const dims = merged.shape;
+  const [as, bs] = merged.strides as [number[], number[]];
+  const rank = dims.length;
+  if (rank === 0) {
+    binaryRow(op, isInt, a, 0, 0, b, 0, 0, out, 0, 1);
+    return;
+  }
+  const n = dims[rank - 1]!;
+  const sa = as[rank - 1]!;
+  const sb = bs[rank - 1]!;
+  const rows = size / n;
+  const index = new Array<number>(rank).fill(0);
+  let ai = 0;
+  let bi = 0;
+  for (let row = 0, o = 0; row < rows; row++, o += n) {
+    binaryRow(op, isInt, a, ai, sa, b, bi, sb, out, o, n);
+    for (let d = rank - 2; d >= 0; d--) {
+      ai += as[d]!;
+      bi += bs[d]!;
+      if (++index[d]! < dims[d]!) break;
+      ai -= as[d]! * dims[d]!;
+      bi -= bs[d]! * dims[d]!;
+      index[d] = 0;
+    }
+  }
+}
+
+// --- where. condition [...C], a [...A], b [...B] -> out [bcast(C, A, B)], dtype of a.
+
+/**
+ * out = condition !== 0 ? a : b, all three broadcast. A NaN condition counts as
+ * true (NaN !== 0), matching a C/WGSL `c != 0.0` test.
+ */
+export function where(
+  condition: TensorData,
+  cShape: Shape,
+  a: TensorData,
+  aShape: Shape,
+  b: TensorData,
+  bShape: Shape,
+  out: TensorData,
+  outShape: Shape,
+): void {
+  const size = out.length;
+  if (size === 0) return;
+  const merged = coalesce(outShape, [
+    broadcastStrides(cShape, outShape),
+    broadcastStrides(aShape, outShape),
+    broadcastStrides(bShape, outShape),
+  ]);
+  const dims = merged.shape;
+  const [cs, as, bs] = merged.strides as [number[], number[], number[]];
+  const rank = dims.length;
+  const n = rank === 0 ? 1 : dims[rank - 1]!;
+  const sc = rank === 0 ? 0 : cs[rank - 1]!;
+  const sa = rank === 0 ? 0 : as[rank - 1]!;
+  const sb = rank === 0 ? 0 : bs[rank - 1]!;
+  const rows = size / n;
+  const index = new Array<number>(Math.max(rank, 1)).fill(0);
+  let ci = 0;
+  let ai = 0;
+  let bi = 0;
+  for (let row = 0, o = 0; row < rows; row++) {
+    for (let j = 0, c = ci, x = ai, y = bi; j < n; j++, o++, c += sc, x += sa, y += sb) {
+      out[o] = condition[c] !== 0 ? a[x]! : b[y]!;
+    }
+    for (let d = rank - 2; d >= 0; d--) {
+      ci += cs[d]!;
+      ai += as[d]!;
+      bi += bs[d]!;
+      if (++index[d]! < dims[d]!) break;
+      ci -= cs[d]! * dims[d]!;
+      ai -= as[d]! * dims[d]!;
+      bi -= bs[d]! * dims[d]!;
+      index[d] = 0;
+    }
+  }
+}
