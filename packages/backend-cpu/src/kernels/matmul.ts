@@ -43,7 +43,6 @@ export function gemm(
       let bRow = bOffset;
       for (let p = 0; p < k; p++, ai += colA, bRow += n) {
         const aip = a[ai]!;
-        if (aip === 0) continue; // skipping is exact only without NaN/Inf in b; see below
         for (let j = 0; j < n; j++) scratch[j] += aip * b[bRow + j]!;
       }
       const o = outOffset + i * n;

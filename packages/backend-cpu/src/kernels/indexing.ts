@@ -1,0 +1,65 @@
+import type { Shape, TensorData } from '@cellstate/tensor';
+import { product } from './layout.js';
+
+/**
+ * Index kernels. Letters: x is viewed as [P, N, Q] around `axis` (P = prod of the
+ * dimensions before it, N = x.shape[axis], Q = prod of those after); the int32
+ * `indices` hold J values in any shape.
+ */
+
+/**
+ * x [P, N, Q], indices [J] -> out [P, J, Q] (out.shape = x.shape[:axis] +
+ * indices.shape + x.shape[axis+1:]). An index outside [0, N) reads zeros.
+ */
+export function gather(x: TensorData, shape: Shape, indices: Int32Array, axis: number, out: TensorData): void {
+  const p = product(shape, 0, axis);
+  const n = shape[axis]!;
+  const q = product(shape, axis + 1);
+  const jn = indices.length;
+  for (let o = 0; o < p; o++) {
+    const xBase = o * n * q;
+    for (let j = 0; j < jn; j++) {
+      const idx = indices[j]!;
+      const dst = (o * jn + j) * q;
+      if (idx >= 0 && idx < n) {
+        const src = xBase + idx * q;
+        for (let t = 0; t < q; t++) out[dst + t] = x[src + t]!;
+      } else {
+        for (let t = 0; t < q; t++) out[dst + t] = 0;
+      }
+    }
+  }
+}
+
+/**
+ * x [P, N, Q], indices [J], updates [P, J, Q] -> out [P, N, Q] = x plus each update
+ * row added at its index. Repeated indices sum; an index outside [0, N) is ignored.
+ * float32 accumulates in float64 (rounded once at the end); int32 wraps.
+ */
+export function scatterAdd(
+  x: TensorData,
+  shape: Shape,
+  indices: Int32Array,
+  updates: TensorData,
+  axis: number,
+  out: TensorData,
+): void {
+  const p = product(shape, 0, axis);
+  const n = shape[axis]!;
+  const q = product(shape, axis + 1);
+  const jn = indices.length;
+  // int32 adds straight into out (the Int32Array store wraps); float32 into a float64 copy.
+  const acc: Float64Array | Int32Array = out instanceof Int32Array ? out : new Float64Array(x.length);
+  acc.set(x);
+  for (let o = 0; o < p; o++) {
+    const base = o * n * q;
+    for (let j = 0; j < jn; j++) {
+      const idx = indices[j]!;
+      if (idx < 0 || idx >= n) continue;
+      const src = (o * jn + j) * q;
+      const dst = base + idx * q;
+      for (let t = 0; t < q; t++) acc[dst + t] += updates[src + t]!;
+    }
+  }
+  if (acc !== out) out.set(acc);
+}
