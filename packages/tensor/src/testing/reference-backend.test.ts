@@ -193,10 +193,10 @@ describe('unary', () => {
   });
 
   it('keeps float64 precision for "float32" tensors', () => {
-    // e^(1e-10) - 1 ~ 1e-10 + 5e-21: float64 keeps the 1e-10 term exactly enough.
-    const v = look(be.sub(be.exp(f32([1e-10], [1])), f32([1], [1]))).values[0]!;
-    expect(v).toBeCloseTo(1e-10, 20);
-    expect(Math.abs(v - 1e-10)).toBeLessThan(1e-16);
+    // 1 + 2^-30 is a float64 but not a float32 (float32 would round it to 1)
+    const x = f32([1 + 2 ** -30], [1]);
+    expect(look(be.sub(x, f32([1], [1]))).values).toEqual([2 ** -30]);
+    expect(Array.from(be.readSync(x))).toEqual([1]);
   });
 
   it('neg, abs, relu on int32 wrap like int32', () => {
@@ -399,11 +399,12 @@ describe('matmul', () => {
   });
 
   it('batched with transposes: each batch uses its own matrices', () => {
-    // batch 0: a = [[1,0],[0,1]] (identity), b = [[1,2],[3,4]] stored transposed as [[1,3],[2,4]]
-    // batch 1: a = [[2,0],[0,2]] stored transposed (same), b = [[1,1],[1,1]]
-    const a = f32([1, 0, 0, 1, 2, 0, 0, 2], [2, 2, 2]);
-    const bT = f32([1, 3, 2, 4, 1, 1, 1, 1], [2, 2, 2]);
-    expect(look(be.matmul(a, bT, true, true))).toEqual({ shape: [2, 2, 2], dtype: 'float32', values: [1, 2, 3, 4, 2, 2, 2, 2] });
+    // a stored transposed: batch 0 [[1,0],[0,1]] -> a0 = I; batch 1 [[1,2],[0,1]] -> a1 = [[1,0],[2,1]]
+    // b stored transposed: both [[1,3],[2,4]] -> b = [[1,2],[3,4]]
+    // a0 b = [[1,2],[3,4]]; a1 b = [[1,2],[2+3, 4+4]] = [[1,2],[5,8]]
+    const aT = f32([1, 0, 0, 1, 1, 2, 0, 1], [2, 2, 2]);
+    const bT = f32([1, 3, 2, 4, 1, 3, 2, 4], [2, 2, 2]);
+    expect(look(be.matmul(aT, bT, true, true))).toEqual({ shape: [2, 2, 2], dtype: 'float32', values: [1, 2, 3, 4, 1, 2, 5, 8] });
   });
 
   it('handles K = 0 (zeros) and M = 0 (empty)', () => {
@@ -412,10 +413,11 @@ describe('matmul', () => {
   });
 
   it('propagates NaN and Inf', () => {
-    // [NaN, 1] . [0, 1] = NaN; [Inf, 1] . [1, 1] = Inf; [Inf, 0] . [0, 1] = Inf*0 = NaN
-    const r = be.matmul(f32([NaN_, 1, Inf, 1, Inf, 0], [3, 2]), f32([0, 1, 1], [2, 1]), false, false);
-    // b = [[0],[1]]: row0 = NaN*0 + 1 = NaN, row1 = Inf*0 + 1 = NaN, row2 = Inf*0 + 0 = NaN
+    // a = [[NaN,1],[Inf,1],[Inf,0]], b = [[0],[1]]:
+    // NaN*0 + 1 = NaN, Inf*0 + 1 = NaN, Inf*0 + 0 = NaN
+    const r = be.matmul(f32([NaN_, 1, Inf, 1, Inf, 0], [3, 2]), f32([0, 1], [2, 1]), false, false);
     expect(look(r).values).toEqual([NaN_, NaN_, NaN_]);
+    // [Inf, 1] . [1, 1] = Inf
     const s = be.matmul(f32([Inf, 1], [1, 2]), f32([1, 1], [2, 1]), false, false);
     expect(look(s).values).toEqual([Inf]);
   });
