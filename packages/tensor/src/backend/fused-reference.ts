@@ -1,12 +1,14 @@
 import type { Tensor } from '../tensor.js';
 import { arange } from '../ops/creation.js';
-import { add, div, equal, mul, neg, sqrt, sub } from '../ops/elementwise.js';
+import { add, div, equal, greater, mul, neg, sigmoid, sqrt, sub, tanh, where } from '../ops/elementwise.js';
 import { logSoftmax } from '../ops/activation.js';
 import { exp } from '../ops/elementwise.js';
-import { reshape } from '../ops/movement.js';
+import { reshape, slice, split, stack } from '../ops/movement.js';
+import { matmul } from '../ops/matmul.js';
 import { sum } from '../ops/reduce.js';
 import { scope } from '../memory.js';
 import type { AdamStepArgs } from './fused-ops.js';
+import type { LstmSequenceInput, LstmSequenceOutput } from '../ops/lstm-sequence.js';
 
 /**
  * Reference compositions of the fused ops from primitives. The op layer runs them
@@ -54,5 +56,45 @@ export function adamStepReference(a: AdamTensors): { param: Tensor; m: Tensor; v
     const denom = add(div(sqrt(v), Math.sqrt(c2)), a.epsilon);
     const param = sub(p, mul(div(m, denom), a.learningRate / c1));
     return { param, m, v };
+  });
+}
+
+/**
+ * The LSTM sequence as primitives: the input projection of all T steps as one matmul,
+ * then per step one recurrent matmul and the gate math. With `lengths`, a step at
+ * t >= length keeps the state and outputs zeros, so final states come from each
+ * sample's last real step (in reverse, each sample starts at its own last step).
+ */
+export function lstmSequenceReference(args: LstmSequenceInput & { reverse: boolean }): LstmSequenceOutput {
+  const { x, wIh, wHh, bias, lengths, reverse } = args;
+  const [T, B, I] = x.shape as [number, number, number];
+  const H = wHh.shape[1]!;
+  return scope(() => {
+    const projected = reshape(add(matmul(reshape(x, [T * B, I]), wIh, { transposeB: true }), bias), [T, B, 4 * H]);
+    let h = args.h0;
+    let c = args.c0;
+    const ys = new Array<Tensor>(T);
+    for (let s = 0; s < T; s++) {
+      const t = reverse ? T - 1 - s : s;
+      const gates = add(reshape(slice(projected, [t, 0, 0], [1, B, 4 * H]), [B, 4 * H]), matmul(h, wHh, { transposeB: true }));
+      const [gi, gf, gg, go] = split(gates, [H, H, H, H], 1) as [Tensor, Tensor, Tensor, Tensor];
+      const cNew = add(mul(sigmoid(gf), c), mul(sigmoid(gi), tanh(gg)));
+      const hNew = mul(sigmoid(go), tanh(cNew));
+      if (lengths) {
+        const live = reshape(greater(lengths, t), [B, 1]);
+        c = where(live, cNew, c);
+        h = where(live, hNew, h);
+        ys[t] = mul(hNew, live);
+      } else {
+        c = cNew;
+        h = hNew;
+        ys[t] = hNew;
+      }
+    }
+    // h and c may still be h0/c0 (T = 0 or all lengths 0): hand back copies the caller owns.
+    const hT = h === args.h0 ? reshape(h, h.shape) : h;
+    const cT = c === args.c0 ? reshape(c, c.shape) : c;
+    const y = T === 0 ? reshape(x, [0, B, H]) : stack(ys, 0);
+    return { y, hT, cT };
   });
 }

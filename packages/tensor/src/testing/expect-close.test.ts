@@ -10,9 +10,10 @@ describe('expectClose', () => {
   });
 
   it('combines atol and rtol as |a - e| <= atol + rtol * |e|', () => {
-    // err 0.15 <= 0.05 + 0.01 * 10
-    expect(() => expectClose([10.15], [10], { atol: 0.05, rtol: 0.01 })).not.toThrow();
-    expect(() => expectClose([10.16], [10], { atol: 0.05, rtol: 0.01 })).toThrow();
+    // err 0.5 <= 0.25 + (1/32) * 8 (all exact in binary)
+    expect(() => expectClose([8.5], [8], { atol: 0.25, rtol: 1 / 32 })).not.toThrow();
+    expect(() => expectClose([7.5], [8], { atol: 0.25, rtol: 1 / 32 })).not.toThrow();
+    expect(() => expectClose([8.5625], [8], { atol: 0.25, rtol: 1 / 32 })).toThrow();
   });
 
   it('matches NaN with NaN and infinities with the same infinity', () => {

@@ -1,0 +1,92 @@
+import { record } from '../autograd/tape.js';
+import { lstmSequenceReference } from '../backend/fused-reference.js';
+import { ShapeError } from '../errors.js';
+import { shapesEqual } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { backendOf, checkDType, wrap } from './util.js';
+
+/** Inputs of `lstmSequence`. Letters: T steps, B batch, I input size, H hidden size. */
+export interface LstmSequenceInput {
+  /** [T, B, I] */
+  x: Tensor;
+  /** [4H, I], gate order i, f, g, o (PyTorch's `weight_ih_l{k}`) */
+  wIh: Tensor;
+  /** [4H, H] */
+  wHh: Tensor;
+  /** [4H]: bias_ih + bias_hh */
+  bias: Tensor;
+  /** [B, H] */
+  h0: Tensor;
+  /** [B, H] */
+  c0: Tensor;
+  /** int32 [B]: real steps per sample; later steps keep the state and output zeros. */
+  lengths?: Tensor;
+  /** Process t = T-1 .. 0 (the backward direction of a bidirectional layer). */
+  reverse?: boolean;
+}
+
+export interface LstmSequenceOutput {
+  /** [T, B, H] hidden state at every step (0 at padded steps) */
+  y: Tensor;
+  /** [B, H] hidden state after each sample's last real step */
+  hT: Tensor;
+  /** [B, H] cell state after each sample's last real step */
+  cT: Tensor;
+}
+
+function check(args: LstmSequenceInput): { T: number; B: number; I: number; H: number } {
+  const op = 'lstmSequence';
+  const { x, wIh, wHh, bias, h0, c0, lengths } = args;
+  for (const [name, t] of [['x', x], ['wIh', wIh], ['wHh', wHh], ['bias', bias], ['h0', h0], ['c0', c0]] as const) checkDType(op, t, ['float32'], name);
+  if (x.rank !== 3) throw new ShapeError({ op, detail: 'x must be [T, B, I]', expected: '[T, B, I]', actual: [...x.shape] });
+  const [T, B, I] = x.shape as [number, number, number];
+  const H = wHh.shape[1] ?? -1;
+  const expect = (name: string, t: Tensor, shape: number[]) => {
+    if (!shapesEqual(t.shape, shape)) throw new ShapeError({ op, detail: `${name} has the wrong shape (T=${T}, B=${B}, I=${I}, H=${H})`, expected: shape, actual: [...t.shape] });
+  };
+  expect('wHh', wHh, [4 * H, H]);
+  expect('wIh', wIh, [4 * H, I]);
+  expect('bias', bias, [4 * H]);
+  expect('h0', h0, [B, H]);
+  expect('c0', c0, [B, H]);
+  if (lengths) {
+    checkDType(op, lengths, ['int32'], 'lengths');
+    expect('lengths', lengths, [B]);
+  }
+  return { T, B, I, H };
+}
+
+/**
+ * Runs an LSTM over a whole sequence: one input projection for all T steps, then per
+ * step the recurrent product and the gate math (i, f, g, o as PyTorch orders them):
+ *
+ *     i, f, g, o = σ, σ, tanh, σ of (x_t Wihᵀ + h Whhᵀ + b)
+ *     c' = f ⊙ c + i ⊙ g,   h' = o ⊙ tanh(c')
+ *
+ * Uses the backend's fused kernel (one tape node, explicit backward) when it has one,
+ * otherwise the reference composition from primitives, which autograd differentiates.
+ *
+ * @example
+ * ```ts
+ * const { y, hT, cT } = lstmSequence({ x, wIh, wHh, bias, h0: zeros([B, H]), c0: zeros([B, H]) });
+ * ```
+ */
+export function lstmSequence(args: LstmSequenceInput): LstmSequenceOutput {
+  const { x, wIh, wHh, bias, h0, c0, lengths } = args;
+  const reverse = args.reverse ?? false;
+  const inputs = lengths ? [x, wIh, wHh, bias, h0, c0, lengths] : [x, wIh, wHh, bias, h0, c0];
+  const backend = backendOf('lstmSequence', inputs);
+  check(args);
+  const fused = backend.capabilities.fused;
+  if (!fused.lstmSequence || !fused.lstmSequenceBackward || !backend.lstmSequence) {
+    return lstmSequenceReference({ ...args, reverse });
+  }
+  const h = (t: Tensor) => t.handleFor('lstmSequence');
+  const r = backend.lstmSequence({ x: h(x), wIh: h(wIh), wHh: h(wHh), bias: h(bias), h0: h(h0), c0: h(c0), ...(lengths ? { lengths: h(lengths) } : {}), reverse });
+  const y = wrap(backend, r.y);
+  const hT = wrap(backend, r.hT);
+  const cT = wrap(backend, r.cT);
+  const reserve = new Tensor(backend, r.reserve, { track: false });
+  record('lstmSequence', inputs, [y, hT, cT], { reverse }, { inputs: 'all', outputs: true }, [reserve]);
+  return { y, hT, cT };
+}
