@@ -17,7 +17,7 @@ import {
 } from '@cellstate/tensor';
 import * as elementwise from './kernels/elementwise.js';
 import * as indexing from './kernels/indexing.js';
-import { allocate, dtypeOf, reducedShape } from './kernels/layout.js';
+import { allocate, dtypeOf, reducedShape, toInt32 } from './kernels/layout.js';
 import * as matmulKernels from './kernels/matmul.js';
 import * as movement from './kernels/movement.js';
 import * as random from './kernels/random.js';
@@ -79,14 +79,21 @@ export class CpuBackend implements Backend {
     if (values.length !== size) {
       throw new ShapeError({ op: 'upload', detail: `${values.length} values do not fill the shape`, expected: size, actual: [...shape] });
     }
-    // The typed-array constructors copy and convert (int32: ToInt32, NaN -> 0).
-    const data = dtype === 'int32' ? new Int32Array(values) : new Float32Array(values);
+    let data: TensorData;
+    if (dtype === 'float32') data = new Float32Array(values); // copies, rounds to float32
+    else if (values instanceof Int32Array) data = values.slice();
+    else {
+      // Like cast: truncate toward zero, NaN -> 0, clamp to the int32 range.
+      data = new Int32Array(size);
+      for (let i = 0; i < size; i++) data[i] = toInt32(values[i]!);
+    }
     return this.#store(data, shape);
   }
 
   fill(shape: Shape, dtype: DType, value: number): Handle {
     const data = allocate(dtype, sizeOf(shape));
-    if (value !== 0) data.fill(value);
+    const v = dtype === 'int32' ? toInt32(value) : value;
+    if (v !== 0 || Object.is(v, -0)) data.fill(v);
     return this.#store(data, shape);
   }
 

@@ -11,6 +11,15 @@ export function allocate(dtype: DType, size: number): TensorData {
   return dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
 }
 
+/**
+ * Float -> int32 conversion used by upload, fill, pad values and cast: truncates
+ * toward zero, maps NaN to 0 and clamps to [-2147483648, 2147483647] (no wrapping).
+ */
+export function toInt32(v: number): number {
+  // NaN fails both comparisons and `NaN | 0` is 0; in-range values truncate via `| 0`.
+  return v >= 2147483647 ? 2147483647 : v <= -2147483648 ? -2147483648 : v | 0;
+}
+
 /** The dtype a typed array holds. */
 export function dtypeOf(data: TensorData): DType {
   return data instanceof Int32Array ? 'int32' : 'float32';

@@ -10,10 +10,11 @@ import { broadcastStrides } from './layout.js';
  *
  * Loop orders:
  * - b not transposed: i-k-j. Row i of the result is accumulated in a float64 row
- *   buffer: for each k, row += a(i, k) * b[k, :], so b and the row are read
- *   contiguously.
+ *   buffer: row += a(i, k) * b[k, :], so b and the row are read contiguously; k is
+ *   unrolled by 4 so each pass over the row folds in four rows of b.
  * - b transposed: i-j-k dot products. Row i of a(i, :) is packed once into a float64
- *   buffer (contiguous even when a is transposed), and b[j, :] is contiguous.
+ *   buffer (contiguous even when a is transposed), and b[j, :] is contiguous; four
+ *   columns j are computed together so each load of a(i, k) is used four times.
  * K = 0 gives zeros.
  */
 
@@ -36,26 +37,61 @@ export function gemm(
   const rowA = transposeA ? 1 : k;
   const colA = transposeA ? m : 1;
   if (!transposeB) {
-    // scratch[0 .. N) is the output row.
+    // scratch[0 .. N) is the output row; four rows of b are folded in per pass.
     for (let i = 0; i < m; i++) {
       scratch.fill(0, 0, n);
       let ai = aOffset + i * rowA;
-      let bRow = bOffset;
-      for (let p = 0; p < k; p++, ai += colA, bRow += n) {
+      let p = 0;
+      for (; p + 4 <= k; p += 4, ai += 4 * colA) {
+        const a0 = a[ai]!;
+        const a1 = a[ai + colA]!;
+        const a2 = a[ai + 2 * colA]!;
+        const a3 = a[ai + 3 * colA]!;
+        const r0 = bOffset + p * n;
+        const r1 = r0 + n;
+        const r2 = r1 + n;
+        const r3 = r2 + n;
+        for (let j = 0; j < n; j++) scratch[j] += a0 * b[r0 + j]! + a1 * b[r1 + j]! + a2 * b[r2 + j]! + a3 * b[r3 + j]!;
+      }
+      for (; p < k; p++, ai += colA) {
         const aip = a[ai]!;
-        for (let j = 0; j < n; j++) scratch[j] += aip * b[bRow + j]!;
+        const r = bOffset + p * n;
+        for (let j = 0; j < n; j++) scratch[j] += aip * b[r + j]!;
       }
       const o = outOffset + i * n;
       for (let j = 0; j < n; j++) out[o + j] = scratch[j]!;
     }
   } else {
-    // scratch[0 .. K) is row i of a.
+    // scratch[0 .. K) is row i of a; four dot products with rows of b share each load.
     for (let i = 0; i < m; i++) {
       for (let p = 0, ai = aOffset + i * rowA; p < k; p++, ai += colA) scratch[p] = a[ai]!;
       const o = outOffset + i * n;
-      for (let j = 0, bRow = bOffset; j < n; j++, bRow += k) {
+      let j = 0;
+      for (; j + 4 <= n; j += 4) {
+        const r0 = bOffset + j * k;
+        const r1 = r0 + k;
+        const r2 = r1 + k;
+        const r3 = r2 + k;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let p = 0; p < k; p++) {
+          const x = scratch[p]!;
+          s0 += x * b[r0 + p]!;
+          s1 += x * b[r1 + p]!;
+          s2 += x * b[r2 + p]!;
+          s3 += x * b[r3 + p]!;
+        }
+        out[o + j] = s0;
+        out[o + j + 1] = s1;
+        out[o + j + 2] = s2;
+        out[o + j + 3] = s3;
+      }
+      for (; j < n; j++) {
+        const r = bOffset + j * k;
         let s = 0;
-        for (let p = 0; p < k; p++) s += scratch[p]! * b[bRow + p]!;
+        for (let p = 0; p < k; p++) s += scratch[p]! * b[r + p]!;
         out[o + j] = s;
       }
     }

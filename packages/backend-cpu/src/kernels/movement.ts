@@ -1,6 +1,6 @@
 import type { Shape, TensorData } from '@cellstate/tensor';
 import { stridesOf } from '@cellstate/tensor';
-import { coalesce, product } from './layout.js';
+import { coalesce, product, toInt32 } from './layout.js';
 
 /**
  * Movement kernels: transpose, slice, concat, pad and cast. Any dtype; the output
@@ -91,9 +91,12 @@ export function concat(xs: readonly TensorData[], shapes: readonly Shape[], axis
   }
 }
 
-/** x [...S] -> out [...(S + before + after)]; cells outside x hold `value`. */
+/**
+ * x [...S] -> out [...(S + before + after)]; cells outside x hold `value` (converted
+ * like `cast` for int32: truncated, NaN -> 0, clamped).
+ */
 export function pad(x: TensorData, shape: Shape, paddings: readonly (readonly [number, number])[], value: number, out: TensorData): void {
-  out.fill(value);
+  out.fill(out instanceof Int32Array ? toInt32(value) : value);
   const outShape = shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]);
   const outStrides = stridesOf(outShape);
   let offset = 0;
@@ -109,11 +112,7 @@ export function pad(x: TensorData, shape: Shape, paddings: readonly (readonly [n
 export function cast(x: TensorData, out: TensorData): void {
   const n = x.length;
   if (x instanceof Float32Array && out instanceof Int32Array) {
-    for (let i = 0; i < n; i++) {
-      const v = x[i]!;
-      // NaN fails both comparisons and `NaN | 0` is 0; in-range values truncate via `| 0`.
-      out[i] = v >= 2147483647 ? 2147483647 : v <= -2147483648 ? -2147483648 : v | 0;
-    }
+    for (let i = 0; i < n; i++) out[i] = toInt32(x[i]!);
   } else {
     out.set(x);
   }

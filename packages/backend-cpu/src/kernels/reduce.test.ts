@@ -92,7 +92,7 @@ describe('max', () => {
   it('is NaN when any reduced element is NaN, wherever it sits', () => {
     const x = Float32Array.from([NaN, 1, 2, 3, NaN, 4]);
     expect(run(max, x, [2, 3], [1])).toEqual([NaN, NaN]);
-    expect(run(max, x, [2, 3], [0])).toEqual([3, NaN, 4]);
+    expect(run(max, x, [2, 3], [0])).toEqual([NaN, NaN, 4]);
     expect(run(max, Float32Array.from([1, 2, NaN]), [3], [0])).toEqual([NaN]);
   });
 

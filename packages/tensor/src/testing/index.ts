@@ -6,3 +6,8 @@
  */
 export { createReferenceBackend, ReferenceBackend } from './reference-backend.js';
 export { checkGradients, type GradientCheckOptions, type GradientCheckResult } from './check-gradients.js';
+export { describeBackendConformance, type BackendConformanceOptions, type BackendFactory as ConformanceBackendFactory } from './conformance/describe-backend-conformance.js';
+export { expectClose, closeness, type CloseOptions, type Closeness } from './expect-close.js';
+export { FLOAT32_TOLERANCES, resolveTolerances, toleranceFor, scaleTolerance, type Tolerance, type ToleranceTable, type ToleranceScale } from './conformance/tolerances.js';
+export { CaseScope, type ConformanceContext, type Pair, type CaseOptions } from './conformance/context.js';
+export { mulberry32 } from './conformance/random-inputs.js';

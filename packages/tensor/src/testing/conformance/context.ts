@@ -15,7 +15,7 @@ export interface Pair {
 
 /** Options of one conformance case. */
 export interface CaseOptions {
-  /** Test timeout in ms. */
+  /** Test timeout in ms (default 60 000). */
   timeout?: number;
 }
 
@@ -36,11 +36,6 @@ export interface ConformanceContext {
 /** Formats a shape for titles and labels. */
 export function fmt(shape: Shape): string {
   return `[${shape.join(',')}]`;
-}
-
-/** Flattens a typed array to a plain array with -0 kept (for messages). */
-function asArray(values: ArrayLike<number>): number[] {
-  return Array.from(values);
 }
 
 /**
@@ -188,5 +183,3 @@ export function checkMemoryBaseline(what: string, before: BackendMemory, after: 
     );
   }
 }
-
-export { asArray };

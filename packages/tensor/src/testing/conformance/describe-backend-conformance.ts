@@ -36,6 +36,11 @@ export interface BackendConformanceOptions {
 /** A factory as the registry takes it: `null` means "not available here", a throw "available but broken". */
 export type BackendFactory = () => Backend | null | Promise<Backend | null>;
 
+/** Per-case timeout: generous, for software GPU adapters (SwiftShader) on CI. */
+const DEFAULT_CASE_TIMEOUT_MS = 60_000;
+/** Creating a GPU device can take seconds. */
+const CREATE_TIMEOUT_MS = 120_000;
+
 function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
@@ -85,7 +90,7 @@ export function describeBackendConformance(name: string, createBackend: BackendF
           checkMemoryBaseline(name, backendBefore, backend.memory());
           checkMemoryBaseline('reference', referenceBefore, reference.memory());
         },
-        caseOptions.timeout,
+        caseOptions.timeout ?? DEFAULT_CASE_TIMEOUT_MS,
       );
     },
   };
@@ -100,7 +105,7 @@ export function describeBackendConformance(name: string, createBackend: BackendF
       } catch (error) {
         state.reason = `the factory threw ${describeError(error)}`;
       }
-    });
+    }, CREATE_TIMEOUT_MS);
 
     // A case that failed half-way still gives its handles back, so later cases start clean.
     afterEach(() => {

@@ -118,6 +118,35 @@ export function memorySuite(ctx: ConformanceContext): void {
       expect(Array.from(await scope.read(view.actual)), 'the view outlives the original handle').toEqual([1, 2, 3, 4, 5, 6]);
     });
 
+    ctx.test('ops never modify their inputs', async (scope) => {
+      const rng = mulberry32(701);
+      const xv = randomFloats(rng, 12);
+      const x = scope.upload(xv, [4, 3], 'float32');
+      const idx = scope.upload([0, 2, 2], [3], 'int32');
+      const updates = scope.upload(randomFloats(rng, 9), [3, 3], 'float32');
+      const mask = scope.upload(Float32Array.from([1, 0, 1]), [3], 'float32');
+      const outputs = [
+        scope.run((b, h) => b.exp(h!), x),
+        scope.run((b, h) => b.neg(h!), x),
+        scope.run((b, h) => b.add(h!, h!), x),
+        scope.run((b, h) => b.maximum(h!, h!), x),
+        scope.run((b, h, m) => b.where(m!, h!, h!), x, mask),
+        scope.run((b, h) => b.sum(h!, [0, 1], false), x),
+        scope.run((b, h) => b.max(h!, [1], true), x),
+        scope.run((b, h) => b.matmul(h!, h!, true, false), x),
+        scope.run((b, h) => b.transpose(h!, [1, 0]), x),
+        scope.run((b, h) => b.slice(h!, [0, 0], [4, 3]), x),
+        scope.run((b, h) => b.concat([h!], 0), x),
+        scope.run((b, h) => b.pad(h!, [[0, 0], [0, 0]], 0), x),
+        scope.run((b, h) => b.cast(h!, 'float32'), x),
+        scope.run((b, h, i) => b.gather(h!, i!, 0), x, idx),
+        scope.run((b, h, i, u) => b.scatterAdd(h!, i!, u!, 0), x, idx, updates),
+      ];
+      expect(outputs.length).toBe(15);
+      expect(Array.from(await scope.read(x.actual)), 'x after 15 ops').toEqual(Array.from(xv));
+      expect(Array.from(await scope.read(idx.actual)), 'indices after gather / scatterAdd').toEqual([0, 2, 2]);
+    });
+
     ctx.test('fill: float32 and int32, NaN and infinities, scalar, empty and long shapes', async (scope) => {
       const cases: [number[], 'float32' | 'int32', number][] = [
         [[2, 3], 'float32', 2.5],

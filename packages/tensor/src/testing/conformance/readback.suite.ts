@@ -84,6 +84,20 @@ export function readbackSuite(ctx: ConformanceContext): void {
       expect(Array.from(values)).toEqual([1, 2, 3, 4].map((v) => v * 2 ** 50));
     });
 
+    ctx.test('releasing the inputs right after enqueuing an op does not change its result', async (scope) => {
+      const rng = mulberry32(802);
+      const a = scope.upload(randomFloats(rng, 64), [8, 8], 'float32');
+      const b = scope.upload(randomFloats(rng, 64), [8, 8], 'float32');
+      const product = scope.run((backend, x, y) => backend.matmul(x!, y!, false, true), a, b);
+      const total = scope.run((backend, x) => backend.sum(x!, [0, 1], false), product);
+      const e = scope.run((backend, x) => backend.exp(x!), a);
+      scope.releasePair(b);
+      scope.releasePair(a);
+      scope.releasePair(product);
+      await scope.checkOp(e, 'exp', 'exp after its input was released');
+      await scope.checkOp(total, 'sum', 'sum of a matmul after both were released', { terms: 64, magnitude: 8 });
+    });
+
     ctx.test('readSync matches read when capabilities.syncRead', async (scope) => {
       const { backend } = scope;
       if (!backend.capabilities.syncRead) return;

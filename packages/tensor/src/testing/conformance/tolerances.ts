@@ -71,9 +71,9 @@ export interface ToleranceScale {
   /** Number of terms added per output element (reduced size for `sum`, K for `matmul`, repeats for `scatterAdd`). */
   terms?: number;
   /**
-   * Typical magnitude of the terms (default 1). atol is multiplied by it, because
-   * cancellation can leave a small result with an error relative to the terms, not to
-   * the result.
+   * Typical magnitude of the input values (default 1). atol is multiplied by it (by its
+   * square for `matmul`, whose terms are products), because cancellation can leave a
+   * small result with an error relative to the terms, not to the result.
    */
   magnitude?: number;
 }
@@ -93,8 +93,9 @@ export function scaleTolerance(tolerance: Tolerance, scale: ToleranceScale = {})
 
 /**
  * The tolerance for one comparison of `op`: the table entry, scaled for summing ops
- * (`sum`, `scatterAdd`: by `terms`; `matmul`: by `terms / 64` once K exceeds 64, and by
- * `magnitude`). Exact entries stay exact.
+ * (`sum`, `scatterAdd`: atol by `terms * magnitude`, rtol by `sqrt(terms)`; `matmul`: atol
+ * by `max(1, K / 64) * magnitude²`, rtol by `sqrt(max(1, K / 64))`); other inexact ops
+ * scale atol by `magnitude` when it is given. Exact entries stay exact.
  */
 export function toleranceFor(table: ToleranceTable, op: PrimitiveOpName, scale: ToleranceScale = {}): Tolerance {
   const base = table[op];
