@@ -18,6 +18,7 @@ import { createReferenceBackend, type ReferenceBackend } from '../reference-back
 import { capabilitiesSuite } from './capabilities.suite.js';
 import { CaseScope, checkMemoryBaseline, type CaseOptions, type ConformanceContext } from './context.js';
 import { elementwiseSuite } from './elementwise.suite.js';
+import { fusedSuite } from './fused.suite.js';
 import { indexingSuite } from './indexing.suite.js';
 import { matmulSuite } from './matmul.suite.js';
 import { memorySuite } from './memory.suite.js';
@@ -130,5 +131,6 @@ export function describeBackendConformance(name: string, createBackend: BackendF
     movementSuite(ctx);
     indexingSuite(ctx);
     randomSuite(ctx);
+    fusedSuite(ctx);
   });
 }

@@ -1,0 +1,89 @@
+import { Module, type Parameter } from '@cellstate/nn';
+import { ArgumentError, ShapeError, add, lstmSequence, reshape, scope, zeros, type Tensor } from '@cellstate/tensor';
+import { lstmUniform, withForgetBias } from './init.js';
+import type { LstmState } from './lstm-state.js';
+
+export interface LstmCellOptions {
+  inputSize: number;
+  hiddenSize: number;
+  bias?: boolean;
+  seed?: number;
+  /** Initial forget-gate bias (see LstmOptions.forgetBias). */
+  forgetBias?: number;
+}
+
+/**
+ * One LSTM step, PyTorch's `nn.LSTMCell`: state in, state out, nothing hidden inside,
+ * so one cell serves any number of independent streams of any batch size.
+ *
+ *     i, f, g, o = σ, σ, tanh, σ of (x Wihᵀ + b_ih + h Whhᵀ + b_hh)
+ *     c' = f ⊙ c + i ⊙ g        (forget some of the old memory, write some new)
+ *     h' = o ⊙ tanh(c')         (expose part of the memory as output)
+ *
+ * @example
+ * ```ts
+ * const cell = new LSTMCell({ inputSize: 4, hiddenSize: 8 });
+ * let state = cell.initialState(1);
+ * for (const xt of stream) {
+ *   const next = cell.forward(xt, state);     // xt [1, 4]
+ *   state.h.dispose(); state.c.dispose();
+ *   state = next;
+ * }
+ * ```
+ */
+export class LSTMCell extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly weightIh: Parameter;
+  readonly weightHh: Parameter;
+  readonly biasIh?: Parameter;
+  readonly biasHh?: Parameter;
+
+  constructor(options: LstmCellOptions) {
+    super();
+    const { inputSize: I, hiddenSize: H } = options;
+    if (!Number.isInteger(I) || I < 1 || !Number.isInteger(H) || H < 1) {
+      throw new ArgumentError('LSTMCell', `inputSize and hiddenSize must be positive integers, got ${I} and ${H}`);
+    }
+    this.inputSize = I;
+    this.hiddenSize = H;
+    const seed = (options.seed ?? 0) * 1_000_003 + 29;
+    this.weightIh = this.addParameter('weight_ih', lstmUniform([4 * H, I], H, seed));
+    this.weightHh = this.addParameter('weight_hh', lstmUniform([4 * H, H], H, seed + 1));
+    if (options.bias ?? true) {
+      let bIh = lstmUniform([4 * H], H, seed + 2);
+      let bHh = lstmUniform([4 * H], H, seed + 3);
+      if (options.forgetBias !== undefined) {
+        const a = withForgetBias(bIh, H, options.forgetBias);
+        const b = withForgetBias(bHh, H, 0);
+        bIh.dispose();
+        bHh.dispose();
+        bIh = a;
+        bHh = b;
+      }
+      this.biasIh = this.addParameter('bias_ih', bIh);
+      this.biasHh = this.addParameter('bias_hh', bHh);
+    }
+  }
+
+  /** Zero state for a batch of `batchSize`. */
+  initialState(batchSize: number): LstmState {
+    const backend = this.weightIh.value.backend;
+    return { h: zeros([batchSize, this.hiddenSize], { backend }), c: zeros([batchSize, this.hiddenSize], { backend }) };
+  }
+
+  /** x [B, I], state {h, c} [B, H] (zeros when omitted) -> new state. Inputs are not disposed. */
+  forward(x: Tensor, state?: LstmState): LstmState {
+    if (x.rank !== 2 || x.shape[1] !== this.inputSize) {
+      throw new ShapeError({ op: 'LSTMCell.forward', detail: `x must be [B, ${this.inputSize}]`, expected: ['B', this.inputSize], actual: [...x.shape] });
+    }
+    const B = x.shape[0]!;
+    const H = this.hiddenSize;
+    return scope(() => {
+      const s = state ?? this.initialState(B);
+      const bias = this.biasIh && this.biasHh ? add(this.biasIh.value, this.biasHh.value) : zeros([4 * H], { backend: x.backend });
+      const r = lstmSequence({ x: reshape(x, [1, B, this.inputSize]), wIh: this.weightIh.value, wHh: this.weightHh.value, bias, h0: s.h, c0: s.c });
+      return { h: r.hT, c: r.cT };
+    });
+  }
+}

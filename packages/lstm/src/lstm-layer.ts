@@ -1,0 +1,182 @@
+import { Module, type Parameter } from '@cellstate/nn';
+import {
+  ArgumentError,
+  ShapeError,
+  add,
+  concat,
+  div,
+  lstmSequence,
+  mul,
+  randomBernoulli,
+  reshape,
+  scope,
+  slice,
+  stack,
+  tensor,
+  transpose,
+  zeros,
+  type Tensor,
+} from '@cellstate/tensor';
+import { resolveLstmOptions, type LstmOptions, type ResolvedLstmOptions } from './lstm-config.js';
+import { lstmUniform, withForgetBias } from './init.js';
+import type { LstmState } from './lstm-state.js';
+
+export interface LstmForwardOptions {
+  /** Initial state, h and c of shape [numLayers * directions, B, H] (default zeros). */
+  state?: LstmState;
+  /**
+   * Real length of each sample (int32 tensor [B] or numbers). Steps past a sample's
+   * length output zeros, get no gradient, and the final state is the one after its last
+   * real step (reverse direction: starts at its last real step). No packing needed.
+   */
+  lengths?: Tensor | readonly number[];
+}
+
+export interface LstmOutput {
+  /** [T, B, D*H] (or [B, T, D*H] with batchFirst): the top layer's hidden state at every step. */
+  output: Tensor;
+  /** [numLayers * D, B, H]: final hidden states, PyTorch's order (l0, l0_reverse, l1, ...). */
+  h: Tensor;
+  /** [numLayers * D, B, H]: final cell states. */
+  c: Tensor;
+}
+
+interface DirectionParams {
+  weightIh: Parameter;
+  weightHh: Parameter;
+  biasIh?: Parameter;
+  biasHh?: Parameter;
+}
+
+/**
+ * A (stacked, optionally bidirectional) LSTM layer with PyTorch's parameter names and
+ * layout (`weight_ih_l0` [4H, I], `weight_hh_l0` [4H, H], `bias_ih_l0`, `bias_hh_l0`,
+ * `_reverse` suffix; gates i, f, g, o), so PyTorch `nn.LSTM` weights load by name.
+ * Each layer and direction runs as one `lstmSequence` op: the backend's fused kernel
+ * where it has one, and trains by backpropagation through time.
+ *
+ * @example
+ * ```ts
+ * import '@cellstate/backend-cpu';
+ * import { ready, randomUniform } from '@cellstate/tensor';
+ * import { LSTM } from '@cellstate/lstm';
+ * await ready();
+ * const lstm = new LSTM({ inputSize: 8, hiddenSize: 16, numLayers: 2, bidirectional: true });
+ * const x = randomUniform([10, 4, 8], { seed: 1 });        // [T, B, I]
+ * const { output, h, c } = lstm.forward(x, { lengths: [10, 7, 3, 1] });
+ * console.log(output.shape, h.shape);                      // [10, 4, 32] [4, 4, 16]
+ * ```
+ */
+export class LSTM extends Module {
+  readonly options: ResolvedLstmOptions;
+  readonly #layers: DirectionParams[][] = [];
+  #dropoutCalls = 0;
+
+  constructor(options: LstmOptions) {
+    super();
+    const o = resolveLstmOptions(options);
+    this.options = o;
+    const H = o.hiddenSize;
+    const D = o.bidirectional ? 2 : 1;
+    let seed = o.seed * 1_000_003 + 17;
+    for (let l = 0; l < o.numLayers; l++) {
+      const inSize = l === 0 ? o.inputSize : H * D;
+      const dirs: DirectionParams[] = [];
+      for (let d = 0; d < D; d++) {
+        const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
+        const p: DirectionParams = {
+          weightIh: this.addParameter(`weight_ih${suffix}`, lstmUniform([4 * H, inSize], H, seed++)),
+          weightHh: this.addParameter(`weight_hh${suffix}`, lstmUniform([4 * H, H], H, seed++)),
+        };
+        if (o.bias) {
+          let bIh = lstmUniform([4 * H], H, seed++);
+          let bHh = lstmUniform([4 * H], H, seed++);
+          if (o.forgetBias !== undefined) {
+            const a = withForgetBias(bIh, H, o.forgetBias);
+            const b = withForgetBias(bHh, H, 0);
+            bIh.dispose();
+            bHh.dispose();
+            bIh = a;
+            bHh = b;
+          }
+          p.biasIh = this.addParameter(`bias_ih${suffix}`, bIh);
+          p.biasHh = this.addParameter(`bias_hh${suffix}`, bHh);
+        }
+        dirs.push(p);
+      }
+      this.#layers.push(dirs);
+    }
+  }
+
+  get directions(): number {
+    return this.options.bidirectional ? 2 : 1;
+  }
+
+  /** Runs the layer over a batch of sequences. The caller owns the three results. */
+  forward(input: Tensor, options: LstmForwardOptions = {}): LstmOutput {
+    const o = this.options;
+    const H = o.hiddenSize;
+    const D = this.directions;
+    if (input.rank !== 3 || input.shape[2] !== o.inputSize) {
+      throw new ShapeError({ op: 'LSTM.forward', detail: `input must be ${o.batchFirst ? '[B, T, I]' : '[T, B, I]'} with I = ${o.inputSize}`, expected: o.batchFirst ? ['B', 'T', o.inputSize] : ['T', 'B', o.inputSize], actual: [...input.shape] });
+    }
+    const T = o.batchFirst ? input.shape[1]! : input.shape[0]!;
+    const B = o.batchFirst ? input.shape[0]! : input.shape[1]!;
+    if (options.state) {
+      for (const [name, t] of [['h', options.state.h], ['c', options.state.c]] as const) {
+        const want = [o.numLayers * D, B, H];
+        if (t.shape.join() !== want.join()) throw new ShapeError({ op: 'LSTM.forward', detail: `state.${name} must be [numLayers * directions, B, H]`, expected: want, actual: [...t.shape] });
+      }
+    }
+    const dropoutSeed = o.seed * 7919 + this.#dropoutCalls++;
+    return scope(() => {
+      const lengths = this.#lengths(options.lengths, T, B, input);
+      let x = o.batchFirst ? transpose(input, [1, 0, 2]) : input;
+      const hs: Tensor[] = [];
+      const cs: Tensor[] = [];
+      this.#layers.forEach((dirs, l) => {
+        const outs = dirs.map((p, d) => {
+          const index = l * D + d;
+          const initial = (s: Tensor | undefined) => (s ? reshape(slice(s, [index, 0, 0], [1, B, H]), [B, H]) : zeros([B, H], { backend: input.backend }));
+          const bias = p.biasIh && p.biasHh ? add(p.biasIh.value, p.biasHh.value) : zeros([4 * H], { backend: input.backend });
+          const r = lstmSequence({
+            x,
+            wIh: p.weightIh.value,
+            wHh: p.weightHh.value,
+            bias,
+            h0: initial(options.state?.h),
+            c0: initial(options.state?.c),
+            ...(lengths ? { lengths } : {}),
+            reverse: d === 1,
+          });
+          hs.push(r.hT);
+          cs.push(r.cT);
+          return r.y;
+        });
+        x = D === 2 ? concat(outs, 2) : outs[0]!;
+        if (o.dropout > 0 && this.training && l < o.numLayers - 1) {
+          const keep = randomBernoulli(x.shape, 1 - o.dropout, { seed: dropoutSeed * 131 + l, backend: x.backend });
+          x = div(mul(x, keep), 1 - o.dropout);
+        }
+      });
+      const output = o.batchFirst ? transpose(x, [1, 0, 2]) : x === input ? reshape(x, x.shape) : x;
+      return { output, h: stack(hs, 0), c: stack(cs, 0) };
+    });
+  }
+
+  #lengths(lengths: Tensor | readonly number[] | undefined, T: number, B: number, like: Tensor): Tensor | undefined {
+    if (lengths === undefined) return undefined;
+    let values: ArrayLike<number> | undefined;
+    if (Array.isArray(lengths)) values = lengths as readonly number[];
+    else if ((lengths as Tensor).backend.capabilities.syncRead) values = (lengths as Tensor).dataSync();
+    if (values) {
+      if (values.length !== B) throw new ShapeError({ op: 'LSTM.forward', detail: 'lengths needs one entry per sample', expected: [B], actual: [values.length] });
+      for (let b = 0; b < values.length; b++) {
+        const v = values[b]!;
+        if (!Number.isInteger(v) || v < 0 || v > T) throw new ArgumentError('LSTM.forward', `lengths[${b}] = ${v} is outside [0, ${T}]`);
+      }
+    }
+    if (Array.isArray(lengths)) return tensor(lengths as number[], [B], { dtype: 'int32', backend: like.backend });
+    return lengths as Tensor;
+  }
+}

@@ -1,0 +1,135 @@
+import { backward } from '../../autograd/backward.js';
+import { lstmSequenceReference, softmaxCrossEntropyReference, adamStepReference } from '../../backend/fused-reference.js';
+import { scope } from '../../memory.js';
+import { tensor } from '../../ops/creation.js';
+import { add, mul } from '../../ops/elementwise.js';
+import { lstmSequence } from '../../ops/lstm-sequence.js';
+import { softmaxCrossEntropy } from '../../ops/softmax-cross-entropy.js';
+import { adamStep } from '../../ops/adam-step.js';
+import { sum } from '../../ops/reduce.js';
+import { readMany, type Tensor } from '../../tensor.js';
+import type { Backend } from '../../backend/backend.js';
+import { expectClose } from '../expect-close.js';
+import type { ConformanceContext } from './context.js';
+import { mulberry32, randomFloats } from './random-inputs.js';
+
+/**
+ * Fused ops (LSTM sequence, softmax cross-entropy, Adam step) on the backend under test,
+ * through the op layer (its fused kernel when it advertises one, the reference
+ * composition otherwise), against the reference composition on the float64 reference
+ * backend: forward values and every gradient.
+ */
+export function fusedSuite(ctx: ConformanceContext): void {
+  const lstmCases = [
+    { T: 1, B: 1, I: 1, H: 1, lengths: null, reverse: false },
+    { T: 3, B: 2, I: 5, H: 4, lengths: null, reverse: false },
+    { T: 3, B: 2, I: 5, H: 4, lengths: null, reverse: true },
+    { T: 7, B: 3, I: 4, H: 5, lengths: [7, 0, 3], reverse: false },
+    { T: 7, B: 3, I: 4, H: 5, lengths: [2, 7, 5], reverse: true },
+    { T: 6, B: 5, I: 3, H: 9, lengths: [6, 1, 6, 4, 2], reverse: false },
+    { T: 200, B: 2, I: 3, H: 4, lengths: [200, 137], reverse: false },
+  ];
+
+  for (const c of lstmCases) {
+    const title = `lstmSequence T=${c.T} B=${c.B} I=${c.I} H=${c.H}${c.lengths ? ` lengths=[${c.lengths}]` : ''}${c.reverse ? ' reverse' : ''}: outputs and six gradients`;
+    ctx.test(title, async (s) => {
+      const { T, B, I, H } = c;
+      const rng = mulberry32(T * 1000 + B * 100 + H * 10 + (c.reverse ? 1 : 0));
+      const values = {
+        x: randomFloats(rng, [T, B, I]),
+        wIh: randomFloats(rng, [4 * H, I], -0.5, 0.5),
+        wHh: randomFloats(rng, [4 * H, H], -0.5, 0.5),
+        bias: randomFloats(rng, [4 * H], -0.5, 0.5),
+        h0: randomFloats(rng, [B, H]),
+        c0: randomFloats(rng, [B, H]),
+        wy: randomFloats(rng, [T, B, H]),
+        wh: randomFloats(rng, [B, H]),
+        wc: randomFloats(rng, [B, H]),
+      };
+      const shapes = { x: [T, B, I], wIh: [4 * H, I], wHh: [4 * H, H], bias: [4 * H], h0: [B, H], c0: [B, H] };
+      const run = (backend: Backend, fusedPath: boolean) =>
+        scope(() => {
+          const mk = (k: keyof typeof shapes) => {
+            const t = tensor(values[k], shapes[k], { backend });
+            t.requiresGrad = true;
+            return t;
+          };
+          const ins = { x: mk('x'), wIh: mk('wIh'), wHh: mk('wHh'), bias: mk('bias'), h0: mk('h0'), c0: mk('c0') };
+          const lengths = c.lengths ? tensor(c.lengths, [B], { dtype: 'int32', backend }) : undefined;
+          const args = { ...ins, ...(lengths ? { lengths } : {}), reverse: c.reverse };
+          const out = fusedPath ? lstmSequence(args) : lstmSequenceReference(args);
+          const loss = add(add(sum(mul(out.y, tensor(values.wy, [T, B, H], { backend }))), sum(mul(out.hT, tensor(values.wh, [B, H], { backend })))), sum(mul(out.cT, tensor(values.wc, [B, H], { backend }))));
+          const order = [ins.x, ins.wIh, ins.wHh, ins.bias, ins.h0, ins.c0];
+          const grads = backward(loss, { inputs: order });
+          return [out.y, out.hT, out.cT, ...order.map((t) => grads.get(t)!)];
+        });
+      const actual = run(s.backend, true);
+      const expected = run(s.reference, false);
+      const labels = ['y', 'hT', 'cT', 'dx', 'dwIh', 'dwHh', 'dBias', 'dh0', 'dc0'];
+      try {
+        const got = await readMany(actual);
+        expected.forEach((e, i) => {
+          const forward = i < 3;
+          const atol = forward ? 2e-5 : 2e-4 * Math.max(1, T / 10);
+          expectClose(got[i]!, s.reference.readFloat64(e.handle), { atol, rtol: forward ? 1e-4 : 1e-3, label: `${ctx.name} ${title}: ${labels[i]}` });
+        });
+      } finally {
+        for (const t of [...actual, ...expected]) t.dispose();
+      }
+    }, { timeout: 120_000 });
+  }
+
+  for (const [N, C, scale] of [[1, 1, 1], [4, 3, 1], [5, 7, 50], [3, 4, 1000]] as const) {
+    const title = `softmaxCrossEntropy N=${N} C=${C} logit scale ${scale}: loss, probabilities and gradient`;
+    ctx.test(title, async (s) => {
+      const rng = mulberry32(N * 31 + C);
+      const logits = randomFloats(rng, [N, C], -scale, scale);
+      const labels = Int32Array.from({ length: N }, (_, i) => (i * 5 + 1) % C);
+      const wl = randomFloats(rng, [N]);
+      const wp = randomFloats(rng, [N, C]);
+      const run = (backend: Backend, fusedPath: boolean) =>
+        scope(() => {
+          const x = tensor(logits, [N, C], { backend });
+          x.requiresGrad = true;
+          const y = tensor(labels, [N], { dtype: 'int32', backend });
+          const out = fusedPath ? softmaxCrossEntropy(x, y) : softmaxCrossEntropyReference(x, y);
+          const loss = add(sum(mul(out.loss, tensor(wl, [N], { backend }))), sum(mul(out.probabilities, tensor(wp, [N, C], { backend }))));
+          return [out.loss, out.probabilities, backward(loss, { inputs: [x] }).get(x)!];
+        });
+      const actual = run(s.backend, true);
+      const expected = run(s.reference, false);
+      try {
+        const got = await readMany(actual);
+        ['loss', 'probabilities', 'dlogits'].forEach((label, i) =>
+          expectClose(got[i]!, s.reference.readFloat64(expected[i]!.handle), { atol: 1e-5 * Math.max(1, scale / 10), rtol: 1e-4, label: `${ctx.name} ${title}: ${label}` }),
+        );
+      } finally {
+        for (const t of [...actual, ...expected]) t.dispose();
+      }
+    });
+  }
+
+  for (const [wd, decoupled] of [[0, false], [0.01, false], [0.01, true]] as const) {
+    const title = `adamStep weightDecay=${wd}${decoupled ? ' decoupled' : ''}: param, m, v`;
+    ctx.test(title, async (s) => {
+      const rng = mulberry32(77);
+      const shape = [3, 5];
+      const vals = [randomFloats(rng, shape), randomFloats(rng, shape), randomFloats(rng, shape, -0.1, 0.1), randomFloats(rng, shape, 0, 0.1)];
+      const hyper = { step: 4, learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: wd, decoupledWeightDecay: decoupled };
+      const run = (backend: Backend, fusedPath: boolean): Tensor[] =>
+        scope(() => {
+          const [param, grad, m, v] = vals.map((x) => tensor(x, shape, { backend })) as [Tensor, Tensor, Tensor, Tensor];
+          const out = fusedPath ? adamStep({ param, grad, m, v, ...hyper }) : adamStepReference({ param, grad, m, v, ...hyper });
+          return [out.param, out.m, out.v];
+        });
+      const actual = run(s.backend, true);
+      const expected = run(s.reference, false);
+      try {
+        const got = await readMany(actual);
+        ['param', 'm', 'v'].forEach((label, i) => expectClose(got[i]!, s.reference.readFloat64(expected[i]!.handle), { atol: 1e-6, rtol: 1e-5, label: `${ctx.name} ${title}: ${label}` }));
+      } finally {
+        for (const t of [...actual, ...expected]) t.dispose();
+      }
+    });
+  }
+}
