@@ -8,19 +8,19 @@ import {
   registerBackend,
   scope,
   setBackend,
-  sub,
   sum,
   div,
   tensor,
-  noGrad,
-  type Tensor,
 } from '@cellstate/tensor';
 import { createReferenceBackend } from '@cellstate/tensor/testing';
 import { LSTM } from './lstm-layer.js';
-import bidir from './__fixtures__/lstm-2layer-bidir-lengths.json' with { type: 'json' };
-import batchFirst from './__fixtures__/lstm-1layer-batchfirst.json' with { type: 'json' };
+import { Adam, clipGradNorm } from '@cellstate/nn';
+import oneLayer from './__fixtures__/lstm-1layer.json' with { type: 'json' };
+import bidirBatchFirst from './__fixtures__/lstm-2layer-bidir-batchfirst.json' with { type: 'json' };
+import bidirLengths from './__fixtures__/lstm-2layer-bidir-lengths.json' with { type: 'json' };
 
-type Fixture = typeof bidir;
+type Fixture = typeof bidirLengths;
+const fixtures = [oneLayer, bidirBatchFirst, bidirLengths] as unknown as Fixture[];
 
 function maxError(actual: ArrayLike<number>, expected: number[]): { abs: number; at: number } {
   let abs = 0;
@@ -61,8 +61,8 @@ describe.each(backends)('LSTM vs PyTorch nn.LSTM fixtures on %s', (backendName, 
     await setBackend('cpu');
   });
 
-  for (const f of [bidir, batchFirst] as Fixture[]) {
-    it(`${f.name}: forward, gradients of every parameter, input and state, and 5 SGD steps (torch ${f.torch_version})`, () => {
+  for (const f of fixtures) {
+    it(`${f.name}: forward, gradients of every parameter, input and state, and 5 Adam steps with clipping (torch ${f.torch_version})`, () => {
       const before = memory();
       const lstm = build(f);
       const L = f.config.numLayers * (f.config.bidirectional ? 2 : 1);
@@ -89,22 +89,26 @@ describe.each(backends)('LSTM vs PyTorch nn.LSTM fixtures on %s', (backendName, 
         expectClose('grad c0', grads.get(c0)!.dataSync(), f.grad_c0, tol * 10);
       });
 
-      // Five plain SGD steps on loss / numel, as the fixture script does.
+      // Five Adam steps with gradient-norm clipping on loss / numel, as the fixture script does.
+      const optimizer = new Adam(lstm, { learningRate: f.adam.lr });
       const losses: number[] = [];
-      for (let step = 0; step < f.sgd.steps; step++) {
-        const updates = scope(() => {
+      const norms: number[] = [];
+      for (let step = 0; step < f.adam.steps; step++) {
+        scope(() => {
           const x = tensor(f.x.values, f.x.shape);
           const out = lstm.forward(x, { state: { h: tensor(f.h0, [L, B, H]), c: tensor(f.c0, [L, B, H]) }, ...(f.lengths ? { lengths: f.lengths } : {}) });
           const total = add(add(sum(mul(out.output, tensor(f.w_out, f.output.shape))), sum(mul(out.h, tensor(f.w_h, [L, B, H])))), sum(mul(out.c, tensor(f.w_c, [L, B, H]))));
           const loss = div(total, out.output.size);
           losses.push(loss.dataSync()[0]!);
-          const grads = backward(loss);
-          return noGrad(() => lstm.namedParameters().map(([, p]) => [p, sub(p.value, mul(grads.get(p.value)!, f.sgd.lr))] as const));
+          const clipped = clipGradNorm(backward(loss), f.adam.max_norm);
+          norms.push(clipped.totalNorm.dataSync()[0]!);
+          optimizer.step(clipped.gradients);
         });
-        for (const [p, next] of updates) p.assign(next as Tensor);
       }
-      expectClose('SGD losses', losses, f.sgd.losses, tol * 10);
-      for (const [name, p] of lstm.namedParameters()) expectClose(`after SGD ${name}`, p.value.dataSync(), (f.sgd.state_dict as Record<string, number[]>)[name]!, tol * 10);
+      expectClose('Adam losses', losses, f.adam.losses, tol * 10);
+      expectClose('gradient norms before clipping', norms, f.adam.grad_norms_before_clipping, tol * 10);
+      for (const [name, p] of lstm.namedParameters()) expectClose(`after Adam ${name}`, p.value.dataSync(), (f.adam.state_dict as Record<string, number[]>)[name]!, tol * 10);
+      optimizer.dispose();
       lstm.dispose();
       expect(memory().handles).toBe(before.handles);
       expect(memory().tapeNodes).toBe(0);
