@@ -7,6 +7,8 @@ import type { Tensor } from './tensor.js';
 export const tracking = {
   liveTensors: 0,
   scopes: [] as Set<Tensor>[],
+  /** Set by the tape: lets autograd free a node once nothing can reach it. */
+  onDispose: null as ((t: Tensor) => void) | null,
 };
 
 export function onTensorCreated(t: Tensor, track: boolean): void {
@@ -17,4 +19,5 @@ export function onTensorCreated(t: Tensor, track: boolean): void {
 export function onTensorDisposed(t: Tensor): void {
   tracking.liveTensors--;
   for (const s of tracking.scopes) s.delete(t);
+  tracking.onDispose?.(t);
 }

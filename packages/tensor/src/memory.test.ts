@@ -101,7 +101,7 @@ describe('memory', () => {
     for (const t of [param, m, v, x]) t.dispose();
   });
 
-  it('the tape holds saved values until backward or clearTape, and noGrad records nothing', () => {
+  it('the tape holds saved values while a result can still reach them, and frees them when nothing can', () => {
     const base = memory();
     const w = tensor([1, 2]);
     w.requiresGrad = true;
@@ -110,12 +110,33 @@ describe('memory', () => {
     y.dispose();
     const z = mul(w, w);
     expect(memory().tapeNodes).toBe(1);
-    z.dispose();
     w.dispose();
-    // w is gone for the user, but the tape still holds its values for the gradient.
-    expect(memory().handles).toBe(base.handles + 1);
+    // w is gone for the user, but z's node still holds its values for the gradient.
+    expect(memory().handles).toBe(base.handles + 2);
+    z.dispose();
+    expect(memory()).toMatchObject({ tapeNodes: 0, handles: base.handles });
+
+    // A chain: disposing an intermediate keeps its node while a consumer lives.
+    const v = tensor([3]);
+    v.requiresGrad = true;
+    const a = mul(v, v);
+    const b = sum(a);
+    a.dispose();
+    expect(memory().tapeNodes).toBe(2);
+    const grads = backward(b);
+    expect(grads.get(v)!.dataSync()[0]).toBe(6);
+    expect(memory().tapeNodes).toBe(0);
+    grads.get(v)!.dispose();
+    b.dispose();
+    v.dispose();
+    const u = tensor([1]);
+    u.requiresGrad = true;
+    const kept = mul(u, u);
+    expect(memory().tapeNodes).toBe(1);
     clearTape();
     expect(memory().tapeNodes).toBe(0);
+    kept.dispose();
+    u.dispose();
     expect(memory().handles).toBe(base.handles);
   });
 });

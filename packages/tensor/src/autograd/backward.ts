@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor.js';
 import { accumulate, gradientRules, type GradientContext } from './gradient-rules.js';
 import { noGrad } from './no-grad.js';
 import type { RecordedOpName } from './op-attrs.js';
-import { clearTape, isLive, releaseNode, type TapeNode } from './tape.js';
+import { isLive, releaseNode, type TapeNode } from './tape.js';
 
 /** Gradients keyed by the tensor they belong to (parameters, or the `inputs` asked for). */
 export type Gradients = Map<Tensor, Tensor>;
@@ -66,8 +66,8 @@ function contextFor(node: TapeNode, dys: (Tensor | null)[]): GradientContext<Rec
 }
 
 /**
- * Backpropagates from `loss` through the ops recorded since the last backward() and
- * returns the gradients (float32 only). The tape is released afterwards unless
+ * Backpropagates from `loss` through the recorded ops that produced it and returns the
+ * gradients (float32 only). The graph it walked is released afterwards unless
  * `retainGraph` is set. Runs without recording (no higher-order gradients).
  *
  * @example
@@ -95,12 +95,13 @@ export function backward(loss: Tensor, options: BackwardOptions = {}): Gradients
   const wanted = options.inputs ? new Set(options.inputs) : null;
   const isWanted = (t: Tensor) => (wanted ? wanted.has(t) : t.requiresGrad && t.node === null);
   const result: Gradients = new Map();
+  let order: TapeNode[] = [];
 
   try {
     noGrad(() => {
       const grads = new Map<Tensor, Tensor>();
       grads.set(loss, options.gradient ? reshape(options.gradient, loss.shape) : onesLike(loss));
-      const order = topoOrder(root);
+      order = topoOrder(root);
       for (let n = order.length - 1; n >= 0; n--) {
         const node = order[n]!;
         const dys = node.outputs.map((o) => grads.get(o) ?? null);
@@ -143,9 +144,8 @@ export function backward(loss: Tensor, options: BackwardOptions = {}): Gradients
       }
     });
   } finally {
-    if (!options.retainGraph) {
-      clearTape();
-    }
+    // Release the graph this backward walked (other recorded graphs stay usable).
+    if (!options.retainGraph) for (const node of order.length ? order : [root]) releaseNode(node);
   }
   return result;
 }

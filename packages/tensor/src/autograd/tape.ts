@@ -2,6 +2,7 @@ import type { Handle } from '../backend/handle.js';
 import type { Shape } from '../shape.js';
 import { Tensor, type GradNodeRef } from '../tensor.js';
 import { gradMode } from './no-grad.js';
+import { tracking } from '../memory-tracking.js';
 import type { OpAttrs, RecordedOpName } from './op-attrs.js';
 
 /**
@@ -24,6 +25,10 @@ export interface TapeNode<K extends RecordedOpName = RecordedOpName> extends Gra
   savedOutputs: (Tensor | undefined)[];
   /** Extra saved values, such as a fused op's reserve. */
   extra: Tensor[];
+  /** Outputs not yet disposed. */
+  liveOutputs: number;
+  /** Live nodes that consume one of this node's outputs. */
+  consumers: number;
 }
 
 const live = new Set<TapeNode>();
@@ -88,11 +93,34 @@ export function record<K extends RecordedOpName>(
     savedInputs: inputs.map((t, i) => (saveAll || (save.inputs !== 'all' && save.inputs?.includes(i)) ? savedView(t) : undefined)),
     savedOutputs: outputs.map((t) => (save.outputs ? savedView(t) : undefined)),
     extra,
+    liveOutputs: outputs.length,
+    consumers: 0,
   };
   live.add(node as TapeNode);
   for (const o of outputs) o.node = node;
+  for (const producer of new Set(inputs.map((t) => t.node as TapeNode | null))) {
+    if (producer && live.has(producer)) producer.consumers++;
+  }
   return node;
 }
+
+/**
+ * A node is needed while one of its outputs is alive (a later backward may start
+ * there) or a live node consumes it (backward walks through it). When neither holds,
+ * nothing can reach it: free it, like PyTorch frees a graph nobody references. So
+ * inference with parameters that require grad leaves no tape behind once its results
+ * are disposed.
+ */
+function maybeRelease(node: TapeNode): void {
+  if (live.has(node) && node.liveOutputs <= 0 && node.consumers <= 0) releaseNode(node);
+}
+
+tracking.onDispose = (t: Tensor) => {
+  const node = t.node as TapeNode | null;
+  if (!node || !live.has(node) || !node.outputs.includes(t)) return;
+  node.liveOutputs--;
+  maybeRelease(node);
+};
 
 /** Releases what a node saved. */
 export function releaseNode(node: TapeNode): void {
@@ -104,6 +132,12 @@ export function releaseNode(node: TapeNode): void {
   node.savedOutputs = [];
   node.extra = [];
   for (const o of node.outputs) if (o.node === node) o.node = null;
+  for (const producer of new Set(node.inputs.map((t) => t.node as TapeNode | null))) {
+    if (producer && live.has(producer)) {
+      producer.consumers--;
+      maybeRelease(producer);
+    }
+  }
 }
 
 /**
