@@ -1,0 +1,20 @@
+/**
+ * @cellstate/nn/node: Node-only helpers (file system). The rest of @cellstate/nn is
+ * browser-safe.
+ *
+ * @example
+ * ```ts
+ * import { saveModel, loadModel } from '@cellstate/nn/node';
+ * await saveModel('model.safetensors', model);
+ * await loadModel('model.safetensors', model);
+ * ```
+ */
+export {
+  saveCheckpoint,
+  loadCheckpointFile,
+  saveModel,
+  loadModel,
+  saveTrainingCheckpoint,
+  loadTrainingCheckpoint,
+} from './checkpoint-file.js';
+export { CheckpointError } from '../checkpoint/errors.js';
