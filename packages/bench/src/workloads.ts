@@ -1,0 +1,50 @@
+/**
+ * The workloads of ../shared/design/peer-bench (README "Workloads"), identical shapes,
+ * seeds and flop counts, so cellstate's rows compare with the peers' rows.
+ */
+export interface Workload {
+  id: 'W1' | 'W2' | 'W3' | 'W4' | 'MM';
+  B: number;
+  T: number;
+  E: number;
+  H: number;
+  kind: 'infer' | 'train' | 'latency' | 'matmul';
+  classes?: number;
+  what: string;
+}
+
+export const WORKLOADS: Record<Workload['id'], Workload> = {
+  W1: { id: 'W1', B: 32, T: 64, E: 128, H: 256, kind: 'infer', what: 'forward B32 T64 E128 H256, all hidden states' },
+  W2: { id: 'W2', B: 32, T: 64, E: 128, H: 256, kind: 'train', classes: 10, what: 'training step: W1 + Linear(H->10) on last h, cross-entropy, BPTT, Adam' },
+  W3: { id: 'W3', B: 1, T: 32, E: 128, H: 128, kind: 'latency', what: 'latency B1 T32 E=H=128' },
+  W4: { id: 'W4', B: 64, T: 100, E: 256, H: 512, kind: 'infer', what: 'forward B64 T100 E256 H512' },
+  MM: { id: 'MM', B: 0, T: 0, E: 2048, H: 2048, kind: 'matmul', what: '[2048x2048] x [2048x2048] fp32 matmul' },
+};
+
+/** Gate-matmul flops, as the peer bench counts them: 2·4H·(E+H)·B·T (W2 counts 3x forward). */
+export function gateFlops(w: Workload): number {
+  if (w.kind === 'matmul') return 2 * w.E * w.E * w.E;
+  const f = 2 * 4 * w.H * (w.E + w.H) * w.B * w.T;
+  return w.kind === 'train' ? 3 * f : f;
+}
+
+/** The peer bench's LCG: uniform [-1, 1). */
+export function seededFloat32(n: number, seed = 1234): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = s / 2147483648 - 1;
+  }
+  return a;
+}
+
+export function seededLabels(n: number, classes: number, seed = 99): Int32Array {
+  const a = new Int32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = s % classes;
+  }
+  return a;
+}
