@@ -1,0 +1,50 @@
+/**
+ * @cellstate/nn: modules and parameters, layers (Linear, Embedding, Dropout), losses,
+ * seeded initialisers, optimizers (SGD, Adam, AdamW), gradient clipping, learning-rate
+ * schedules and safetensors checkpoints. PyTorch names, layouts and formulas
+ * throughout.
+ *
+ * @example
+ * ```ts
+ * import '@cellstate/backend-cpu';
+ * import { ready, backward, scope, tensor } from '@cellstate/tensor';
+ * import { Linear, Adam, mseLoss } from '@cellstate/nn';
+ * await ready();
+ * const model = new Linear(2, 1, { seed: 1 });
+ * const optimizer = new Adam(model, { learningRate: 0.01 });
+ * const loss = scope(() => {
+ *   const l = mseLoss(model.forward(tensor([[1, 2]])), tensor([[3]]));
+ *   optimizer.step(backward(l));
+ *   return l;
+ * });
+ * console.log(await loss.item());
+ * ```
+ */
+export { Module, StateDictError, type LoadStateDictOptions } from './module.js';
+export { Parameter } from './parameter.js';
+export { manualSeed, nextSeed, deriveSeed } from './seed.js';
+export { IndexOutOfRangeError } from './check-indices.js';
+
+export { Linear, type LinearOptions } from './layers/linear.js';
+export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
+export { Dropout, type DropoutOptions } from './layers/dropout.js';
+
+export { mseLoss, crossEntropyLoss, type Reduction, type CrossEntropyOptions } from './losses.js';
+export { uniform, pytorchUniform, normal, xavierUniform, xavierNormal, orthogonal, calculateFans, calculateGain } from './init.js';
+
+export { Optimizer, OptimizerStateError, type OptimizerState, type HyperParameters, type ParameterSource } from './optim/optimizer.js';
+export { SGD, type SgdOptions } from './optim/sgd.js';
+export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
+export { clipGradNorm, type ClipGradNormOptions, type ClipGradNormResult } from './optim/clip-grad-norm.js';
+export {
+  LearningRateScheduler,
+  StepLR,
+  CosineAnnealingLR,
+  ReduceLROnPlateau,
+  type LearningRateTarget,
+  type SchedulerState,
+  type ReduceLROnPlateauOptions,
+} from './optim/schedules.js';
+
+export * from './checkpoint/index.js';
+export { Trainer, NonFiniteLossError, type TrainerOptions, type StepResult } from './trainer.js';

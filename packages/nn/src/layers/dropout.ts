@@ -1,0 +1,60 @@
+import { ArgumentError, DTypeError, mul, randomBernoulli, reshape, scope, type Tensor } from '@cellstate/tensor';
+import { Module } from '../module.js';
+import { deriveSeed, nextSeed } from '../seed.js';
+
+export interface DropoutOptions {
+  /** Seed of the mask sequence (default: the next seed of the default sequence). */
+  seed?: number;
+}
+
+/**
+ * Inverted dropout (PyTorch's `nn.Dropout`): in training mode each element is zeroed
+ * with probability `p` and the survivors are scaled by 1 / (1 - p), so the expected
+ * value is unchanged; in eval mode, or with p = 0, it is the identity. Each call
+ * draws a new mask: call n uses seed `deriveSeed(seed, n)`, so a run is reproducible.
+ *
+ * @example
+ * ```ts
+ * const drop = new Dropout(0.1, { seed: 3 });
+ * const y = drop.forward(h);   // training: masked and scaled
+ * drop.eval();
+ * const z = drop.forward(h);   // eval: same values as h
+ * ```
+ */
+export class Dropout extends Module {
+  readonly p: number;
+  readonly #seed: number;
+  #calls = 0;
+
+  constructor(p = 0.5, options: DropoutOptions = {}) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new ArgumentError('Dropout', `p must be in [0, 1], got ${p}`);
+    this.p = p;
+    this.#seed = options.seed ?? nextSeed();
+  }
+
+  /** Masks drawn so far (the index of the next call's stream). */
+  get calls(): number {
+    return this.#calls;
+  }
+
+  /**
+   * Applies dropout to x (any shape, float32). Always returns a new tensor (a view of
+   * x in eval mode); the input is not disposed.
+   *
+   * @example
+   * ```ts
+   * const y = new Dropout(0.5, { seed: 1 }).forward(ones([4, 4])); // entries 0 or 2
+   * ```
+   */
+  forward(x: Tensor): Tensor {
+    if (x.dtype !== 'float32') throw new DTypeError({ op: 'Dropout', detail: 'input must be float32', expected: 'float32', actual: x.dtype });
+    if (!this.training || this.p === 0) return reshape(x, x.shape);
+    if (this.p === 1) return mul(x, 0);
+    const seed = deriveSeed(this.#seed, this.#calls++);
+    return scope(() => {
+      const keepMask = randomBernoulli(x.shape, 1 - this.p, { seed, backend: x.backend });
+      return mul(x, mul(keepMask, 1 / (1 - this.p)));
+    });
+  }
+}

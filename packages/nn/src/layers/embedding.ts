@@ -1,0 +1,102 @@
+import { ArgumentError, DTypeError, equal, expandDims, gather, isGradEnabled, noGrad, reshape, scope, tensor, where, type Tensor } from '@cellstate/tensor';
+import { checkIndexValues, canValidate, checkIndicesSync } from '../check-indices.js';
+import { normalValues } from '../host-random.js';
+import { Module } from '../module.js';
+import type { Parameter } from '../parameter.js';
+import { nextSeed } from '../seed.js';
+
+export interface EmbeddingOptions {
+  /**
+   * Row that stays as it is (zero unless loaded otherwise) and receives no gradient,
+   * PyTorch's `padding_idx`. Negative values count from the end.
+   */
+  paddingIdx?: number;
+  /** Seed of the N(0, 1) initial table (default: the next seed of the default sequence). */
+  seed?: number;
+  /**
+   * Check ids on the host before the lookup (default true). Only possible where the
+   * backend reads synchronously (CPU); elsewhere the check is skipped, and an
+   * out-of-range id reads a zero vector. Use `await embedding.checkIds(ids)` to
+   * validate on any backend. `false` skips the check (and its readback) everywhere.
+   */
+  validate?: boolean;
+}
+
+/**
+ * A lookup table (PyTorch's `nn.Embedding`): int32 ids of any shape [...] map to rows of
+ * `weight` [V, E], giving [..., E]. The table starts N(0, 1) with the padding row zero;
+ * the padding row gets no gradient, so optimizers leave it unchanged.
+ *
+ * @example
+ * ```ts
+ * const embed = new Embedding(100, 16, { paddingIdx: 0, seed: 1 });
+ * const vectors = embed.forward(tensor([[5, 7, 0]], [1, 3], { dtype: 'int32' })); // [1, 3, 16]
+ * ```
+ */
+export class Embedding extends Module {
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  /** Normalised to [0, V), or null. */
+  readonly paddingIdx: number | null;
+  readonly validate: boolean;
+  /** [V, E] */
+  readonly weight: Parameter;
+
+  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
+    super();
+    for (const [name, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new ArgumentError('Embedding', `${name} must be a positive integer, got ${v}`);
+    }
+    this.numEmbeddings = numEmbeddings;
+    this.embeddingDim = embeddingDim;
+    const pad = options.paddingIdx;
+    if (pad !== undefined && (!Number.isInteger(pad) || pad < -numEmbeddings || pad >= numEmbeddings)) {
+      throw new ArgumentError('Embedding', `paddingIdx must be an integer in [-${numEmbeddings}, ${numEmbeddings}), got ${pad}`);
+    }
+    this.paddingIdx = pad === undefined ? null : pad < 0 ? pad + numEmbeddings : pad;
+    this.validate = options.validate ?? true;
+    const values = Float32Array.from(normalValues(options.seed ?? nextSeed(), numEmbeddings * embeddingDim));
+    if (this.paddingIdx !== null) values.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
+    this.weight = this.addParameter('weight', tensor(values, [numEmbeddings, embeddingDim]));
+  }
+
+  /**
+   * Looks up int32 `ids` [...] -> [..., E]. Throws `IndexOutOfRangeError` (an
+   * `ArgumentError` naming the id and its position) before any work when an id is
+   * outside [0, V) and the ids can be checked (see `validate`).
+   *
+   * @example
+   * ```ts
+   * const e = new Embedding(10, 4);
+   * e.forward(tensor([1, 2, 3], [3], { dtype: 'int32' })); // [3, 4]
+   * ```
+   */
+  forward(ids: Tensor): Tensor {
+    if (ids.dtype !== 'int32') throw new DTypeError({ op: 'Embedding', detail: 'ids must be int32', expected: 'int32', actual: ids.dtype });
+    if (this.validate && canValidate(ids)) checkIndicesSync('Embedding', ids, this.numEmbeddings);
+    const table = this.weight.value;
+    return scope(() => {
+      const rows = gather(table, ids, 0);
+      if (this.paddingIdx === null || !isGradEnabled() || !table.requiresGrad) return rows;
+      // Same values, but padding positions take them from an unrecorded view, so the
+      // padding row's gradient is exactly zero.
+      const constant = noGrad(() => reshape(rows, rows.shape));
+      const isPadding = expandDims(equal(ids, this.paddingIdx), -1);
+      return where(isPadding, constant, rows);
+    });
+  }
+
+  /**
+   * Validates ids on any backend (reads them asynchronously); throws
+   * `IndexOutOfRangeError` for the first id outside [0, V).
+   *
+   * @example
+   * ```ts
+   * await embedding.checkIds(ids); // then embedding.forward(ids) on WebGPU
+   * ```
+   */
+  async checkIds(ids: Tensor): Promise<void> {
+    if (ids.dtype !== 'int32') throw new DTypeError({ op: 'Embedding', detail: 'ids must be int32', expected: 'int32', actual: ids.dtype });
+    checkIndexValues('Embedding', await ids.data(), ids.shape, this.numEmbeddings);
+  }
+}
