@@ -12,6 +12,8 @@ function reg(name: string, factory: () => Backend | null | Promise<Backend | nul
 function named(name: string): Backend {
   const b = createReferenceBackend();
   Object.defineProperty(b, 'name', { value: name });
+  // The reference backend calls itself software; these stand-ins play hardware backends.
+  Object.defineProperty(b, 'capabilities', { value: { ...b.capabilities, isSoftware: false }, configurable: true });
   return b;
 }
 
@@ -65,6 +67,20 @@ describe('registry', () => {
     expect((await ready({ prefer: ['soft'] })).name).toBe('soft');
     expect(getBackend().name).toBe('soft');
     await expect(ready({ prefer: ['nope'] })).rejects.toThrow(/nope/);
+  });
+
+  it('a backend reporting a software adapter comes up but is chosen only by name', async () => {
+    reg('gpu-soft', () => {
+      const b = named('gpu-soft');
+      Object.defineProperty(b, 'capabilities', { value: { ...b.capabilities, isSoftware: true } });
+      return b;
+    }, 50);
+    reg('plain', () => named('plain'), 1);
+    expect((await ready({})).name).toBe('plain');
+    const row = listBackends().find((e) => e.name === 'gpu-soft')!;
+    expect(row.state).toBe('ready');
+    expect(row.reason).toMatch(/software adapter/);
+    expect((await setBackend('gpu-soft')).name).toBe('gpu-soft');
   });
 
   it('rejects a backend that speaks another contract version', async () => {

@@ -151,6 +151,12 @@ export async function ready(options: ReadyOptions = {}): Promise<Backend> {
   const ordered = [...s.entries.values()].filter((e) => e.autoSelect).sort((a, b) => b.priority - a.priority);
   for (const entry of ordered) {
     const backend = await initialise(entry);
+    // A software implementation of a hardware API (SwiftShader's WebGPU) works but is
+    // slower than the CPU backend: usable by name, never picked automatically.
+    if (backend && backend.capabilities.isSoftware) {
+      entry.reason = 'software adapter: not selected automatically; ask for it by name';
+      continue;
+    }
     if (backend) {
       s.active = backend;
       return backend;
