@@ -11,10 +11,16 @@ describe('CpuBackend identity', () => {
     expect(cpu.capabilities).toEqual({
       syncRead: true,
       dtypes: ['float32', 'int32'],
-      fused: { lstmSequence: false, lstmSequenceBackward: false, softmaxCrossEntropy: false, adamStep: false },
+      fused: { lstmSequence: true, lstmSequenceBackward: true, softmaxCrossEntropy: true, adamStep: true },
       maxBufferBytes: 2 ** 31 - 1,
       isSoftware: false,
     });
+  });
+
+  it('turns every fused flag off with { fused: false } (the composed baseline)', () => {
+    const composed = createCpuBackend({ fused: false });
+    expect(composed.capabilities.fused).toEqual({ lstmSequence: false, lstmSequenceBackward: false, softmaxCrossEntropy: false, adamStep: false });
+    expect(createCpuBackend({ fused: true }).capabilities.fused.lstmSequence).toBe(true);
   });
 });
 

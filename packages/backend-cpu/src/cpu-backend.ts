@@ -14,14 +14,35 @@ import {
   type Shape,
   type TensorData,
   type UnaryOpName,
+  type AdamStepArgs,
+  type AdamStepResult,
+  type LstmSequenceArgs,
+  type LstmSequenceBackwardArgs,
+  type LstmSequenceGradients,
+  type LstmSequenceResult,
+  type SoftmaxCrossEntropyArgs,
+  type SoftmaxCrossEntropyResult,
 } from '@cellstate/tensor';
+import { adamStep as adamStepKernel } from './kernels/adam-step.js';
 import * as elementwise from './kernels/elementwise.js';
 import * as indexing from './kernels/indexing.js';
+import { lstmSequenceBackward as lstmSequenceBackwardKernel } from './kernels/lstm-sequence-backward.js';
+import { lstmReserveLayout, lstmSequence as lstmSequenceKernel } from './kernels/lstm-sequence.js';
 import { allocate, dtypeOf, reducedShape, toInt32 } from './kernels/layout.js';
 import * as matmulKernels from './kernels/matmul.js';
 import * as movement from './kernels/movement.js';
 import * as random from './kernels/random.js';
 import * as reduce from './kernels/reduce.js';
+import { softmaxCrossEntropy as softmaxCrossEntropyKernel } from './kernels/softmax-cross-entropy.js';
+
+export interface CpuBackendOptions {
+  /**
+   * Advertise the fused kernels (lstmSequence + backward, softmaxCrossEntropy, adamStep)
+   * in `capabilities.fused` (default true). With false the op layer runs the reference
+   * compositions from primitives instead: the baseline the benches compare against.
+   */
+  fused?: boolean;
+}
 
 interface Storage {
   data: TensorData;
@@ -49,17 +70,22 @@ interface Storage {
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
   readonly contractVersion = BACKEND_CONTRACT_VERSION;
-  readonly capabilities: BackendCapabilities = {
-    syncRead: true,
-    dtypes: ['float32', 'int32'],
-    fused: { lstmSequence: false, lstmSequenceBackward: false, softmaxCrossEntropy: false, adamStep: false },
-    maxBufferBytes: 2 ** 31 - 1,
-    isSoftware: false,
-  };
+  readonly capabilities: BackendCapabilities;
 
   readonly #storage = new Map<number, Storage>();
   #nextId = 1;
   #bytesInUse = 0;
+
+  constructor(options: CpuBackendOptions = {}) {
+    const fused = options.fused ?? true;
+    this.capabilities = {
+      syncRead: true,
+      dtypes: ['float32', 'int32'],
+      fused: { lstmSequence: fused, lstmSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused },
+      maxBufferBytes: 2 ** 31 - 1,
+      isSoftware: false,
+    };
+  }
 
   // --- lifecycle
 
@@ -308,6 +334,89 @@ export class CpuBackend implements Backend {
     return this.#store(out, shape);
   }
 
+  // --- fused (kernels/lstm-sequence*.ts, softmax-cross-entropy.ts, adam-step.ts)
+
+  lstmSequence(args: LstmSequenceArgs): LstmSequenceResult {
+    const op = 'lstmSequence';
+    const [T, B, I] = args.x.shape as [number, number, number];
+    const H = args.wHh.shape[1]!;
+    const y = new Float32Array(T * B * H);
+    const hT = new Float32Array(B * H);
+    const cT = new Float32Array(B * H);
+    const reserve = new Float32Array(lstmReserveLayout(T, B, H).size);
+    lstmSequenceKernel(
+      this.#float(args.x, op),
+      this.#float(args.wIh, op),
+      this.#float(args.wHh, op),
+      this.#float(args.bias, op),
+      this.#float(args.h0, op),
+      this.#float(args.c0, op),
+      args.lengths ? (this.#data(args.lengths, op) as Int32Array) : null,
+      args.reverse,
+      T, B, I, H,
+      y, hT, cT, reserve,
+    );
+    return { y: this.#store(y, [T, B, H]), hT: this.#store(hT, [B, H]), cT: this.#store(cT, [B, H]), reserve: this.#store(reserve, [reserve.length]) };
+  }
+
+  lstmSequenceBackward(args: LstmSequenceBackwardArgs): LstmSequenceGradients {
+    const op = 'lstmSequenceBackward';
+    const [T, B, I] = args.x.shape as [number, number, number];
+    const H = args.wHh.shape[1]!;
+    const reserve = this.#float(args.reserve, op);
+    const expected = lstmReserveLayout(T, B, H).size;
+    if (reserve.length !== expected) {
+      throw new ShapeError({ op, detail: `the reserve does not come from lstmSequence with T=${T}, B=${B}, H=${H}`, expected: [expected], actual: [...args.reserve.shape] });
+    }
+    const dx = new Float32Array(T * B * I);
+    const dwIh = new Float32Array(4 * H * I);
+    const dwHh = new Float32Array(4 * H * H);
+    const dBias = new Float32Array(4 * H);
+    const dh0 = new Float32Array(B * H);
+    const dc0 = new Float32Array(B * H);
+    lstmSequenceBackwardKernel(
+      this.#float(args.x, op),
+      this.#float(args.wIh, op),
+      this.#float(args.wHh, op),
+      args.lengths ? (this.#data(args.lengths, op) as Int32Array) : null,
+      args.reverse,
+      T, B, I, H,
+      args.dy ? this.#float(args.dy, op) : null,
+      args.dhT ? this.#float(args.dhT, op) : null,
+      args.dcT ? this.#float(args.dcT, op) : null,
+      reserve,
+      dx, dwIh, dwHh, dBias, dh0, dc0,
+    );
+    return {
+      dx: this.#store(dx, [T, B, I]),
+      dwIh: this.#store(dwIh, [4 * H, I]),
+      dwHh: this.#store(dwHh, [4 * H, H]),
+      dBias: this.#store(dBias, [4 * H]),
+      dh0: this.#store(dh0, [B, H]),
+      dc0: this.#store(dc0, [B, H]),
+    };
+  }
+
+  softmaxCrossEntropy(args: SoftmaxCrossEntropyArgs): SoftmaxCrossEntropyResult {
+    const op = 'softmaxCrossEntropy';
+    const [N, C] = args.logits.shape as [number, number];
+    const loss = new Float32Array(N);
+    const probabilities = new Float32Array(N * C);
+    softmaxCrossEntropyKernel(this.#float(args.logits, op), this.#data(args.labels, op) as Int32Array, N, C, loss, probabilities);
+    return { loss: this.#store(loss, [N]), probabilities: this.#store(probabilities, [N, C]) };
+  }
+
+  adamStep(args: AdamStepArgs): AdamStepResult {
+    const op = 'adamStep';
+    const param = this.#float(args.param, op);
+    const size = sizeOf(args.param.shape);
+    const paramOut = new Float32Array(size);
+    const mOut = new Float32Array(size);
+    const vOut = new Float32Array(size);
+    adamStepKernel(param, this.#float(args.grad, op), this.#float(args.m, op), this.#float(args.v, op), args, paramOut, mOut, vOut);
+    return { param: this.#store(paramOut, args.param.shape), m: this.#store(mOut, args.param.shape), v: this.#store(vOut, args.param.shape) };
+  }
+
   // --- internals
 
   #store(data: TensorData, shape: Shape): Handle {
@@ -322,6 +431,11 @@ export class CpuBackend implements Backend {
     const s = this.#storage.get(handle.id);
     if (!s) throw new DisposedTensorError(op, `storage ${handle.id} on backend 'cpu' was already released`);
     return s.data;
+  }
+
+  /** float32 storage behind `handle` (the op layer checks dtypes before a fused call). */
+  #float(handle: Handle, op: string): Float32Array {
+    return this.#data(handle, op) as Float32Array;
   }
 
   #unary(op: UnaryOpName, x: Handle): Handle {
@@ -345,7 +459,15 @@ export class CpuBackend implements Backend {
 /**
  * Creates a CPU backend instance for explicit wiring (importing the package also
  * registers one as 'cpu'). Returns the concrete class, so `readSync` is not optional.
+ * `{ fused: false }` turns the fused kernels off (the op layer then composes them).
+ *
+ * @example
+ * ```ts
+ * const cpu = createCpuBackend();
+ * const composed = createCpuBackend({ fused: false });
+ * console.log(cpu.capabilities.fused.lstmSequence, composed.capabilities.fused.lstmSequence); // true false
+ * ```
  */
-export function createCpuBackend(): CpuBackend {
-  return new CpuBackend();
+export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
+  return new CpuBackend(options);
 }

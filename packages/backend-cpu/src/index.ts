@@ -14,6 +14,6 @@
 import { registerBackend } from '@cellstate/tensor';
 import { createCpuBackend } from './cpu-backend.js';
 
-export { CpuBackend, createCpuBackend } from './cpu-backend.js';
+export { CpuBackend, createCpuBackend, type CpuBackendOptions } from './cpu-backend.js';
 
 registerBackend('cpu', () => createCpuBackend(), { priority: 1 });

@@ -1,6 +1,6 @@
 import { broadcastShapes, sizeOf, stridesOf, type Shape } from '@cellstate/tensor';
 import { describe, expect, it } from 'vitest';
-import { matmul } from './matmul.js';
+import { gemmNT, matmul, transposeMatrix } from './matmul.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -144,6 +144,73 @@ describe('matmul', () => {
       let worst = 0;
       for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
       expect(worst).toBeLessThan(1e-5);
+    }
+  });
+});
+
+describe('gemmNT (blocked a · bᵀ for the fused kernels)', () => {
+  /** Plain triple loop of the same contract: strided operands, accumulate, bias. */
+  function plain(m: number, n: number, k: number, a: Float32Array, ao: number, lda: number, b: Float32Array, bo: number, ldb: number, out: Float32Array, oo: number, ldo: number, accumulate: boolean, bias: Float32Array | null): void {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a[ao + i * lda + p]! * b[bo + j * ldb + p]!;
+        if (bias) s += bias[j]!;
+        if (accumulate) s += out[oo + i * ldo + j]!;
+        out[oo + i * ldo + j] = s;
+      }
+    }
+  }
+
+  it('agrees with the triple loop on every tail shape, with offsets, strides, accumulate and bias', () => {
+    const next = rng(11);
+    for (let trial = 0; trial < 300; trial++) {
+      const m = Math.floor(next() * 10);
+      const n = Math.floor(next() * 10);
+      const k = Math.floor(next() * 9);
+      const lda = k + Math.floor(next() * 3);
+      const ldb = k + Math.floor(next() * 3);
+      const ldo = n + Math.floor(next() * 3);
+      const ao = Math.floor(next() * 4);
+      const bo = Math.floor(next() * 4);
+      const oo = Math.floor(next() * 4);
+      const accumulate = next() < 0.5;
+      const a = Float32Array.from({ length: ao + m * lda + 3 }, () => next() * 2 - 1);
+      const b = Float32Array.from({ length: bo + n * ldb + 3 }, () => next() * 2 - 1);
+      const bias = next() < 0.5 ? Float32Array.from({ length: n }, () => next() * 2 - 1) : null;
+      const start = Float32Array.from({ length: oo + m * ldo + 3 }, () => next() * 2 - 1);
+      const got = start.slice();
+      const want = start.slice();
+      gemmNT(m, n, k, a, ao, lda, b, bo, ldb, got, oo, ldo, accumulate, bias);
+      plain(m, n, k, a, ao, lda, b, bo, ldb, want, oo, ldo, accumulate, bias);
+      const label = JSON.stringify({ m, n, k, lda, ldb, ldo, ao, bo, oo, accumulate, bias: bias !== null });
+      for (let i = 0; i < got.length; i++) expect(Math.abs(got[i]! - want[i]!), `${label} at ${i}`).toBeLessThan(1e-5);
+    }
+  });
+
+  it('agrees with matmul(transposeB) on a larger product (37 x 70 x 129)', () => {
+    const next = rng(12);
+    const [m, n, k] = [37, 70, 129];
+    const a = Float32Array.from({ length: m * k }, () => next() - 0.5);
+    const b = Float32Array.from({ length: n * k }, () => next() - 0.5);
+    const got = new Float32Array(m * n).fill(NaN);
+    gemmNT(m, n, k, a, 0, k, b, 0, k, got, 0, n, false, null);
+    const want = run(a, [m, k], b, [n, k], false, true);
+    for (let i = 0; i < got.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-5);
+  });
+
+  it('propagates NaN and Inf (no zero-skipping)', () => {
+    const out = new Float32Array(1);
+    gemmNT(1, 1, 2, Float32Array.from([0, 1]), 0, 2, Float32Array.from([NaN, Infinity]), 0, 2, out, 0, 1, false, null);
+    expect(Array.from(out)).toEqual([NaN]);
+  });
+
+  it('transposeMatrix transposes across tile edges and honours the offset', () => {
+    for (const [rows, cols] of [[0, 3], [1, 1], [3, 5], [33, 65], [70, 2]] as const) {
+      const x = Float32Array.from({ length: 2 + rows * cols }, (_, i) => i);
+      const out = new Float32Array(rows * cols).fill(NaN);
+      transposeMatrix(x, 2, rows, cols, out);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) expect(out[c * rows + r]).toBe(x[2 + r * cols + c]);
     }
   });
 });

@@ -140,3 +140,163 @@ export function matmul(
     }
   }
 }
+
+/**
+ * out = a · bᵀ for the fused kernels, register-blocked 4 x 4: each step over the inner
+ * dimension loads four values of a and four of b and does sixteen multiply-adds into
+ * float64 locals. Both operands are read along rows, so the inner loop is contiguous
+ * for a [M, K] and b [N, K] (a weight matrix stored [out, in], as wHh is).
+ *
+ * a(i, p) = a[aOffset + i*lda + p], b(j, p) = b[bOffset + j*ldb + p],
+ * out(i, j) = out[outOffset + i*ldo + j]:
+ *
+ *     out(i, j) = (accumulate ? out(i, j) : 0) + (bias ? bias[j] : 0) + Σ_p a(i, p) b(j, p)
+ *
+ * The sum and the added terms stay in float64 until the one float32 store. K = 0
+ * writes the added terms (zeros by default).
+ */
+export function gemmNT(
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  aOffset: number,
+  lda: number,
+  b: Float32Array,
+  bOffset: number,
+  ldb: number,
+  out: Float32Array,
+  outOffset: number,
+  ldo: number,
+  accumulate: boolean,
+  bias: Float32Array | null,
+): void {
+  const m4 = m - (m % 4);
+  const n4 = n - (n % 4);
+  for (let i = 0; i < m4; i += 4) {
+    const a0 = aOffset + i * lda;
+    const a1 = a0 + lda;
+    const a2 = a1 + lda;
+    const a3 = a2 + lda;
+    const o0 = outOffset + i * ldo;
+    const o1 = o0 + ldo;
+    const o2 = o1 + ldo;
+    const o3 = o2 + ldo;
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const b0 = bOffset + j * ldb;
+      const b1 = b0 + ldb;
+      const b2 = b1 + ldb;
+      const b3 = b2 + ldb;
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
+      let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s20 = 0, s21 = 0, s22 = 0, s23 = 0;
+      let s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      for (let p = 0; p < k; p++) {
+        const v0 = b[b0 + p]!;
+        const v1 = b[b1 + p]!;
+        const v2 = b[b2 + p]!;
+        const v3 = b[b3 + p]!;
+        let u = a[a0 + p]!;
+        s00 += u * v0; s01 += u * v1; s02 += u * v2; s03 += u * v3;
+        u = a[a1 + p]!;
+        s10 += u * v0; s11 += u * v1; s12 += u * v2; s13 += u * v3;
+        u = a[a2 + p]!;
+        s20 += u * v0; s21 += u * v1; s22 += u * v2; s23 += u * v3;
+        u = a[a3 + p]!;
+        s30 += u * v0; s31 += u * v1; s32 += u * v2; s33 += u * v3;
+      }
+      if (bias !== null) {
+        const c0 = bias[j]!, c1 = bias[j + 1]!, c2 = bias[j + 2]!, c3 = bias[j + 3]!;
+        s00 += c0; s01 += c1; s02 += c2; s03 += c3;
+        s10 += c0; s11 += c1; s12 += c2; s13 += c3;
+        s20 += c0; s21 += c1; s22 += c2; s23 += c3;
+        s30 += c0; s31 += c1; s32 += c2; s33 += c3;
+      }
+      if (accumulate) {
+        s00 += out[o0 + j]!; s01 += out[o0 + j + 1]!; s02 += out[o0 + j + 2]!; s03 += out[o0 + j + 3]!;
+        s10 += out[o1 + j]!; s11 += out[o1 + j + 1]!; s12 += out[o1 + j + 2]!; s13 += out[o1 + j + 3]!;
+        s20 += out[o2 + j]!; s21 += out[o2 + j + 1]!; s22 += out[o2 + j + 2]!; s23 += out[o2 + j + 3]!;
+        s30 += out[o3 + j]!; s31 += out[o3 + j + 1]!; s32 += out[o3 + j + 2]!; s33 += out[o3 + j + 3]!;
+      }
+      out[o0 + j] = s00; out[o0 + j + 1] = s01; out[o0 + j + 2] = s02; out[o0 + j + 3] = s03;
+      out[o1 + j] = s10; out[o1 + j + 1] = s11; out[o1 + j + 2] = s12; out[o1 + j + 3] = s13;
+      out[o2 + j] = s20; out[o2 + j + 1] = s21; out[o2 + j + 2] = s22; out[o2 + j + 3] = s23;
+      out[o3 + j] = s30; out[o3 + j + 1] = s31; out[o3 + j + 2] = s32; out[o3 + j + 3] = s33;
+    }
+    // Leftover columns: four rows x one column.
+    for (; j < n; j++) {
+      const bj = bOffset + j * ldb;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let p = 0; p < k; p++) {
+        const v = b[bj + p]!;
+        s0 += a[a0 + p]! * v;
+        s1 += a[a1 + p]! * v;
+        s2 += a[a2 + p]! * v;
+        s3 += a[a3 + p]! * v;
+      }
+      if (bias !== null) {
+        const c = bias[j]!;
+        s0 += c; s1 += c; s2 += c; s3 += c;
+      }
+      if (accumulate) {
+        s0 += out[o0 + j]!; s1 += out[o1 + j]!; s2 += out[o2 + j]!; s3 += out[o3 + j]!;
+      }
+      out[o0 + j] = s0; out[o1 + j] = s1; out[o2 + j] = s2; out[o3 + j] = s3;
+    }
+  }
+  // Leftover rows: one row x four columns, then one x one.
+  for (let i = m4; i < m; i++) {
+    const ai = aOffset + i * lda;
+    const o = outOffset + i * ldo;
+    let j = 0;
+    for (; j < n4; j += 4) {
+      const b0 = bOffset + j * ldb;
+      const b1 = b0 + ldb;
+      const b2 = b1 + ldb;
+      const b3 = b2 + ldb;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let p = 0; p < k; p++) {
+        const u = a[ai + p]!;
+        s0 += u * b[b0 + p]!;
+        s1 += u * b[b1 + p]!;
+        s2 += u * b[b2 + p]!;
+        s3 += u * b[b3 + p]!;
+      }
+      if (bias !== null) {
+        s0 += bias[j]!; s1 += bias[j + 1]!; s2 += bias[j + 2]!; s3 += bias[j + 3]!;
+      }
+      if (accumulate) {
+        s0 += out[o + j]!; s1 += out[o + j + 1]!; s2 += out[o + j + 2]!; s3 += out[o + j + 3]!;
+      }
+      out[o + j] = s0; out[o + j + 1] = s1; out[o + j + 2] = s2; out[o + j + 3] = s3;
+    }
+    for (; j < n; j++) {
+      const bj = bOffset + j * ldb;
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[ai + p]! * b[bj + p]!;
+      if (bias !== null) s += bias[j]!;
+      if (accumulate) s += out[o + j]!;
+      out[o + j] = s;
+    }
+  }
+}
+
+/**
+ * out [C, R] = xᵀ for x [R, C] read at xOffset (out row-major from 0): lets every
+ * product of the fused kernels run as gemmNT. Tiled 32 x 32 so neither side strides
+ * through the whole matrix per element.
+ */
+export function transposeMatrix(x: Float32Array, xOffset: number, rows: number, cols: number, out: Float32Array): void {
+  const TILE = 32;
+  for (let r0 = 0; r0 < rows; r0 += TILE) {
+    const r1 = Math.min(rows, r0 + TILE);
+    for (let c0 = 0; c0 < cols; c0 += TILE) {
+      const c1 = Math.min(cols, c0 + TILE);
+      for (let r = r0; r < r1; r++) {
+        const xr = xOffset + r * cols;
+        for (let c = c0; c < c1; c++) out[c * rows + r] = x[xr + c]!;
+      }
+    }
+  }
+}

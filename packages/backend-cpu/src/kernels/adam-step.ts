@@ -1,0 +1,48 @@
+/**
+ * Fused Adam / AdamW step, elementwise over any shape, as PyTorch's torch.optim.Adam
+ * and AdamW compute it (and `adamStepReference` composes it):
+ *
+ *     g = grad (+ weightDecay·param for Adam with L2);  p = param (·(1 - lr·weightDecay) for AdamW)
+ *     m' = β1·m + (1-β1)·g;   v' = β2·v + (1-β2)·g²
+ *     param' = p - (lr / (1-β1^step)) · m' / (sqrt(v') / sqrt(1-β2^step) + ε)
+ *
+ *     param, grad, m, v [...] -> paramOut, mOut, vOut [...] (same size; pure: inputs unchanged)
+ *
+ * Every element is computed in float64 and rounded once per output.
+ */
+export interface AdamHyperparameters {
+  step: number;
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  weightDecay: number;
+  decoupledWeightDecay: boolean;
+}
+
+export function adamStep(
+  param: Float32Array,
+  grad: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  hyper: AdamHyperparameters,
+  paramOut: Float32Array,
+  mOut: Float32Array,
+  vOut: Float32Array,
+): void {
+  const { learningRate: lr, beta1, beta2, epsilon, weightDecay } = hyper;
+  const l2 = weightDecay !== 0 && !hyper.decoupledWeightDecay ? weightDecay : 0;
+  const decay = weightDecay !== 0 && hyper.decoupledWeightDecay ? 1 - lr * weightDecay : 1;
+  const stepSize = lr / (1 - beta1 ** hyper.step);
+  const sqrtC2 = Math.sqrt(1 - beta2 ** hyper.step);
+  const n = param.length;
+  for (let k = 0; k < n; k++) {
+    const p0 = param[k]!;
+    const g = l2 === 0 ? grad[k]! : grad[k]! + p0 * l2;
+    const mk = beta1 * m[k]! + (1 - beta1) * g;
+    const vk = beta2 * v[k]! + (1 - beta2) * g * g;
+    paramOut[k] = p0 * decay - (mk / (Math.sqrt(vk) / sqrtC2 + epsilon)) * stepSize;
+    mOut[k] = mk;
+    vOut[k] = vk;
+  }
+}
