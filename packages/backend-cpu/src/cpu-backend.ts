@@ -34,6 +34,8 @@ import * as movement from './kernels/movement.js';
 import * as random from './kernels/random.js';
 import * as reduce from './kernels/reduce.js';
 import { softmaxCrossEntropy as softmaxCrossEntropyKernel } from './kernels/softmax-cross-entropy.js';
+import { ResidentReserve, WasmKernels, type WasmTuning, type WasmVariant } from './wasm/kernels.js';
+import { availableCores } from './wasm/platform.js';
 
 export interface CpuBackendOptions {
   /**
@@ -42,12 +44,45 @@ export interface CpuBackendOptions {
    * compositions from primitives instead: the baseline the benches compare against.
    */
   fused?: boolean;
+  /**
+   * Run the big kernels (matmul above a size threshold, the fused LSTM forward and
+   * backward) as WebAssembly SIMD128 (default true). Without SIMD support, or with false,
+   * the plain TypeScript kernels run.
+   */
+  simd?: boolean;
+  /**
+   * Threads for the WebAssembly kernels (default: the available cores,
+   * `os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in browsers).
+   * More than one needs shared memory (Node; cross-origin-isolated pages) and workers,
+   * else one thread runs. Small jobs run on one thread whatever this says.
+   */
+  threads?: number;
+  /** Size thresholds of the WebAssembly path (measured defaults; tests lower them). */
+  tuning?: WasmTuning;
+}
+
+/** Which kernels a CPU backend runs (see `CpuBackend.kernelInfo`). */
+export interface CpuKernelInfo {
+  /** WebAssembly SIMD kernels are in use (false: plain TypeScript only). */
+  simd: boolean;
+  /** 'st' (one thread, plain memory) or 'mt' (shared memory, worker threads); null without SIMD. */
+  variant: WasmVariant | null;
+  /** Threads a big job may use. */
+  threads: number;
+  /** Threads started and ready now (workers start on the first big job, or with `ready()`). */
+  threadsReady: number;
 }
 
 interface Storage {
+  /** The values; empty while they are `resident` in the WebAssembly memory. */
   data: TensorData;
+  /** An LSTM reserve left in the kernels' linear memory, copied out only when read. */
+  resident: ResidentReserve | null;
+  bytes: number;
   refs: number;
 }
+
+const NO_DATA = new Float32Array(0);
 
 /**
  * The CPU backend: storage is a Map from handle id to a typed array with a reference
@@ -75,9 +110,13 @@ export class CpuBackend implements Backend {
   readonly #storage = new Map<number, Storage>();
   #nextId = 1;
   #bytesInUse = 0;
+  #wasm: WasmKernels | null;
 
   constructor(options: CpuBackendOptions = {}) {
     const fused = options.fused ?? true;
+    const simd = options.simd ?? true;
+    const threads = options.threads ?? availableCores();
+    this.#wasm = simd ? WasmKernels.create({ threads, ...options.tuning }, this) : null;
     this.capabilities = {
       syncRead: true,
       dtypes: ['float32', 'int32'],
@@ -93,9 +132,34 @@ export class CpuBackend implements Backend {
 
   async sync(): Promise<void> {}
 
+  /**
+   * Resolves once the WebAssembly kernels are instantiated (synchronous in Node and
+   * workers; asynchronous on a browser's main thread, where the TypeScript kernels run
+   * until then) and, with threads > 1, the worker threads have started (otherwise they
+   * start on the first big job and join once up).
+   */
+  async ready(): Promise<void> {
+    await this.#wasm?.whenReady();
+  }
+
+  /** Which kernels run: WebAssembly SIMD or plain TypeScript, and how many threads. */
+  get kernelInfo(): CpuKernelInfo {
+    const w = this.#wasm;
+    return { simd: w !== null, variant: w?.variant ?? null, threads: w?.maxThreads ?? 1, threadsReady: w?.threadsReady ?? 1 };
+  }
+
+  /** Bytes of LSTM reserves kept in the WebAssembly memory (engine-wide; for tests and diagnostics). */
+  get residentBytes(): number {
+    return this.#wasm?.residentBytes ?? 0;
+  }
+
+  /** Frees every buffer and, with the last backend sharing them, terminates the worker threads. */
   dispose(): void {
+    for (const s of this.#storage.values()) s.resident?.free();
     this.#storage.clear();
     this.#bytesInUse = 0;
+    this.#wasm?.dispose();
+    this.#wasm = null;
   }
 
   // --- data and memory
@@ -146,7 +210,8 @@ export class CpuBackend implements Backend {
     if (!s) throw new DisposedTensorError('release', `storage ${handle.id} on backend 'cpu' was already released`);
     if (--s.refs === 0) {
       this.#storage.delete(handle.id);
-      this.#bytesInUse -= s.data.byteLength;
+      this.#bytesInUse -= s.bytes;
+      s.resident?.free();
     }
   }
 
@@ -253,7 +318,9 @@ export class CpuBackend implements Backend {
     const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
     const shape = [...batch, m, n];
     const out = new Float32Array(sizeOf(shape));
-    matmulKernels.matmul(ad, a.shape, bd, b.shape, transposeA, transposeB, out, shape);
+    if (!this.#wasm?.matmul(ad, a.shape, bd, b.shape, transposeA, transposeB, out, shape)) {
+      matmulKernels.matmul(ad, a.shape, bd, b.shape, transposeA, transposeB, out, shape);
+    }
     return this.#store(out, shape);
   }
 
@@ -343,8 +410,8 @@ export class CpuBackend implements Backend {
     const y = new Float32Array(T * B * H);
     const hT = new Float32Array(B * H);
     const cT = new Float32Array(B * H);
-    const reserve = new Float32Array(lstmReserveLayout(T, B, H).size);
-    lstmSequenceKernel(
+    const size = lstmReserveLayout(T, B, H).size;
+    const inputs = [
       this.#float(args.x, op),
       this.#float(args.wIh, op),
       this.#float(args.wHh, op),
@@ -354,17 +421,33 @@ export class CpuBackend implements Backend {
       args.lengths ? (this.#data(args.lengths, op) as Int32Array) : null,
       args.reverse,
       T, B, I, H,
-      y, hT, cT, reserve,
-    );
-    return { y: this.#store(y, [T, B, H]), hT: this.#store(hT, [B, H]), cT: this.#store(cT, [B, H]), reserve: this.#store(reserve, [reserve.length]) };
+      y, hT, cT,
+    ] as const;
+    // The WebAssembly kernel keeps the reserve in its memory (read there by the backward,
+    // copied out only if read); else the TypeScript kernel (same contract and layout).
+    const resident = this.#wasm?.lstmSequenceResident(...inputs) ?? null;
+    let reserveHandle: Handle;
+    if (resident) {
+      reserveHandle = this.#store(NO_DATA, [size]);
+      const s = this.#storage.get(reserveHandle.id)!;
+      s.resident = resident;
+      s.bytes = size * 4;
+      this.#bytesInUse += s.bytes;
+    } else {
+      const reserve = new Float32Array(size);
+      lstmSequenceKernel(...inputs, reserve);
+      reserveHandle = this.#store(reserve, [size]);
+    }
+    return { y: this.#store(y, [T, B, H]), hT: this.#store(hT, [B, H]), cT: this.#store(cT, [B, H]), reserve: reserveHandle };
   }
 
   lstmSequenceBackward(args: LstmSequenceBackwardArgs): LstmSequenceGradients {
     const op = 'lstmSequenceBackward';
     const [T, B, I] = args.x.shape as [number, number, number];
     const H = args.wHh.shape[1]!;
-    const reserve = this.#float(args.reserve, op);
     const expected = lstmReserveLayout(T, B, H).size;
+    const resident = this.#wasm?.ready ? this.#resident(args.reserve) : null;
+    const reserve = resident ?? this.#float(args.reserve, op);
     if (reserve.length !== expected) {
       throw new ShapeError({ op, detail: `the reserve does not come from lstmSequence with T=${T}, B=${B}, H=${H}`, expected: [expected], actual: [...args.reserve.shape] });
     }
@@ -374,7 +457,7 @@ export class CpuBackend implements Backend {
     const dBias = new Float32Array(4 * H);
     const dh0 = new Float32Array(B * H);
     const dc0 = new Float32Array(B * H);
-    lstmSequenceBackwardKernel(
+    const inputs = [
       this.#float(args.x, op),
       this.#float(args.wIh, op),
       this.#float(args.wHh, op),
@@ -384,9 +467,11 @@ export class CpuBackend implements Backend {
       args.dy ? this.#float(args.dy, op) : null,
       args.dhT ? this.#float(args.dhT, op) : null,
       args.dcT ? this.#float(args.dcT, op) : null,
-      reserve,
-      dx, dwIh, dwHh, dBias, dh0, dc0,
-    );
+    ] as const;
+    const grads = [dx, dwIh, dwHh, dBias, dh0, dc0] as const;
+    if (!this.#wasm?.lstmSequenceBackward(...inputs, reserve, ...grads)) {
+      lstmSequenceBackwardKernel(...inputs, reserve instanceof ResidentReserve ? this.#float(args.reserve, op) : reserve, ...grads);
+    }
     return {
       dx: this.#store(dx, [T, B, I]),
       dwIh: this.#store(dwIh, [4 * H, I]),
@@ -421,7 +506,7 @@ export class CpuBackend implements Backend {
 
   #store(data: TensorData, shape: Shape): Handle {
     const id = this.#nextId++;
-    this.#storage.set(id, { data, refs: 1 });
+    this.#storage.set(id, { data, resident: null, bytes: data.byteLength, refs: 1 });
     this.#bytesInUse += data.byteLength;
     return { id, shape: [...shape], dtype: dtypeOf(data) };
   }
@@ -430,7 +515,19 @@ export class CpuBackend implements Backend {
   #data(handle: Handle, op: string): TensorData {
     const s = this.#storage.get(handle.id);
     if (!s) throw new DisposedTensorError(op, `storage ${handle.id} on backend 'cpu' was already released`);
+    if (s.resident) {
+      // First read of a reserve kept in the WebAssembly memory: copy it out now.
+      s.data = s.resident.read();
+      s.resident.free();
+      s.resident = null;
+    }
     return s.data;
+  }
+
+  /** A reserve that is still resident in the WebAssembly memory, else null. */
+  #resident(handle: Handle): ResidentReserve | null {
+    const s = this.#storage.get(handle.id);
+    return s?.resident?.live ? s.resident : null;
   }
 
   /** float32 storage behind `handle` (the op layer checks dtypes before a fused call). */

@@ -1,53 +1,133 @@
-// `pnpm bench`: runs every (system, workload) pair in its own process, one after the
-// other (2-core machine: nothing in parallel), then prints a table with ratios.
-// `pnpm bench -- --json` prints one JSON object a line instead.
+// `pnpm bench`: runs every (system, workload) pair in its own process, one after the other
+// (2-core machine: nothing in parallel), cellstate's systems and the peers (TF.js, brain.js,
+// PyTorch) alike, then prints markdown tables with the ratios issue 5's targets use.
+// `pnpm bench -- --json` prints one JSON object a line instead (see result.ts).
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { cpus } from 'node:os';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import cac from 'cac';
-import { SYSTEMS } from './systems.js';
-import { WORKLOADS } from './workloads.js';
-import type { BenchResult } from './run-one.js';
+import { allSystems, type Runnable } from './peers.js';
+import { WORKLOADS, type Workload } from './workloads.js';
+import { errorResult, normalizeResult, type BenchResult } from './result.js';
+import { renderMarkdown, type RunMeta } from './report.js';
+
+const DEFAULT_WORKLOADS = 'W1,W2,W3,W4,MM';
+const systems = allSystems();
 
 const cli = cac('bench');
 cli
-  .option('--json', 'one JSON object per line instead of the table')
-  .option('--workloads <ids>', 'comma-separated workloads', { default: 'W1,W2,W3' })
-  .option('--systems <names>', `comma-separated systems (${Object.keys(SYSTEMS).join(', ')})`, { default: Object.keys(SYSTEMS).join(',') })
+  .usage('[options]   (from the repo root: pnpm bench -- [options])')
+  .option('--json', 'one JSON object per line (stdout) instead of the tables')
+  .option('--workloads <ids>', `comma-separated workloads (default ${DEFAULT_WORKLOADS})`)
+  .option('--systems <names>', 'comma-separated systems (default: all that run by default; see --list)')
+  .option('--peers', 'run the peers too (default)', { default: true })
+  .option('--no-peers', 'cellstate systems only')
+  .option('--quick', 'fewer iterations (1 warm-up, 2 timed): smoke tests, not measurements')
+  .option('--timeout <s>', 'wall-clock limit per (system, workload) process, in seconds', { default: 900 })
+  .option('--save <file>', 'also append the JSON lines to this file')
+  .option('--from <file>', 'render the tables from saved JSON lines (--save or --json output) instead of running')
+  .option('--list', 'list the systems and exit')
   .help();
 // `pnpm bench -- --json` hands the script a literal '--'; drop it so the flags after it count.
 const { options } = cli.parse(process.argv.filter((a) => a !== '--'));
 if (options.help) process.exit(0);
 
-const workloads = String(options.workloads).split(',').filter(Boolean);
-const systems = String(options.systems).split(',').filter(Boolean);
-const runner = fileURLToPath(new URL('./run-one.ts', import.meta.url));
-const results: BenchResult[] = [];
-
-for (const w of workloads) {
-  for (const s of systems) {
-    if (!options.json) process.stderr.write(`running ${s} ${w} ...\n`);
-    const child = spawnSync(process.execPath, ['--conditions=@cellstate/source', '--import', 'tsx', runner, s, w], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    const line = child.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-    const result: BenchResult = line ? JSON.parse(line) : { workload: w, system: s, seq_per_s: null, ms: null, gflops: null, peak_rss_mb: null, status: 'error', note: child.stderr.slice(-400) };
-    results.push(result);
-    if (options.json) console.log(JSON.stringify(result));
-  }
+if (options.list) {
+  for (const s of systems) console.log(`${s.name.padEnd(24)} ${s.kind.padEnd(9)} ${s.byDefault ? 'default' : '       '}  ${s.what}`);
+  process.exit(0);
 }
 
-if (!options.json) {
-  const fmt = (v: number | null, digits = 3) => (v === null ? '-' : Number(v.toPrecision(digits)).toString());
-  console.log(`\ncellstate bench, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})\n`);
-  console.log('| workload | system | seq/s | ms/iter | GFLOP/s | peak RSS MB | vs first system |');
-  console.log('|---|---|---|---|---|---|---|');
-  for (const w of workloads) {
-    const rows = results.filter((r) => r.workload === w);
-    const base = rows[0];
-    for (const r of rows) {
-      const ratio = base && base.ms && r.ms ? `${(base.ms / r.ms).toFixed(2)}x` : '-';
-      const status = r.status === 'ok' ? '' : ` (${r.status}: ${r.note ?? ''})`;
-      console.log(`| ${w} ${WORKLOADS[w as keyof typeof WORKLOADS]?.what ?? ''} | ${r.system}${status} | ${fmt(r.seq_per_s)} | ${fmt(r.ms)} | ${fmt(r.gflops)} | ${r.peak_rss_mb ?? '-'} | ${ratio} |`);
+const meta: RunMeta = {
+  date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+  node: process.version,
+  cpu: cpus()[0]?.model ?? '?',
+  cores: availableParallelism(),
+  command: `pnpm bench -- ${process.argv.slice(2).filter((a) => a !== '--').join(' ')}`.trim(),
+  loadStart: loadavg(),
+  quick: !!options.quick,
+};
+
+if (options.from) {
+  const results = readFileSync(String(options.from), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as BenchResult);
+  const wanted = options.workloads ? new Set(String(options.workloads).split(',')) : null;
+  // The run's own header (date, machine, load at start/end) is not in the JSON lines; per-process load is (load1).
+  const rendered = renderMarkdown(wanted ? results.filter((r) => wanted.has(r.workload)) : results, { ...meta, date: `rendered ${meta.date}`, command: `pnpm bench -- --from ${options.from}`, loadStart: undefined });
+  console.log(rendered);
+  process.exit(0);
+}
+
+const workloads = String(options.workloads ?? DEFAULT_WORKLOADS).split(',').filter(Boolean);
+for (const w of workloads) {
+  if (!(w in WORKLOADS)) {
+    console.error(`unknown workload '${w}' (known: ${Object.keys(WORKLOADS).join(', ')})`);
+    process.exit(2);
+  }
+}
+let chosen: Runnable[];
+if (options.systems) {
+  chosen = [];
+  for (const name of String(options.systems).split(',').filter(Boolean)) {
+    const s = systems.find((x) => x.name === name);
+    if (!s) {
+      console.error(`unknown system '${name}' (known: ${systems.map((x) => x.name).join(', ')})`);
+      process.exit(2);
+    }
+    chosen.push(s);
+  }
+} else {
+  chosen = systems.filter((s) => s.byDefault);
+}
+if (options.peers === false) chosen = chosen.filter((s) => s.kind === 'cellstate');
+
+const timeoutSec = Number(options.timeout);
+
+function runOne(s: Runnable, w: Workload['id']): BenchResult {
+  const launch = s.launch(w, !!options.quick);
+  const load1 = Number(loadavg()[0]!.toFixed(2));
+  if ('skip' in launch) return normalizeResult({ ...errorResult(w, s.name, launch.skip, 'skipped'), peak_rss_mb: null, load1 });
+  const t0 = performance.now();
+  const child = spawnSync(launch.cmd, launch.args, {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    env: { ...process.env, ...launch.env },
+    timeout: timeoutSec * 1000,
+    killSignal: 'SIGKILL',
+  });
+  const wall_s = Number(((performance.now() - t0) / 1000).toFixed(1));
+  const line = (child.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (line) {
+    try {
+      return { ...normalizeResult(JSON.parse(line) as BenchResult), load1, wall_s };
+    } catch {
+      // fall through: report the raw output
     }
   }
-  console.log('\nRatios are time(first system) / time(this system) for the same workload, measured in this run (>1 = faster than the first).');
+  const why = child.error
+    ? (child.error as NodeJS.ErrnoException).code === 'ETIMEDOUT'
+      ? `timed out after ${timeoutSec} s`
+      : child.error.message
+    : child.signal
+      ? `killed by ${child.signal}`
+      : `exit ${child.status}, no JSON line`;
+  const tail = (child.stderr ?? '').trim().split('\n').slice(-3).join(' | ').slice(-300);
+  return normalizeResult({ workload: w, system: s.name, status: 'error', note: tail ? `${why}: ${tail}` : why, load1, wall_s });
 }
+
+const results: BenchResult[] = [];
+for (const w of workloads as Workload['id'][]) {
+  for (const s of chosen) {
+    if (!s.workloads.includes(w)) continue;
+    process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${s.name} ${w} (load ${loadavg()[0]!.toFixed(2)}) ... `);
+    const r = runOne(s, w);
+    process.stderr.write(`${r.status}${r.ms !== null ? ` ${Number(r.ms.toPrecision(4))} ms` : ''}${r.status !== 'ok' && r.note ? ` (${String(r.note).slice(0, 120)})` : ''}\n`);
+    results.push(r);
+    if (options.json) console.log(JSON.stringify(r));
+    if (options.save) appendFileSync(String(options.save), JSON.stringify(r) + '\n');
+  }
+}
+
+meta.loadEnd = loadavg();
+if (!options.json) console.log('\n' + renderMarkdown(results, meta));

@@ -1,25 +1,16 @@
-// Runs one (system, workload) pair in this process and prints one JSON line:
-// {"workload","system","seq_per_s","ms","gflops","peak_rss_mb", ...}.
+// Runs one (cellstate system, workload) pair in this process and prints one JSON line
+// (see result.ts). usage: run-one.ts <system> <W1|W2|W3|W4|MM> [--quick]
 import { Adam, Linear, crossEntropyLoss } from '@cellstate/nn';
 import { LSTM } from '@cellstate/lstm';
 import { backward, matmul, noGrad, registerBackend, reshape, scope, setBackend, slice, tensor } from '@cellstate/tensor';
 import { SYSTEMS } from './systems.js';
-import { WORKLOADS, gateFlops, seededFloat32, seededLabels, type Workload } from './workloads.js';
-import { peakRssMb, timeIt } from './timing.js';
+import { WORKLOADS, seededFloat32, seededLabels, type Workload } from './workloads.js';
+import { timeIt, timingPlan } from './timing.js';
+import { errorResult, resultFor, type BenchResult } from './result.js';
 
-export interface BenchResult {
-  workload: string;
-  system: string;
-  seq_per_s: number | null;
-  ms: number | null;
-  gflops: number | null;
-  peak_rss_mb: number | null;
-  iters?: number;
-  status: 'ok' | 'error' | 'skipped';
-  note?: string;
-}
+export type { BenchResult } from './result.js';
 
-async function run(systemName: string, w: Workload): Promise<BenchResult> {
+async function run(systemName: string, w: Workload, quick: boolean): Promise<BenchResult> {
   const system = SYSTEMS[systemName];
   if (!system) throw new Error(`unknown system '${systemName}' (known: ${Object.keys(SYSTEMS).join(', ')})`);
   registerBackend(system.name, () => system.create(), { priority: 100 });
@@ -37,7 +28,7 @@ async function run(systemName: string, w: Workload): Promise<BenchResult> {
   } else {
     const { B, T, E, H } = w;
     const lstm = new LSTM({ inputSize: E, hiddenSize: H, batchFirst: true, seed: 1 });
-    const x = tensor(seededFloat32(B * T * E), [B, T, E]);
+    const x = tensor(seededFloat32(B * T * E, 7), [B, T, E]);
     if (w.kind === 'train') {
       const head = new Linear(H, w.classes!, { seed: 2 });
       const labels = tensor(seededLabels(B, w.classes!), [B], { dtype: 'int32' });
@@ -62,28 +53,23 @@ async function run(systemName: string, w: Workload): Promise<BenchResult> {
       };
     }
   }
-  const { medianSec, iters } = await timeIt(fn, w.kind === 'latency' ? { minIters: 20, targetSec: 2 } : {});
+  const timing = await timeIt(fn, timingPlan(w, quick));
   await backend.sync();
-  const seqPerIter = w.kind === 'matmul' ? null : w.B;
-  return {
-    workload: w.id,
-    system: system.name,
-    seq_per_s: seqPerIter === null ? null : seqPerIter / medianSec,
-    ms: medianSec * 1000,
-    gflops: gateFlops(w) / medianSec / 1e9,
-    peak_rss_mb: peakRssMb(),
-    iters,
-    status: 'ok',
-  };
+  // Backends that say which kernels they run (CpuBackend.kernelInfo, where present) are believed over systems.ts.
+  const info = (backend as { kernelInfo?: { simd?: boolean; threads?: number; variant?: string | null } }).kernelInfo;
+  const details: Record<string, unknown> = { threads: info?.threads ?? system.threads ?? 1 };
+  if (info) Object.assign(details, { simd: info.simd ?? null, wasm_variant: info.variant ?? null });
+  return resultFor(w, system.name, timing, details);
 }
 
-const [systemName, workloadId] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const [systemName, workloadId] = args.filter((a) => !a.startsWith('--'));
 const workload = WORKLOADS[workloadId as Workload['id']];
 try {
-  if (!systemName || !workload) throw new Error('usage: run-one.ts <system> <W1|W2|W3|W4|MM>');
-  console.log(JSON.stringify(await run(systemName, workload)));
+  if (!systemName || !workload) throw new Error('usage: run-one.ts <system> <W1|W2|W3|W4|MM> [--quick]');
+  console.log(JSON.stringify(await run(systemName, workload, quick)));
 } catch (error) {
-  const r: BenchResult = { workload: workloadId ?? '?', system: systemName ?? '?', seq_per_s: null, ms: null, gflops: null, peak_rss_mb: peakRssMb(), status: 'error', note: error instanceof Error ? error.message : String(error) };
-  console.log(JSON.stringify(r));
+  console.log(JSON.stringify(errorResult(workloadId ?? '?', systemName ?? '?', error)));
   process.exitCode = 1;
 }

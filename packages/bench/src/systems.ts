@@ -5,6 +5,11 @@ import type { Backend } from '@cellstate/tensor';
 export interface System {
   name: string;
   what: string;
+  /**
+   * Threads its kernels use (default 1). Set it for multi-threaded systems: the MM target
+   * ("2048³, one thread") only compares systems with threads = 1.
+   */
+  threads?: number;
   create(): Backend;
 }
 

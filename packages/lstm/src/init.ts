@@ -1,4 +1,4 @@
-import { add, mul, randomUniform, tensor, zeros, type Backend, type Tensor } from '@cellstate/tensor';
+import { add, mul, randomUniform, scope, tensor, zeros, type Backend, type Tensor } from '@cellstate/tensor';
 
 /**
  * PyTorch's LSTM initialisation: every weight and bias ~ U(-1/√H, 1/√H). Seeded and
@@ -14,9 +14,7 @@ export function withForgetBias(bias: Tensor, hiddenSize: number, value: number):
   const H = hiddenSize;
   const keepMask = Array.from({ length: 4 * H }, (_, i) => (i >= H && i < 2 * H ? 0 : 1));
   const set = keepMask.map((m) => (m ? 0 : value));
-  const masked = mul(bias, tensor(keepMask, [4 * H], { backend: bias.backend }));
-  const out = add(masked, tensor(set, [4 * H], { backend: bias.backend }));
-  return out;
+  return scope(() => add(mul(bias, tensor(keepMask, [4 * H], { backend: bias.backend })), tensor(set, [4 * H], { backend: bias.backend })));
 }
 
 export { zeros };

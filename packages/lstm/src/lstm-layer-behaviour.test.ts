@@ -48,7 +48,10 @@ describe('LSTM layer behaviour', () => {
     lstm.dispose();
   });
 
-  it('forgetBias sets the forget quarter of bias_ih and zero in bias_hh', () => {
+  it('forgetBias sets the forget quarter of bias_ih and zero in bias_hh, leaking nothing', () => {
+    const before = memory();
+    new LSTM({ inputSize: 2, hiddenSize: 4, forgetBias: 1 }).dispose();
+    expect(memory().handles).toBe(before.handles);
     const lstm = new LSTM({ inputSize: 1, hiddenSize: 2, forgetBias: 1 });
     const [bIh, bHh] = ['bias_ih_l0', 'bias_hh_l0'].map((n) => lstm.stateDict().get(n)!.dataSync());
     expect([bIh![2], bIh![3]]).toEqual([1, 1]);

@@ -98,38 +98,48 @@ function title(c: Case): string {
 /** Fused op layer on CPU vs the composition on the float64 reference and on CPU without fusion. */
 async function compare(c: Case, seed: number): Promise<void> {
   const v = valuesFor(c, seed);
-  const cpu = createCpuBackend();
-  const composedCpu = createCpuBackend({ fused: false });
+  // The plain TypeScript kernels and the WebAssembly ones (where SIMD exists) behind the same op.
+  const fusedBackends = [createCpuBackend({ simd: false }), createCpuBackend({ threads: 1 })];
+  const composedCpu = createCpuBackend({ fused: false, simd: false });
   const reference: ReferenceBackend = createReferenceBackend();
-  const fused = run(cpu, 'op', c, v);
   const composed = run(composedCpu, 'op', c, v);
   const expected = run(reference, 'reference', c, v);
   try {
-    // The fused backward returns every gradient.
-    expect(fused.every((t) => t !== undefined)).toBe(true);
-    const got = await readMany(fused as Tensor[]);
-    for (let i = 0; i < LABELS.length; i++) {
-      const forward = i < 3;
-      const atol = forward ? 2e-5 : 2e-4 * Math.max(1, c.T / 10);
-      const rtol = forward ? 1e-4 : 1e-3;
-      const e = expected[i];
-      const label = `${title(c)}: fused ${LABELS[i]}`;
-      if (e === undefined) {
-        // Unused by the composition (only at T = 0): the fused gradient is zero.
-        expect(got[i]!.every((x) => x === 0), label).toBe(true);
-        continue;
+    for (const cpu of fusedBackends) {
+      const kind = cpu.kernelInfo.simd ? 'wasm' : 'plain';
+      const fused = run(cpu, 'op', c, v);
+      try {
+        // The fused backward returns every gradient.
+        expect(fused.every((t) => t !== undefined)).toBe(true);
+        const got = await readMany(fused as Tensor[]);
+        for (let i = 0; i < LABELS.length; i++) {
+          const forward = i < 3;
+          const atol = forward ? 2e-5 : 2e-4 * Math.max(1, c.T / 10);
+          const rtol = forward ? 1e-4 : 1e-3;
+          const e = expected[i];
+          const label = `${title(c)}: fused (${kind}) ${LABELS[i]}`;
+          if (e === undefined) {
+            // Unused by the composition (only at T = 0): the fused gradient is zero.
+            expect(got[i]!.every((x) => x === 0), label).toBe(true);
+            continue;
+          }
+          const want = reference.readFloat64(e.handle);
+          expect(got[i]!.length, label).toBe(want.length);
+          expectClose(got[i]!, want, { atol, rtol, label: `${label} vs float64 reference` });
+          expectClose(got[i]!, (await composed[i]!.data()) as Float32Array, { atol, rtol, label: `${label} vs composed cpu` });
+        }
+      } finally {
+        for (const t of fused) t?.dispose();
       }
-      const want = reference.readFloat64(e.handle);
-      expect(got[i]!.length, label).toBe(want.length);
-      expectClose(got[i]!, want, { atol, rtol, label: `${label} vs float64 reference` });
-      expectClose(got[i]!, (await composed[i]!.data()) as Float32Array, { atol, rtol, label: `${label} vs composed cpu` });
+      // The fused path left no reserve and no stray handle behind.
+      expect(cpu.memory().handles).toBe(0);
     }
   } finally {
-    for (const t of [...fused, ...composed, ...expected]) t?.dispose();
+    for (const t of [...composed, ...expected]) t?.dispose();
   }
-  // The fused path left nothing behind: no tape node, no reserve, no stray handle.
-  expect(memory(cpu).tapeNodes).toBe(0);
-  expect(cpu.memory().handles).toBe(0);
+  // ... and no tape node (the count is global: checked once everything is disposed).
+  expect(memory(fusedBackends[0]!).tapeNodes).toBe(0);
+  for (const cpu of fusedBackends) cpu.dispose();
 }
 
 describe('fused lstmSequence + backward vs the reference composition', () => {

@@ -9,7 +9,7 @@ import { tensor } from '../ops/creation.js';
 import * as E from '../ops/elementwise.js';
 import { sum, max, mean, argmax } from '../ops/reduce.js';
 import { matmul } from '../ops/matmul.js';
-import { broadcastTo, cast, concat, pad, reshape, slice, split, stack, transpose } from '../ops/movement.js';
+import { broadcastTo, cast, concat, pad, reshape, slice, split, stack, transpose, unstack } from '../ops/movement.js';
 import { gather, scatterAdd } from '../ops/indexing.js';
 import { logSoftmax, softmax } from '../ops/activation.js';
 import { softmaxCrossEntropy } from '../ops/softmax-cross-entropy.js';
@@ -68,6 +68,8 @@ const cases: Case[] = [
   { name: 'stack', ops: ['concat', 'reshape'], fn: (a, b) => stack([a, b], 1), inputs: () => [t([2, 3]), t([2, 3])] },
   { name: 'pad', ops: ['pad'], fn: (x) => pad(x, [[1, 0], [2, 1]], 0.5), inputs: () => [t([2, 3])] },
   { name: 'cast to float32', ops: ['cast'], fn: (x) => cast(x, 'float32'), inputs: () => [t([3])] },
+  { name: 'unstack axis 0, all pieces used', ops: ['unstack'], fn: (x) => { const u = unstack(x, 0); return E.add(E.mul(u[0]!, u[2]!), u[1]!); }, inputs: () => [t([3, 2, 2])] },
+  { name: 'unstack axis 1, one piece unused', ops: ['unstack'], fn: (x) => { const u = unstack(x, 1); return E.mul(u[0]!, u[0]!); }, inputs: () => [t([2, 2, 3])] },
   { name: 'reshape', ops: ['reshape'], fn: (x) => E.mul(reshape(x, [3, 2]), tensor([1, 2, 3, 4, 5, 6], [3, 2])), inputs: () => [t([2, 3])] },
   { name: 'broadcastTo', ops: ['add'], fn: (x) => broadcastTo(x, [4, 2, 3]), inputs: () => [t([2, 1])] },
   { name: 'gather axis 0 with repeats', ops: ['gather'], fn: (x, i) => gather(x, i, 0), inputs: () => [t([4, 3]), ints([3, 0, 3, 1], [2, 2])] },

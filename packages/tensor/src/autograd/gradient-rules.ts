@@ -5,7 +5,7 @@ import { unbroadcast } from './unbroadcast.js';
 import { add, div, equal, greater, less, mul, neg, sub, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { matmul } from '../ops/matmul.js';
-import { broadcastTo, pad, reshape, slice, transpose } from '../ops/movement.js';
+import { broadcastTo, pad, reshape, slice, stack, transpose } from '../ops/movement.js';
 import { gather, scatterAdd } from '../ops/indexing.js';
 import { zeros } from '../ops/creation.js';
 import { lstmSequenceGradient } from '../ops/lstm-sequence-gradient.js';
@@ -158,6 +158,11 @@ export const gradientRules: { readonly [K in RecordedOpName]: GradientRule<K> } 
   randomUniform: () => [],
   randomBernoulli: () => [],
   reshape: (ctx) => [reshape(ctx.dy, shapeOf(ctx, 0))],
+  unstack: (ctx) => {
+    const shape = shapeOf(ctx, 0).filter((_, i) => i !== ctx.attrs.axis);
+    const parts = ctx.dys.map((d) => d ?? zeros(shape, { backend: ctx.dy.backend }));
+    return [stack(parts, ctx.attrs.axis)];
+  },
   lstmSequence: (ctx) => lstmSequenceGradient(ctx),
   softmaxCrossEntropy: (ctx) => softmaxCrossEntropyGradient(ctx),
 };

@@ -40,6 +40,7 @@ export interface OpAttrs {
   randomUniform: NoAttrs;
   randomBernoulli: NoAttrs;
   reshape: NoAttrs;
+  unstack: { axis: number };
   lstmSequence: { reverse: boolean };
   softmaxCrossEntropy: NoAttrs;
 }

@@ -3,7 +3,7 @@ import { arange } from '../ops/creation.js';
 import { add, div, equal, greater, mul, neg, sigmoid, sqrt, sub, tanh, where } from '../ops/elementwise.js';
 import { logSoftmax } from '../ops/activation.js';
 import { exp } from '../ops/elementwise.js';
-import { reshape, slice, split, stack } from '../ops/movement.js';
+import { reshape, split, stack, unstack } from '../ops/movement.js';
 import { matmul } from '../ops/matmul.js';
 import { sum } from '../ops/reduce.js';
 import { scope } from '../memory.js';
@@ -74,9 +74,10 @@ export function lstmSequenceReference(args: LstmSequenceInput & { reverse: boole
     let h = args.h0;
     let c = args.c0;
     const ys = new Array<Tensor>(T);
+    const steps = T > 0 ? unstack(projected, 0) : [];
     for (let s = 0; s < T; s++) {
       const t = reverse ? T - 1 - s : s;
-      const gates = add(reshape(slice(projected, [t, 0, 0], [1, B, 4 * H]), [B, 4 * H]), matmul(h, wHh, { transposeB: true }));
+      const gates = add(steps[t]!, matmul(h, wHh, { transposeB: true }));
       const [gi, gf, gg, go] = split(gates, [H, H, H, H], 1) as [Tensor, Tensor, Tensor, Tensor];
       const cNew = add(mul(sigmoid(gf), c), mul(sigmoid(gi), tanh(gg)));
       const hNew = mul(sigmoid(go), tanh(cNew));

@@ -150,3 +150,32 @@ export function split(x: Tensor, sizes: readonly number[], axis = 0): Tensor[] {
     return slice(x, begin, size);
   });
 }
+
+/**
+ * Splits `x` along `axis` into its `x.shape[axis]` slices, each without that axis. One
+ * tape node for all slices, whose gradient is one `stack` of the slice gradients, so a
+ * per-step loop over a long sequence costs O(T) in backward (T separate slices would
+ * each pad their gradient back to the full size: O(T²)).
+ *
+ * @example
+ * ```ts
+ * const steps = unstack(projected, 0); // [T, B, 4H] -> T tensors [B, 4H]
+ * ```
+ */
+export function unstack(x: Tensor, axis = 0): Tensor[] {
+  const backend = backendOf('unstack', [x]);
+  const [a] = normalizeAxes('unstack', axis, x.rank);
+  if (a === undefined) throw new ShapeError({ op: 'unstack', detail: 'cannot unstack a scalar', actual: [] });
+  const n = x.shape[a]!;
+  const pieceShape = x.shape.filter((_, i) => i !== a);
+  const handle = x.handleFor('unstack');
+  const outs: Tensor[] = [];
+  for (let k = 0; k < n; k++) {
+    const begin = x.shape.map((_, i) => (i === a ? k : 0));
+    const size = x.shape.map((d, i) => (i === a ? 1 : d));
+    const sliced = backend.slice(handle, begin, size);
+    outs.push(new Tensor(backend, { id: sliced.id, shape: pieceShape, dtype: sliced.dtype }));
+  }
+  record('unstack', [x], outs, { axis: a }, {});
+  return outs;
+}

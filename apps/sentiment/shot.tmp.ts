@@ -1,0 +1,18 @@
+import { createServer } from 'vite';
+import { chromium } from 'playwright-core';
+const model = process.argv[2] ?? 'smoke';
+const server = await createServer({ configFile: new URL('./vite.config.ts', import.meta.url).pathname, server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
+await server.listen();
+const url = server.resolvedUrls!.local[0]!;
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
+await page.goto(`${url}?model=${model}#/classify`);
+await page.waitForSelector('#status[data-ready="true"]', { timeout: 60000 });
+await page.fill('#text', '@united thanks for the great crew, but my bag is lost again :(');
+await page.click('#classify');
+await page.waitForSelector('#result:not([hidden])');
+await page.screenshot({ path: '/tmp/sentiment-runs/classify.png', fullPage: true });
+await page.goto(`${url}?model=${model}#/report`);
+await page.waitForSelector('#confusion-chart[data-ready="true"]');
+await page.screenshot({ path: '/tmp/sentiment-runs/report.png', fullPage: true });
+await browser.close(); await server.close();

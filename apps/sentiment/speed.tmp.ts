@@ -1,0 +1,18 @@
+import '@cellstate/backend-cpu';
+import { ready } from '@cellstate/tensor';
+import { SentimentClassifier, buildVocabulary, trainClassifier } from '@cellstate/sentiment';
+import { readDataset } from './src/data.ts';
+await ready();
+const d = '/work/shared/data/sentiment/airline-tweets/';
+const train = readDataset(d + 'train.jsonl').examples;
+const valid = readDataset(d + 'valid.jsonl').examples;
+let t = Date.now();
+const vocabulary = buildVocabulary(train.map((x) => x.text), { minFrequency: 2 });
+console.log('vocab', vocabulary.size, (Date.now() - t) + 'ms');
+const clf = SentimentClassifier.create({ vocabulary, model: { embeddingDim: 100, hiddenSize: 64 } });
+const lens = train.map((x) => clf.encode(x.text).ids.length);
+console.log('mean len', lens.reduce((a, b) => a + b, 0) / lens.length, 'max', Math.max(...lens));
+t = Date.now();
+const sub = train.slice(0, 640);
+await trainClassifier(clf, sub, valid.slice(0, 200), { epochs: 1, onStep: (s) => { if (s.step % 5 === 0) console.log(s.step, s.loss.toFixed(3), (Date.now() - t) + 'ms'); } });
+console.log('640 examples + 200 valid', (Date.now() - t) + 'ms');

@@ -1,0 +1,140 @@
+/**
+ * The CLI commands, in-process on a tiny model trained here, plus one real process
+ * for stdin/exit codes.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import '@cellstate/backend-cpu';
+import { BackendUnavailableError, setBackend } from '@cellstate/tensor';
+import { selectBackend } from './cli/backend.js';
+import { evalCommand } from './cli/eval.js';
+import type { Io } from './cli/io.js';
+import { runCommand } from './cli/run.js';
+import { trainCommand } from './cli/train.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sentiment-cli-'));
+const modelDir = join(dir, 'model');
+const APP = fileURLToPath(new URL('..', import.meta.url));
+
+function capture(stdin?: string[]): Io & { stdout: string; stderr: string } {
+  const io = {
+    stdout: '',
+    stderr: '',
+    out: (t: string) => void (io.stdout += t),
+    err: (t: string) => void (io.stderr += t),
+    ...(stdin ? { stdinLines: async function* () { yield* stdin; } } : {}),
+  };
+  return io;
+}
+
+function sentences(n: number, seed: number): { text: string; label: string }[] {
+  const pos = ['great', 'lovely', 'nice'];
+  const neg = ['awful', 'late', 'rude'];
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const k = (i * 7 + seed) % 10;
+    if (k < 2) out.push({ text: `flight ${i % 5} boarding at gate`, label: 'neutral' });
+    else if (k < 6) out.push({ text: `the crew was ${pos[i % 3]} today`, label: 'positive' });
+    else out.push({ text: `the flight was ${neg[i % 3]} again`, label: 'negative' });
+  }
+  return out;
+}
+
+describe('sentiment CLI', () => {
+  beforeAll(async () => {
+    await setBackend('cpu');
+    const jsonl = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n');
+    writeFileSync(join(dir, 'train.jsonl'), `${jsonl(sentences(240, 1))}\n{"text": "broken\n{"text": "typo label", "label": "postive"}\n`);
+    writeFileSync(join(dir, 'valid.jsonl'), jsonl(sentences(60, 2)));
+    writeFileSync(join(dir, 'test.csv'), `text,label\n${sentences(30, 3).map((s) => `"${s.text}",${s.label}`).join('\n')}\n`);
+  });
+
+  it('train: reports malformed lines and unknown labels as file:line, trains, saves, reports', async () => {
+    const io = capture();
+    await trainCommand(
+      { train: join(dir, 'train.jsonl'), valid: join(dir, 'valid.jsonl'), test: join(dir, 'test.csv'), out: modelDir, epochs: 4, embeddingDim: 12, hiddenSize: 12, minFrequency: 1, lr: 0.01, batchSize: 16, baseline: true, checkpointDir: join(dir, 'ckpt') },
+      io,
+    );
+    expect(io.stderr).toContain(`skipped: ${join(dir, 'train.jsonl')}:241: not valid JSON`);
+    expect(io.stderr).toMatch(new RegExp(`skipped: .*train\\.jsonl:242: unknown label "postive" \\(the labels are "negative", "neutral", "positive"`));
+    expect(io.stderr).toMatch(/train\.jsonl: 240 examples, 2 skipped/);
+    expect(io.stderr).toMatch(/epoch 1: train loss/);
+    expect(io.stdout).toMatch(/LSTM test: 30 examples/);
+    expect(io.stdout).toMatch(/bag-of-words test/);
+    expect(io.stdout).toContain('| true \\ predicted | negative |  neutral | positive |');
+  });
+
+  it('train --on-error fail stops at the first bad line', async () => {
+    await expect(trainCommand({ train: join(dir, 'train.jsonl'), valid: join(dir, 'valid.jsonl'), out: join(dir, 'x'), onError: 'fail', epochs: 1 }, capture())).rejects.toThrow(/train\.jsonl:241: not valid JSON/);
+  });
+
+  it('run "text": label and probabilities; --explain lists the words', async () => {
+    const io = capture();
+    expect(await runCommand(['the crew was great today'], { model: modelDir }, io)).toBe(0);
+    expect(io.stdout).toMatch(/^positive\n/);
+    expect(io.stdout).toMatch(/negative\s+\d+\.\d%/);
+    const ex = capture();
+    await runCommand(['the flight was awful again'], { model: modelDir, explain: true }, ex);
+    expect(ex.stdout).toMatch(/words that pushed the decision/);
+    expect(ex.stdout).toMatch(/awful\s+[+-]\d+\.\d points/);
+  });
+
+  it('run with bad input: empty text, emoji only, 100,000 characters', async () => {
+    const empty = capture();
+    expect(await runCommand(['  '], { model: modelDir }, empty)).toBe(2);
+    expect(empty.stderr).toMatch(/the text is empty/);
+    const emoji = capture();
+    expect(await runCommand(['😡😡'], { model: modelDir, json: true }, emoji)).toBe(0);
+    expect(Object.keys(JSON.parse(emoji.stdout).probabilities)).toEqual(['negative', 'neutral', 'positive']);
+    const long = capture();
+    expect(await runCommand(['great '.repeat(16_667)], { model: modelDir }, long)).toBe(0);
+    expect(long.stderr).toMatch(/warning: text truncated/);
+  });
+
+  it('run without text: one JSON line per input line, none lost', async () => {
+    const lines = ['the crew was lovely today', '', '🙂', 'the flight was late again', 'x'.repeat(100_000)];
+    const io = capture(lines);
+    expect(await runCommand([], { model: modelDir }, io)).toBe(0);
+    const out = io.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(out).toHaveLength(lines.length);
+    expect(out[0]).toMatchObject({ label: 'positive' });
+    expect(Object.keys(out[0].probabilities)).toEqual(['negative', 'neutral', 'positive']);
+    expect(out[1]).toEqual({ label: null, probabilities: null, error: 'line 2: empty text' });
+    expect(out[3].label).toBe('negative');
+    expect(out[4].warnings.join()).toMatch(/truncated/);
+  });
+
+  it('eval: metrics and the confusion matrix; unknown labels reported', async () => {
+    writeFileSync(join(dir, 'eval.jsonl'), `${sentences(20, 5).map((s) => JSON.stringify(s)).join('\n')}\n{"text": "hm", "label": "mixed"}\n`);
+    const io = capture();
+    expect(await evalCommand({ data: join(dir, 'eval.jsonl'), model: modelDir, json: join(dir, 'report.json') }, io)).toBe(0);
+    expect(io.stdout).toMatch(/accuracy \d\.\d{4}\s+macro-F1 \d\.\d{4}/);
+    expect(io.stdout).toMatch(/negative\s+\d\.\d{4}\s+\d\.\d{4}\s+\d\.\d{4}\s+\d+/);
+    expect(io.stdout).toContain('true \\ predicted');
+    expect(io.stderr).toMatch(/eval\.jsonl:21: unknown label "mixed"/);
+  });
+
+  it('--backend: an unknown name is a BackendUnavailableError listing the backends', async () => {
+    await expect(selectBackend('tpu')).rejects.toThrow(BackendUnavailableError);
+    await expect(selectBackend('tpu')).rejects.toThrow(/backend 'tpu' is not available \(choose 'cpu' or 'webgpu'\)/);
+  });
+
+  it('a real process: stdin with bytes that are not UTF-8, and a clear error for a missing model', () => {
+    const input = Buffer.concat([Buffer.from('the crew was great today\n'), Buffer.from([0xc3, 0x28, 0x66, 0x6c, 0x69, 0x67, 0x68, 0x74, 0x0a]), Buffer.from('\n')]);
+    const run = (args: string[], stdin?: Buffer) =>
+      spawnSync(process.execPath, ['--conditions=@cellstate/source', '--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: APP, input: stdin, encoding: 'utf8', timeout: 60_000 });
+    const r = run(['run', '--model', modelDir], input);
+    expect(r.status).toBe(0);
+    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(out).toHaveLength(3);
+    expect(out[1].label).not.toBeNull();
+    expect(out[2]).toMatchObject({ label: null, error: 'line 3: empty text' });
+    const missing = run(['run', '--model', join(dir, 'nope'), 'hello']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/error: no model at .*nope \(sentiment\.json not found\)/);
+  });
+});

@@ -1,0 +1,89 @@
+import { writeFile } from 'node:fs/promises';
+import { BagOfWordsClassifier, formatReport, type EvaluationReport } from '@cellstate/sentiment';
+import { loadLabelled, parseLabels, type DataOptions } from './train.js';
+import { userPath, type Io } from './io.js';
+import { openModel } from './run.js';
+
+export interface EvalCommandOptions extends DataOptions {
+  data: string;
+  model?: string;
+  /** Train the bag-of-words baseline on these files and report it on the same data. */
+  baselineTrain?: string;
+  baselineValid?: string;
+  /** Write the reports as JSON (the web page's report view reads this). */
+  json?: string;
+  verbose?: boolean;
+}
+
+/** `eval`: metrics of the model (and optionally the bag-of-words baseline) on a labelled file. */
+export async function evalCommand(o: EvalCommandOptions, io: Io): Promise<number> {
+  const clf = await openModel(o.model);
+  try {
+    const labels = o.labels ? o.labels.split(',').map((l) => l.trim()) : clf.labels;
+    if (labels.join() !== clf.labels.join()) {
+      io.err(`error: --labels ${labels.join(',')} differ from the model's labels ${clf.labels.join(',')}\n`);
+      return 2;
+    }
+    const data = loadLabelled(o.data, clf.labels, o, io, o.verbose);
+    if (data.length === 0) {
+      io.err(`error: ${o.data} has no usable examples\n`);
+      return 2;
+    }
+    const started = Date.now();
+    const { predictions: _p, ...report } = await clf.evaluate(data);
+    const seconds = (Date.now() - started) / 1000;
+    io.out(`${formatReport(report, `LSTM on ${o.data}`)}\n`);
+    if (o.verbose) io.err(`evaluated ${data.length} texts in ${seconds.toFixed(1)} s\n`);
+    const majority = Math.max(...report.confusion.map((row) => row.reduce((a, b) => a + b, 0))) / report.count;
+    io.out(`majority-class accuracy on this data: ${majority.toFixed(4)}\n`);
+    let baseline: EvaluationReport | undefined;
+    if (o.baselineTrain) {
+      if (!o.baselineValid) {
+        io.err('error: --baseline-train needs --baseline-valid (for early stopping)\n');
+        return 2;
+      }
+      const train = loadLabelled(o.baselineTrain, clf.labels, o, io, o.verbose);
+      const valid = loadLabelled(o.baselineValid, clf.labels, o, io, o.verbose);
+      const bow = BagOfWordsClassifier.fit(train, { labels: clf.labels, preprocess: clf.preprocessOptions });
+      const fit = await bow.train(train, valid);
+      baseline = await bow.evaluate(data);
+      bow.dispose();
+      io.out(`\n${formatReport(baseline, `bag-of-words logistic regression (best epoch ${fit.bestEpoch}) on ${o.data}`)}\n`);
+    }
+    if (o.json) {
+      await writeFile(userPath(o.json), `${JSON.stringify({ data: o.data, labels: clf.labels, lstm: report, majority, ...(baseline ? { baseline } : {}) }, null, 2)}\n`);
+      io.err(`wrote ${o.json}\n`);
+    }
+    return 0;
+  } finally {
+    clf.dispose();
+  }
+}
+
+export interface BaselineCommandOptions extends DataOptions {
+  train: string;
+  valid: string;
+  test: string;
+  maxTokens?: number;
+  stopWords?: boolean;
+  json?: string;
+  verbose?: boolean;
+}
+
+/** `baseline`: the bag-of-words logistic regression alone, trained on train/valid and reported on test. */
+export async function baselineCommand(o: BaselineCommandOptions, io: Io): Promise<number> {
+  const labels = parseLabels(o.labels);
+  const started = Date.now();
+  const train = loadLabelled(o.train, labels, o, io, o.verbose);
+  const valid = loadLabelled(o.valid, labels, o, io, o.verbose);
+  const test = loadLabelled(o.test, labels, o, io, o.verbose);
+  const bow = BagOfWordsClassifier.fit(train, { labels, preprocess: { maxTokens: o.maxTokens ?? 200, removeStopWords: o.stopWords ?? true } });
+  io.err(`bag-of-words: ${bow.features.size} features (words and bigrams seen at least twice)\n`);
+  const fit = await bow.train(train, valid, { onEpoch: (s) => io.err(`epoch ${s.epoch}: valid accuracy ${s.validAccuracy.toFixed(4)} macro-F1 ${s.validMacroF1.toFixed(4)}${s.best ? ' (best)' : ''}\n`) });
+  const report = await bow.evaluate(test);
+  bow.dispose();
+  io.out(`${formatReport(report, `bag-of-words logistic regression (best epoch ${fit.bestEpoch}) on ${o.test}`)}\n`);
+  io.err(`took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  if (o.json) await writeFile(userPath(o.json), `${JSON.stringify({ data: o.test, baseline: report }, null, 2)}\n`);
+  return 0;
+}

@@ -1,0 +1,128 @@
+/**
+ * The command-line program. `pnpm sentiment <command>`: train, run and evaluate sentiment models.
+ *
+ *   pnpm sentiment run "the flight was late again"
+ *   echo "great crew" | pnpm -s sentiment run
+ *   pnpm sentiment eval --data ../shared/data/sentiment/airline-tweets/test.jsonl
+ *   pnpm sentiment train --train a.jsonl --valid b.jsonl --out models/mine
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { selectBackend } from './backend.js';
+import { baselineCommand, evalCommand } from './eval.js';
+import { processIo } from './io.js';
+import { runCommand } from './run.js';
+import { trainCommand } from './train.js';
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
+};
+const num = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative number`);
+  return n;
+};
+
+function dataOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--format <format>', 'file format (default: from the extension; .gz is unpacked)').choices(['jsonl', 'csv', 'tsv']))
+    .option('--text-column <name>', 'text column / JSON key', undefined)
+    .option('--label-column <name>', 'label column / JSON key', 'label')
+    .option('--label-map <pairs>', 'rename labels while reading, e.g. 0=negative,1=positive')
+    .option('--labels <list>', 'the labels, in order (default negative,neutral,positive)')
+    .addOption(new Option('--on-error <mode>', 'malformed lines and unknown labels: skip them (reported as file:line) or stop').choices(['skip', 'fail']).default('skip'));
+}
+
+export function buildProgram(): Command {
+  const program = new Command('sentiment')
+    .description('Sentiment classification with an LSTM (cellstate)')
+    .addOption(new Option('--backend <name>', 'compute backend').choices(['cpu', 'webgpu']).default('cpu'))
+    .option('--verbose', 'more detail (tokens, all skipped lines, timings)', false)
+    .showHelpAfterError();
+
+  program
+    .command('run')
+    .description('classify a text (or, without text, one text per line of standard input -> one JSON object per line)')
+    .argument('[text...]', 'the text')
+    .option('--model <dir>', 'model directory (default: the shipped airline model)')
+    .option('--explain', 'show which words pushed the decision', false)
+    .option('--json', 'print JSON for a single text too', false)
+    .action(async (text: string[], opts, cmd: Command) => {
+      const g = cmd.optsWithGlobals();
+      await selectBackend(g.backend);
+      process.exitCode = await runCommand(text, { ...opts, verbose: g.verbose }, processIo);
+    });
+
+  dataOptions(
+    program
+      .command('eval')
+      .description('accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix on a labelled file')
+      .requiredOption('--data <file>', 'labelled JSONL/CSV/TSV file')
+      .option('--model <dir>', 'model directory (default: the shipped airline model)')
+      .option('--baseline-train <file>', 'also train the bag-of-words baseline on this file and report it')
+      .option('--baseline-valid <file>', "the baseline's validation file (early stopping)")
+      .option('--json <file>', 'write the reports as JSON (read by the web page)'),
+  ).action(async (opts, cmd: Command) => {
+    const g = cmd.optsWithGlobals();
+    await selectBackend(g.backend);
+    process.exitCode = await evalCommand({ ...opts, verbose: g.verbose }, processIo);
+  });
+
+  dataOptions(
+    program
+      .command('baseline')
+      .description('train and report the bag-of-words logistic-regression baseline alone')
+      .requiredOption('--train <file>', 'training data')
+      .requiredOption('--valid <file>', 'validation data (early stopping)')
+      .requiredOption('--test <file>', 'report on this file')
+      .option('--max-tokens <n>', 'truncate texts to this many tokens', int('--max-tokens'), 200)
+      .option('--no-stop-words', 'keep stop words')
+      .option('--json <file>', 'write the report as JSON'),
+  ).action(async (opts, cmd: Command) => {
+    const g = cmd.optsWithGlobals();
+    await selectBackend(g.backend);
+    process.exitCode = await baselineCommand({ ...opts, verbose: g.verbose }, processIo);
+  });
+
+  dataOptions(
+    program
+      .command('train')
+      .description('train a model on labelled JSONL/CSV/TSV files (text and label columns)')
+      .requiredOption('--train <file>', 'training data')
+      .option('--valid <file>', 'validation data (early stopping on macro-F1)')
+      .option('--valid-fraction <x>', 'without --valid: hold out this fraction of the training data', num('--valid-fraction'))
+      .option('--test <file>', 'also report metrics on this file')
+      .requiredOption('--out <dir>', 'where to save the model')
+      .option('--epochs <n>', 'most epochs', int('--epochs'), 15)
+      .option('--batch-size <n>', 'batch size', int('--batch-size'), 32)
+      .option('--lr <x>', 'Adam learning rate', num('--lr'), 2e-3)
+      .option('--patience <n>', 'stop after n epochs without a better valid macro-F1', int('--patience'), 3)
+      .option('--embedding-dim <n>', 'word-vector size', int('--embedding-dim'), 100)
+      .option('--hidden-size <n>', 'LSTM hidden size per direction', int('--hidden-size'), 64)
+      .option('--layers <n>', 'LSTM layers', int('--layers'), 1)
+      .option('--no-bidirectional', 'one direction only')
+      .option('--pooling <list>', 'last, mean, max, or several: mean,max', 'mean,max')
+      .option('--dropout <p>', 'dropout before the classifier', num('--dropout'), 0.5)
+      .option('--embedding-dropout <p>', 'dropout on word vectors', num('--embedding-dropout'), 0.25)
+      .addOption(new Option('--class-weights <mode>', 'loss weights for imbalanced classes').choices(['sqrt', 'balanced', 'none']).default('sqrt'))
+      .option('--min-frequency <n>', 'vocabulary: keep words seen this often', int('--min-frequency'), 2)
+      .option('--max-vocab <n>', 'vocabulary: most entries', int('--max-vocab'), 20000)
+      .option('--max-tokens <n>', 'truncate texts to this many tokens', int('--max-tokens'), 200)
+      .option('--no-stop-words', 'keep stop words')
+      .option('--vectors <file>', 'pretrained GloVe / word2vec text-format vectors')
+      .option('--freeze-vectors', 'do not train the pretrained vectors', false)
+      .option('--checkpoint-dir <dir>', 'save a training checkpoint after every epoch')
+      .option('--resume', 'continue from the checkpoint in --checkpoint-dir', false)
+      .option('--seed <n>', 'seed', int('--seed'), 1)
+      .option('--baseline', 'also train and report the bag-of-words baseline on the same splits', false)
+      .option('--float32', 'save float32 weights (default float16)', false)
+      .option('--limit <n>', 'use only the first n training examples', int('--limit')),
+  ).action(async (opts, cmd: Command) => {
+    const g = cmd.optsWithGlobals();
+    await selectBackend(g.backend);
+    await trainCommand({ ...opts, verbose: g.verbose }, processIo);
+  });
+  return program;
+}
+

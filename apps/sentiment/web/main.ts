@@ -1,0 +1,148 @@
+/**
+ * The sentiment web page: classify typed text with the shipped model (label,
+ * probabilities, the words that pushed the decision) and show its evaluation report
+ * with the confusion matrix as a chart. Runs on cellstate's CPU backend in the browser.
+ */
+import '@cellstate/backend-cpu';
+import { ready } from '@cellstate/tensor';
+import { SentimentClassifier, type EvaluationReport, type Explanation } from '@cellstate/sentiment';
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
+
+const MODEL = new URLSearchParams(location.search).get('model') ?? 'airline';
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const status = $('status');
+
+let classifier: SentimentClassifier | undefined;
+
+async function loadModel(): Promise<SentimentClassifier> {
+  const [jsonResponse, weightResponse] = await Promise.all([fetch(`./${MODEL}/sentiment.json`), fetch(`./${MODEL}/model.safetensors`)]);
+  if (!jsonResponse.ok || !weightResponse.ok) throw new Error(`model "${MODEL}" not found (${jsonResponse.status} / ${weightResponse.status})`);
+  const weights = new Uint8Array(await weightResponse.arrayBuffer());
+  return SentimentClassifier.load(await jsonResponse.json(), weights, `${MODEL}/sentiment.json`);
+}
+
+function colour(weight: number): string {
+  const a = Math.min(1, Math.abs(weight) * 2.5);
+  return weight >= 0 ? `rgba(40, 160, 70, ${a})` : `rgba(210, 50, 50, ${a})`;
+}
+
+function showResult(e: Explanation): void {
+  $('result').hidden = false;
+  $('label').textContent = e.label;
+  $('warnings').replaceChildren(...e.warnings.map((w) => Object.assign(document.createElement('p'), { className: 'warning', textContent: `⚠ ${w}` })));
+  $('probabilities').replaceChildren(
+    ...Object.entries(e.probabilities).map(([label, p]) => {
+      const li = document.createElement('li');
+      li.dataset.label = label;
+      li.dataset.probability = String(p);
+      const bar = Object.assign(document.createElement('div'), { className: 'bar' });
+      bar.style.width = `${(100 * p).toFixed(1)}%`;
+      li.append(Object.assign(document.createElement('span'), { textContent: label }), Object.assign(document.createElement('span'), { className: 'value', textContent: `${(100 * p).toFixed(1)}%` }), bar);
+      return li;
+    }),
+  );
+  $('influences').replaceChildren(
+    ...e.influences.map((i) => {
+      const span = Object.assign(document.createElement('span'), { className: 'token', title: `without this word p(${e.label}) changes by ${(-100 * i.weight).toFixed(1)} points` });
+      span.style.background = colour(i.weight);
+      span.dataset.weight = String(i.weight);
+      span.append(i.token, Object.assign(document.createElement('sub'), { textContent: ` ${i.weight >= 0 ? '+' : ''}${(100 * i.weight).toFixed(0)}` }));
+      return span;
+    }),
+  );
+  if (e.influences.length === 0) $('influences').textContent = '(no words)';
+}
+
+async function classify(): Promise<void> {
+  if (!classifier) return;
+  const text = $<HTMLTextAreaElement>('text').value;
+  if (!text.trim()) {
+    status.textContent = 'Type some text first.';
+    return;
+  }
+  status.textContent = 'classifying…';
+  const started = performance.now();
+  const e = await classifier.explain(text);
+  showResult(e);
+  status.textContent = `done in ${(performance.now() - started).toFixed(0)} ms`;
+}
+
+function table(el: HTMLElement, head: string[], rows: (string | number)[][]): void {
+  const tr = (cells: (string | number)[], tag: 'td' | 'th') => {
+    const r = document.createElement('tr');
+    r.append(...cells.map((c) => Object.assign(document.createElement(tag), { textContent: String(c) })));
+    return r;
+  };
+  el.replaceChildren(tr(head, 'th'), ...rows.map((r) => tr(r, 'td')));
+}
+
+let chart: Chart | undefined;
+async function showReport(): Promise<void> {
+  const summary = $('report-summary');
+  const response = await fetch(`./${MODEL}/report.json`);
+  if (!response.ok) {
+    summary.textContent = `No evaluation report for "${MODEL}" (report.json is written by \`pnpm sentiment train\`).`;
+    return;
+  }
+  const report = (await response.json()) as { metrics: Record<string, EvaluationReport>; baseline?: Record<string, EvaluationReport>; trainSeconds?: number };
+  const split = report.metrics.test ? 'test' : 'valid';
+  const r = report.metrics[split]!;
+  const b = report.baseline?.[split];
+  const f = (x: number) => x.toFixed(3);
+  summary.replaceChildren();
+  const h = Object.assign(document.createElement('h2'), { textContent: `Evaluation on the ${split} split (${r.count} examples)` });
+  const t = document.createElement('table');
+  t.id = 'summary-table';
+  table(t, ['model', 'accuracy', 'macro-F1', 'weighted-F1'], [['LSTM', f(r.accuracy), f(r.macroF1), f(r.weightedF1)], ...(b ? [['bag-of-words logistic regression', f(b.accuracy), f(b.macroF1), f(b.weightedF1)]] : [])]);
+  summary.append(h, t);
+  table($('confusion-table'), ['true \\ predicted', ...r.labels], r.labels.map((l, i) => [l, ...r.confusion[i]!]));
+  table($('per-class'), ['class', 'precision', 'recall', 'F1', 'support'], r.perClass.map((m) => [m.label, f(m.precision), f(m.recall), f(m.f1), m.support]));
+  chart?.destroy();
+  const palette = ['#d9534f', '#9e9e9e', '#5cb85c', '#4a7bd0', '#f0ad4e', '#8e44ad'];
+  chart = new Chart($<HTMLCanvasElement>('confusion-chart'), {
+    type: 'bar',
+    data: {
+      labels: r.labels.map((l) => `true ${l}`),
+      datasets: r.labels.map((pred, j) => ({ label: `predicted ${pred}`, data: r.confusion.map((row) => row[j]!), backgroundColor: palette[j % palette.length] })),
+    },
+    options: { animation: false, responsive: true, scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: 'examples' } } } },
+  });
+  $('confusion-chart').dataset.ready = 'true';
+}
+
+function route(): void {
+  const report = location.hash === '#/report';
+  $('view-classify').hidden = report;
+  $('view-report').hidden = !report;
+  $('nav-classify').classList.toggle('active', !report);
+  $('nav-report').classList.toggle('active', report);
+  if (report) void showReport();
+}
+
+async function start(): Promise<void> {
+  window.addEventListener('hashchange', route);
+  route();
+  try {
+    const backend = await ready({ prefer: ['cpu'] });
+    classifier = await loadModel();
+    status.textContent = `ready: model "${MODEL}" (${classifier.labels.join(' / ')}, vocabulary ${classifier.vocabulary.size}) on the ${backend.name} backend`;
+    status.dataset.ready = 'true';
+    const button = $<HTMLButtonElement>('classify');
+    button.disabled = false;
+    button.addEventListener('click', () => void classify().catch(fail));
+    $<HTMLTextAreaElement>('text').addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void classify().catch(fail);
+    });
+  } catch (e) {
+    fail(e);
+  }
+}
+
+function fail(e: unknown): void {
+  status.textContent = `error: ${e instanceof Error ? e.message : String(e)}`;
+  status.dataset.error = 'true';
+}
+
+void start();

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeSeq2SeqModel } from '@cellstate/seq2seq';
+import { readMany } from '@cellstate/tensor';
+import { selectBackend } from './backend.js';
+import { train, type TrainOptions } from './train.js';
+import { writeTinyCorpus } from './test-data.js';
+
+const corpus = writeTinyCorpus(64);
+
+function options(out: string, over: Partial<TrainOptions> = {}): TrainOptions {
+  return {
+    data: corpus.train,
+    valid: corpus.valid,
+    out,
+    resume: false,
+    embeddingSize: 8,
+    hiddenSize: 12,
+    numLayers: 1,
+    bidirectional: false,
+    attention: 'dot',
+    dropout: 0.2,
+    tieEmbeddings: true,
+    reverseSource: false,
+    sourceVocabSize: 100,
+    targetVocabSize: 100,
+    minFrequency: 1,
+    maxLength: 12,
+    batchSize: 8,
+    learningRate: 0.01,
+    epochs: 2,
+    checkpointEvery: 3,
+    seed: 4,
+    teacherForcing: 0.7,
+    clipNorm: 1,
+    labelSmoothing: 0.1,
+    shortlist: 10,
+    validSize: 6,
+    f16: false,
+    ...over,
+  };
+}
+
+async function parameters(file: string): Promise<Float32Array[]> {
+  const loaded = await decodeSeq2SeqModel(new Uint8Array(readFileSync(file)), file);
+  const values = (await readMany(loaded.model.namedParameters().map(([, p]) => p.value))) as Float32Array[];
+  loaded.model.dispose();
+  return values;
+}
+
+describe('translate train', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+  afterAll(() => rmSync(corpus.dir, { recursive: true, force: true }));
+
+  it('a run killed midway and resumed ends with exactly the weights of an uninterrupted run', async () => {
+    const quiet = { log: () => {}, progress: false };
+    const full = await train(options(join(corpus.dir, 'full')), quiet);
+    expect(full.steps).toBe(16); // 2 epochs x 8 batches
+    expect(full.history).toHaveLength(2);
+    // Killed after step 11 (mid-epoch 2; last checkpoint at step 9), then resumed.
+    const out = join(corpus.dir, 'killed');
+    const killed = await train(options(out, { stopAfterStep: 11 }), quiet);
+    expect(killed.steps).toBe(11);
+    const lines: string[] = [];
+    const resumed = await train(options(out, { resume: true }), { log: (l) => lines.push(l), progress: false });
+    expect(lines.join('\n')).toContain('resumed from');
+    expect(lines.join('\n')).toContain('step 9, epoch 2, batch 1');
+    expect(resumed.steps).toBe(16);
+    expect(resumed.history.map((h) => h.trainLoss)).toEqual(full.history.map((h) => h.trainLoss));
+    expect(await parameters(resumed.modelPath)).toEqual(await parameters(full.modelPath));
+  });
+
+  it('refuses to resume with different options', async () => {
+    const out = join(corpus.dir, 'changed');
+    await train(options(out, { stopAfterStep: 3 }), { log: () => {}, progress: false });
+    await expect(train(options(out, { resume: true, hiddenSize: 16 }), { log: () => {}, progress: false })).rejects.toThrow(/option hiddenSize/);
+  });
+});

@@ -1,0 +1,363 @@
+/**
+ * `translate train`: data → vocabularies → batches → Adam steps, with checkpoints that
+ * hold everything needed to continue exactly: parameters, Adam moments and step, the
+ * epoch and the position in the epoch's batch order. Every random decision (data order
+ * per epoch, dropout masks and teacher-forcing coins per step) is derived from
+ * (seed, epoch) or (seed, step), so `--resume` after a kill replays the same run.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Adam, deriveSeed } from '@cellstate/nn';
+import { loadTrainingCheckpoint, saveCheckpoint, saveTrainingCheckpoint } from '@cellstate/nn/node';
+import { encodeSeq2SeqModel, makeBatch, permutation, Seq2Seq, trainStep, type AttentionKind, type BridgeKind, type IdPair, type LoadedModel, type Preprocessing, type Seq2SeqConfig } from '@cellstate/seq2seq';
+import { readMany, type Tensor } from '@cellstate/tensor';
+import { Vocabulary } from '@cellstate/text';
+import cliProgress from 'cli-progress';
+import { loadCorpus, type TextPair } from './data.js';
+import { evaluate } from './evaluate.js';
+import { tokensOf } from './preprocess.js';
+
+/** Everything `train` needs; the CLI fills it from flags. */
+export interface TrainOptions {
+  data: string;
+  valid?: string;
+  sourceLanguage?: string;
+  targetLanguage?: string;
+  out: string;
+  resume: boolean;
+  embeddingSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  bidirectional: boolean;
+  attention: AttentionKind;
+  bridge?: BridgeKind;
+  dropout: number;
+  tieEmbeddings: boolean;
+  reverseSource: boolean;
+  sourceVocabSize: number;
+  targetVocabSize: number;
+  minFrequency: number;
+  /** Pairs with more tokens on either side are left out of training. */
+  maxLength: number;
+  /** Use at most this many training pairs (a seeded sample). */
+  trainLimit?: number;
+  batchSize: number;
+  learningRate: number;
+  epochs: number;
+  maxSteps?: number;
+  maxMinutes?: number;
+  checkpointEvery: number;
+  seed: number;
+  teacherForcing: number;
+  clipNorm: number;
+  labelSmoothing: number;
+  shortlist: number;
+  /** Validation sentences (distinct sources) for the BLEU after each epoch. */
+  validSize: number;
+  /** Also write the final model here (float16 with `f16`). */
+  export?: string;
+  f16: boolean;
+  /** Test hook: behave as if killed right after the checkpoint of this step. */
+  stopAfterStep?: number;
+}
+
+export interface TrainIo {
+  log: (line: string) => void;
+  /** Draw a progress bar (TTY); otherwise log a line every `logEvery` steps. */
+  progress: boolean;
+  logEvery?: number;
+  /** Set to true (by a signal handler) to stop after the current step with a checkpoint. */
+  stopRequested?: () => boolean;
+}
+
+export interface TrainSummary {
+  steps: number;
+  epochs: number;
+  elapsedMs: number;
+  stoppedEarly: boolean;
+  history: EpochRecord[];
+  modelPath: string;
+}
+
+interface EpochRecord {
+  epoch: number;
+  step: number;
+  trainLoss: number;
+  validBleu: number;
+  validPerplexity: number;
+  elapsedMs: number;
+}
+
+interface Extra {
+  batchIndex: number;
+  /** Token-weighted loss sum and token count of the epoch so far (for its mean). */
+  epochLoss: number;
+  epochTokens: number;
+  elapsedMs: number;
+  history: EpochRecord[];
+  [key: string]: unknown;
+}
+
+/** Options that must not change across `--resume` (they shape the model, data or run). */
+const FIXED: (keyof TrainOptions)[] = [
+  'data', 'valid', 'sourceLanguage', 'targetLanguage', 'embeddingSize', 'hiddenSize', 'numLayers', 'bidirectional', 'attention', 'bridge', 'dropout',
+  'tieEmbeddings', 'reverseSource', 'sourceVocabSize', 'targetVocabSize', 'minFrequency', 'maxLength', 'trainLimit', 'batchSize', 'learningRate',
+  'seed', 'teacherForcing', 'clipNorm', 'labelSmoothing', 'shortlist',
+];
+
+/** Batches of one epoch as index lists: shuffled, bucketed by length within pools of 50 batches, pools shuffled. */
+export function epochBatches(pairs: readonly IdPair[], batchSize: number, seed: number, epoch: number): number[][] {
+  const order = permutation(pairs.length, deriveSeed(seed, 1000 + epoch));
+  const batches: number[][] = [];
+  const pool = batchSize * 50;
+  for (let start = 0; start < order.length; start += pool) {
+    const chunk = Array.from(order.subarray(start, Math.min(start + pool, order.length)));
+    chunk.sort((a, b) => pairs[a]!.source.length - pairs[b]!.source.length || pairs[a]!.target.length - pairs[b]!.target.length);
+    for (let i = 0; i < chunk.length; i += batchSize) batches.push(chunk.slice(i, i + batchSize));
+  }
+  const shuffled = permutation(batches.length, deriveSeed(seed, 500_000 + epoch));
+  return Array.from(shuffled, (i) => batches[i]!);
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** Runs (or resumes) training; returns what happened. */
+export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSummary> {
+  const started = Date.now();
+  const o = options;
+  mkdirSync(o.out, { recursive: true });
+  const runFile = join(o.out, 'run.json');
+  const checkpointFile = join(o.out, 'checkpoint.safetensors');
+  const resuming = o.resume && existsSync(checkpointFile);
+  if (o.resume && !resuming) io.log(`no checkpoint in ${o.out}: starting from scratch`);
+  if (resuming) {
+    const saved = JSON.parse(readFileSync(runFile, 'utf8')) as { options: Partial<TrainOptions> };
+    for (const key of FIXED) {
+      if (JSON.stringify(saved.options[key] ?? null) !== JSON.stringify(o[key] ?? null)) {
+        throw new Error(`--resume: option ${key} was ${JSON.stringify(saved.options[key] ?? null)} in ${runFile} but is ${JSON.stringify(o[key] ?? null)} now; use the same options (or a new --out)`);
+      }
+    }
+  }
+
+  // Data and vocabularies.
+  const corpus = loadCorpus(o.data, { ...(o.valid ? { valid: o.valid } : {}), ...(o.sourceLanguage ? { sourceLanguage: o.sourceLanguage } : {}), ...(o.targetLanguage ? { targetLanguage: o.targetLanguage } : {}) });
+  const preprocessing: Preprocessing = {
+    sourceLanguage: corpus.sourceLanguage,
+    targetLanguage: corpus.targetLanguage,
+    lowercase: corpus.lowercase,
+    tokenizer: corpus.tokenizer,
+    maxSourceLength: o.maxLength,
+    maxTargetLength: o.maxLength,
+  };
+  let tokenized = corpus.train
+    .map((p) => ({ source: tokensOf(p.source, preprocessing), target: tokensOf(p.target, preprocessing) }))
+    .filter((p) => p.source.length > 0 && p.target.length > 0 && p.source.length <= o.maxLength && p.target.length <= o.maxLength);
+  if (o.trainLimit !== undefined && o.trainLimit < tokenized.length) {
+    const pick = permutation(tokenized.length, deriveSeed(o.seed, 7)).subarray(0, o.trainLimit);
+    tokenized = Array.from(pick).sort((a, b) => a - b).map((i) => tokenized[i]!);
+  }
+  let sourceVocabulary: Vocabulary;
+  let targetVocabulary: Vocabulary;
+  if (resuming) {
+    sourceVocabulary = Vocabulary.fromJSON(JSON.parse(readFileSync(join(o.out, 'source-vocab.json'), 'utf8')), join(o.out, 'source-vocab.json'));
+    targetVocabulary = Vocabulary.fromJSON(JSON.parse(readFileSync(join(o.out, 'target-vocab.json'), 'utf8')), join(o.out, 'target-vocab.json'));
+  } else {
+    sourceVocabulary = Vocabulary.build(tokenized.map((p) => p.source), { minFrequency: o.minFrequency, maxSize: o.sourceVocabSize });
+    targetVocabulary = Vocabulary.build(tokenized.map((p) => p.target), { minFrequency: o.minFrequency, maxSize: o.targetVocabSize });
+    writeFileSync(join(o.out, 'source-vocab.json'), JSON.stringify(sourceVocabulary));
+    writeFileSync(join(o.out, 'target-vocab.json'), JSON.stringify(targetVocabulary));
+    writeFileSync(runFile, JSON.stringify({ options: o, preprocessing, createdAt: new Date().toISOString() }, null, 2));
+  }
+  const pairs: IdPair[] = tokenized.map((p) => ({ source: sourceVocabulary.encode(p.source), target: targetVocabulary.encode(p.target) }));
+  io.log(`data ${corpus.name}: ${pairs.length} training pairs (of ${corpus.train.length}; max ${o.maxLength} tokens), vocabularies ${sourceVocabulary.size} / ${targetVocabulary.size}`);
+
+  // Model and optimizer.
+  const config: Seq2SeqConfig = {
+    sourceVocabSize: sourceVocabulary.size,
+    targetVocabSize: targetVocabulary.size,
+    embeddingSize: o.embeddingSize,
+    hiddenSize: o.hiddenSize,
+    numLayers: o.numLayers,
+    bidirectional: o.bidirectional,
+    attention: o.attention,
+    ...(o.bridge ? { bridge: o.bridge } : {}),
+    dropout: o.dropout,
+    tieEmbeddings: o.tieEmbeddings,
+    reverseSource: o.reverseSource,
+    seed: o.seed,
+  };
+  const model = new Seq2Seq(config);
+  const optimizer = new Adam(model, { learningRate: o.learningRate });
+  let step = 0;
+  let epoch = 0;
+  let extra: Extra = { batchIndex: 0, epochLoss: 0, epochTokens: 0, elapsedMs: 0, history: [] };
+  if (resuming) {
+    const state = await loadTrainingCheckpoint(checkpointFile, { model, optimizer });
+    step = state.step;
+    epoch = state.epoch ?? 0;
+    extra = state.extra as Extra;
+    io.log(`resumed from ${checkpointFile}: step ${step}, epoch ${epoch + 1}, batch ${extra.batchIndex}`);
+  }
+  io.log(`model: ${model.parameterCount()} parameters, ${JSON.stringify(model.config)}`);
+  const elapsedBefore = extra.elapsedMs;
+  const elapsed = () => elapsedBefore + (Date.now() - started);
+
+  const loaded: LoadedModel = { model, sourceVocabulary, targetVocabulary, preprocessing, info: {} };
+  const save = async () => {
+    extra.elapsedMs = elapsed();
+    extra.epochLoss = epochLoss;
+    extra.epochTokens = epochTokens;
+    await saveTrainingCheckpoint(checkpointFile, { model, optimizer, step, epoch, extra });
+  };
+
+  let pending: [Tensor, number][] = [];
+  let windowLoss = 0;
+  let windowTokens = 0;
+  let epochLoss = extra.epochLoss;
+  let epochTokens = extra.epochTokens;
+  const flush = async () => {
+    if (!pending.length) return;
+    const values = await readMany(pending.map(([t]) => t));
+    pending.forEach(([t, n], i) => {
+      const v = (values[i] as Float32Array)[0]!;
+      windowLoss += v * n;
+      windowTokens += n;
+      epochLoss += v * n;
+      epochTokens += n;
+      t.dispose();
+    });
+    pending = [];
+  };
+
+  let stoppedEarly = false;
+  const deadline = o.maxMinutes === undefined ? Number.POSITIVE_INFINITY : started + o.maxMinutes * 60_000;
+  const logEvery = io.logEvery ?? 50;
+  let stepsThisRun = 0;
+  const runStarted = Date.now();
+  outer: while (epoch < o.epochs) {
+    const batches = epochBatches(pairs, o.batchSize, o.seed, epoch);
+    const bar = io.progress
+      ? new cliProgress.SingleBar(
+          { format: `epoch ${epoch + 1}/${o.epochs} |{bar}| {value}/{total} batches | loss {loss} | ppl {ppl} | {rate} tok/s | ETA {eta_formatted}`, hideCursor: true, etaBuffer: 50 },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
+    bar?.start(batches.length, extra.batchIndex, { loss: '-', ppl: '-', rate: '-' });
+    let windowStarted = Date.now();
+    for (let b = extra.batchIndex; b < batches.length; b++) {
+      const batch = makeBatch(batches[b]!.map((i) => pairs[i]!), { reverseSource: o.reverseSource });
+      const loss = trainStep(model, optimizer, batch, {
+        seed: deriveSeed(o.seed, 1_000_000 + step),
+        teacherForcing: o.teacherForcing,
+        clipNorm: o.clipNorm,
+        labelSmoothing: o.labelSmoothing,
+        shortlist: o.shortlist,
+      });
+      pending.push([loss, batch.targetTokens]);
+      batch.dispose();
+      step++;
+      stepsThisRun++;
+      extra.batchIndex = b + 1;
+      if (step % 10 === 0 || b === batches.length - 1) {
+        await flush();
+        const mean = windowLoss / Math.max(1, windowTokens);
+        const rate = windowTokens / Math.max(1e-3, (Date.now() - windowStarted) / 1000);
+        bar?.update(b + 1, { loss: mean.toFixed(3), ppl: Math.exp(mean).toFixed(1), rate: rate.toFixed(0) });
+        if (!bar && (step % logEvery === 0 || b === batches.length - 1)) {
+          const perStep = (Date.now() - runStarted) / stepsThisRun;
+          io.log(
+            `epoch ${epoch + 1} batch ${b + 1}/${batches.length} step ${step} | loss ${mean.toFixed(3)} ppl ${Math.exp(mean).toFixed(1)} | ${rate.toFixed(0)} tok/s | elapsed ${formatDuration(elapsed())} | epoch ETA ${formatDuration(perStep * (batches.length - b - 1))}`,
+          );
+        }
+        windowLoss = 0;
+        windowTokens = 0;
+        windowStarted = Date.now();
+      }
+      const stopNow = io.stopRequested?.() || (o.maxSteps !== undefined && step >= o.maxSteps) || Date.now() >= deadline;
+      if (step % o.checkpointEvery === 0 || stopNow) {
+        await flush();
+        await save();
+      }
+      if (step === o.stopAfterStep) {
+        // Test hook: end like a killed process (nothing saved since the last checkpoint).
+        await flush();
+        bar?.stop();
+        model.dispose();
+        return { steps: step, epochs: epoch, elapsedMs: elapsed(), stoppedEarly: true, history: extra.history, modelPath: '' };
+      }
+      if (stopNow) {
+        bar?.stop();
+        stoppedEarly = true;
+        io.log(`stopping at step ${step} (${io.stopRequested?.() ? 'signal' : o.maxSteps !== undefined && step >= o.maxSteps ? '--max-steps' : '--max-minutes'}); checkpoint saved to ${checkpointFile}`);
+        break outer;
+      }
+    }
+    bar?.stop();
+    await flush();
+    const trainLoss = epochLoss / Math.max(1, epochTokens);
+    epochLoss = 0;
+    epochTokens = 0;
+    const validation = await evaluate(loaded, corpus.valid, { limit: o.validSize, beamSize: 1 });
+    const record: EpochRecord = { epoch: epoch + 1, step, trainLoss, validBleu: validation.bleu, validPerplexity: validation.perplexity, elapsedMs: elapsed() };
+    extra.history.push(record);
+    io.log(
+      `epoch ${epoch + 1} done at step ${step}: train loss ${trainLoss.toFixed(3)} | valid BLEU ${validation.bleu.toFixed(2)} (greedy, ${validation.sentences} sentences) | valid ppl ${validation.perplexity.toFixed(2)} | elapsed ${formatDuration(elapsed())}`,
+    );
+    for (const e of validation.examples.slice(0, 3)) io.log(`  ${e.source}  →  ${e.hypothesis}   [ref: ${e.reference}]`);
+    epoch++;
+    extra.batchIndex = 0;
+    await save();
+  }
+  await flush();
+  if (!stoppedEarly) await save();
+
+  const info = { steps: step, epochs: epoch, elapsedMs: elapsed(), history: extra.history, data: corpus.name, trainingPairs: pairs.length, options: Object.fromEntries(FIXED.map((k) => [k, o[k] ?? null])) };
+  const modelPath = join(o.out, 'model.safetensors');
+  await saveCheckpoint(modelPath, await encodeSeq2SeqModel({ ...loaded, info }, { dtype: 'F32' }));
+  if (o.export) {
+    await saveCheckpoint(o.export, await encodeSeq2SeqModel({ ...loaded, info }, { dtype: o.f16 ? 'F16' : 'F32' }));
+    io.log(`model written to ${o.export}${o.f16 ? ' (float16)' : ''}`);
+  }
+  io.log(`training ${stoppedEarly ? 'stopped' : 'finished'}: ${step} steps, ${formatDuration(elapsed())} of training time; model in ${modelPath}`);
+  model.dispose();
+  return { steps: step, epochs: epoch, elapsedMs: elapsed(), stoppedEarly, history: extra.history, modelPath };
+}
+
+/**
+ * Writes a model file from a run directory's last checkpoint (what `train` exports at
+ * the end; useful when a run was killed).
+ */
+export async function exportRun(out: string, modelPath: string, options: { f16: boolean }): Promise<{ step: number; bytes: number }> {
+  const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { options: TrainOptions; preprocessing: Preprocessing };
+  const o = run.options;
+  const sourceVocabulary = Vocabulary.fromJSON(JSON.parse(readFileSync(join(out, 'source-vocab.json'), 'utf8')), join(out, 'source-vocab.json'));
+  const targetVocabulary = Vocabulary.fromJSON(JSON.parse(readFileSync(join(out, 'target-vocab.json'), 'utf8')), join(out, 'target-vocab.json'));
+  const model = new Seq2Seq({
+    sourceVocabSize: sourceVocabulary.size,
+    targetVocabSize: targetVocabulary.size,
+    embeddingSize: o.embeddingSize,
+    hiddenSize: o.hiddenSize,
+    numLayers: o.numLayers,
+    bidirectional: o.bidirectional,
+    attention: o.attention,
+    ...(o.bridge ? { bridge: o.bridge } : {}),
+    dropout: o.dropout,
+    tieEmbeddings: o.tieEmbeddings,
+    reverseSource: o.reverseSource,
+    seed: o.seed,
+  });
+  const state = await loadTrainingCheckpoint(join(out, 'checkpoint.safetensors'), { model });
+  const extra = state.extra as Extra;
+  const info = { steps: state.step, epochs: state.epoch ?? 0, elapsedMs: extra.elapsedMs, history: extra.history, data: o.data, options: Object.fromEntries(FIXED.map((k) => [k, o[k] ?? null])) };
+  const bytes = await encodeSeq2SeqModel({ model, sourceVocabulary, targetVocabulary, preprocessing: run.preprocessing, info }, { dtype: options.f16 ? 'F16' : 'F32' });
+  await saveCheckpoint(modelPath, bytes);
+  model.dispose();
+  return { step: state.step, bytes: bytes.length };
+}
+
+export type { TextPair };

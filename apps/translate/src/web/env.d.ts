@@ -1,0 +1,4 @@
+declare module '*.safetensors?url' {
+  const url: string;
+  export default url;
+}

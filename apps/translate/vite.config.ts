@@ -1,0 +1,12 @@
+import { defineConfig } from 'vite';
+import { fileURLToPath } from 'node:url';
+
+// The web page: `pnpm --filter @cellstate/translate-app web` (dev server) or `build:web`.
+// Workspace packages resolve to their TypeScript sources (no build step).
+export default defineConfig({
+  root: fileURLToPath(new URL('./src/web', import.meta.url)),
+  resolve: { conditions: ['@cellstate/source', 'browser', 'module', 'import', 'default'] },
+  server: { fs: { allow: [fileURLToPath(new URL('../..', import.meta.url))] } },
+  build: { outDir: fileURLToPath(new URL('./dist', import.meta.url)), emptyOutDir: true, target: 'es2022' },
+  assetsInclude: ['**/*.safetensors'],
+});

@@ -1,0 +1,36 @@
+// The embedded WebAssembly (src/wasm/kernels.wasm.ts) is generated from assembly/*.ts by
+// scripts/wasm-build.ts. A stale embed fails here: the recorded hash of the sources,
+// compiler version and flags must match the sources in the tree. (`pnpm check:wasm`
+// rebuilds and compares the bytes; CI runs it.)
+import { describe, expect, it } from 'vitest';
+import { wasmSourceHash } from '../../scripts/wasm-build.js';
+import { WASM_MT_BASE64, WASM_SOURCE_HASH, WASM_ST_BASE64 } from './kernels.wasm.js';
+import { availableCores, sharedMemorySupported, wasmSimdSupported, workersSupported } from './platform.js';
+
+const bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+
+describe('embedded WebAssembly kernels', () => {
+  it('were built from the AssemblyScript sources in the tree (else: pnpm --filter @cellstate/backend-cpu build:wasm)', () => {
+    expect(WASM_SOURCE_HASH).toBe(wasmSourceHash());
+  });
+
+  it.skipIf(!wasmSimdSupported())('validate and import only their memory: plain in the one-thread build, shared in the threads build', () => {
+    for (const [b64, shared] of [[WASM_ST_BASE64, false], [WASM_MT_BASE64, true]] as const) {
+      const module = new WebAssembly.Module(bytes(b64));
+      expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+      const exported = WebAssembly.Module.exports(module).map((e) => e.name);
+      expect(exported).toEqual(expect.arrayContaining(['gemm', 'lstmForward', 'lstmBackward', 'GEMM_SCRATCH_BYTES', 'MR', 'NR']));
+      const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared });
+      expect(() => new WebAssembly.Instance(module, { env: { memory } })).not.toThrow();
+    }
+  });
+});
+
+describe('platform detection (Node)', () => {
+  it('finds SIMD, shared memory, worker threads and the core count', () => {
+    expect(wasmSimdSupported()).toBe(true);
+    expect(sharedMemorySupported()).toBe(true);
+    expect(workersSupported()).toBe(true);
+    expect(availableCores()).toBeGreaterThanOrEqual(1);
+  });
+});

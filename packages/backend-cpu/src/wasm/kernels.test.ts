@@ -1,0 +1,266 @@
+// Every WebAssembly kernel against the plain TypeScript kernel of the same signature, on
+// random and awkward shapes, single-threaded ('st' build) and on worker threads ('mt'
+// build, thresholds lowered so even tiny jobs are split).
+import { sizeOf } from '@cellstate/tensor';
+import { mulberry32 } from '@cellstate/tensor/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lstmSequenceBackward } from '../kernels/lstm-sequence-backward.js';
+import { lstmReserveLayout, lstmSequence, sigmoid } from '../kernels/lstm-sequence.js';
+import { gemmNT, matmul } from '../kernels/matmul.js';
+import { WasmKernels } from './kernels.js';
+import { sharedMemorySupported, wasmSimdSupported } from './platform.js';
+
+const EVERYTHING = { minWasmMatmul: 0, minParallelFlops: 0, minParallelStepFlops: 0 };
+
+function uniform(rng: () => number, n: number, scale = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (rng() * 2 - 1) * scale;
+  return out;
+}
+
+/** max |a - b| / (1 + |b|) over the arrays, which must have equal lengths. */
+function worstError(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const e = Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!));
+    if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e;
+  }
+  return worst;
+}
+
+function expectClose(got: Float32Array, want: Float32Array, tolerance: number, label: string): void {
+  expect(worstError(got, want), label).toBeLessThanOrEqual(tolerance);
+}
+
+interface LstmCase {
+  T: number;
+  B: number;
+  I: number;
+  H: number;
+  lengths?: number[];
+  reverse?: boolean;
+  /** Which of dy, dhT, dcT are given (the others null). */
+  grads?: { dy: boolean; dhT: boolean; dcT: boolean };
+  scale?: number;
+}
+
+const LSTM_CASES: LstmCase[] = [
+  { T: 1, B: 1, I: 1, H: 1 },
+  { T: 1, B: 1, I: 1, H: 1, reverse: true },
+  { T: 1, B: 3, I: 2, H: 5 },
+  { T: 4, B: 1, I: 3, H: 1 },
+  { T: 5, B: 3, I: 7, H: 9 },
+  { T: 5, B: 3, I: 7, H: 9, reverse: true },
+  { T: 6, B: 5, I: 6, H: 17, lengths: [6, 0, 3, 1, 5] },
+  { T: 6, B: 5, I: 6, H: 17, lengths: [6, 0, 3, 1, 5], reverse: true },
+  { T: 4, B: 2, I: 3, H: 2, lengths: [0, 0] },
+  { T: 5, B: 6, I: 8, H: 8, lengths: [5, 2, 0, 5, 4, 1], reverse: true },
+  { T: 9, B: 7, I: 13, H: 33, lengths: [9, 8, 0, 9, 4, 2, 7] },
+  { T: 3, B: 2, I: 4, H: 3, scale: 4 }, // saturated gates
+  { T: 200, B: 2, I: 3, H: 5, lengths: [200, 117] },
+  { T: 200, B: 1, I: 1, H: 1, reverse: true },
+  { T: 0, B: 2, I: 3, H: 4 },
+  { T: 3, B: 0, I: 2, H: 3 },
+  { T: 3, B: 2, I: 0, H: 3 },
+  { T: 3, B: 2, I: 3, H: 0 },
+  { T: 7, B: 11, I: 37, H: 41, lengths: [7, 7, 1, 0, 7, 3, 7, 7, 2, 6, 5] },
+  { T: 12, B: 32, I: 20, H: 64 },
+  { T: 3, B: 9, I: 130, H: 260 }, // K and N past one cache block (KC = 256)
+  ...[
+    { dy: true, dhT: false, dcT: false },
+    { dy: false, dhT: true, dcT: false },
+    { dy: false, dhT: false, dcT: true },
+    { dy: true, dhT: true, dcT: false },
+    { dy: true, dhT: false, dcT: true },
+    { dy: false, dhT: true, dcT: true },
+    { dy: false, dhT: false, dcT: false },
+  ].flatMap((grads) => [
+    { T: 5, B: 3, I: 4, H: 6, lengths: [5, 2, 0], grads },
+    { T: 5, B: 3, I: 4, H: 6, lengths: [1, 5, 3], reverse: true, grads },
+  ]),
+];
+
+function lstmTitle(c: LstmCase): string {
+  const g = c.grads ? ` grads(${(['dy', 'dhT', 'dcT'] as const).filter((k) => c.grads![k]).join('+') || 'none'})` : '';
+  return `T=${c.T} B=${c.B} I=${c.I} H=${c.H}${c.lengths ? ` lengths=[${c.lengths}]` : ''}${c.reverse ? ' reverse' : ''}${c.scale ? ` w±${c.scale}` : ''}${g}`;
+}
+
+/** Forward and backward through both paths; every output and gradient must agree. */
+function compareLstm(kernels: WasmKernels, c: LstmCase, seed: number): void {
+  const { T, B, I, H } = c;
+  const rng = mulberry32(seed);
+  const w = c.scale ?? 0.5;
+  const x = uniform(rng, T * B * I);
+  const wIh = uniform(rng, 4 * H * I, w);
+  const wHh = uniform(rng, 4 * H * H, w);
+  const bias = uniform(rng, 4 * H, w);
+  const h0 = uniform(rng, B * H);
+  const c0 = uniform(rng, B * H);
+  const lengths = c.lengths ? Int32Array.from(c.lengths) : null;
+  const reverse = c.reverse ?? false;
+  const size = lstmReserveLayout(T, B, H).size;
+  const outputs = () => [new Float32Array(T * B * H), new Float32Array(B * H), new Float32Array(B * H), new Float32Array(size)] as const;
+  const plain = outputs();
+  const fast = outputs();
+  for (const o of fast) o.fill(NaN); // every element must be written
+  lstmSequence(x, wIh, wHh, bias, h0, c0, lengths, reverse, T, B, I, H, ...plain);
+  expect(kernels.lstmSequence(x, wIh, wHh, bias, h0, c0, lengths, reverse, T, B, I, H, ...fast)).toBe(true);
+  const title = lstmTitle(c);
+  // float32 sums (wasm) against float64 sums (TypeScript): the error grows with I + H.
+  const forwardTolerance = 2e-6 * Math.max(1, Math.sqrt((I + H) / 16));
+  ['y', 'hT', 'cT', 'reserve'].forEach((name, i) => expectClose(fast[i]!, plain[i]!, forwardTolerance, `${title}: ${name}`));
+
+  const grads = c.grads ?? { dy: true, dhT: true, dcT: true };
+  const dy = grads.dy ? uniform(rng, T * B * H) : null;
+  const dhT = grads.dhT ? uniform(rng, B * H) : null;
+  const dcT = grads.dcT ? uniform(rng, B * H) : null;
+  const gradients = () => [new Float32Array(T * B * I), new Float32Array(4 * H * I), new Float32Array(4 * H * H), new Float32Array(4 * H), new Float32Array(B * H), new Float32Array(B * H)] as const;
+  const gPlain = gradients();
+  const gFast = gradients();
+  for (const o of gFast) o.fill(NaN);
+  // Both backward passes read the same (TypeScript) reserve: the layouts are interchangeable.
+  lstmSequenceBackward(x, wIh, wHh, lengths, reverse, T, B, I, H, dy, dhT, dcT, plain[3], ...gPlain);
+  expect(kernels.lstmSequenceBackward(x, wIh, wHh, lengths, reverse, T, B, I, H, dy, dhT, dcT, plain[3], ...gFast)).toBe(true);
+  const tolerance = 2e-5 * Math.max(1, Math.sqrt(T * B));
+  ['dx', 'dwIh', 'dwHh', 'dBias', 'dh0', 'dc0'].forEach((name, i) => expectClose(gFast[i]!, gPlain[i]!, tolerance, `${title}: ${name}`));
+  // And the TypeScript backward accepts the WebAssembly reserve.
+  const gMixed = gradients();
+  lstmSequenceBackward(x, wIh, wHh, lengths, reverse, T, B, I, H, dy, dhT, dcT, fast[3], ...gMixed);
+  ['dx', 'dwIh', 'dwHh', 'dBias', 'dh0', 'dc0'].forEach((name, i) => expectClose(gMixed[i]!, gPlain[i]!, tolerance, `${title}: ${name} from the wasm reserve`));
+}
+
+const MATMUL_SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 17, 9],
+  [9, 17, 1],
+  [2, 3, 4],
+  [5, 8, 8],
+  [7, 13, 5],
+  [6, 1, 10],
+  [33, 65, 17],
+  [64, 128, 48],
+  [4, 0, 3],
+  [121, 257, 9], // past MC and KC
+  [11, 300, 520], // past NC
+];
+
+function describeVariant(label: string, threads: number): void {
+  const skip = !wasmSimdSupported() || (threads > 1 && !sharedMemorySupported());
+  describe.skipIf(skip)(`WebAssembly kernels, ${label}`, () => {
+    let kernels: WasmKernels;
+    beforeAll(async () => {
+      kernels = WasmKernels.create({ threads, ...EVERYTHING })!;
+      await kernels.whenReady();
+    });
+    afterAll(() => kernels.dispose());
+
+    it(`runs the ${threads > 1 ? "'mt'" : "'st'"} build with ${threads} thread(s) ready`, () => {
+      expect(kernels.variant).toBe(threads > 1 ? 'mt' : 'st');
+      expect(kernels.maxThreads).toBe(threads);
+      expect(kernels.threadsReady).toBe(threads);
+    });
+
+    it('matmul agrees with the TypeScript kernel for every transpose pair on awkward shapes', () => {
+      const rng = mulberry32(7 + threads);
+      for (const [m, k, n] of MATMUL_SHAPES) {
+        for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+          const aShape = tA ? [k, m] : [m, k];
+          const bShape = tB ? [n, k] : [k, n];
+          const a = uniform(rng, m * k);
+          const b = uniform(rng, k * n);
+          const want = new Float32Array(m * n);
+          matmul(a, aShape, b, bShape, tA, tB, want, [m, n]);
+          const got = new Float32Array(m * n).fill(NaN);
+          expect(kernels.matmul(a, aShape, b, bShape, tA, tB, got, [m, n])).toBe(true);
+          expectClose(got, want, 1e-6 * Math.max(1, Math.sqrt(k)), `${m}x${k}x${n} tA=${tA} tB=${tB}`);
+        }
+      }
+    });
+
+    it('matmul broadcasts batch dimensions like the TypeScript kernel', () => {
+      const rng = mulberry32(11);
+      const cases: [number[], number[], number, number, number][] = [
+        [[2], [2], 3, 4, 5],
+        [[2, 1], [5], 3, 4, 2],
+        [[], [3], 4, 6, 2],
+        [[1, 3], [2, 1], 2, 5, 3],
+        [[37], [37], 3, 5, 2],
+      ];
+      for (const [ba, bb, m, k, n] of cases) {
+        const aShape = [...ba, m, k];
+        const bShape = [...bb, k, n];
+        const batch = ba.length >= bb.length ? ba.map((d, i) => Math.max(d, bb[i - (ba.length - bb.length)] ?? 1)) : bb.map((d, i) => Math.max(d, ba[i - (bb.length - ba.length)] ?? 1));
+        const outShape = [...batch, m, n];
+        const a = uniform(rng, sizeOf(aShape));
+        const b = uniform(rng, sizeOf(bShape));
+        const want = new Float32Array(sizeOf(outShape));
+        matmul(a, aShape, b, bShape, false, false, want, outShape);
+        const got = new Float32Array(want.length).fill(NaN);
+        expect(kernels.matmul(a, aShape, b, bShape, false, false, got, outShape)).toBe(true);
+        expectClose(got, want, 1e-6, JSON.stringify({ aShape, bShape }));
+      }
+    });
+
+    it('matmul propagates NaN and Inf (no zero-skipping)', () => {
+      const a = Float32Array.from([1, NaN, 2, 3, Infinity, 1]);
+      const b = Float32Array.from([1, 0, 0, 1]);
+      const got = new Float32Array(6);
+      expect(kernels.matmul(a, [3, 2], b, [2, 2], false, false, got, [3, 2])).toBe(true);
+      expect(Array.from(got)).toEqual([NaN, NaN, 2, 3, Infinity, NaN]);
+    });
+
+    it('gemmNT agrees with the TypeScript kernel with offsets, strides, accumulate and bias', () => {
+      const rng = mulberry32(13);
+      for (let trial = 0; trial < 120; trial++) {
+        const m = Math.floor(rng() * 12);
+        const n = Math.floor(rng() * 20);
+        const k = Math.floor(rng() * 11);
+        const lda = k + Math.floor(rng() * 3);
+        const ldb = k + Math.floor(rng() * 3);
+        const ldo = n + Math.floor(rng() * 3);
+        const [ao, bo, oo] = [Math.floor(rng() * 4), Math.floor(rng() * 4), Math.floor(rng() * 4)];
+        const accumulate = rng() < 0.5;
+        const a = uniform(rng, ao + m * lda + 3);
+        const b = uniform(rng, bo + n * ldb + 3);
+        const bias = rng() < 0.5 ? uniform(rng, n) : null;
+        const start = uniform(rng, oo + m * ldo + 3);
+        const want = start.slice();
+        const got = start.slice();
+        gemmNT(m, n, k, a, ao, lda, b, bo, ldb, want, oo, ldo, accumulate, bias);
+        expect(kernels.gemmNT(m, n, k, a, ao, lda, b, bo, ldb, got, oo, ldo, accumulate, bias)).toBe(true);
+        expectClose(got, want, 1e-6, JSON.stringify({ m, n, k, lda, ldb, ldo, ao, bo, oo, accumulate, bias: bias !== null }));
+      }
+    });
+
+    LSTM_CASES.forEach((c, i) => {
+      it(`lstmSequence forward + backward ${lstmTitle(c)}`, () => compareLstm(kernels, c, 100 + i));
+    });
+  });
+}
+
+describeVariant('one thread', 1);
+describeVariant('two threads', 2);
+describeVariant('three threads (more threads than cores)', 3);
+
+describe.skipIf(!wasmSimdSupported())('WebAssembly activations', () => {
+  it('sigmoid and tanh stay within 3e-7 of the float64 functions and saturate cleanly', () => {
+    const k = WasmKernels.create({ threads: 1 })!;
+    try {
+      let worst = 0;
+      for (let x = -20; x <= 20; x += 0.0137) {
+        worst = Math.max(worst, Math.abs(k.activation('sigmoid', x) - sigmoid(x)), Math.abs(k.activation('tanh', x) - Math.tanh(x)));
+      }
+      expect(worst).toBeLessThan(3e-7);
+      for (const x of [-1e30, -200, -88, 88, 200, 1e30, Infinity, -Infinity]) {
+        expect(k.activation('sigmoid', x)).toBeCloseTo(sigmoid(x), 7);
+        expect(k.activation('tanh', x)).toBe(Math.sign(x));
+      }
+      expect(k.activation('sigmoid', NaN)).toBeNaN();
+      expect(k.activation('tanh', NaN)).toBeNaN();
+      expect(k.activation('tanh', 1e-20)).toBeCloseTo(1e-20, 25);
+    } finally {
+      k.dispose();
+    }
+  });
+});

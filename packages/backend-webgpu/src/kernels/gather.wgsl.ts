@@ -1,0 +1,36 @@
+/**
+ * gather along one axis, as 32-bit copies. x is seen as [outer, axisSize, inner], the
+ * output as [outer, nIdx, inner]; one invocation per output element:
+ *
+ *     bindings: 1 x (read, u32 bits), 2 indices (read, i32), 3 out (read_write, u32 bits)
+ *     uniforms: [0] n, [1] nIdx, [2] axisSize, [3] inner
+ *     out[o, k, i] = 0 <= j < axisSize ? x[o, j, i] : 0   with j = indices[k]
+ */
+import type { KernelSpec } from './kernel-spec.js';
+import { PREAMBLE, storage } from './preamble.wgsl.js';
+
+export const gatherKernel: KernelSpec<Record<string, never>> = {
+  name: 'gather',
+  key: () => 'gather',
+  wgsl: () => `${PREAMBLE}
+${storage(1, 'x', 'u32', 'read')}
+${storage(2, 'indices', 'i32', 'read')}
+${storage(3, 'out', 'u32', 'read_write')}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let f = gid.x + gid.y * nwg.x * 64u;
+  if (f >= U(0u)) { return; }
+  let nIdx = U(1u);
+  let axisSize = U(2u);
+  let inner = U(3u);
+  let i = f % inner;
+  let k = (f / inner) % nIdx;
+  let o = f / (inner * nIdx);
+  let j = indices[k];
+  var v = 0u;
+  if (j >= 0 && u32(j) < axisSize) { v = x[(o * axisSize + u32(j)) * inner + i]; }
+  out[f] = v;
+}
+`,
+};

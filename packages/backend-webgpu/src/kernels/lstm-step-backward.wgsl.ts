@@ -1,0 +1,122 @@
+/**
+ * One backward LSTM step (steps run in the reverse of the forward order). Letters: B
+ * batch, H hidden size, G = 4H; gate order i, f, g, o. Reads the reserve written by
+ * lstm-step.wgsl.ts.
+ *
+ *     bindings: 1 wHh [4H, H] (read), 2 lengths [B] (read, i32; dummy when absent),
+ *               3 reserve (read), 4 dy [T, B, H] (read; dummy when absent),
+ *               5 dGates [T·B, 4H] (read_write), 6 dhState [2, B, H] (read_write: ping-pong),
+ *               7 dc [B, H] (read_write, in place)
+ *     uniforms: [0] B, [1] H, [2] t, [3] half of dhState to read (the other is written),
+ *               [4] has lengths, [5] cPrev section, [6] tanhC section, [7] has a previous step,
+ *               [8] t of the previous step, [9] has dy, [10] finalize (only carry dh)
+ *
+ * Per (b, j), fused with the recurrent GEMM of the step processed before:
+ *
+ *     dh  = (previous step live for b) ? Σ_q dGates[tPrev, b, q] · wHh[q, j] : carried dh
+ *     dh_total = dh + dy[t, b, j];   dc_total = dc + dh_total · o · (1 - tanh²c')
+ *     dGates[t, b] = (dc_total·g·i(1-i), dc_total·c·f(1-f), dc_total·i(1-g²), dh_total·tanh c'·o(1-o))
+ *     dc ← dc_total · f
+ *
+ * A masked step (t >= lengths[b]) writes zero gate gradients and passes dh and dc
+ * through. With `finalize` the kernel only forms dh (→ dh0) after the last step.
+ * Thread mapping as the forward: 64 units j × BT batch rows per workgroup, with the BT
+ * rows of dGates[tPrev] staged in workgroup memory 64 gates at a time. Grid (⌈H/64⌉, ⌈B/BT⌉).
+ */
+import type { KernelSpec } from './kernel-spec.js';
+import { PREAMBLE, storage } from './preamble.wgsl.js';
+
+export interface LstmStepBackwardConfig {
+  batchTile: number;
+}
+
+export const lstmStepBackwardKernel: KernelSpec<LstmStepBackwardConfig> = {
+  name: 'lstm-step-backward',
+  key: (c) => `lstm-step-backward:bt${c.batchTile}`,
+  wgsl: (c) => {
+    const rows = Array.from({ length: c.batchTile }, (_, r) => r);
+    return `${PREAMBLE}
+${storage(1, 'wHh', 'f32', 'read')}
+${storage(2, 'lengths', 'i32', 'read')}
+${storage(3, 'reserve', 'f32', 'read')}
+${storage(4, 'dy', 'f32', 'read')}
+${storage(5, 'dGates', 'f32', 'read_write')}
+${storage(6, 'dhState', 'f32', 'read_write')}
+${storage(7, 'dc', 'f32', 'read_write')}
+const BT: u32 = ${c.batchTile}u;
+var<workgroup> gTile: array<array<f32, 64>, BT>;
+
+fn is_live(b: u32, t: u32) -> bool { return U(4u) == 0u || i32(t) < lengths[b]; }
+
+// Carried dh, then the gate gradients and dc for (b, j); recurrent = dGates[tPrev, b] · wHh[:, j].
+fn finish(b: u32, j: u32, recurrent: f32) {
+  let B = U(0u);
+  let H = U(1u);
+  let G = 4u * H;
+  let t = U(2u);
+  let inH = U(3u) * B * H;
+  let outH = (1u - U(3u)) * B * H;
+  let s = b * H + j;
+  var dh = dhState[inH + s];
+  if (U(7u) != 0u && is_live(b, U(8u))) { dh = recurrent; }
+  dhState[outH + s] = dh;
+  if (U(10u) != 0u) { return; }
+  let d = (t * B + b) * G + j;
+  if (!is_live(b, t)) {
+    dGates[d] = 0.0;
+    dGates[d + H] = 0.0;
+    dGates[d + 2u * H] = 0.0;
+    dGates[d + 3u * H] = 0.0;
+    return;
+  }
+  let row = (t * B + b) * H + j;
+  var dhTotal = dh;
+  if (U(9u) != 0u) { dhTotal = dhTotal + dy[row]; }
+  let gi = reserve[d];
+  let gf = reserve[d + H];
+  let gg = reserve[d + 2u * H];
+  let go = reserve[d + 3u * H];
+  let tc = reserve[U(6u) + row];
+  let dcTotal = dc[s] + dhTotal * go * (1.0 - tc * tc);
+  dGates[d] = dcTotal * gg * gi * (1.0 - gi);
+  dGates[d + H] = dcTotal * reserve[U(5u) + row] * gf * (1.0 - gf);
+  dGates[d + 2u * H] = dcTotal * gi * (1.0 - gg * gg);
+  dGates[d + 3u * H] = dhTotal * tc * go * (1.0 - go);
+  dc[s] = dcTotal * gf;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+  let B = U(0u);
+  let H = U(1u);
+  let G = 4u * H;
+  let tPrev = U(8u);
+  let j = wid.x * 64u + lid;
+  let b0 = wid.y * BT;
+${rows.map((r) => `  var acc${r} = 0.0;`).join('\n')}
+  if (U(7u) != 0u) {
+    for (var q0 = 0u; q0 < G; q0 = q0 + 64u) {
+      for (var r = 0u; r < BT; r++) {
+        let b = b0 + r;
+        let q = q0 + lid;
+        var v = 0.0;
+        if (b < B && q < G) { v = dGates[(tPrev * B + b) * G + q]; }
+        gTile[r][lid] = v;
+      }
+      workgroupBarrier();
+      if (j < H) {
+        let qn = min(64u, G - q0);
+        for (var qq = 0u; qq < qn; qq++) {
+          let w = wHh[(q0 + qq) * H + j];
+${rows.map((r) => `          acc${r} = acc${r} + gTile[${r}][qq] * w;`).join('\n')}
+        }
+      }
+      workgroupBarrier();
+    }
+  }
+  if (j >= H) { return; }
+${rows.map((r) => `  if (b0 + ${r}u < B) { finish(b0 + ${r}u, j, acc${r}); }`).join('\n')}
+}
+`;
+  },
+};

@@ -1,0 +1,125 @@
+/**
+ * One forward LSTM step: the recurrent GEMM fused with the gate math (cuDNN plan,
+ * architecture §3). Letters: B batch, H hidden size, T steps; gate order i, f, g, o.
+ * The input projection x·wIhᵀ + bias of all steps is already in the gate section of the
+ * reserve (one matmul before the time loop).
+ *
+ *     bindings: 1 wHhT [H, 4H] (read; wHh transposed once per call, so that neighbouring
+ *               invocations read neighbouring words), 2 lengths [B] (read, i32; a dummy
+ *               when absent), 3 reserve (read_write), 4 hState [2, B, H] (read_write:
+ *               ping-pong halves), 5 c [B, H] (read_write, in place), 6 y [T, B, H] (read_write)
+ *     uniforms: [0] B, [1] H, [2] t, [3] half of hState holding h (0/1; the other is written),
+ *               [4] has lengths, [5] cPrev section, [6] tanhC section, [7] hPrev section
+ *
+ * Thread mapping: a workgroup of 64 invocations covers 64 hidden units j for BT batch rows
+ * (BT is in the key). Per chunk of 64 k, the BT rows of h[·, k] are staged in workgroup
+ * memory and each invocation accumulates its four gate pre-activations with one vec4 of
+ * wHhT per k, reused for all BT rows. Then per (b, j):
+ *
+ *     i, f, g, o = σ, σ, tanh, σ of (reserve gates[t, b] + h·wHhᵀ)
+ *     c' = f·c + i·g;  h' = o·tanh(c');  y[t, b] = h'
+ *
+ * and the reserve keeps the activated gates (in place of the pre-activations), c before
+ * the step, tanh(c') and h before the step. A sample with t >= lengths[b] keeps h and c,
+ * outputs 0 and leaves zeros in the reserve. Grid: (⌈H/64⌉, ⌈B/BT⌉).
+ */
+import type { KernelSpec } from './kernel-spec.js';
+import { PREAMBLE, storage } from './preamble.wgsl.js';
+
+export interface LstmStepConfig {
+  /** Batch rows per workgroup. */
+  batchTile: number;
+}
+
+export const lstmStepKernel: KernelSpec<LstmStepConfig> = {
+  name: 'lstm-step',
+  key: (c) => `lstm-step:bt${c.batchTile}`,
+  wgsl: (c) => {
+    const rows = Array.from({ length: c.batchTile }, (_, r) => r);
+    return `${PREAMBLE}
+${storage(1, 'wHhT', 'f32', 'read')}
+${storage(2, 'lengths', 'i32', 'read')}
+${storage(3, 'reserve', 'f32', 'read_write')}
+${storage(4, 'hState', 'f32', 'read_write')}
+${storage(5, 'c', 'f32', 'read_write')}
+${storage(6, 'y', 'f32', 'read_write')}
+const BT: u32 = ${c.batchTile}u;
+var<workgroup> hTile: array<array<f32, 64>, BT>;
+
+// Gate math and state update for (b, j), given the recurrent part of the four gates.
+fn finish(b: u32, j: u32, recurrent: vec4<f32>) {
+  let B = U(0u);
+  let H = U(1u);
+  let t = U(2u);
+  let inH = U(3u) * B * H;
+  let outH = (1u - U(3u)) * B * H;
+  let live = U(4u) == 0u || i32(t) < lengths[b];
+  let g = (t * B + b) * 4u * H + j;
+  let row = (t * B + b) * H + j;
+  let s = b * H + j;
+  if (live) {
+    let gi = sigmoid_acc(reserve[g] + recurrent.x);
+    let gf = sigmoid_acc(reserve[g + H] + recurrent.y);
+    let gg = tanh_acc(reserve[g + 2u * H] + recurrent.z);
+    let go = sigmoid_acc(reserve[g + 3u * H] + recurrent.w);
+    let cOld = c[s];
+    let cNew = gf * cOld + gi * gg;
+    let tc = tanh_acc(cNew);
+    let hNew = go * tc;
+    reserve[g] = gi;
+    reserve[g + H] = gf;
+    reserve[g + 2u * H] = gg;
+    reserve[g + 3u * H] = go;
+    reserve[U(5u) + row] = cOld;
+    reserve[U(6u) + row] = tc;
+    reserve[U(7u) + row] = hState[inH + s];
+    c[s] = cNew;
+    hState[outH + s] = hNew;
+    y[row] = hNew;
+  } else {
+    reserve[g] = 0.0;
+    reserve[g + H] = 0.0;
+    reserve[g + 2u * H] = 0.0;
+    reserve[g + 3u * H] = 0.0;
+    reserve[U(5u) + row] = 0.0;
+    reserve[U(6u) + row] = 0.0;
+    reserve[U(7u) + row] = 0.0;
+    hState[outH + s] = hState[inH + s];
+    y[row] = 0.0;
+  }
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+  let B = U(0u);
+  let H = U(1u);
+  let inH = U(3u) * B * H;
+  let j = wid.x * 64u + lid;
+  let b0 = wid.y * BT;
+  // One accumulator per batch row, unrolled (a dynamically indexed private array can live in memory).
+${rows.map((r) => `  var acc${r} = vec4<f32>(0.0);`).join('\n')}
+  for (var k0 = 0u; k0 < H; k0 = k0 + 64u) {
+    for (var r = 0u; r < BT; r++) {
+      let b = b0 + r;
+      let k = k0 + lid;
+      var v = 0.0;
+      if (b < B && k < H) { v = hState[inH + b * H + k]; }
+      hTile[r][lid] = v;
+    }
+    workgroupBarrier();
+    if (j < H) {
+      let kn = min(64u, H - k0);
+      for (var kk = 0u; kk < kn; kk++) {
+        let row = (k0 + kk) * 4u * H + j;
+        let w = vec4<f32>(wHhT[row], wHhT[row + H], wHhT[row + 2u * H], wHhT[row + 3u * H]);
+${rows.map((r) => `        acc${r} = acc${r} + hTile[${r}][kk] * w;`).join('\n')}
+      }
+    }
+    workgroupBarrier();
+  }
+  if (j >= H) { return; }
+${rows.map((r) => `  if (b0 + ${r}u < B) { finish(b0 + ${r}u, j, acc${r}); }`).join('\n')}
+}
+`;
+  },
+};

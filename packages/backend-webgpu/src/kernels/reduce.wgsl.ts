@@ -1,0 +1,130 @@
+/**
+ * Reductions: sum, max (over any set of axes) and argmax (over one axis).
+ *
+ * One workgroup of 64 invocations per output element: each invocation folds a strided
+ * share of the reduced elements, then a tree in workgroup memory combines the 64
+ * partial results. The input is seen as kept dimensions (the output index) and reduced
+ * dimensions, each coalesced:
+ *
+ *     bindings: 1 x (read), 2 out (read_write)
+ *     uniforms: [0] outputs, [1] reduced count R, [2] kept rank, [3] reduced rank,
+ *               [4] x offset, [5] out offset,
+ *               [8+d] kept shape, [16+d] kept strides, [24+d] reduced shape, [32+d] reduced strides
+ *
+ * sum: 0 for an empty reduction; int32 wraps. max: NaN if any element is NaN, -Inf
+ * (float32) or INT32_MIN (int32) when empty. argmax: the first maximum; the first NaN
+ * counts as the maximum; ties between partial results go to the lower index.
+ */
+import type { DType } from '@cellstate/tensor';
+import type { KernelSpec } from './kernel-spec.js';
+import { PREAMBLE, storage } from './preamble.wgsl.js';
+
+export interface ReduceConfig {
+  op: 'sum' | 'max' | 'argmax';
+  dtype: DType;
+}
+
+const WG = 64;
+
+export const reduceKernel: KernelSpec<ReduceConfig> = {
+  name: 'reduce',
+  key: (c) => `reduce:${c.op}:${c.dtype}`,
+  wgsl(c) {
+    const t = c.dtype === 'int32' ? 'i32' : 'f32';
+    const isArg = c.op === 'argmax';
+    const outType = isArg ? 'i32' : t;
+    let init: string;
+    let combine: string;
+    if (c.op === 'sum') {
+      init = c.dtype === 'int32' ? '0' : '0.0';
+      combine = 'fn combine(x: T, y: T) -> T { return x + y; }';
+    } else {
+      init = c.dtype === 'int32' ? 'i32_min()' : '-f32_inf()';
+      combine =
+        c.dtype === 'int32'
+          ? 'fn combine(x: T, y: T) -> T { return max(x, y); }'
+          : 'fn combine(x: T, y: T) -> T { if (is_nan(x) || is_nan(y)) { return f32_nan(); } return select(y, x, x > y); }';
+    }
+    const nan = (v: string) => (c.dtype === 'int32' ? 'false' : `is_nan(${v})`);
+    const body = isArg
+      ? /* wgsl */ `
+  // Per invocation: the first maximum of its share (indices increase), or its first NaN.
+  var best = ${init};
+  var bestIndex = 0xffffffffu;
+  var sawNan = false;
+  for (var r = lid; r < R; r = r + ${WG}u) {
+    let v = x[reduced_offset(base, r)];
+    if (${nan('v')}) { best = v; bestIndex = r; sawNan = true; break; }
+    if (bestIndex == 0xffffffffu || v > best) { best = v; bestIndex = r; }
+  }
+  values[lid] = best;
+  indices[lid] = bestIndex;
+  nans[lid] = select(0u, 1u, sawNan);
+  workgroupBarrier();
+  for (var step = ${WG / 2}u; step > 0u; step = step >> 1u) {
+    if (lid < step) {
+      let j = lid + step;
+      // Does partial j beat partial lid? NaN beats numbers; the lower index wins ties.
+      let ia = indices[lid];
+      let ib = indices[j];
+      var take = false;
+      if (ib != 0xffffffffu) {
+        if (ia == 0xffffffffu) { take = true; }
+        else if (nans[j] == 1u) { take = nans[lid] == 0u || ib < ia; }
+        else if (nans[lid] == 0u) { take = values[j] > values[lid] || (values[j] == values[lid] && ib < ia); }
+      }
+      if (take) { values[lid] = values[j]; indices[lid] = ib; nans[lid] = nans[j]; }
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u && valid) { out[U(5u) + g] = select(0, i32(indices[0]), indices[0] != 0xffffffffu); }`
+      : /* wgsl */ `
+  var acc = ${init};
+  for (var r = lid; r < R; r = r + ${WG}u) {
+    acc = combine(acc, x[reduced_offset(base, r)]);
+  }
+  values[lid] = acc;
+  workgroupBarrier();
+  for (var step = ${WG / 2}u; step > 0u; step = step >> 1u) {
+    if (lid < step) { values[lid] = combine(values[lid], values[lid + step]); }
+    workgroupBarrier();
+  }
+  if (lid == 0u && valid) { out[U(5u) + g] = values[0]; }`;
+    return `${PREAMBLE}
+alias T = ${t};
+${storage(1, 'x', t, 'read')}
+${storage(2, 'out', outType, 'read_write')}
+var<workgroup> values: array<T, ${WG}>;
+${isArg ? `var<workgroup> indices: array<u32, ${WG}>;\nvar<workgroup> nans: array<u32, ${WG}>;` : ''}
+${isArg ? '' : combine}
+
+fn reduced_offset(base: u32, r: u32) -> u32 {
+  var o = base;
+  var rest = r;
+  for (var d = i32(U(3u)) - 1; d >= 0; d--) {
+    let dim = u32(d);
+    let size = U(24u + dim);
+    o = o + (rest % size) * U(32u + dim);
+    rest = rest / size;
+  }
+  return o;
+}
+
+@compute @workgroup_size(${WG})
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let g = group_index(wid, nwg);
+  let valid = g < U(0u);
+  let R = select(0u, U(1u), valid);
+  var base = U(4u);
+  var rest = g;
+  for (var d = i32(U(2u)) - 1; d >= 0; d--) {
+    let dim = u32(d);
+    let size = U(8u + dim);
+    base = base + (rest % size) * U(16u + dim);
+    rest = rest / size;
+  }
+${body}
+}
+`;
+  },
+};

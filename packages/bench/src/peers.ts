@@ -1,0 +1,117 @@
+// The peers `pnpm bench` runs next to cellstate's systems, each in its own process, each
+// printing one JSON line in the format of result.ts. Peers are devDependencies of this
+// private package (@tensorflow/tfjs, @tensorflow/tfjs-backend-wasm, brain.js); PyTorch is
+// Debian's python3-torch under /usr/bin/python3 with OpenBLAS (libopenblas0-pthread).
+import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { SYSTEMS } from './systems.js';
+import type { Workload } from './workloads.js';
+
+/** How to start one (system, workload) run; `skip` = print a skipped row with this reason instead. */
+export type Launch = { cmd: string; args: string[]; env?: Record<string, string> } | { skip: string };
+
+export interface Runnable {
+  name: string;
+  what: string;
+  kind: 'cellstate' | 'peer';
+  /** Runs by default (`pnpm bench` with no --systems). */
+  byDefault: boolean;
+  /** Threads the system computes with (the MM target compares single-threaded systems only). */
+  threads: number;
+  /** Workloads it applies to; others get no row (e.g. brain.js has no matmul). */
+  workloads: readonly Workload['id'][];
+  launch(workload: Workload['id'], quick: boolean): Launch;
+}
+
+const ALL: readonly Workload['id'][] = ['W1', 'W2', 'W3', 'W4', 'MM'];
+const NODE_ARGS = ['--conditions=@cellstate/source', '--import', 'tsx'];
+const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
+const quickArg = (quick: boolean) => (quick ? ['--quick'] : []);
+
+/** Cores this process may use (what "all threads" means; respects CPU affinity, e.g. taskset). */
+export const CORES = availableParallelism();
+
+/** The interpreter PyTorch rows use: Debian's (BENCH_PYTHON overrides it). */
+export const PYTHON = process.env.BENCH_PYTHON || '/usr/bin/python3';
+
+/** Debian's OpenBLAS (pthread flavour) directory, e.g. /usr/lib/x86_64-linux-gnu/openblas-pthread. */
+export function openblasDir(): string | null {
+  try {
+    for (const d of readdirSync('/usr/lib')) {
+      const p = `/usr/lib/${d}/openblas-pthread`;
+      if (d.endsWith('-linux-gnu') && existsSync(`${p}/libblas.so.3`)) return p;
+    }
+  } catch {
+    // not Debian-like
+  }
+  return null;
+}
+
+function cellstate(): Runnable[] {
+  return Object.values(SYSTEMS).map((s) => ({
+    name: s.name,
+    what: s.what,
+    kind: 'cellstate' as const,
+    byDefault: true,
+    threads: s.threads ?? 1,
+    workloads: ALL,
+    launch: (w, quick) => ({ cmd: process.execPath, args: [...NODE_ARGS, here('./run-one.ts'), s.name, w, ...quickArg(quick)] }),
+  }));
+}
+
+function tfjs(variant: string, what: string, threads: number, byDefault = true): Runnable {
+  return {
+    name: `tfjs-${variant}`,
+    what,
+    kind: 'peer',
+    byDefault,
+    threads,
+    workloads: ALL,
+    launch: (w, quick) => ({ cmd: process.execPath, args: [...NODE_ARGS, here('./peers/tfjs.ts'), variant, w, ...quickArg(quick)] }),
+  };
+}
+
+function pytorch(name: string, what: string, threads: number, mode: 'nograd' | 'jit', workloads: readonly Workload['id'][] = ALL): Runnable {
+  return {
+    name,
+    what,
+    kind: 'peer',
+    byDefault: true,
+    threads,
+    workloads,
+    launch: (w, quick) => {
+      if (!existsSync(PYTHON)) return { skip: `${PYTHON} not found (PyTorch rows need Debian's python3 with python3-torch)` };
+      const blas = openblasDir();
+      const env: Record<string, string> = { TORCH_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+      if (blas) env.LD_LIBRARY_PATH = [blas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+      return { cmd: PYTHON, args: [here('../python/bench_torch.py'), w, '--system', name, '--mode', mode, ...quickArg(quick)], env };
+    },
+  };
+}
+
+function peers(): Runnable[] {
+  return [
+    tfjs('cpu', 'TF.js 4.22 `cpu` backend (pure JS, 1 thread)', 1),
+    tfjs('wasm-simd', 'TF.js 4.22 `wasm` backend, SIMD, 1 thread', 1),
+    tfjs('wasm-threads', `TF.js 4.22 \`wasm\` backend, SIMD + threads (${CORES}; Node shim for its blob: workers)`, CORES),
+    tfjs('wasm-nosimd', 'TF.js 4.22 `wasm` backend without SIMD, 1 thread', 1, false),
+    {
+      name: 'brain.js',
+      what: 'brain.js 1.6.1 recurrent.LSTMTimeStep (batch-1 only, plain JS)',
+      kind: 'peer',
+      byDefault: true,
+      threads: 1,
+      workloads: ['W1', 'W2', 'W3', 'W4'],
+      launch: (w, quick) => ({ cmd: process.execPath, args: [...NODE_ARGS, here('./peers/brain.ts'), w, ...quickArg(quick)] }),
+    },
+    pytorch('pytorch-openblas-1t', 'PyTorch (Debian python3-torch) + OpenBLAS, 1 thread; forward under inference_mode', 1, 'nograd'),
+    pytorch('pytorch-openblas', `PyTorch + OpenBLAS, ${CORES} threads; forward under inference_mode`, CORES, 'nograd'),
+    pytorch('pytorch-openblas-jit', `PyTorch + OpenBLAS, ${CORES} threads; forward via torch.jit.trace + freeze`, CORES, 'jit', ['W1', 'W3', 'W4']),
+  ];
+}
+
+/** Every system the bench knows: cellstate's (systems.ts), then the peers. */
+export function allSystems(): Runnable[] {
+  return [...cellstate(), ...peers()];
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: { index: 'src/index.ts' },
+  format: ['esm'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  platform: 'neutral',
+  target: 'es2022',
+  external: ['@cellstate/tensor', '@cellstate/nn', '@cellstate/lstm', 'fflate', 'jsfive', 'protobufjs'],
+});

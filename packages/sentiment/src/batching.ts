@@ -1,0 +1,63 @@
+import { UNK_ID } from '@cellstate/text';
+import { tensor, type Backend } from '@cellstate/tensor';
+import type { ModelBatch } from './model.js';
+
+/**
+ * Pads id lists into the model's time-major layout [T, B] (padding id 0). An empty
+ * list becomes one `<unk>` so every text has at least one step.
+ */
+export function makeBatch(sequences: readonly (readonly number[])[], backend?: Backend): ModelBatch {
+  const B = sequences.length;
+  const lengths = sequences.map((s) => Math.max(1, s.length));
+  const T = Math.max(1, ...lengths);
+  const ids = new Int32Array(T * B);
+  sequences.forEach((s, b) => {
+    if (s.length === 0) ids[b] = UNK_ID;
+    for (let t = 0; t < s.length; t++) ids[t * B + b] = s[t]!;
+  });
+  return { ids: tensor(ids, [T, B], { dtype: 'int32', ...(backend ? { backend } : {}) }), lengths };
+}
+
+/** A small seeded generator (mulberry32) for shuffling: the same seed, the same order. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+/**
+ * Batches of indices for one epoch: shuffled, then sorted by length inside windows of
+ * 50 batches (so a batch holds texts of similar length and little padding), then the
+ * batches themselves shuffled.
+ */
+export function lengthBucketedBatches(lengths: readonly number[], batchSize: number, random: () => number): number[][] {
+  const order = shuffle(lengths.map((_, i) => i), random);
+  const window = batchSize * 50;
+  const batches: number[][] = [];
+  for (let start = 0; start < order.length; start += window) {
+    const chunk = order.slice(start, start + window).sort((a, b) => lengths[a]! - lengths[b]!);
+    for (let i = 0; i < chunk.length; i += batchSize) batches.push(chunk.slice(i, i + batchSize));
+  }
+  return shuffle(batches, random);
+}
+
+/** Indices in order of length, cut into batches (for evaluation: least padding). */
+export function sortedBatches(lengths: readonly number[], batchSize: number): number[][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]!);
+  const out: number[][] = [];
+  for (let i = 0; i < order.length; i += batchSize) out.push(order.slice(i, i + batchSize));
+  return out;
+}

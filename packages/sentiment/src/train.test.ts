@@ -1,0 +1,105 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { memory } from '@cellstate/tensor';
+import { SentimentClassifier, SentimentError } from './classifier.js';
+import { createMemoryCheckpointStore } from './memory-store.js';
+import { buildVocabulary, classWeightsFor, trainClassifier } from './train.js';
+import { negationData, useCpu } from './test-setup.js';
+
+const tiny = { embeddingDim: 16, hiddenSize: 16, dropout: 0.1, embeddingDropout: 0, seed: 2 };
+
+describe('training a tiny classifier', () => {
+  beforeAll(useCpu);
+  const train = negationData(600, 1);
+  const valid = negationData(120, 2);
+
+  let clf: SentimentClassifier;
+  it('learns negation: "not good" and "good" get different labels', async () => {
+    clf = SentimentClassifier.create({ vocabulary: buildVocabulary(train.map((t) => t.text), { minFrequency: 1 }), model: tiny });
+    const result = await trainClassifier(clf, train, valid, { epochs: 12, batchSize: 16, learningRate: 0.01, patience: 4 });
+    expect(result.bestMacroF1).toBeGreaterThan(0.9);
+    const [good, notGood, bad, notBad] = await clf.predict(['the food was good', 'the food was not good', 'the crew was awful', 'the crew was never awful']);
+    expect(good!.label).toBe('positive');
+    expect(notGood!.label).toBe('negative');
+    expect(good!.label).not.toBe(notGood!.label);
+    expect(bad!.label).toBe('negative');
+    expect(notBad!.label).toBe('positive');
+    const sum = Object.values(good!.probabilities).reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(1, 5);
+  });
+
+  it('explains by occlusion: "not" pushes "not good" towards negative', async () => {
+    const e = await clf.explain('the food was not good');
+    expect(e.label).toBe('negative');
+    expect(e.influences.map((i) => i.token)).toEqual(['food', 'not', 'good']);
+    const not = e.influences.find((i) => i.token === 'not')!;
+    expect(not.weight).toBeGreaterThan(0.2);
+    expect(not.deltas.negative).toBeCloseTo(not.weight, 6);
+  });
+
+  it('evaluates, saves as float16 and loads back with the same predictions', async () => {
+    const report = await clf.evaluate(valid);
+    expect(report.accuracy).toBeGreaterThan(0.9);
+    expect(report.confusion.flat().reduce((a, b) => a + b, 0)).toBe(valid.length);
+    const weights = await clf.encodeWeights();
+    const f32 = await clf.encodeWeights({ dtype: 'F32' });
+    expect(weights.length).toBeLessThan(f32.length * 0.55);
+    const again = await SentimentClassifier.load(JSON.parse(JSON.stringify(clf.toJSON())), weights);
+    const texts = valid.slice(0, 20).map((v) => v.text);
+    const [a, b] = [await clf.predict(texts), await again.predict(texts)];
+    a.forEach((p, i) => {
+      expect(b[i]!.label).toBe(p.label);
+      for (const l of clf.labels) expect(Math.abs(b[i]!.probabilities[l]! - p.probabilities[l]!)).toBeLessThan(5e-3);
+    });
+    await expect(SentimentClassifier.load({ format: 'other' }, weights, 'x.json')).rejects.toThrow(/x\.json: not a cellstate sentiment model/);
+    again.dispose();
+  });
+
+  it('odd inputs: empty, emoji-only, unknown words, 100,000 characters', async () => {
+    const [empty, emoji, unknown, long] = await clf.predict(['', '😀😀😀', 'zzqx blorp', 'good '.repeat(20_000)]);
+    expect(empty!.warnings.join()).toMatch(/no words left/);
+    expect(Object.keys(emoji!.probabilities)).toEqual(['negative', 'neutral', 'positive']);
+    expect(unknown!.warnings.join()).toMatch(/none of the words is in the vocabulary/);
+    expect(long!.warnings.join()).toMatch(/truncated/);
+    expect(long!.tokens).toHaveLength(200);
+  });
+
+  it('unknown labels are reported with the example number before training', async () => {
+    await expect(trainClassifier(clf, [...train.slice(0, 5), { text: 'x', label: 'postive' }], valid)).rejects.toThrow(SentimentError);
+    await expect(trainClassifier(clf, [...train.slice(0, 5), { text: 'x', label: 'postive' }], valid)).rejects.toThrow(/training example 6: unknown label "postive"/);
+    clf.dispose();
+  });
+
+  it('checkpoints after each epoch and resumes where it stopped', async () => {
+    const store = createMemoryCheckpointStore();
+    const make = () => SentimentClassifier.create({ vocabulary: buildVocabulary(train.map((t) => t.text), { minFrequency: 1 }), model: tiny });
+    const first = make();
+    const r1 = await trainClassifier(first, train.slice(0, 200), valid, { epochs: 2, batchSize: 32, checkpoints: store, patience: 10 });
+    expect(r1.history).toHaveLength(2);
+    expect(store.saved.has('last') && store.saved.has('best')).toBe(true);
+    first.dispose();
+    const second = make();
+    const before = memory();
+    const r2 = await trainClassifier(second, train.slice(0, 200), valid, { epochs: 3, batchSize: 32, checkpoints: store, resume: true, patience: 10 });
+    expect(r2.resumedFromEpoch).toBe(2);
+    expect(r2.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
+    expect(r2.history.slice(0, 2)).toEqual(r1.history.map((h) => ({ ...h })));
+    expect(memory().tensors).toBeLessThanOrEqual(before.tensors + 2);
+    second.dispose();
+  });
+
+  it('early stopping: stops after `patience` epochs without a better macro-F1', async () => {
+    const c = SentimentClassifier.create({ vocabulary: buildVocabulary(train.map((t) => t.text), { minFrequency: 1 }), model: tiny });
+    // learning rate 0: nothing improves after epoch 1
+    const r = await trainClassifier(c, train.slice(0, 64), valid.slice(0, 32), { epochs: 10, learningRate: 0, patience: 2 });
+    expect(r.stoppedEarly).toBe(true);
+    expect(r.history).toHaveLength(3);
+    expect(r.bestEpoch).toBe(1);
+    c.dispose();
+  });
+
+  it('class weights', () => {
+    expect(classWeightsFor([60, 30, 10], 'balanced').map((x) => +x.toFixed(4))).toEqual([0.2069, 0.4138, 1.2414].map((x) => +(x * 1).toFixed(4)).map((_, i) => +([1 / 60, 1 / 30, 1 / 10].map((v) => v / ((1 / 60 + 1 / 30 + 1 / 10) / 3))[i]!.toFixed(4))));
+    const s = classWeightsFor([60, 30, 10], 'sqrt');
+    expect(s[2]! / s[0]!).toBeCloseTo(Math.sqrt(6), 6);
+  });
+});

@@ -1,0 +1,228 @@
+import { Adam, Trainer, crossEntropyLoss, decodeTrainingState, encodeTrainingState, decodeInto } from '@cellstate/nn';
+import { tensor } from '@cellstate/tensor';
+import { Vocabulary } from '@cellstate/text';
+import { lengthBucketedBatches, makeBatch, seededRandom } from './batching.js';
+import { SentimentError, type SentimentClassifier } from './classifier.js';
+import { argmaxOf, computeMetrics, type EvaluationReport } from './metrics.js';
+import { preprocess, resolvePreprocessOptions, type PreprocessOptions, type ResolvedPreprocessOptions } from './preprocess.js';
+
+/** A labelled text. */
+export interface LabeledText {
+  text: string;
+  label: string;
+}
+
+/**
+ * Builds the vocabulary over preprocessed training texts: `<pad>`, `<unk>`, `<bos>`,
+ * `<eos>`, then words seen at least `minFrequency` times (default 2), the most frequent
+ * first, up to `maxSize` entries (default 20,000).
+ */
+export function buildVocabulary(texts: Iterable<string>, options: { preprocess?: PreprocessOptions | ResolvedPreprocessOptions; minFrequency?: number; maxSize?: number } = {}): Vocabulary {
+  const o = resolvePreprocessOptions(options.preprocess);
+  const counts = new Map<string, number>();
+  for (const text of texts) for (const t of preprocess(text, o).tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+  return Vocabulary.fromCounts(counts, { minFrequency: options.minFrequency ?? 2, maxSize: options.maxSize ?? 20_000 });
+}
+
+/** Per-class loss weights: `balanced` = n / (C · count), `sqrt` = its square root, normalised to mean 1. */
+export function classWeightsFor(counts: readonly number[], mode: 'balanced' | 'sqrt'): number[] {
+  const n = counts.reduce((a, b) => a + b, 0);
+  const raw = counts.map((c) => (c === 0 ? 0 : n / (counts.length * c)));
+  const w = mode === 'sqrt' ? raw.map(Math.sqrt) : raw;
+  const mean = w.reduce((a, b) => a + b, 0) / w.length;
+  return w.map((x) => x / mean);
+}
+
+/** One epoch's summary. */
+export interface EpochSummary {
+  epoch: number;
+  trainLoss: number;
+  validAccuracy: number;
+  validMacroF1: number;
+  seconds: number;
+  learningRate: number;
+  skippedSteps: number;
+  best: boolean;
+}
+
+/** Where checkpoints go (browser-safe: IndexedDB, files, memory; `@cellstate/sentiment/node` has a file one). */
+export interface CheckpointStore {
+  /** `last`: the training state after each epoch (model, optimizer, progress); `best`: the best model's weights. */
+  save(kind: 'last' | 'best', bytes: Uint8Array): Promise<void>;
+  /** The saved bytes, or null when there are none. */
+  load(kind: 'last' | 'best'): Promise<Uint8Array | null>;
+}
+
+export interface TrainOptions {
+  /** Most epochs (default 20). */
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** Multiply the learning rate by this after an epoch without improvement (default 0.5). */
+  learningRateDecay?: number;
+  weightDecay?: number;
+  clipGradNorm?: number;
+  /** Stop after this many epochs without a better validation macro-F1 (default 3). */
+  patience?: number;
+  /** `sqrt` (default), `balanced`, `none`, or one weight per label. */
+  classWeights?: 'balanced' | 'sqrt' | 'none' | readonly number[];
+  /** Shuffling seed (default 1). */
+  seed?: number;
+  /** Checkpoints after each epoch; with `resume`, training continues from the last one. */
+  checkpoints?: CheckpointStore;
+  resume?: boolean;
+  /** Called after every step (for progress bars). */
+  onStep?: (info: { epoch: number; step: number; steps: number; loss: number }) => void;
+  onEpoch?: (summary: EpochSummary) => void;
+  /** Stops after the current step; the best model is restored as usual. */
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  history: EpochSummary[];
+  bestEpoch: number;
+  bestMacroF1: number;
+  /** Validation report of the restored best model. */
+  valid: EvaluationReport;
+  stoppedEarly: boolean;
+  resumedFromEpoch: number;
+  classWeights: number[];
+}
+
+/**
+ * Trains the classifier's model with Adam on `train`, measures macro-F1 on `valid`
+ * after each epoch, keeps the best weights, lowers the learning rate when an epoch
+ * does not improve and stops after `patience` epochs without improvement; the best
+ * weights are loaded back at the end. Batches group texts of similar length. Non-finite
+ * losses skip the update (counted in `skippedSteps`). Unknown labels throw a
+ * `SentimentError` naming the example before any training.
+ *
+ * @example
+ * ```ts
+ * const result = await trainClassifier(clf, train, valid, { epochs: 15, patience: 3, classWeights: 'sqrt' });
+ * console.log(result.bestMacroF1, result.history);
+ * ```
+ */
+export async function trainClassifier(clf: SentimentClassifier, train: readonly LabeledText[], valid: readonly LabeledText[], options: TrainOptions = {}): Promise<TrainResult> {
+  const epochs = options.epochs ?? 20;
+  const batchSize = options.batchSize ?? 32;
+  const patience = options.patience ?? 3;
+  const decay = options.learningRateDecay ?? 0.5;
+  const seed = options.seed ?? 1;
+  if (train.length === 0) throw new SentimentError('invalid-data', 'no training examples');
+  if (valid.length === 0) throw new SentimentError('invalid-data', 'no validation examples (early stopping needs some)');
+  const trainY = train.map((ex, i) => clf.labelIndex(ex.label, `training example ${i + 1}`));
+  const validY = valid.map((ex, i) => clf.labelIndex(ex.label, `validation example ${i + 1}`));
+  const trainIds = train.map((ex) => clf.encode(ex.text).ids);
+  const validIds = valid.map((ex) => clf.encode(ex.text).ids);
+
+  const C = clf.labels.length;
+  const counts = new Array<number>(C).fill(0);
+  for (const y of trainY) counts[y]!++;
+  const cw = options.classWeights ?? 'sqrt';
+  const classWeights = Array.isArray(cw) ? [...cw] : cw === 'none' ? new Array<number>(C).fill(1) : classWeightsFor(counts, cw as 'balanced' | 'sqrt');
+  if (classWeights.length !== C) throw new SentimentError('invalid-argument', `classWeights has ${classWeights.length} entries for ${C} labels`);
+
+  const model = clf.model;
+  const backend = model.embedding.weight.value.backend;
+  const optimizer = new Adam(model, { learningRate: options.learningRate ?? 2e-3, weightDecay: options.weightDecay ?? 0 });
+  const trainer = new Trainer({ optimizer, clipGradNorm: options.clipGradNorm ?? 5, onNonFinite: 'skip' });
+  const weightTensor = tensor(classWeights, [C], { backend });
+
+  let startEpoch = 0;
+  let bestMacroF1 = -1;
+  let bestEpoch = 0;
+  let badEpochs = 0;
+  let history: EpochSummary[] = [];
+  let bestWeights: Uint8Array | null = null;
+  if (options.resume && options.checkpoints) {
+    const last = await options.checkpoints.load('last');
+    if (last) {
+      const state = await decodeTrainingState(last, { model, optimizer, source: 'last checkpoint' });
+      const extra = (state.extra ?? {}) as { bestMacroF1?: number; bestEpoch?: number; badEpochs?: number; history?: EpochSummary[] };
+      startEpoch = state.epoch ?? 0;
+      bestMacroF1 = extra.bestMacroF1 ?? -1;
+      bestEpoch = extra.bestEpoch ?? 0;
+      badEpochs = extra.badEpochs ?? 0;
+      history = extra.history ?? [];
+      bestWeights = await options.checkpoints.load('best');
+    }
+  }
+  const resumedFromEpoch = startEpoch;
+
+  let stoppedEarly = false;
+  let step = optimizer.stateDict().step;
+  const evaluateValid = async () => {
+    const probs = await clf.probabilitiesOf(validIds);
+    return computeMetrics(validY, probs.map((p) => argmaxOf(p)), clf.labels);
+  };
+
+  try {
+    for (let epoch = startEpoch + 1; epoch <= epochs && !stoppedEarly; epoch++) {
+      if (badEpochs >= patience) {
+        stoppedEarly = true;
+        break;
+      }
+      const started = Date.now();
+      model.train();
+      const batches = lengthBucketedBatches(trainIds.map((s) => s.length), batchSize, seededRandom(seed * 1000 + epoch));
+      let lossSum = 0;
+      let lossCount = 0;
+      const skippedBefore = trainer.skipped;
+      for (let b = 0; b < batches.length; b++) {
+        if (options.signal?.aborted) break;
+        const idx = batches[b]!;
+        const result = await trainer.step(() => {
+          const batch = makeBatch(idx.map((i) => trainIds[i]!), backend);
+          const labels = tensor(idx.map((i) => trainY[i]!), [idx.length], { dtype: 'int32', backend });
+          return crossEntropyLoss(model.forward(batch), labels, { weight: weightTensor });
+        });
+        step++;
+        if (!result.skipped) {
+          lossSum += result.loss;
+          lossCount++;
+        }
+        options.onStep?.({ epoch, step: b + 1, steps: batches.length, loss: result.loss });
+      }
+      const report = await evaluateValid();
+      const improved = report.macroF1 > bestMacroF1;
+      if (improved) {
+        bestMacroF1 = report.macroF1;
+        bestEpoch = epoch;
+        badEpochs = 0;
+        bestWeights = await clf.encodeWeights({ dtype: 'F32' });
+        await options.checkpoints?.save('best', bestWeights);
+      } else {
+        badEpochs++;
+        optimizer.learningRate = optimizer.learningRate * decay;
+      }
+      const summary: EpochSummary = {
+        epoch,
+        trainLoss: lossCount ? lossSum / lossCount : Number.NaN,
+        validAccuracy: report.accuracy,
+        validMacroF1: report.macroF1,
+        seconds: (Date.now() - started) / 1000,
+        learningRate: optimizer.learningRate,
+        skippedSteps: trainer.skipped - skippedBefore,
+        best: improved,
+      };
+      history.push(summary);
+      options.onEpoch?.(summary);
+      if (options.checkpoints) {
+        await options.checkpoints.save(
+          'last',
+          await encodeTrainingState({ model, optimizer, step, epoch, extra: { bestMacroF1, bestEpoch, badEpochs, history: history.map((h) => ({ ...h, trainLoss: Number.isFinite(h.trainLoss) ? h.trainLoss : null })) } }),
+        );
+      }
+      if (options.signal?.aborted) break;
+      if (badEpochs >= patience) stoppedEarly = true;
+    }
+    if (bestWeights) await decodeInto(model, bestWeights, { source: 'best weights' });
+    const validReport = await evaluateValid();
+    return { history, bestEpoch, bestMacroF1: Math.max(bestMacroF1, 0), valid: validReport, stoppedEarly, resumedFromEpoch, classWeights };
+  } finally {
+    weightTensor.dispose();
+    optimizer.dispose();
+    model.eval();
+  }
+}

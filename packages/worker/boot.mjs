@@ -1,0 +1,4 @@
+import { workerData } from 'node:worker_threads';
+const { register } = await import('tsx/esm/api');
+register();
+await import(workerData.entry);
