@@ -12,6 +12,8 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  // No shared chunks: node/index.js finds node/worker-entry.js next to itself (import.meta.url).
+  splitting: false,
   platform: 'neutral',
   target: 'es2022',
   external: ['@cellstate/tensor', '@cellstate/nn', /^node:/],

@@ -118,7 +118,8 @@ export function parseDataset(bytes: Uint8Array, file: string, options: ReadDatas
       return problem(line, `no label: column ${JSON.stringify(labelColumn)} is missing or empty`);
     }
     const label = String(rawLabel).trim();
-    examples.push({ text, label: options.labelMap?.[label] ?? label, line });
+    const mapped = options.labelMap && Object.hasOwn(options.labelMap, label) ? options.labelMap[label]! : label;
+    examples.push({ text, label: mapped, line });
   };
 
   if (format === 'jsonl') {

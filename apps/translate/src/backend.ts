@@ -1,16 +1,20 @@
 /**
- * Backend choice for every command: `--backend cpu|webgpu`. The CPU backend ships
- * with the app; `@cellstate/backend-webgpu` is imported only when asked for, so the
- * app works without it.
+ * Backend choice for every command: `--backend cpu|webgpu`. The CPU backend is
+ * imported always; `@cellstate/backend-webgpu/node` (Dawn) only when asked for, so the
+ * app starts fast and works where the package or a GPU is missing.
  */
 import '@cellstate/backend-cpu';
-import { BackendUnavailableError, listBackends, markUnavailable, ready, registerBackend, type Backend } from '@cellstate/tensor';
+import { BackendUnavailableError, listBackends, markUnavailable, ready, registerBackend, removeBackend, type Backend } from '@cellstate/tensor';
 
 export type BackendName = 'cpu' | 'webgpu';
 
-/** Imports the WebGPU backend package if it is installed; records why not otherwise. */
+/**
+ * Imports the WebGPU backend's Node entry (Dawn) if it is installed; when it cannot be
+ * loaded, registers a placeholder whose reason says why, so `ready()` fails with
+ * `BackendUnavailableError` listing it.
+ */
 async function importWebGpu(): Promise<void> {
-  const name = '@cellstate/backend-webgpu';
+  const name = '@cellstate/backend-webgpu/node';
   try {
     await import(/* @vite-ignore */ name);
   } catch (cause) {
@@ -19,6 +23,11 @@ async function importWebGpu(): Promise<void> {
       markUnavailable('webgpu', `package ${name} could not be loaded: ${(cause as Error).message.split('\n')[0]}`);
     }
   }
+}
+
+/** Disposes GPU backends so Node can exit (Dawn keeps the process alive otherwise). */
+export function releaseBackends(): void {
+  for (const b of listBackends()) if (b.name !== 'cpu' && b.state === 'ready') removeBackend(b.name);
 }
 
 /**

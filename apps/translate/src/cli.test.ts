@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeTrainingState } from '@cellstate/nn';
@@ -17,12 +17,14 @@ const corpus = writeTinyCorpus(40);
 const modelFile = join(corpus.dir, 'tiny.safetensors');
 const checkpointFile = join(corpus.dir, 'checkpoint.safetensors');
 
-function cli(args: string[], input?: string) {
+const swiftShader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+function cli(args: string[], input?: string, env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, ['--conditions=@cellstate/source', '--import', 'tsx', 'src/cli.ts', ...args], {
     cwd: appDir,
     input: input ?? '',
     encoding: 'utf8',
-    env: { ...process.env, INIT_CWD: appDir },
+    env: { ...process.env, INIT_CWD: appDir, ...env },
     timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -85,6 +87,16 @@ describe('translate CLI', () => {
     expect(r.stderr).toContain("backend 'webgpu' is not available");
     expect(r.stderr).toMatch(/webgpu \(priority 3\): (unavailable|failed)/);
     expect(r.stderr).toContain('cpu (priority 1)');
+  });
+
+  it.skipIf(!existsSync(swiftShader))(`--backend webgpu on Dawn + SwiftShader translates like the CPU backend${existsSync(swiftShader) ? '' : ` (skipped: no ${swiftShader})`}`, () => {
+    const text = 'I see a cat.\nthe big dog\n';
+    const cpu = cli(['run', '-m', modelFile, '-b', '2'], text);
+    const gpu = cli(['--backend', 'webgpu', '--verbose', 'run', '-m', modelFile, '-b', '2'], text, { VK_ICD_FILENAMES: swiftShader });
+    if (gpu.code !== 0 && /webgpu \(priority 3\): (unavailable|failed)/.test(gpu.stderr)) return; // no usable adapter here
+    expect(gpu.code, gpu.stderr).toBe(0);
+    expect(gpu.stderr).toContain('backend: webgpu');
+    expect(gpu.stdout).toBe(cpu.stdout);
   });
 
   it('eval prints BLEU and perplexity', () => {

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { CellstateError } from '@cellstate/tensor';
-import { selectBackend } from './backend.js';
+import { releaseBackends, selectBackend } from './backend.js';
 import { loadCorpus, repoRoot } from './data.js';
 import { evaluate } from './evaluate.js';
 import { loadModelFile, DEFAULT_MODEL } from './model-io.js';
@@ -214,7 +214,10 @@ program
     console.log(`wrote ${path(opts.model)} (${(r.bytes / 1e6).toFixed(1)} MB, step ${r.step})`);
   });
 
-program.parseAsync(process.argv).catch((error: unknown) => {
+program
+  .parseAsync(process.argv)
+  .then(() => releaseBackends())
+  .catch((error: unknown) => {
   if (CellstateError.isInstance(error) || (error instanceof Error && ['DataError', 'ModelFileError'].includes(error.name))) {
     console.error(`error: ${(error as Error).message}`);
   } else {

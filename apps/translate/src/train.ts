@@ -218,8 +218,8 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
   let pending: [Tensor, number][] = [];
   let windowLoss = 0;
   let windowTokens = 0;
-  let epochLoss = extra.epochLoss;
-  let epochTokens = extra.epochTokens;
+  let epochLoss = extra.epochLoss ?? 0; // absent in checkpoints of older runs
+  let epochTokens = extra.epochTokens ?? 0;
   const flush = async () => {
     if (!pending.length) return;
     const values = await readMany(pending.map(([t]) => t));

@@ -9,9 +9,10 @@
  *   W4  forward B64 T100 E256 H512
  *
  * Rounds interleave the variants (the machine is shared: compare within one run), after
- * warm-up rounds; each cell is the median (and the minimum, and the process CPU time of
- * the step summed over all threads: on a loaded machine wall time includes waiting for a
- * core, CPU time does not). Flops count the gate matmuls only, as the
+ * warm-up rounds; each cell is the median (and the minimum, the process CPU time of the
+ * step summed over all threads, and the mean CPU time of the busiest thread: on a loaded
+ * machine wall time includes waiting for a core, CPU time does not, and the busiest
+ * thread's time is what a step would take with every thread on its own idle core). Flops count the gate matmuls only, as the
  * peer bench does: 2·4H·(E+H)·B·T per forward, 3x that for W2.
  *
  *   pnpm --filter @cellstate/backend-cpu bench:compare [W1 W2 W3 W4 MM] [--rounds 7] [--mm 1024] [--threads 2]
@@ -36,7 +37,22 @@ import {
   type Backend,
   type Tensor,
 } from '@cellstate/tensor';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createCpuBackend, type CpuBackend } from '../src/cpu-backend.js';
+
+/** CPU time per thread of this process in ms (Linux /proc; 10 ms ticks), empty elsewhere. */
+function threadTicks(): Map<string, number> {
+  try {
+    return new Map(
+      readdirSync('/proc/self/task').map((t) => {
+        const f = readFileSync(`/proc/self/task/${t}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return [t, (Number(f[11]) + Number(f[12])) * 10] as const;
+      }),
+    );
+  } catch {
+    return new Map();
+  }
+}
 
 type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'MM';
 interface Shape {
@@ -168,11 +184,15 @@ async function main(): Promise<void> {
     const steps = variants.map((v) => makeStep(id, v.backend));
     const times: number[][] = variants.map(() => []);
     const cpuTimes: number[][] = variants.map(() => []);
+    // Per-thread CPU summed over the timed steps: the busiest thread is the critical path
+    // the step would take on otherwise idle cores.
+    const perThread: Map<string, number>[] = variants.map(() => new Map());
     const warmup = 2;
     for (let r = 0; r < warmup + rounds; r++) {
       for (let k = 0; k < variants.length; k++) {
         // The plain kernels are slow on the big shapes: time them in fewer rounds.
         if (variants[k]!.name === 'plain' && r >= 1 + Math.max(1, Math.floor(rounds / 3)) && (id === 'MM' || id === 'W2' || id === 'W4')) continue;
+        const ticks0 = threadTicks();
         const c0 = process.cpuUsage();
         const t0 = performance.now();
         await steps[k]!();
@@ -181,6 +201,7 @@ async function main(): Promise<void> {
         if (r >= warmup || (variants[k]!.name === 'plain' && r >= 1)) {
           times[k]!.push(dt);
           cpuTimes[k]!.push((c.user + c.system) / 1000);
+          for (const [t, v] of threadTicks()) perThread[k]!.set(t, (perThread[k]!.get(t) ?? 0) + v - (ticks0.get(t) ?? 0));
         }
       }
     }
@@ -189,10 +210,11 @@ async function main(): Promise<void> {
       const ms = ts[ts.length >> 1]!;
       const cs = cpuTimes[k]!.sort((a, b) => a - b);
       const cpuMs = cs[cs.length >> 1]!;
+      const busiest = perThread[k]!.size > 0 ? Math.max(...perThread[k]!.values()) / ts.length : null;
       const seqPerS = id === 'MM' ? null : SHAPES[id].B / (ms / 1000);
-      const row = { workload: id === 'MM' ? `MM${mmSize}` : id, system: `cellstate-cpu-${variants[k]!.name}`, seq_per_s: seqPerS, ms, gflops: flopsOf(id) / (ms / 1000) / 1e9, iters: ts.length, min_ms: ts[0]!, cpu_ms: cpuMs };
+      const row = { workload: id === 'MM' ? `MM${mmSize}` : id, system: `cellstate-cpu-${variants[k]!.name}`, seq_per_s: seqPerS, ms, gflops: flopsOf(id) / (ms / 1000) / 1e9, iters: ts.length, min_ms: ts[0]!, cpu_ms: cpuMs, busiest_thread_cpu_ms: busiest };
       if (json) console.log(JSON.stringify(row));
-      else console.log(`${row.workload.padEnd(7)} ${row.system.padEnd(22)} ${ms.toFixed(2).padStart(10)} ms  (min ${ts[0]!.toFixed(2)})  ${seqPerS === null ? '' : `${seqPerS.toFixed(1).padStart(8)} seq/s  `}${row.gflops.toFixed(2).padStart(7)} GFLOP/s  cpu ${cpuMs.toFixed(2)} ms (all threads)  n=${ts.length}`);
+      else console.log(`${row.workload.padEnd(7)} ${row.system.padEnd(22)} ${ms.toFixed(2).padStart(10)} ms  (min ${ts[0]!.toFixed(2)})  ${seqPerS === null ? '' : `${seqPerS.toFixed(1).padStart(8)} seq/s  `}${row.gflops.toFixed(2).padStart(7)} GFLOP/s  cpu ${cpuMs.toFixed(2)} ms (all threads)${busiest === null ? '' : `, busiest thread ${busiest.toFixed(1)} ms`}  n=${ts.length}`);
     }
   }
   for (const v of variants) v.backend.dispose();

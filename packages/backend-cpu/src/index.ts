@@ -14,6 +14,7 @@
 import { registerBackend } from '@cellstate/tensor';
 import { createCpuBackend } from './cpu-backend.js';
 
-export { CpuBackend, createCpuBackend, type CpuBackendOptions } from './cpu-backend.js';
+export { CpuBackend, createCpuBackend, type CpuBackendOptions, type CpuKernelInfo } from './cpu-backend.js';
+export type { WasmTuning } from './wasm/kernels.js';
 
 registerBackend('cpu', () => createCpuBackend(), { priority: 1 });

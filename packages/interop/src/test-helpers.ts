@@ -34,7 +34,8 @@ export const PYTHON = '/usr/bin/python3';
 
 /**
  * For each module: why `/usr/bin/python3` cannot import it, or undefined when it can.
- * One Python process for all of them (importing torch takes seconds).
+ * Looks the modules up without importing them (`importlib.util.find_spec`): importing
+ * torch alone takes seconds.
  */
 export function pythonMissing(modules: string[]): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
@@ -42,14 +43,16 @@ export function pythonMissing(modules: string[]): Record<string, string | undefi
     for (const m of modules) out[m] = `${PYTHON} not found`;
     return out;
   }
-  const script = `import json, importlib\nr = {}\nfor m in ${JSON.stringify(modules)}:\n    try:\n        importlib.import_module(m); r[m] = None\n    except Exception as e:\n        r[m] = f"{type(e).__name__}: {e}"\nprint(json.dumps(r))`;
-  const probe = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8', timeout: 120_000 });
-  let result: Record<string, string | null> = {};
+  const script = `import json, importlib.util\nprint(json.dumps({m: importlib.util.find_spec(m) is not None for m in ${JSON.stringify(modules)}}))`;
+  const probe = spawnSync(PYTHON, ['-c', script], { encoding: 'utf8', timeout: 60_000 });
+  let found: Record<string, boolean> = {};
   try {
-    result = JSON.parse(probe.stdout) as Record<string, string | null>;
+    found = JSON.parse(probe.stdout) as Record<string, boolean>;
   } catch {
-    for (const m of modules) result[m] = (probe.stderr || String(probe.error ?? 'no output')).trim().split('\n').pop() ?? 'failed';
+    const why = (probe.stderr || String(probe.error ?? 'no output')).trim().split('\n').pop();
+    for (const m of modules) out[m] = `${PYTHON} failed (${why})`;
+    return out;
   }
-  for (const m of modules) out[m] = result[m] ? `${PYTHON} cannot import ${m} (${result[m]})` : undefined;
+  for (const m of modules) out[m] = found[m] ? undefined : `${PYTHON} has no module '${m}' (Debian: apt-get install python3-${m})`;
   return out;
 }

@@ -15,6 +15,7 @@ describe('preprocess', () => {
     expect(preprocess('the food was not good').tokens).toEqual(['food', 'not', 'good']);
     expect(preprocess('the food was good').tokens).toEqual(['food', 'good']);
     expect(preprocess("I don't like it and never will, no way").tokens).toEqual(["n't", 'like', 'never', 'will', 'no']);
+    expect(preprocess("it does n't work , ca n't say").tokens).toEqual(['does', "n't", 'work', 'ca', "n't", 'say']);
     expect(preprocess('dont cancel, it isnt fair').tokens).toEqual(["n't", 'cancel', "n't", 'fair']);
     for (const w of NEGATIONS) expect(preprocess(w === "n't" ? "it isn't" : `it is ${w}`).tokens).toContain(w);
     expect(preprocess('the food was not good', { removeStopWords: false }).tokens).toEqual(['the', 'food', 'was', 'not', 'good']);
@@ -22,6 +23,10 @@ describe('preprocess', () => {
 
   it('decodes HTML entities, drops punctuation except ! and ?, shortens elongations', () => {
     expect(preprocess('soooo bad &amp; sad!!! really?').tokens).toEqual(['soo', 'bad', 'sad', '!', '!', '!', 'really', '?']);
+  });
+
+  it('words that are Object.prototype keys are plain words', () => {
+    expect(preprocess('the constructor toString __proto__ hasOwnProperty &constructor; valueOf').tokens).toEqual(['constructor', 'tostring', 'proto', 'hasownproperty', 'constructor', 'valueof']);
   });
 
   it('empty, whitespace and emoji-only texts', () => {

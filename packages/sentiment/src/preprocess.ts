@@ -9,7 +9,8 @@
  * 3. URLs -> `<url>`, `@handles` -> `<user>`, emoticons `:)` `:-(` `:D` ... -> `<smile>` /
  *    `<sad>`; emoji lose skin-tone modifiers and variation selectors, so 👍🏽 and 👍 are
  *    one token (each emoji is its own token).
- * 4. The shared tokenizer of `@cellstate/text` (`don't` -> `do` `n't`), lower-cased;
+ * 4. The shared tokenizer of `@cellstate/text` (`don't` -> `do` `n't`; an already-split
+ *    `does n't` is glued back first), lower-cased;
  *    tweet spellings without the apostrophe (`dont`, `cant`, `isnt`) become the same
  *    two tokens; letters repeated 3+ times are cut to two (`soooo` -> `soo`); numbers ->
  *    `<num>`; `#` of hashtags dropped (the word stays); punctuation dropped except `!`
@@ -87,7 +88,8 @@ export function resolvePreprocessOptions(options: PreprocessOptions | ResolvedPr
   };
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+// Maps, not object literals: a word like "constructor" must not find Object.prototype's.
+const ENTITIES = new Map<string, string>(Object.entries({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' }));
 const ENTITY = /&(#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]{2,6});/gi;
 const URL = /\b(?:https?:\/\/|www\.)[^\s<>"]+/gi;
 const HANDLE = /(^|[^\p{L}\p{N}_])@[A-Za-z0-9_]{1,30}/gu;
@@ -95,14 +97,17 @@ const SMILE = /(^|\s)(?::-?\)|:-?D|;-?\)|:-?p|:-?P|=\)|\(:|<3|:'\))(?=\s|$|[!?.,
 const SAD = /(^|\s)(?::-?\(|:'\(|:-?\/|:-?\||=\(|\):|D:)(?=\s|$|[!?.,])/g;
 // Skin tones, variation selectors and tag characters (flag sequences) go; the base emoji stays.
 const EMOJI_MODIFIERS = /[\u{1F3FB}-\u{1F3FF}\uFE0E\uFE0F\u{E0020}-\u{E007F}\u20E3]/gu;
-const PLACEHOLDERS: Record<string, string> = { xxurlxx: '<url>', xxuserxx: '<user>', xxsmilexx: '<smile>', xxsadxx: '<sad>' };
-const NO_APOSTROPHE_NEGATIONS: Record<string, [string, string]> = {
+const PLACEHOLDERS = new Map<string, string>(Object.entries({ xxurlxx: '<url>', xxuserxx: '<user>', xxsmilexx: '<smile>', xxsadxx: '<sad>' }));
+const NO_APOSTROPHE_NEGATIONS = new Map<string, [string, string]>(Object.entries<[string, string]>({
   dont: ['do', "n't"], doesnt: ['does', "n't"], didnt: ['did', "n't"], cant: ['ca', "n't"], wont: ['wo', "n't"],
   isnt: ['is', "n't"], arent: ['are', "n't"], wasnt: ['was', "n't"], werent: ['were', "n't"], havent: ['have', "n't"],
   hasnt: ['has', "n't"], hadnt: ['had', "n't"], couldnt: ['could', "n't"], shouldnt: ['should', "n't"],
   wouldnt: ['would', "n't"], aint: ['ai', "n't"], mustnt: ['must', "n't"], neednt: ['need', "n't"],
-};
+}));
 const PUNCTUATION = /^[\p{P}\p{S}]+$/u;
+// Already-tokenized English negations ("does n't", as in SST / GLUE): glue "n't" back so
+// the tokenizer splits it as usual (it reads a lone "n't" as "n'" + "t").
+const PTB_CLITIC = /(\p{L})\s+(n't)(?![\p{L}\p{N}])/giu;
 const EMOJI = /\p{Extended_Pictographic}/u;
 
 const stopSetCache = new WeakMap<ResolvedPreprocessOptions, Set<string>>();
@@ -123,7 +128,7 @@ function decodeEntities(text: string): string {
       const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : parseInt(body.slice(1), 10);
       return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ' ';
     }
-    return ENTITIES[body.toLowerCase()] ?? m;
+    return ENTITIES.get(body.toLowerCase()) ?? m;
   });
 }
 
@@ -150,14 +155,14 @@ export function preprocess(text: string, options: PreprocessOptions | ResolvedPr
     s = s.replace(URL, ' xxurlxx ').replace(HANDLE, '$1 xxuserxx ');
     s = s.replace(SMILE, '$1 xxsmilexx ').replace(SAD, '$1 xxsadxx ');
   }
-  s = s.replace(EMOJI_MODIFIERS, '');
+  s = s.replace(EMOJI_MODIFIERS, '').replace(PTB_CLITIC, '$1$2');
   const raw = tokenize(s, { lowercase: false, splitHyphens: true });
   const keepPunct = new Set(o.keepPunctuation);
   const all: string[] = [];
   for (let token of raw) {
     if (o.lowercase) token = token.toLowerCase();
     if (token.startsWith('-') && token.length > 1) token = token.slice(1);
-    const placeholder = PLACEHOLDERS[token.toLowerCase()];
+    const placeholder = PLACEHOLDERS.get(token.toLowerCase());
     if (placeholder && o.normalizeEntities) {
       all.push(placeholder);
       continue;
@@ -170,7 +175,7 @@ export function preprocess(text: string, options: PreprocessOptions | ResolvedPr
       if (keepPunct.has(token)) all.push(token);
       continue;
     }
-    const split = NO_APOSTROPHE_NEGATIONS[token.toLowerCase()];
+    const split = NO_APOSTROPHE_NEGATIONS.get(token.toLowerCase());
     if (split) {
       all.push(...(o.lowercase ? split : [token.slice(0, split[0].length), "n't"]));
       continue;

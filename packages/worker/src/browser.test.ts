@@ -37,6 +37,7 @@ describe.skipIf(!!missing)(`Web Worker training in headless Chromium${missing ? 
         'browser-entry': join(here, 'runtime/browser-entry.ts'),
         'train-setup': join(here, '__fixtures__/train-setup.ts'),
         'browser-page': join(here, '__fixtures__/browser-page.ts'),
+        'bundled-worker': join(here, '__fixtures__/bundled-worker.ts'),
       },
       bundle: true,
       splitting: true,
@@ -134,4 +135,13 @@ describe.skipIf(!!missing)(`Web Worker training in headless Chromium${missing ? 
     expect(end.result.checkpointBytes).toBeGreaterThan(1000);
     expect(end.statuses).toEqual(['starting', 'running', 'paused', 'running', 'cancelled']);
   }, 60_000);
+
+  it('a worker entry that bundles its training module (serveTraining) runs to completion with a final checkpoint', async () => {
+    await page.evaluate(() => (window as any).startRun({ steps: 5, delayMs: 0 }, true));
+    await page.waitForFunction(() => (window as any).cellstate.result !== undefined || (window as any).cellstate.error !== undefined, undefined, { timeout: 20_000 });
+    const end = await pageState();
+    expect(end.error).toBeUndefined();
+    expect(end.result).toMatchObject({ status: 'completed', steps: 5, checkpointIsUint8Array: true });
+    expect(end.progress.map((p) => p.step)).toEqual([1, 2, 3, 4, 5]);
+  }, 30_000);
 });

@@ -60,7 +60,7 @@ describe('training in a worker_threads worker', () => {
     expect(result.steps).toBe(20);
     expect(statuses).toEqual(['starting', 'running', 'completed']);
     expect(logs).toEqual(['setup: 20 steps']);
-    expect(progress.map((p) => p.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1).concat(20));
+    expect(progress.map((p) => p.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const p10 = progress[9]!;
     expect(p10.totalSteps).toBe(20);
     expect(p10.metrics.rmse).toBeCloseTo(Math.sqrt(p10.loss), 6);
@@ -69,7 +69,7 @@ describe('training in a worker_threads worker', () => {
     expect(progress[progress.length - 1]!.etaMs).toBe(0);
     expect(checkpoints).toEqual([5, 10, 15, 20]);
     const ref = await reference;
-    expect(progress.slice(0, 20).map((p) => p.loss)).toEqual(ref.losses);
+    expect(progress.map((p) => p.loss)).toEqual(ref.losses);
     expect(result.loss).toBe(ref.losses[19]);
     expect(result.checkpoint!.reason).toBe('final');
     expectSameWeights(await weights(result.checkpoint!.bytes), ref.weights);

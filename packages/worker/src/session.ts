@@ -3,10 +3,11 @@ import { endpointFromWorker, type Endpoint, type FromWorker, type SerializedErro
 export interface StartTrainingOptions {
   /**
    * URL of the training module: an ES module exporting `setup` (step-function style)
-   * or `train` (loop style); see `@cellstate/worker/runtime`. Resolved inside the
-   * worker, so give an absolute URL (in Node a path or file: URL is fine).
+   * or `train` (loop style); see `@cellstate/worker/runtime`. Imported inside the
+   * worker, so give an absolute URL (in Node a path or file: URL is fine). Leave it out
+   * when the worker entry bundles its module with `serveTraining`.
    */
-  module: string | URL;
+  module?: string | URL;
   /** Passed to the module's `setup`/`train` as `context.options` (structured-clone data). */
   options?: unknown;
   /** Send a checkpoint every N steps (default 0: never). */
@@ -15,7 +16,7 @@ export interface StartTrainingOptions {
   progressIntervalMs?: number;
   /** Send the state at the end as `result.checkpoint` (default true). */
   finalCheckpoint?: boolean;
-  /** Resume from a checkpoint (`TrainingCheckpoint.bytes`): model, optimizer and step are restored. Transferred to the worker. */
+  /** Resume from a checkpoint (`TrainingCheckpoint.bytes`): model, optimizer and step are restored. A copy is transferred to the worker. */
   resumeFrom?: Uint8Array;
 }
 
@@ -72,14 +73,16 @@ export class TrainingSession {
     if (endpoint.onError) this.#stop.push(endpoint.onError((e) => this.#fail({ name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) })));
     const start: StartMessage = {
       type: 'start',
-      module: String(options.module),
+      module: options.module === undefined ? '' : String(options.module),
       options: options.options,
       checkpointEvery: options.checkpointEvery ?? 0,
       progressIntervalMs: options.progressIntervalMs ?? 100,
       finalCheckpoint: options.finalCheckpoint ?? true,
-      ...(options.resumeFrom ? { resumeFrom: options.resumeFrom } : {}),
     };
-    endpoint.post(start, options.resumeFrom ? [options.resumeFrom.buffer as ArrayBuffer] : []);
+    // A copy: the caller keeps its bytes, and a view into a shared or pooled buffer never gets transferred.
+    const resume = options.resumeFrom ? new Uint8Array(options.resumeFrom) : undefined;
+    if (resume) start.resumeFrom = resume;
+    endpoint.post(start, resume ? [resume.buffer as ArrayBuffer] : []);
   }
 
   get status(): TrainingStatus {

@@ -45,7 +45,7 @@ export async function runCommand(texts: string[], o: RunCommandOptions, io: Io):
       const r: Prediction & { influences?: TokenInfluence[] } = o.explain ? await clf.explain(text) : (await clf.predict([text]))[0]!;
       for (const w of r.warnings) io.err(`warning: ${w}\n`);
       if (o.json) {
-        const line: RunLine = { label: r.label, probabilities: r.probabilities };
+        const line: RunLine = { label: r.label, probabilities: roundAll(r.probabilities) };
         if (r.influences) line.influences = r.influences.map((i) => ({ token: i.token, weight: round(i.weight) }));
         io.out(`${JSON.stringify(line)}\n`);
         return 0;

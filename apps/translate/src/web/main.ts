@@ -14,8 +14,8 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 async function chooseBackend(): Promise<string> {
   if ('gpu' in navigator) {
     try {
-      const name = '@cellstate/backend-webgpu';
-      await import(/* @vite-ignore */ name);
+      // Registers 'webgpu' (priority 3); its factory returns null without an adapter.
+      await import('@cellstate/backend-webgpu');
     } catch (error) {
       registerBackend('webgpu', () => null, { priority: 3, autoSelect: false });
       markUnavailable('webgpu', `backend package not available: ${(error as Error).message}`);

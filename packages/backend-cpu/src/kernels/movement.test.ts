@@ -51,6 +51,16 @@ describe('transpose', () => {
     transpose(new Float32Array(0), [0, 3], [1, 0], new Float32Array(0));
   });
 
+  it('copies long contiguous rows in one piece ([B, T, E] -> [T, B, E]), float32 and int32', () => {
+    const [B, T, E] = [3, 4, 40];
+    for (const make of [(n: number) => iota(n), (n: number) => Int32Array.from(iota(n))]) {
+      const x = make(B * T * E);
+      const out = make(B * T * E).fill(-1);
+      transpose(x, [B, T, E], [1, 0, 2], out);
+      for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) for (let e = 0; e < E; e++) expect(out[(t * B + b) * E + e]).toBe(x[(b * T + t) * E + e]);
+    }
+  });
+
   it('agrees with a naive index map on random shapes and perms', () => {
     const next = rng(8);
     for (let trial = 0; trial < 100; trial++) {

@@ -38,7 +38,9 @@ export function copyStrided(
   let s = srcOffset;
   let d = dstOffset;
   for (let row = 0; row < rows; row++) {
-    if (si === 1 && di === 1) for (let j = 0; j < n; j++) dst[d + j] = src[s + j]!;
+    // Long contiguous runs (the inner rows of a transpose [B,T,E] -> [T,B,E]) as memcpy.
+    if (si === 1 && di === 1 && n >= 32) dst.set(src.subarray(s, s + n), d);
+    else if (si === 1 && di === 1) for (let j = 0; j < n; j++) dst[d + j] = src[s + j]!;
     else for (let j = 0, x = s, y = d; j < n; j++, x += si, y += di) dst[y] = src[x]!;
     for (let k = rank - 2; k >= 0; k--) {
       s += ss[k]!;

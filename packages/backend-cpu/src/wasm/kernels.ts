@@ -24,7 +24,8 @@ export type WasmVariant = 'st' | 'mt';
 
 interface ModuleState {
   module?: WebAssembly.Module;
-  pending?: Promise<WebAssembly.Module>;
+  /** The asynchronous compile; resolves to undefined if it failed (then the TypeScript kernels run). */
+  pending?: Promise<WebAssembly.Module | undefined>;
   error?: unknown;
 }
 
@@ -57,7 +58,7 @@ function moduleOf(variant: WasmVariant): WebAssembly.Module | undefined {
       (m) => (s.module = m),
       (e: unknown) => {
         s.error = e;
-        throw e;
+        return undefined;
       },
     );
   }
@@ -149,15 +150,23 @@ export class Engine {
         this.exports = new WebAssembly.Instance(module, imports).exports as unknown as KernelExports;
       } catch (error) {
         if (!(error instanceof RangeError)) throw error;
-        this.pending = WebAssembly.instantiate(module, imports).then((i) => void (this.exports = i.exports as unknown as KernelExports));
+        this.pending = WebAssembly.instantiate(module, imports).then(
+          (i) => void (this.exports = i.exports as unknown as KernelExports),
+          () => undefined, // stays without exports: the TypeScript kernels run
+        );
       }
       return;
     }
     const state = modules[this.variant];
     if (!state.pending) throw state.error instanceof Error ? state.error : new Error('cannot compile the WebAssembly kernels');
     this.pending = state.pending.then(async (m) => {
-      const instance = await WebAssembly.instantiate(m, imports);
-      this.exports = instance.exports as unknown as KernelExports;
+      if (!m) return;
+      try {
+        const instance = await WebAssembly.instantiate(m, imports);
+        this.exports = instance.exports as unknown as KernelExports;
+      } catch {
+        // stays without exports: the TypeScript kernels run
+      }
     });
   }
 
@@ -312,6 +321,14 @@ export class Engine {
   }
 }
 
+/** Gives back the block of a resident reserve that was collected without free() (a backend dropped without dispose()). */
+const reserveFinalizer =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<{ engine: Engine; address: number }>(({ engine, address }) => {
+        if (!engine.released) engine.freeResident(address);
+      })
+    : null;
+
 /** A reserve left in an engine's linear memory by `lstmSequenceResident`. */
 export class ResidentReserve {
   /** @internal */
@@ -326,6 +343,7 @@ export class ResidentReserve {
     this.engine = engine;
     this.address = address;
     this.length = length;
+    reserveFinalizer?.register(this, { engine, address }, this);
   }
 
   get live(): boolean {
@@ -349,6 +367,7 @@ export class ResidentReserve {
   free(): void {
     if (!this.#live) return;
     this.#live = false;
+    reserveFinalizer?.unregister(this);
     if (!this.engine.released) this.engine.freeResident(this.address);
   }
 }
@@ -395,9 +414,15 @@ export class WasmKernels {
   /** null where WebAssembly SIMD is missing. `owner` is the object whose collection releases the engine. */
   static create(options: WasmKernelsOptions, owner?: object): WasmKernels | null {
     if (!wasmSimdSupported()) return null;
-    const threads = Math.max(1, Math.min(MAX_THREADS, Math.floor(options.threads)));
+    const threads = Number.isFinite(options.threads) ? Math.max(1, Math.min(MAX_THREADS, Math.floor(options.threads))) : 1;
     const threaded = threads > 1 && sharedMemorySupported() && workersSupported();
-    const kernels = new WasmKernels(acquireEngine(threaded ? 'mt' : 'st', threaded ? threads : 1), options);
+    let engine: Engine;
+    try {
+      engine = acquireEngine(threaded ? 'mt' : 'st', threaded ? threads : 1);
+    } catch {
+      return null; // no memory or no module here: the TypeScript kernels run
+    }
+    const kernels = new WasmKernels(engine, options);
     if (owner && finalizer) finalizer.register(owner, kernels.#engine, kernels);
     return kernels;
   }

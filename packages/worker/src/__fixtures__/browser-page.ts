@@ -27,9 +27,19 @@ button.addEventListener('click', (event) => {
 document.getElementById('pause')!.addEventListener('click', () => void state.session?.pause());
 document.getElementById('resume')!.addEventListener('click', () => void state.session?.resume());
 
-function start(options: { steps: number; delayMs: number }): void {
-  const worker = new Worker(new URL('./browser-entry.js', location.href), { type: 'module' });
-  const session = startTraining({ worker, module: new URL('./train-setup.js', location.href).href, options, progressIntervalMs: 0, checkpointEvery: 0 });
+/**
+ * `bundled: false`: the generic runtime worker imports the training module by URL.
+ * `bundled: true`: a worker entry that bundles its module (serveTraining), no URL.
+ */
+function start(options: { steps: number; delayMs: number }, bundled = false): void {
+  state.progress = [];
+  state.statuses = [];
+  delete state.result;
+  delete state.error;
+  const worker = new Worker(new URL(bundled ? './bundled-worker.js' : './browser-entry.js', location.href), { type: 'module' });
+  const session = bundled
+    ? startTraining({ worker, options, progressIntervalMs: 0 })
+    : startTraining({ worker, module: new URL('./train-setup.js', location.href).href, options, progressIntervalMs: 0, checkpointEvery: 0 });
   state.session = session;
   session.on('progress', (p) => {
     state.progress.push({ step: p.step, loss: p.loss, ...(p.etaMs !== undefined ? { etaMs: p.etaMs } : {}) });

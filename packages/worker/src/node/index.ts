@@ -40,6 +40,8 @@ export function endpointFromNodePort(port: {
 }
 
 export interface StartNodeTrainingOptions extends StartTrainingOptions {
+  /** The training module: a path (relative to the working directory) or a URL. */
+  module: string | URL;
   /** Passed to the Worker (resourceLimits, env, ...). */
   workerOptions?: WorkerOptions;
 }

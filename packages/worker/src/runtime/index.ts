@@ -95,12 +95,14 @@ function serialize(error: unknown): SerializedError {
   return { name: 'Error', message: String(error) };
 }
 
+const importByUrl = (url: string) => import(/* @vite-ignore */ url) as Promise<TrainingModule>;
+
 /**
  * Serves one training run on `endpoint` (a worker's `self`/`parentPort` adapter).
  * `load` imports the training module (default: dynamic `import(url)`); a worker entry
- * that bundles its module can pass `() => module` instead.
+ * that bundles its module can pass `() => module` instead (see `serveTraining`).
  */
-export function runTrainingWorker(endpoint: Endpoint, load: (url: string) => Promise<TrainingModule> = (url) => import(/* @vite-ignore */ url) as Promise<TrainingModule>): void {
+export function runTrainingWorker(endpoint: Endpoint, load: (url: string) => Promise<TrainingModule> = importByUrl): void {
   let started = false;
   const state = {
     paused: false,
@@ -173,11 +175,13 @@ export function runTrainingWorker(endpoint: Endpoint, load: (url: string) => Pro
 
     const elapsed = () => activeMs + (current.status === 'running' ? now() - segmentStart : 0);
 
+    let lastSentStep = -1;
     const sendProgress = (force: boolean) => {
-      if (!last) return;
+      if (!last || lastSentStep === step) return;
       const t = now();
       if (!force && t - lastProgressAt < start.progressIntervalMs) return;
       lastProgressAt = t;
+      lastSentStep = step;
       const stepsPerSecond = emaStepMs ? 1000 / emaStepMs : 0;
       const progress: TrainingProgress = {
         step,
@@ -246,6 +250,7 @@ export function runTrainingWorker(endpoint: Endpoint, load: (url: string) => Pro
     });
 
     try {
+      if (!start.module && load === importByUrl) throw new Error('no training module: pass `module` to startTraining, or serve a bundled module with serveTraining()');
       const module = await load(start.module);
       if (typeof module?.setup !== 'function' && typeof module?.train !== 'function') {
         throw new Error(`the training module ${start.module} exports neither setup() nor train()`);
