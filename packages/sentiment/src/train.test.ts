@@ -85,6 +85,9 @@ describe('training a tiny classifier', () => {
     expect(r2.history.slice(0, 2)).toEqual(r1.history.map((h) => ({ ...h })));
     expect(memory().tensors).toBeLessThanOrEqual(before.tensors + 2);
     second.dispose();
+    const other = SentimentClassifier.create({ vocabulary: buildVocabulary(train.slice(0, 50).map((t) => t.text), { minFrequency: 1 }), model: tiny });
+    await expect(trainClassifier(other, train.slice(0, 50), valid, { epochs: 3, checkpoints: store, resume: true })).rejects.toThrow(/cannot resume/);
+    other.dispose();
   });
 
   it('early stopping: stops after `patience` epochs without a better macro-F1', async () => {

@@ -129,6 +129,7 @@ export async function trainClassifier(clf: SentimentClassifier, train: readonly 
   const trainer = new Trainer({ optimizer, clipGradNorm: options.clipGradNorm ?? 5, onNonFinite: 'skip' });
   const weightTensor = tensor(classWeights, [C], { backend });
 
+  const fingerprint = vocabularyFingerprint(clf.vocabulary.tokens);
   let startEpoch = 0;
   let bestMacroF1 = -1;
   let bestEpoch = 0;
@@ -138,8 +139,13 @@ export async function trainClassifier(clf: SentimentClassifier, train: readonly 
   if (options.resume && options.checkpoints) {
     const last = await options.checkpoints.load('last');
     if (last) {
-      const state = await decodeTrainingState(last, { model, optimizer, source: 'last checkpoint' });
-      const extra = (state.extra ?? {}) as { bestMacroF1?: number; bestEpoch?: number; badEpochs?: number; history?: EpochSummary[] };
+      const state = await decodeTrainingState(last, { model, optimizer, source: 'last checkpoint' }).catch((cause: Error) => {
+        throw new SentimentError('invalid-data', `cannot resume: the checkpoint does not fit this model (same data, vocabulary and architecture are needed): ${cause.message}`);
+      });
+      const extra = (state.extra ?? {}) as { bestMacroF1?: number; bestEpoch?: number; badEpochs?: number; history?: EpochSummary[]; vocabulary?: string };
+      if (extra.vocabulary !== undefined && extra.vocabulary !== fingerprint) {
+        throw new SentimentError('invalid-data', `cannot resume: the checkpoint was trained with another vocabulary (fingerprint ${extra.vocabulary}, now ${fingerprint}); use the same training data and preprocessing options`);
+      }
       startEpoch = state.epoch ?? 0;
       bestMacroF1 = extra.bestMacroF1 ?? -1;
       bestEpoch = extra.bestEpoch ?? 0;
@@ -211,7 +217,7 @@ export async function trainClassifier(clf: SentimentClassifier, train: readonly 
       if (options.checkpoints) {
         await options.checkpoints.save(
           'last',
-          await encodeTrainingState({ model, optimizer, step, epoch, extra: { bestMacroF1, bestEpoch, badEpochs, history: history.map((h) => ({ ...h, trainLoss: Number.isFinite(h.trainLoss) ? h.trainLoss : null })) } }),
+          await encodeTrainingState({ model, optimizer, step, epoch, extra: { vocabulary: fingerprint, bestMacroF1, bestEpoch, badEpochs, history: history.map((h) => ({ ...h, trainLoss: Number.isFinite(h.trainLoss) ? h.trainLoss : null })) } }),
         );
       }
       if (options.signal?.aborted) break;
@@ -225,4 +231,14 @@ export async function trainClassifier(clf: SentimentClassifier, train: readonly 
     optimizer.dispose();
     model.eval();
   }
+}
+
+/** Size and FNV-1a hash of the token list: a checkpoint only resumes on the same vocabulary. */
+function vocabularyFingerprint(tokens: readonly string[]): string {
+  let h = 0x811c9dc5;
+  for (const t of tokens) {
+    for (let i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193) >>> 0;
+    h = Math.imul(h ^ 0x0a, 0x01000193) >>> 0;
+  }
+  return `${tokens.length}:${h.toString(16).padStart(8, '0')}`;
 }
