@@ -25,10 +25,10 @@ const isNumOrNull = (v: unknown) => v === null || (typeof v === 'number' && Numb
 
 describe('pnpm bench --json', () => {
   it('runs a --quick W3 for cellstate-cpu and prints one well-formed JSON line', () => {
-    const [r, ...rest] = bench(['--', '--json', '--quick', '--workloads', 'W3', '--systems', 'cellstate-cpu']);
+    const [r, ...rest] = bench(['--', '--json', '--quick', '--workloads', 'W3', '--systems', 'cellstate-cpu-wasm-1t']);
     expect(rest).toHaveLength(0);
     expect(Object.keys(r!).slice(0, FIXED.length)).toEqual(FIXED);
-    expect(r).toMatchObject({ workload: 'W3', system: 'cellstate-cpu', status: 'ok' });
+    expect(r).toMatchObject({ workload: 'W3', system: 'cellstate-cpu-wasm-1t', status: 'ok' });
     for (const k of ['seq_per_s', 'ms', 'gflops', 'peak_rss_mb'] as const) {
       expect(typeof r![k], k).toBe('number');
       expect(r![k]!, k).toBeGreaterThan(0);

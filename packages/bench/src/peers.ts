@@ -53,7 +53,7 @@ function cellstate(): Runnable[] {
     name: s.name,
     what: s.what,
     kind: 'cellstate' as const,
-    byDefault: true,
+    byDefault: s.byDefault ?? true,
     threads: s.threads ?? 1,
     workloads: ALL,
     launch: (w, quick) => ({ cmd: process.execPath, args: [...NODE_ARGS, here('./run-one.ts'), s.name, w, ...quickArg(quick)] }),

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { createCpuBackend } from '@cellstate/backend-cpu';
 import type { Backend } from '@cellstate/tensor';
 
@@ -10,18 +11,32 @@ export interface System {
    * ("2048³, one thread") only compares systems with threads = 1.
    */
   threads?: number;
+  /** Run by `pnpm bench` without `--systems` (default true). */
+  byDefault?: boolean;
   create(): Backend;
 }
 
 export const SYSTEMS: Record<string, System> = {
-  'cellstate-cpu': {
-    name: 'cellstate-cpu',
-    what: 'CPU backend, fused LSTM/cross-entropy/Adam kernels (plain TypeScript)',
+  'cellstate-cpu-plain': {
+    name: 'cellstate-cpu-plain',
+    what: 'CPU backend, plain TypeScript kernels only (`simd: false`), fused LSTM/cross-entropy/Adam, 1 thread',
+    create: () => createCpuBackend({ simd: false, threads: 1 }),
+  },
+  'cellstate-cpu-wasm-1t': {
+    name: 'cellstate-cpu-wasm-1t',
+    what: 'CPU backend, WebAssembly SIMD128 kernels (packed gemm, fused LSTM forward/backward), 1 thread',
+    create: () => createCpuBackend({ threads: 1 }),
+  },
+  'cellstate-cpu-wasm': {
+    name: 'cellstate-cpu-wasm',
+    what: 'CPU backend defaults: WebAssembly SIMD128 kernels on all available cores (worker threads, shared memory)',
+    threads: availableParallelism(),
     create: () => createCpuBackend(),
   },
   'cellstate-cpu-composed': {
     name: 'cellstate-cpu-composed',
-    what: 'CPU backend with fused kernels switched off: the LSTM runs as its reference composition of primitives, differentiated by autograd',
-    create: () => createCpuBackend({ fused: false }),
+    what: 'plain TypeScript with fused kernels switched off: the LSTM runs as its reference composition of primitives, differentiated by autograd (not run by default)',
+    byDefault: false,
+    create: () => createCpuBackend({ simd: false, threads: 1, fused: false }),
   },
 };

@@ -20,6 +20,15 @@ describe('tokenize', () => {
     expect(tokenize("o'clock")).toEqual(["o'clock"]);
   });
 
+  it('keeps the clitics of already-tokenised text (SST, PTB) as the same tokens', () => {
+    // Same tokens whether the corpus split them already or not.
+    expect(tokenize("it 's not that they do n't care , john 's ca n't")).toEqual(tokenize("it's not that they don't care, john's can't"));
+    expect(tokenize("I 'm sure we 're fine ; they 've , you 'd , we 'll")).toEqual(['I', "'m", 'sure', 'we', "'re", 'fine', ';', 'they', "'ve", ',', 'you', "'d", ',', 'we', "'ll"]);
+    expect(tokenize("do n't")).toEqual(['do', "n't"]);
+    // A quote that only starts like a clitic stays a quote.
+    expect(tokenize("'sup 'd' 'm")).toEqual(["'", 'sup', "'", 'd', "'", "'m"]);
+  });
+
   it("splits French elisions and keeps aujourd'hui / quelqu'un whole", () => {
     expect(tokenize("L'homme n'est pas là aujourd'hui.")).toEqual(["L'", 'homme', "n'", 'est', 'pas', 'là', "aujourd'hui", '.']);
     expect(tokenize("Qu'est-ce qu'il y a jusqu'à demain ? Quelqu'un d'autre")).toEqual([

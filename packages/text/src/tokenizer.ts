@@ -58,7 +58,9 @@ export function normalizeText(text: string): string {
 const NUMBER = String.raw`\p{N}+(?:[.,:]\p{N}+)*(?:\p{L}+)?`;
 const PIECE = String.raw`[\p{L}\p{N}][\p{L}\p{M}\p{N}]*`;
 const WORD = String.raw`\p{L}[\p{L}\p{M}\p{N}]*(?:['\-]${PIECE})*`;
-const TOKEN = new RegExp(String.raw`${NUMBER}|${WORD}|\.{2,}|\S`, 'gu');
+// A clitic standing alone, as in already-tokenised (Penn Treebank style) text: "John 's".
+const CLITIC = String.raw`'(?:[sSmMdD]|[rR][eE]|[vV][eE]|[lL][lL])(?![\p{L}\p{M}\p{N}'])`;
+const TOKEN = new RegExp(String.raw`${NUMBER}|${WORD}|${CLITIC}|\.{2,}|\S`, 'gu');
 
 const ELISIONS = new Set(['l', 'd', 'j', 'm', 'n', 's', 't', 'c', 'ç', 'qu', 'jusqu', 'lorsqu', 'puisqu', 'quoiqu']);
 const KEEP_WHOLE = new Set(["aujourd'hui", "quelqu'un", "quelqu'une", "presqu'île", "prud'homme", "prud'hommes", "entr'acte"]);
@@ -66,6 +68,11 @@ const CLITICS = new Set(['s', 'm', 're', 've', 'll', 'd']);
 
 function splitApostrophes(piece: string, out: string[]): void {
   let rest = piece;
+  // Already split off ("do n't" in tokenised corpora): not the French elision "n'" + "t".
+  if (rest.toLowerCase() === "n't") {
+    out.push(rest);
+    return;
+  }
   // French elisions, possibly several: "qu'aujourd'hui" -> "qu'" + "aujourd'hui".
   for (;;) {
     const at = rest.indexOf("'");
