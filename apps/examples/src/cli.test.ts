@@ -1,5 +1,6 @@
 // The two commands a newcomer runs, end to end (shortened with flags).
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,8 +13,10 @@ const app = dirname(dirname(fileURLToPath(import.meta.url)));
 const dir = await mkdtemp(join(tmpdir(), 'cellstate-cli-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-const run = (script: string, args: string[]) =>
-  promisify(execFile)(process.execPath, ['--conditions=@cellstate/source', '--import', 'tsx', script, ...args], { cwd: app, env: { ...process.env, NO_COLOR: '1' } });
+const run = (script: string, args: string[], env: Record<string, string> = {}) =>
+  promisify(execFile)(process.execPath, ['--conditions=@cellstate/source', '--import', 'tsx', script, ...args], { cwd: app, env: { ...process.env, NO_COLOR: '1', ...env } });
+const swiftShader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const lstmMae = (stdout: string) => Number(/^LSTM +(\d+\.\d\d)/m.exec(stdout)?.[1]);
 
 describe('command line', () => {
   it('forecast prints the loss, the MAE table and where the chart went', async () => {
@@ -38,6 +41,22 @@ describe('command line', () => {
     expect(stdout).toContain('memory after cleanup: 0 handles');
     expect(checkSvg(await readFile(out, 'utf8'))).toEqual({ ok: true });
   }, 120_000);
+
+  it('--backend names the backend it runs on and rejects an unknown one', async () => {
+    const { stdout } = await run('src/forecast/main.ts', ['--backend', 'cpu', '--steps', '2', '--hidden', '4', '--out', join(dir, 'b.svg')]);
+    expect(stdout).toContain("'cpu' backend");
+    await expect(run('src/forecast/main.ts', ['--backend', 'tpu'])).rejects.toMatchObject({ stderr: expect.stringContaining('expected one of cpu, webgpu') });
+  }, 60_000);
+
+  it.skipIf(!existsSync(swiftShader))(`forecast --backend webgpu (Dawn + SwiftShader) learns like the CPU backend${existsSync(swiftShader) ? '' : ` (skipped: no ${swiftShader})`}`, async () => {
+    const args = ['--steps', '30', '--hidden', '8', '--log-every', '10'];
+    const cpu = await run('src/forecast/main.ts', [...args, '--backend', 'cpu', '--out', join(dir, 'c.svg')]);
+    const gpu = await run('src/forecast/main.ts', [...args, '--backend', 'webgpu', '--out', join(dir, 'g.svg')], { VK_ICD_FILENAMES: swiftShader });
+    expect(gpu.stdout).toContain("'webgpu' backend");
+    // Same seed, same data: float32 rounding differs between the kernels, the result barely.
+    expect(lstmMae(gpu.stdout)).toBeGreaterThan(0);
+    expect(Math.abs(lstmMae(gpu.stdout) - lstmMae(cpu.stdout)) / lstmMae(cpu.stdout)).toBeLessThan(0.02);
+  }, 180_000);
 
   it('rejects a bad flag value', async () => {
     await expect(run('src/forecast/main.ts', ['--steps', 'many'])).rejects.toMatchObject({ stderr: expect.stringContaining('expected a positive integer') });

@@ -1,9 +1,9 @@
 // Long memory, the adding problem: `pnpm example:adding` from the repository root (or
 // `pnpm adding` here). An LSTM and a plain tanh RNN learn to add the two marked numbers
 // of a 100-step sequence; only the LSTM can carry them that far. `--help` lists the options.
-import '@cellstate/backend-cpu';
-import { memory, ready } from '@cellstate/tensor';
+import { memory } from '@cellstate/tensor';
 import { Command } from 'commander';
+import { backendName, releaseBackends, selectBackend, type BackendName } from '../shared/backend.js';
 import { terminalChart } from '../shared/chart.js';
 import { integer, positiveInt, positiveNumber, table } from '../shared/cli.js';
 import { writeGradientChart } from './chart.js';
@@ -23,11 +23,12 @@ const program = new Command()
   .option('--batch <n>', 'sequences per step', positiveInt, 32)
   .option('--lr <rate>', "Adam's learning rate", positiveNumber, 0.01)
   .option('--eval-every <n>', 'print the test MSE every n steps (default: 100, or 20 with --quick)', positiveInt)
+  .option('--backend <name>', 'cpu or webgpu (default: the CPU; webgpu needs a GPU adapter or SwiftShader)', backendName)
   .option('--quick', `a short smoke-test run (${QUICK.steps} steps per model): too short for the LSTM to learn`)
   .parse();
-const opts = program.opts<{ out: string; steps?: number; seed: number; hidden: number; length: number; batch: number; lr: number; evalEvery?: number; quick?: boolean }>();
+const opts = program.opts<{ backend?: BackendName; out: string; steps?: number; seed: number; hidden: number; length: number; batch: number; lr: number; evalEvery?: number; quick?: boolean }>();
 
-const backend = await ready();
+const backend = await selectBackend(opts.backend);
 const options: AddingOptions = {
   ...(opts.quick ? QUICK : {}),
   ...(opts.steps ? { steps: opts.steps } : {}),
@@ -76,3 +77,4 @@ console.log(`\nchart written to ${path}`);
 if (opts.quick) console.log('(--quick: too few steps for the LSTM to learn the task; run without --quick for the real result)');
 const m = memory();
 console.log(`memory after cleanup: ${m.handles} handles, ${m.bytesInUse} bytes in use`);
+releaseBackends();

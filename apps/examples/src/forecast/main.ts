@@ -1,8 +1,8 @@
 // Forecasting a seasonal monthly series with an LSTM: `pnpm example:forecast` from the
 // repository root (or `pnpm forecast` here). `--help` lists the options.
-import '@cellstate/backend-cpu';
-import { memory, ready } from '@cellstate/tensor';
+import { memory } from '@cellstate/tensor';
 import { Command } from 'commander';
+import { backendName, releaseBackends, selectBackend, type BackendName } from '../shared/backend.js';
 import { terminalChart } from '../shared/chart.js';
 import { integer, positiveInt, positiveNumber, table } from '../shared/cli.js';
 import { writeForecastChart } from './chart.js';
@@ -16,11 +16,12 @@ const program = new Command()
   .option('--seed <n>', 'seed of the data, the weights and the batch order', integer, 7)
   .option('--hidden <n>', 'hidden size of the LSTM', positiveInt, 32)
   .option('--lr <rate>', "Adam's initial learning rate (cosine-annealed to 0)", positiveNumber, 0.01)
+  .option('--backend <name>', 'cpu or webgpu (default: the CPU; webgpu needs a GPU adapter or SwiftShader)', backendName)
   .option('--log-every <n>', 'print the training loss every n steps', positiveInt, 50)
   .parse();
-const opts = program.opts<{ out: string; steps: number; seed: number; hidden: number; lr: number; logEvery: number }>();
+const opts = program.opts<{ backend?: BackendName; out: string; steps: number; seed: number; hidden: number; lr: number; logEvery: number }>();
 
-const backend = await ready();
+const backend = await selectBackend(opts.backend);
 console.log(`cellstate forecast: LSTM(hidden ${opts.hidden}) + Linear, ${opts.steps} Adam steps, seed ${opts.seed}, '${backend.name}' backend`);
 console.log('data: 240 months (20 years) of synthetic sales = trend + 12-month season + noise; the last 36 months are the test set; windows of 24 months -> next month');
 const result = await runForecast({
@@ -51,3 +52,4 @@ const path = await writeForecastChart(opts.out, result);
 console.log(`chart written to ${path}`);
 const m = memory();
 console.log(`memory after cleanup: ${m.handles} handles, ${m.bytesInUse} bytes in use`);
+releaseBackends();
