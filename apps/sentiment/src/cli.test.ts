@@ -3,7 +3,7 @@
  * for stdin/exit codes.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { evalCommand } from './cli/eval.js';
 import type { Io } from './cli/io.js';
 import { runCommand } from './cli/run.js';
 import { trainCommand } from './cli/train.js';
+import { vectorsCommand } from './cli/vectors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sentiment-cli-'));
 const modelDir = join(dir, 'model');
@@ -70,6 +71,19 @@ describe('sentiment CLI', () => {
 
   it('train --on-error fail stops at the first bad line', async () => {
     await expect(trainCommand({ train: join(dir, 'train.jsonl'), valid: join(dir, 'valid.jsonl'), out: join(dir, 'x'), onError: 'fail', epochs: 1 }, capture())).rejects.toThrow(/train\.jsonl:241: not valid JSON/);
+  });
+
+  it('vectors writes the learned word vectors; train --vectors seeds a new model with them', async () => {
+    const io = capture();
+    const file = join(dir, 'vectors.txt');
+    expect(await vectorsCommand({ model: modelDir, out: file }, io)).toBe(0);
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(io.stdout).toContain(`${lines.length} word vectors of 12 dimensions written to ${file}`);
+    expect(lines.find((l) => l.startsWith('crew '))!.split(' ')).toHaveLength(13);
+    const again = capture();
+    await trainCommand({ train: join(dir, 'valid.jsonl'), valid: join(dir, 'valid.jsonl'), out: join(dir, 'seeded'), epochs: 1, embeddingDim: 12, hiddenSize: 4, minFrequency: 1, vectors: file }, again);
+    // valid.jsonl uses the training sentences' words: every one has a vector.
+    expect(again.stderr).toMatch(/pretrained vectors: (\d+) of \1 vocabulary words matched \(100\.0%/);
   });
 
   it('run "text": label and probabilities; --explain lists the words', async () => {

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { BagOfWordsClassifier } from './bow.js';
 import { SentimentClassifier } from './classifier.js';
 import { buildVocabulary } from './train.js';
-import { applyWordVectors, parseWordVectors } from './vectors.js';
+import { applyWordVectors, formatWordVectors, parseWordVectors } from './vectors.js';
 import { negationData, useCpu } from './test-setup.js';
 
 describe('bag-of-words baseline', () => {
@@ -45,5 +45,23 @@ describe('pretrained word vectors', () => {
     expect(row('good').map((x) => +x.toFixed(5))).toEqual([0.1, 0.2, 0.3, 0.4]);
     await expect(applyWordVectors(clf, w2v)).rejects.toThrow(/3 dimensions but the model's embedding has 4/);
     clf.dispose();
+  });
+
+  it('writes the learned vectors in GloVe format; another model with a different vocabulary reads them back', async () => {
+    const source = SentimentClassifier.create({ vocabulary: buildVocabulary(['the food was good', 'the crew was rude'], { minFrequency: 1 }), model: { embeddingDim: 3, hiddenSize: 2, seed: 5 } });
+    const lines = await formatWordVectors(source);
+    expect(lines).toHaveLength(source.vocabulary.size - 4); // no <pad> <unk> <bos> <eos>
+    expect(lines.every((l) => l.split(' ').length === 4)).toBe(true);
+    const target = SentimentClassifier.create({ vocabulary: buildVocabulary(['good crew', 'unseen words'], { minFrequency: 1 }), model: { embeddingDim: 3, hiddenSize: 2, seed: 9 } });
+    const match = await applyWordVectors(target, parseWordVectors(lines, { keep: (w) => target.vocabulary.has(w) }));
+    expect(match.matched).toBe(2);
+    const row = (c: SentimentClassifier, w: string) => Array.from(c.model.embedding.weight.value.dataSync().slice(c.vocabulary.idOf(w) * 3, c.vocabulary.idOf(w) * 3 + 3));
+    for (const w of ['good', 'crew']) {
+      const want = row(source, w);
+      row(target, w).forEach((x, i) => expect(Math.abs(x - want[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]!)))); // 6 significant digits
+    }
+    expect(row(target, 'unseen')).not.toEqual(row(source, 'good'));
+    source.dispose();
+    target.dispose();
   });
 });

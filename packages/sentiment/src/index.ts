@@ -66,6 +66,6 @@ export {
 export { computeMetrics, formatReport, formatConfusionMatrix, argmaxOf, type EvaluationReport, type ClassMetrics } from './metrics.js';
 export { makeBatch, seededRandom, shuffle, lengthBucketedBatches, sortedBatches } from './batching.js';
 export { encodeSafetensors, floatToHalf } from './float16.js';
-export { parseWordVectors, applyWordVectors, type WordVectors, type WordVectorMatch } from './vectors.js';
+export { parseWordVectors, applyWordVectors, formatWordVectors, type WordVectors, type WordVectorMatch } from './vectors.js';
 export { BagOfWordsClassifier, type BagOfWordsOptions } from './bow.js';
 export { createMemoryCheckpointStore } from './memory-store.js';

@@ -124,3 +124,32 @@ export async function applyWordVectors(clf: SentimentClassifier, wv: WordVectors
   const vocabularyWords = tokens.length - SPECIAL_TOKENS.length;
   return { vocabularyWords, matched, matchedLowercase, coverage: vocabularyWords ? matched / vocabularyWords : 0, unmatchedExamples: unmatched };
 }
+
+/**
+ * The classifier's learned word vectors in the GloVe text format (`word v1 ... vD`, one
+ * line per vocabulary word, specials left out), so that a model trained on one corpus
+ * can seed another through `parseWordVectors` + `applyWordVectors` (e.g. IMDB reviews
+ * -> SST-2 sentences). Values keep 6 significant digits.
+ *
+ * @example
+ * ```ts
+ * const text = (await formatWordVectors(imdbModel)).join('\n');
+ * const wv = parseWordVectors(text.split('\n'), { keep: (w) => sst.vocabulary.has(w) });
+ * await applyWordVectors(sst, wv);
+ * ```
+ */
+export async function formatWordVectors(clf: SentimentClassifier): Promise<string[]> {
+  const E = clf.model.embedding.embeddingDim;
+  const weights = (await clf.model.embedding.weight.value.data()) as Float32Array;
+  const tokens = clf.vocabulary.tokens;
+  const lines: string[] = [];
+  for (let id = SPECIAL_TOKENS.length; id < tokens.length; id++) {
+    const word = tokens[id]!;
+    // The format separates fields by spaces: a token with whitespace cannot be written.
+    if (/\s/.test(word)) continue;
+    const parts = [word];
+    for (let i = 0; i < E; i++) parts.push(String(Number(weights[id * E + i]!.toPrecision(6))));
+    lines.push(parts.join(' '));
+  }
+  return lines;
+}

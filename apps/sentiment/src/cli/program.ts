@@ -12,6 +12,7 @@ import { baselineCommand, evalCommand } from './eval.js';
 import { processIo } from './io.js';
 import { runCommand } from './run.js';
 import { trainCommand } from './train.js';
+import { vectorsCommand } from './vectors.js';
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -52,6 +53,17 @@ export function buildProgram(): Command {
       const g = cmd.optsWithGlobals();
       await selectBackend(g.backend);
       process.exitCode = await runCommand(text, { ...opts, verbose: g.verbose }, processIo);
+    });
+
+  program
+    .command('vectors')
+    .description("write a model's learned word vectors in the GloVe text format (for train --vectors)")
+    .option('--model <dir>', 'model directory (default: the shipped airline model)')
+    .requiredOption('--out <file>', 'the vectors file to write')
+    .action(async (opts, cmd: Command) => {
+      const g = cmd.optsWithGlobals();
+      await selectBackend(g.backend);
+      process.exitCode = await vectorsCommand(opts, processIo);
     });
 
   dataOptions(
