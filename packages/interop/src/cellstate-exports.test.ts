@@ -74,4 +74,37 @@ describe('Python reads what cellstate writes', () => {
     },
     120_000,
   );
+  it.skipIf(!!torchMissing)(
+    `torch 1.13 loads a cellstate GRU export (2-layer bidirectional nn.GRU + Linear) strictly and gets cellstate's outputs, with and without lengths; onnx.checker accepts its ONNX GRU export${torchMissing ? ` [skipped: ${torchMissing}]` : onnxNote}`,
+    async () => {
+      const model = new SequenceModel(
+        {
+          format: 'cellstate.sequence-model',
+          version: 1,
+          batchFirst: true,
+          layers: [
+            { type: 'gru', name: 'gru', inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, output: 'final' },
+            { type: 'linear', name: 'head', inFeatures: 8, outFeatures: 2 },
+            { type: 'activation', name: 'act', function: 'tanh' },
+          ],
+        },
+        { seed: 3 },
+      );
+      const input = { shape: [3, 5, 3], values: Array.from({ length: 45 }, (_, i) => Math.sin(i * 0.7)) };
+      const lengths = [5, 3, 1];
+      const x = tensor(input.values, input.shape);
+      const json = { input, lengths, output: Array.from(model.forward(x).dataSync()), output_lengths: Array.from(model.forward(x, { lengths }).dataSync()) };
+      writeFileSync(join(dir, 'gru.safetensors'), await exportPytorch(model));
+      writeFileSync(join(dir, 'gru.json'), JSON.stringify(json));
+      writeFileSync(join(dir, 'gru.onnx'), await exportOnnx(model));
+      const run = spawnSync(PYTHON, [join(REPO, 'tools/fixtures/check_cellstate_exports.py'), '--safetensors', join(dir, 'gru.safetensors'), '--json', join(dir, 'gru.json'), '--onnx', join(dir, 'gru.onnx')], { encoding: 'utf8', timeout: 120_000 });
+      expect(run.status, run.stderr).toBe(0);
+      const summary = JSON.parse(run.stdout) as { ok: boolean; max_abs_diff: number; parameters: string[]; onnx: string | { checked: Record<string, { ops: string[] }> } };
+      expect(summary.ok).toBe(true);
+      expect(summary.max_abs_diff).toBeLessThan(2e-5);
+      expect(summary.parameters).toContain('gru.weight_hh_l1_reverse');
+      if (!missing.onnx) expect((summary.onnx as { checked: Record<string, { ops: string[] }> }).checked['gru.onnx']!.ops).toContain('GRU');
+    },
+    120_000,
+  );
 });

@@ -33,7 +33,7 @@ export interface ModelConfig {
 
 export const MODEL_CONFIG_FORMAT = 'cellstate.sequence-model';
 
-/** What an LSTM (or GRU) layer hands to the next layer. */
+/** What an LSTM or GRU layer hands to the next layer. */
 export type RecurrentOutput =
   /** Every step of the top layer: [B, T, D·H] (PyTorch's `output`, Keras' `return_sequences=True`). */
   | 'sequence'
@@ -78,20 +78,30 @@ export interface LstmSpec {
 }
 
 /**
- * A GRU layer (PyTorch names and layout, gates r, z, n; `linear_before_reset` as
- * PyTorch computes it). cellstate has no GRU layer yet: ONNX import reads its weights
- * (see `readOnnx`), but `SequenceModel` cannot run it.
+ * A GRU layer, built as `@cellstate/lstm`'s `GRU`: PyTorch's `nn.GRU` names, layout
+ * (`weight_ih_l0` [3H, I], gates r, z, n) and equations, which are ONNX's
+ * `linear_before_reset = 1`. Owns `<name>.weight_ih_l0`, ... like `nn.GRU` does.
  */
 export interface GruSpec {
   type: 'gru';
   name: string;
   inputSize: number;
   hiddenSize: number;
+  /** Default 1. */
   numLayers?: number;
+  /** Default false. */
   bidirectional?: boolean;
+  /** Default true. */
   bias?: boolean;
+  /** Dropout between stacked layers in training (default 0). */
+  dropout?: number;
+  /** Default 'sequence'. */
   output?: RecurrentOutput;
-  /** ONNX's `linear_before_reset` (default true: what PyTorch's nn.GRU computes). */
+  /**
+   * ONNX's `linear_before_reset` (default true: what PyTorch's nn.GRU computes, and the
+   * only form `SequenceModel` builds; false is read from ONNX files and refused with an
+   * `unsupported` error).
+   */
   linearBeforeReset?: boolean;
 }
 
@@ -192,10 +202,10 @@ export function validateConfig(config: unknown, format: InteropFormat = 'cellsta
           bias: bool('bias') ?? true,
           output,
         } as LstmSpec | GruSpec;
-        if (l.type === 'lstm' && l.dropout !== undefined) {
+        if (l.dropout !== undefined) {
           const d = l.dropout;
           if (typeof d !== 'number' || !(d >= 0 && d < 1)) bad(`${where}: 'dropout' must be in [0, 1)`, { actual: String(d) });
-          (spec as LstmSpec).dropout = d as number;
+          spec.dropout = d as number;
         }
         if (l.type === 'gru' && l.linearBeforeReset !== undefined) (spec as GruSpec).linearBeforeReset = bool('linearBeforeReset')!;
         needSize(spec.inputSize, 'inputSize');

@@ -1,12 +1,13 @@
 /**
  * @cellstate/interop: models in and out of cellstate without Python.
  *
- * - PyTorch: safetensors state dicts of `nn.LSTM` / `nn.Linear` / `nn.Embedding` load by
- *   name (`loadPytorch`, `importPytorch`), and models export to the same (`exportPytorch`).
+ * - PyTorch: safetensors state dicts of `nn.LSTM` / `nn.GRU` / `nn.Linear` / `nn.Embedding`
+ *   load by name (`loadPytorch`, `importPytorch`), and models export to the same
+ *   (`exportPytorch`).
  * - Keras: Keras 3 `.keras` archives and legacy Keras 2 `.h5` files with LSTM,
  *   Bidirectional(LSTM), Dense, Embedding (`importKeras`, `readKeras`).
- * - ONNX: export to the ONNX `LSTM` op with `sequence_lens` (`exportOnnx`); import of
- *   PyTorch's LSTM/GRU/Gemm/MatMul graphs (`importOnnx`, `readOnnx`).
+ * - ONNX: export to the ONNX `LSTM` and `GRU` ops with `sequence_lens` (`exportOnnx`);
+ *   import of PyTorch's LSTM/GRU/Gemm/MatMul graphs (`importOnnx`, `readOnnx`).
  *
  * Every loader checks everything before it changes a model and reports the first
  * mismatch as an `InteropError` with the tensor name, expected and actual shape.

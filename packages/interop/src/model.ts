@@ -1,7 +1,7 @@
 import { Embedding, Linear, Module } from '@cellstate/nn';
-import { LSTM } from '@cellstate/lstm';
+import { GRU, LSTM } from '@cellstate/lstm';
 import { ArgumentError, DTypeError, reshape, relu, scope, sigmoid, slice, softmax, squeeze, tanh, transpose, type Tensor } from '@cellstate/tensor';
-import { validateConfig, type LayerSpec, type ModelConfig } from './config.js';
+import { validateConfig, type GruSpec, type LayerSpec, type LstmSpec, type ModelConfig } from './config.js';
 import { InteropError } from './errors.js';
 
 export interface SequenceModelOptions {
@@ -19,10 +19,11 @@ export interface SequenceModelForwardOptions {
 }
 
 /**
- * A model built from a `ModelConfig`: embedding, LSTM, linear and activation layers
- * in a chain, each a child module named as in the config, so its parameters carry
- * PyTorch state-dict names (`lstm.weight_ih_l0_reverse`, `head.bias`). This is what
- * every importer in `@cellstate/interop` returns and what the exporters write.
+ * A model built from a `ModelConfig`: embedding, LSTM, GRU, linear and activation
+ * layers in a chain, each a child module named as in the config, so its parameters
+ * carry PyTorch state-dict names (`lstm.weight_ih_l0_reverse`, `gru.bias_hh_l1`,
+ * `head.bias`). This is what every importer in `@cellstate/interop` returns and what
+ * the exporters write.
  *
  * @example
  * ```ts
@@ -43,6 +44,16 @@ export class SequenceModel extends Module {
   constructor(config: ModelConfig, options: SequenceModelOptions = {}) {
     super();
     this.config = validateConfig(config);
+    // Checked before any layer is built, so a refused config leaves nothing allocated.
+    const resetFirst = this.config.layers.find((l) => l.type === 'gru' && l.linearBeforeReset === false);
+    if (resetFirst) {
+      throw new InteropError(
+        'cellstate',
+        'unsupported',
+        `layer '${resetFirst.name}' is a GRU with linearBeforeReset = false (ONNX linear_before_reset = 0: the reset gate applied before the recurrent product); cellstate's GRU computes PyTorch's nn.GRU, which is linear_before_reset = 1`,
+        { expected: 'linearBeforeReset: true', actual: 'linearBeforeReset: false' },
+      );
+    }
     const seed = options.seed ?? 0;
     this.config.layers.forEach((spec, i) => {
       const layerSeed = seed * 1009 + i * 7 + 1;
@@ -69,7 +80,23 @@ export class SequenceModel extends Module {
           });
           break;
         case 'gru':
-          throw new InteropError('cellstate', 'unsupported', `layer '${spec.name}' is a GRU, and cellstate has no GRU layer yet (readOnnx returns its weights in PyTorch layout)`);
+          this.#layers.push({
+            spec,
+            module: this.addModule(
+              spec.name,
+              new GRU({
+                inputSize: spec.inputSize,
+                hiddenSize: spec.hiddenSize,
+                numLayers: spec.numLayers ?? 1,
+                bidirectional: spec.bidirectional ?? false,
+                bias: spec.bias ?? true,
+                dropout: spec.dropout ?? 0,
+                batchFirst: this.config.batchFirst,
+                seed: layerSeed,
+              }),
+            ),
+          });
+          break;
         case 'linear':
           this.#layers.push({ spec, module: this.addModule(spec.name, new Linear(spec.inFeatures, spec.outFeatures, { bias: spec.bias ?? true, seed: layerSeed })) });
           break;
@@ -106,27 +133,13 @@ export class SequenceModel extends Module {
           case 'embedding':
             x = (module as Embedding).forward(x);
             break;
-          case 'lstm': {
+          case 'lstm':
+          case 'gru': {
             if (!isSequence) throw new ArgumentError('SequenceModel.forward', `layer '${spec.name}' needs a sequence`);
-            const r = (module as LSTM).forward(x, lengths === undefined ? {} : { lengths });
-            const D = spec.bidirectional ? 2 : 1;
-            const H = spec.hiddenSize;
-            const B = r.h.shape[1]!;
-            const output = spec.output ?? 'sequence';
-            if (output === 'sequence') {
-              x = r.output;
-            } else if (output === 'final') {
-              const L = r.h.shape[0]!;
-              const top = slice(r.h, [L - D, 0, 0], [D, B, H]); // [D, B, H]
-              x = reshape(transpose(top, [1, 0, 2]), [B, D * H]);
-              isSequence = false;
-            } else {
-              const T = r.output.shape[timeAxis]!;
-              const begin = timeAxis === 1 ? [0, T - 1, 0] : [T - 1, 0, 0];
-              const size = timeAxis === 1 ? [B, 1, D * H] : [1, B, D * H];
-              x = squeeze(slice(r.output, begin, size), [timeAxis]);
-              isSequence = false;
-            }
+            const opts: { lengths?: readonly number[] | Tensor } = lengths === undefined ? {} : { lengths };
+            const r = spec.type === 'lstm' ? (module as LSTM).forward(x, opts) : (module as GRU).forward(x, opts);
+            x = recurrentOutput(spec, r.output, r.h, timeAxis);
+            isSequence = (spec.output ?? 'sequence') === 'sequence';
             break;
           }
           case 'linear':
@@ -135,13 +148,29 @@ export class SequenceModel extends Module {
           case 'activation':
             x = spec.function === 'relu' ? relu(x) : spec.function === 'tanh' ? tanh(x) : spec.function === 'sigmoid' ? sigmoid(x) : softmax(x, -1);
             break;
-          case 'gru':
-            break;
         }
       }
       return x === input ? reshape(x, x.shape) : x;
     });
   }
+}
+
+/** What a recurrent layer hands to the next layer, by its `output` mode (see `RecurrentOutput`). */
+function recurrentOutput(spec: LstmSpec | GruSpec, output: Tensor, h: Tensor, timeAxis: number): Tensor {
+  const D = spec.bidirectional ? 2 : 1;
+  const H = spec.hiddenSize;
+  const B = h.shape[1]!;
+  const mode = spec.output ?? 'sequence';
+  if (mode === 'sequence') return output;
+  if (mode === 'final') {
+    const L = h.shape[0]!;
+    const top = slice(h, [L - D, 0, 0], [D, B, H]); // [D, B, H]
+    return reshape(transpose(top, [1, 0, 2]), [B, D * H]);
+  }
+  const T = output.shape[timeAxis]!;
+  const begin = timeAxis === 1 ? [0, T - 1, 0] : [T - 1, 0, 0];
+  const size = timeAxis === 1 ? [B, 1, D * H] : [1, B, D * H];
+  return squeeze(slice(output, begin, size), [timeAxis]);
 }
 
 /** Lengths from ids whose padding (0) is at the end of each sample; throws when a 0 is followed by a real id. */

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readMany, tensor } from '@cellstate/tensor';
-import { LSTM } from '@cellstate/lstm';
+import { GRU, LSTM } from '@cellstate/lstm';
 import { InteropError } from './errors.js';
 import { SequenceModel } from './model.js';
 import { CONFIG_METADATA_KEY, exportPytorch, importPytorch, loadPytorch, readPytorch } from './pytorch.js';
@@ -10,6 +10,8 @@ import type { ModelConfig } from './config.js';
 
 const torchJson = fixtureJson('torch.json');
 const bilstm = torchJson.bilstm as { config: ModelConfig; input: { shape: number[]; values: number[] }; lengths: number[]; output: number[]; output_lengths: number[]; lstm_sequence: number[]; names: string[] };
+const gruJson = fixtureJson('torch-gru.json');
+const torchGru = gruJson.safetensors as typeof bilstm & { gru_sequence: number[] };
 const TOL = 2e-5;
 
 beforeAll(async () => {
@@ -21,6 +23,41 @@ async function values(model: SequenceModel): Promise<Map<string, Float32Array>> 
   const data = await readMany(params.map(([, p]) => p.value));
   return new Map(params.map(([n], i) => [n, data[i] as Float32Array]));
 }
+
+describe('PyTorch safetensors: nn.GRU (2 layers, bidirectional, batch-first) + nn.Linear written by torch 1.13 (tools/fixtures/make_gru_fixtures.py)', () => {
+  it('loads by name into a GRU model and reproduces torch outputs, with and without lengths', async () => {
+    const model = await importPytorch(fixture('torch-gru.safetensors'), { config: torchGru.config, source: 'torch-gru.safetensors' });
+    expect(model.namedParameters().map(([n]) => n).sort()).toEqual([...torchGru.names].sort());
+    expect(model.layer('gru')).toBeInstanceOf(GRU);
+    const x = tensor(torchGru.input.values, torchGru.input.shape);
+    expectClose('output', model.forward(x).dataSync(), torchGru.output, TOL);
+    expectClose('output with lengths', model.forward(x, { lengths: torchGru.lengths }).dataSync(), torchGru.output_lengths, TOL);
+    const gru = model.layer('gru') as GRU;
+    expectClose('gru output', gru.forward(x).output.dataSync(), torchGru.gru_sequence, TOL);
+  });
+
+  it('round trip: export writes the same names, shapes and bytes torch wrote; the embedded config rebuilds the GRU', async () => {
+    const original = readPytorch(fixture('torch-gru.safetensors'));
+    const model = await importPytorch(fixture('torch-gru.safetensors'), { config: torchGru.config });
+    const bytes = await exportPytorch(model);
+    const again = readPytorch(bytes);
+    expect([...again.tensors.keys()].sort()).toEqual([...original.tensors.keys()].sort());
+    for (const [name, t] of original.tensors) {
+      expect(Buffer.from(again.tensors.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), name).toBe(true);
+    }
+    const back = await importPytorch(bytes);
+    expect(back.config.layers[0]).toMatchObject({ type: 'gru', hiddenSize: 5, numLayers: 2, bidirectional: true, output: 'final' });
+    expectClose('re-imported output', back.forward(tensor(torchGru.input.values, torchGru.input.shape)).dataSync(), torchGru.output, TOL);
+  });
+
+  it('a GRU state dict does not load into an LSTM config: the shape mismatch is named', async () => {
+    const config = structuredClone(torchGru.config) as ModelConfig;
+    (config.layers[0] as { type: string }).type = 'lstm';
+    const error = await importPytorch(fixture('torch-gru.safetensors'), { config, source: 'torch-gru.safetensors' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InteropError);
+    expect(error).toMatchObject({ code: 'shape-mismatch', tensor: 'gru.weight_ih_l0', expected: [20, 3], actual: [15, 3], source: 'torch-gru.safetensors' });
+  });
+});
 
 describe('PyTorch safetensors: nn.LSTM (2 layers, bidirectional) + nn.Linear written by torch 1.13', () => {
   it('loads by name and reproduces torch outputs, with and without lengths', async () => {

@@ -1,7 +1,8 @@
 /**
  * PyTorch state dicts as safetensors files. cellstate parameters already carry
  * PyTorch's names and layouts (`nn.LSTM`: `weight_ih_l0` [4H, I] gates i, f, g, o,
- * `_reverse` suffix; `nn.Linear`: `weight` [out, in]; `nn.Embedding`: `weight` [V, E]),
+ * `_reverse` suffix; `nn.GRU`: `weight_ih_l0` [3H, I] gates r, z, n; `nn.Linear`:
+ * `weight` [out, in]; `nn.Embedding`: `weight` [V, E]),
  * so a `state_dict()` saved with `safetensors.torch.save_file` loads by name and the
  * other way round. The model config travels in the metadata as `cellstate.config`.
  */

@@ -44,6 +44,25 @@ describe('memory', () => {
     expect(memory().handles).toBe(base.handles);
   });
 
+  it('a scope whose function throws frees what it made (kept tensors survive) and rethrows', () => {
+    const base = memory();
+    let kept: Tensor | undefined;
+    let inner: Tensor | undefined;
+    expect(() =>
+      scope(() => {
+        inner = add(tensor([1, 2]), tensor([3, 4]));
+        kept = keep(mul(inner, 2));
+        scope(() => sigmoid(inner!)); // a nested scope that returned: its result is the outer frame's
+        throw new Error('step failed');
+      }),
+    ).toThrow('step failed');
+    expect(inner!.isDisposed).toBe(true);
+    expect(kept!.isDisposed).toBe(false);
+    expect(Array.from(kept!.dataSync())).toEqual([8, 12]);
+    kept!.dispose();
+    expect(memory()).toMatchObject({ tensors: base.tensors, handles: base.handles, bytesInUse: base.bytesInUse });
+  });
+
   it('reshape views share storage and count once', () => {
     const base = memory();
     const a = tensor([1, 2, 3, 4]);

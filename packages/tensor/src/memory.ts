@@ -43,13 +43,18 @@ export function scope<T>(fn: () => T): T {
   const frame = new Set<Tensor>();
   tracking.scopes.push(frame);
   let result: T;
+  let threw = true;
   try {
     result = fn();
     if (result instanceof Promise) {
       throw new ArgumentError('scope', 'the function returned a Promise; scope() is synchronous (await reads outside it)');
     }
+    threw = false;
   } finally {
     const popped = tracking.scopes.pop();
+    // A throwing function returns nothing, so nothing it made can be wanted: free it all,
+    // or a caller that catches the error (a skipped training step) leaks every time.
+    if (threw) for (const t of frame) t.dispose();
     if (popped !== frame) throw new Error('scope: scopes were closed out of order');
   }
   const keepers = new Set<Tensor>();

@@ -412,7 +412,7 @@ function build(format: KerasFormat, kerasVersion: string | undefined, rawConfig:
         unsupported(layer, 'Masking is not supported (use Embedding(mask_zero=True) or pass lengths to forward)');
         break;
       case 'GRU':
-        unsupported(layer, 'cellstate has no GRU layer yet');
+        unsupported(layer, "Keras GRU layers are not converted yet (cellstate's GRU takes PyTorch nn.GRU weights: importPytorch and importOnnx read those)");
         break;
       default:
         if (NO_OPS.has(layer.className)) break;

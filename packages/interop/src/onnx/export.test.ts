@@ -101,4 +101,38 @@ describe.skipIf(!!ortMissing)(`ONNX export runs in onnxruntime-node and matches 
     expect(y.dims).toEqual([2, 4, 3]);
     expectClose('ORT vs cellstate', y.data as Float32Array, model.forward(x, { lengths: [4, 2] }).dataSync(), TOL);
   });
+  it('GRU layers: 2-layer bidirectional GRU (final state) + Gemm with sequence_lens; time-major GRU without bias (sequence) + MatMul', async () => {
+    const model = new SequenceModel(
+      config(true, [
+        { type: 'gru', name: 'gru', inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, output: 'final' },
+        { type: 'linear', name: 'head', inFeatures: 10, outFeatures: 2 },
+      ]),
+      { seed: 12 },
+    );
+    const x = randomUniform([3, 6, 3], { seed: 6, low: -1, high: 1 });
+    const lengths = [6, 4, 1];
+    const bytes = await exportOnnx(model);
+    const proto = decodeOnnxModel(bytes);
+    const grus = proto.graph!.node!.filter((n) => n.op_type === 'GRU');
+    expect(grus).toHaveLength(2);
+    expect(grus[0]!.attribute!.find((a) => a.name === 'linear_before_reset')!.i).toBe(1);
+    const y = await runOrt(bytes, { input: new ort.Tensor('float32', x.dataSync(), [3, 6, 3]), sequence_lens: new ort.Tensor('int32', Int32Array.from(lengths), [3]) });
+    expect(y.dims).toEqual([3, 2]);
+    expectClose('ORT vs cellstate (lengths)', y.data as Float32Array, model.forward(x, { lengths }).dataSync(), TOL);
+    const full = await runOrt(bytes, { input: new ort.Tensor('float32', x.dataSync(), [3, 6, 3]), sequence_lens: new ort.Tensor('int32', Int32Array.from([6, 6, 6]), [3]) });
+    expectClose('ORT vs cellstate (full lengths)', full.data as Float32Array, model.forward(x).dataSync(), TOL);
+
+    const seq = new SequenceModel(
+      config(false, [
+        { type: 'gru', name: 'rnn', inputSize: 2, hiddenSize: 3, bias: false },
+        { type: 'linear', name: 'fc', inFeatures: 3, outFeatures: 2 },
+      ]),
+      { seed: 13 },
+    );
+    const xt = randomUniform([4, 2, 2], { seed: 7, low: -1, high: 1 });
+    const seqBytes = await exportOnnx(seq, { opsetVersion: 14 });
+    const ys = await runOrt(seqBytes, { input: new ort.Tensor('float32', xt.dataSync(), [4, 2, 2]), sequence_lens: new ort.Tensor('int32', Int32Array.from([4, 2]), [2]) });
+    expect(ys.dims).toEqual([4, 2, 2]);
+    expectClose('ORT vs cellstate (bias-free, time-major, padded steps)', ys.data as Float32Array, seq.forward(xt, { lengths: [4, 2] }).dataSync(), TOL);
+  });
 });

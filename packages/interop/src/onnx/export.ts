@@ -1,12 +1,13 @@
 /**
  * ONNX export of a `SequenceModel`, written with protobufjs and the official
- * onnx.proto. Recurrent layers become the ONNX `LSTM` op (gates i, o, f, c;
- * W [D, 4H, I], R [D, 4H, H], B [D, 8H] = Wb ‖ Rb, via `pytorchToOnnx`), one node per
- * stacked layer, `direction: bidirectional` for two directions and `sequence_lens`
- * for variable lengths. Linear layers become `Gemm` (one vector per sample) or
+ * onnx.proto. LSTM layers become the ONNX `LSTM` op (gates i, o, f, c;
+ * W [D, 4H, I], R [D, 4H, H], B [D, 8H] = Wb ‖ Rb, via `pytorchToOnnx`), GRU layers the
+ * ONNX `GRU` op with `linear_before_reset = 1` (gates z, r, h; W [D, 3H, I],
+ * R [D, 3H, H], B [D, 6H], via `pytorchGruToOnnx`); one node per stacked layer,
+ * `direction: bidirectional` for two directions and `sequence_lens` for variable lengths. Linear layers become `Gemm` (one vector per sample) or
  * `MatMul` + `Add` (every step); embeddings `Gather`.
  */
-import { pytorchToOnnx, type PytorchLstmWeights } from '@cellstate/lstm';
+import { pytorchGruToOnnx, pytorchToOnnx, type PytorchLstmWeights } from '@cellstate/lstm';
 import type { LayerSpec, ModelConfig } from '../config.js';
 import { InteropError } from '../errors.js';
 import type { SequenceModel } from '../model.js';
@@ -18,7 +19,7 @@ export interface ExportOnnxOptions {
   /** ONNX opset (default 17; 14 or later). */
   opsetVersion?: number;
   /**
-   * Add an int32 `sequence_lens` [B] graph input feeding every LSTM (default true
+   * Add an int32 `sequence_lens` [B] graph input feeding every LSTM and GRU (default true
    * when the model has a recurrent layer and no `maskZero` embedding, which derives
    * the lengths from the ids inside the graph). Steps past a sample's length output
    * zeros; the final state is the one after its last real step.
@@ -128,7 +129,8 @@ export async function exportOnnx(sequenceModel: SequenceModel, options: ExportOn
   const config = sequenceModel.config;
   const opset = options.opsetVersion ?? 17;
   if (!Number.isInteger(opset) || opset < 14) throw new InteropError('onnx', 'invalid-argument', `opsetVersion must be an integer >= 14`, { actual: opset });
-  if (config.layers.some((l) => l.type === 'gru')) throw new InteropError('onnx', 'unsupported', 'GRU layers cannot be exported (cellstate has no GRU layer)');
+  const lbr0 = config.layers.find((l) => l.type === 'gru' && l.linearBeforeReset === false);
+  if (lbr0) throw new InteropError('onnx', 'unsupported', `GRU layer '${lbr0.name}' has linearBeforeReset = false, which cellstate does not compute`);
   const signature = describeOnnxExport(config, options);
   const weights = await readParameters(sequenceModel);
   const g = new GraphBuilder();
@@ -166,34 +168,40 @@ export async function exportOnnx(sequenceModel: SequenceModel, options: ExportOn
         rank = 3;
         break;
       }
-      case 'lstm': {
+      case 'lstm':
+      case 'gru': {
         toTimeMajor();
+        const isGru = layer.type === 'gru';
+        const op = isGru ? 'GRU' : 'LSTM';
+        const G = isGru ? 3 : 4;
         const D = layer.bidirectional ? 2 : 1;
         const H = layer.hiddenSize;
         const L = layer.numLayers ?? 1;
+        const bias = layer.bias ?? true;
         let yh = '';
         for (let l = 0; l < L; l++) {
           const inSize = l === 0 ? layer.inputSize : D * H;
           const dirs: PytorchLstmWeights[] = [];
           for (let d = 0; d < D; d++) {
             const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
-            const bias = layer.bias ?? true;
             dirs.push({
               weightIh: w(`${layer.name}.weight_ih${suffix}`).data as Float32Array,
               weightHh: w(`${layer.name}.weight_hh${suffix}`).data as Float32Array,
-              biasIh: bias ? (w(`${layer.name}.bias_ih${suffix}`).data as Float32Array) : new Float32Array(4 * H),
-              biasHh: bias ? (w(`${layer.name}.bias_hh${suffix}`).data as Float32Array) : new Float32Array(4 * H),
+              biasIh: bias ? (w(`${layer.name}.bias_ih${suffix}`).data as Float32Array) : new Float32Array(G * H),
+              biasHh: bias ? (w(`${layer.name}.bias_hh${suffix}`).data as Float32Array) : new Float32Array(G * H),
             });
           }
-          const onnx = pytorchToOnnx(dirs, inSize, H);
+          const onnx = isGru ? pytorchGruToOnnx(dirs, inSize, H) : pytorchToOnnx(dirs, inSize, H);
           const prefix = `${layer.name}.l${l}`;
-          const W = g.init(floatTensor(`${prefix}.W`, [D, 4 * H, inSize], onnx.W));
-          const R = g.init(floatTensor(`${prefix}.R`, [D, 4 * H, H], onnx.R));
-          const B = layer.bias ?? true ? g.init(floatTensor(`${prefix}.B`, [D, 8 * H], onnx.B)) : '';
-          const nodeName = `/${layer.name}/LSTM${l === 0 ? '' : `_${l}`}`;
+          const W = g.init(floatTensor(`${prefix}.W`, [D, G * H, inSize], onnx.W));
+          const R = g.init(floatTensor(`${prefix}.R`, [D, G * H, H], onnx.R));
+          const B = bias ? g.init(floatTensor(`${prefix}.B`, [D, 2 * G * H], onnx.B)) : '';
+          const nodeName = `/${layer.name}/${op}${l === 0 ? '' : `_${l}`}`;
           const inputs = [current, W, R, B, lengths ?? ''];
           while (inputs[inputs.length - 1] === '') inputs.pop();
-          const [y, h] = g.node('LSTM', nodeName, inputs, [`${nodeName}_Y`, `${nodeName}_Y_h`], [attrInt('hidden_size', H), attrString('direction', D === 2 ? 'bidirectional' : 'forward')]);
+          const attributes = [attrInt('hidden_size', H), attrString('direction', D === 2 ? 'bidirectional' : 'forward')];
+          if (isGru) attributes.push(attrInt('linear_before_reset', 1));
+          const [y, h] = g.node(op, nodeName, inputs, [`${nodeName}_Y`, `${nodeName}_Y_h`], attributes);
           // Y [T, D, B, H] -> [T, B, D*H]
           const [yt] = g.node('Transpose', `${nodeName}_Y_transpose`, [y!], 1, [attrInts('perm', [0, 2, 1, 3])]);
           [current] = g.node('Reshape', `${nodeName}_Y_reshape`, [yt!, g.int64([0, 0, -1], [3])], 1);

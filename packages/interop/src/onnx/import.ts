@@ -12,7 +12,7 @@
  * Weights are converted to PyTorch's layout and names (`<layer>.weight_ih_l0`, ...):
  * ONNX LSTM gates i, o, f, c -> i, f, g, o; ONNX GRU gates z, r, h -> r, z, n.
  */
-import { onnxToPytorch } from '@cellstate/lstm';
+import { onnxGruToPytorch, onnxToPytorch } from '@cellstate/lstm';
 import { validateConfig, MODEL_CONFIG_FORMAT, type GruSpec, type LayerSpec, type LstmSpec, type ModelConfig, type RecurrentOutput } from '../config.js';
 import { InteropError } from '../errors.js';
 import { SequenceModel, type SequenceModelOptions } from '../model.js';
@@ -378,14 +378,14 @@ export function readOnnx(bytes: Uint8Array, options: ReadOnnxOptions = {}): Onnx
           spec = op === 'LSTM' ? { type: 'lstm', name, inputSize: I, hiddenSize: H, numLayers: 1, bidirectional: D === 2, bias: !!B } : { type: 'gru', name, inputSize: I, hiddenSize: H, numLayers: 1, bidirectional: D === 2, bias: !!B };
           if (op === 'GRU') {
             const lbr = attrInt(node, 'linear_before_reset', 0);
-            if (lbr !== 1) notes.push(`GRU node '${node.name}' has linear_before_reset = 0, which PyTorch's nn.GRU cannot express (it computes linear_before_reset = 1)`);
+            if (lbr !== 1) notes.push(`GRU node '${node.name}' has linear_before_reset = 0, which PyTorch's nn.GRU and cellstate's GRU cannot express (they compute linear_before_reset = 1); importOnnx refuses it`);
             (spec as GruSpec).linearBeforeReset = lbr === 1;
           }
           layers.push(spec);
           l = 0;
         }
         const name = spec.name;
-        const dirs = op === 'LSTM' ? onnxToPytorch({ W: W.data as Float32Array, R: R.data as Float32Array, B: (B?.data as Float32Array) ?? new Float32Array(D * 8 * H) }, I, H, D as 1 | 2) : gruToPytorch(W.data as Float32Array, R.data as Float32Array, B?.data as Float32Array | undefined, I, H, D);
+        const dirs = op === 'LSTM' ? onnxToPytorch({ W: W.data as Float32Array, R: R.data as Float32Array, B: (B?.data as Float32Array) ?? new Float32Array(D * 8 * H) }, I, H, D as 1 | 2) : onnxGruToPytorch({ W: W.data as Float32Array, R: R.data as Float32Array, ...(B ? { B: B.data as Float32Array } : {}) }, I, H, D as 1 | 2);
         dirs.forEach((w, d) => {
           const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
           put(`${name}.weight_ih${suffix}`, { shape: [gates * H, I], data: w.weightIh }, W.origin);
@@ -471,22 +471,17 @@ function transpose2d(t: HostTensor): HostTensor {
   return { shape: [c, r], data: out };
 }
 
-/** ONNX GRU (gates z, r, h; B = Wb ‖ Rb) -> PyTorch nn.GRU per direction (gates r, z, n). */
-function gruToPytorch(W: Float32Array, R: Float32Array, B: Float32Array | undefined, I: number, H: number, D: number) {
-  const reorder = (data: Float32Array) => {
-    const block = data.length / 3;
-    const out = new Float32Array(data.length);
-    out.set(data.subarray(block, 2 * block), 0); // r
-    out.set(data.subarray(0, block), block); // z
-    out.set(data.subarray(2 * block), 2 * block); // h -> n
-    return out;
-  };
-  return Array.from({ length: D }, (_, d) => ({
-    weightIh: reorder(W.subarray(d * 3 * H * I, (d + 1) * 3 * H * I)),
-    weightHh: reorder(R.subarray(d * 3 * H * H, (d + 1) * 3 * H * H)),
-    biasIh: B ? reorder(B.subarray(d * 6 * H, d * 6 * H + 3 * H)) : new Float32Array(3 * H),
-    biasHh: B ? reorder(B.subarray(d * 6 * H + 3 * H, (d + 1) * 6 * H)) : new Float32Array(3 * H),
-  }));
+/** cellstate's GRU is PyTorch's (linear_before_reset = 1); weights of the other form would load but compute something else. */
+function refuseResetBeforeLinear(file: OnnxFile, source: string | undefined): void {
+  const gru = file.config.layers.find((l) => l.type === 'gru' && l.linearBeforeReset === false);
+  if (gru) {
+    throw new InteropError(
+      'onnx',
+      'unsupported',
+      `layer '${gru.name}' is a GRU with linear_before_reset = 0 (the reset gate applied before the recurrent product); cellstate's GRU computes PyTorch's nn.GRU, which is linear_before_reset = 1 (readOnnx still returns the weights)`,
+      { expected: 'linear_before_reset = 1', actual: 'linear_before_reset = 0', ...(source !== undefined ? { source } : {}) },
+    );
+  }
 }
 
 export interface ImportOnnxOptions extends ReadOnnxOptions, SequenceModelOptions {}
@@ -499,8 +494,9 @@ export interface ImportedOnnx {
 
 /**
  * Builds a `SequenceModel` from an ONNX file (see `readOnnx` for what is recognised).
- * A graph with a GRU throws `InteropError` (`unsupported`): cellstate has no GRU
- * layer yet; `readOnnx` still returns its weights in PyTorch's layout.
+ * LSTM and GRU nodes become `@cellstate/lstm` `LSTM` and `GRU` layers. A GRU with
+ * `linear_before_reset = 0` (which PyTorch never exports) throws `InteropError`
+ * (`unsupported`): cellstate's GRU computes PyTorch's `linear_before_reset = 1`.
  *
  * @example
  * ```ts
@@ -510,10 +506,7 @@ export interface ImportedOnnx {
  */
 export async function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): Promise<ImportedOnnx> {
   const file = readOnnx(bytes, options);
-  const gru = file.config.layers.find((l) => l.type === 'gru');
-  if (gru) {
-    throw new InteropError('onnx', 'unsupported', `layer '${gru.name}' is a GRU: cellstate has no GRU layer yet (readOnnx returns the GRU's weights in PyTorch's nn.GRU layout)`, options.source !== undefined ? { source: options.source } : {});
-  }
+  refuseResetBeforeLinear(file, options.source);
   const model = new SequenceModel(file.config, options.seed !== undefined ? { seed: options.seed } : {});
   try {
     applyWeights(model, file.tensors, { format: 'onnx', fileName: (n) => file.origins.get(n), ...(options.source !== undefined ? { source: options.source } : {}) });
@@ -535,5 +528,6 @@ export interface LoadOnnxOptions extends ReadOnnxOptions {
  */
 export async function loadOnnx(model: SequenceModel, bytes: Uint8Array, options: LoadOnnxOptions = {}): Promise<LoadReport> {
   const file = readOnnx(bytes, options);
+  refuseResetBeforeLinear(file, options.source);
   return applyWeights(model, file.tensors, { format: 'onnx', strict: options.strict ?? true, fileName: (n) => file.origins.get(n), ...(options.source !== undefined ? { source: options.source } : {}) });
 }

@@ -1,0 +1,90 @@
+import { Module, type Parameter } from '@cellstate/nn';
+import { ArgumentError, ShapeError, add, matmul, scope, zeros, type Tensor } from '@cellstate/tensor';
+import { gruStep } from './gru-sequence.js';
+import { lstmUniform } from './init.js';
+
+export interface GruCellOptions {
+  inputSize: number;
+  hiddenSize: number;
+  /** Biases `bias_ih` and `bias_hh` (default true). */
+  bias?: boolean;
+  /** Seed of the initialisation (default 0). */
+  seed?: number;
+}
+
+/**
+ * One GRU step, PyTorch's `nn.GRUCell`: hidden state in, hidden state out, nothing
+ * hidden inside, so one cell serves any number of independent streams of any batch
+ * size. Parameters `weight_ih` [3H, I], `weight_hh` [3H, H], `bias_ih`, `bias_hh`
+ * (gates r, z, n), initialised U(±1/√H) like PyTorch's.
+ *
+ *     r = σ(x Wirᵀ + b_ir + h Whrᵀ + b_hr)          reset gate
+ *     z = σ(x Wizᵀ + b_iz + h Whzᵀ + b_hz)          update gate
+ *     n = tanh(x Winᵀ + b_in + r ⊙ (h Whnᵀ + b_hn))  candidate
+ *     h' = (1 − z) ⊙ n + z ⊙ h
+ *
+ * @example
+ * ```ts
+ * import '@cellstate/backend-cpu';
+ * import { ready, randomUniform, reshape, slice } from '@cellstate/tensor';
+ * import { GRUCell } from '@cellstate/lstm';
+ * await ready();
+ * const cell = new GRUCell({ inputSize: 4, hiddenSize: 8 });
+ * const xs = randomUniform([6, 1, 4], { seed: 1 });          // a stream of 6 steps, batch 1
+ * let h = cell.initialState(1);                               // [1, 8]
+ * for (let t = 0; t < 6; t++) {
+ *   const next = cell.forward(reshape(slice(xs, [t, 0, 0], [1, 1, 4]), [1, 4]), h);
+ *   h.dispose();
+ *   h = next;
+ * }
+ * console.log(h.shape); // [1, 8]
+ * ```
+ */
+export class GRUCell extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly weightIh: Parameter;
+  readonly weightHh: Parameter;
+  readonly biasIh?: Parameter;
+  readonly biasHh?: Parameter;
+
+  constructor(options: GruCellOptions) {
+    super();
+    const { inputSize: I, hiddenSize: H } = options;
+    if (!Number.isInteger(I) || I < 1 || !Number.isInteger(H) || H < 1) {
+      throw new ArgumentError('GRUCell', `inputSize and hiddenSize must be positive integers, got ${I} and ${H}`);
+    }
+    this.inputSize = I;
+    this.hiddenSize = H;
+    const seed = (options.seed ?? 0) * 1_000_003 + 31;
+    this.weightIh = this.addParameter('weight_ih', lstmUniform([3 * H, I], H, seed));
+    this.weightHh = this.addParameter('weight_hh', lstmUniform([3 * H, H], H, seed + 1));
+    if (options.bias ?? true) {
+      this.biasIh = this.addParameter('bias_ih', lstmUniform([3 * H], H, seed + 2));
+      this.biasHh = this.addParameter('bias_hh', lstmUniform([3 * H], H, seed + 3));
+    }
+  }
+
+  /** Zero hidden state [batchSize, H]. */
+  initialState(batchSize: number): Tensor {
+    return zeros([batchSize, this.hiddenSize], { backend: this.weightIh.value.backend });
+  }
+
+  /** x [B, I], h [B, H] (zeros when omitted) -> h' [B, H]. Inputs are not disposed; the caller owns h'. */
+  forward(x: Tensor, h?: Tensor): Tensor {
+    const I = this.inputSize;
+    const H = this.hiddenSize;
+    if (x.rank !== 2 || x.shape[1] !== I) {
+      throw new ShapeError({ op: 'GRUCell.forward', detail: `x must be [B, ${I}]`, expected: `[B, ${I}]`, actual: [...x.shape] });
+    }
+    const B = x.shape[0]!;
+    if (h && (h.rank !== 2 || h.shape[0] !== B || h.shape[1] !== H)) {
+      throw new ShapeError({ op: 'GRUCell.forward', detail: `h must be [B, ${H}] with B = ${B} (the batch of x)`, expected: [B, H], actual: [...h.shape] });
+    }
+    return scope(() => {
+      const projected = matmul(x, this.weightIh.value, { transposeB: true });
+      const gx = this.biasIh ? add(projected, this.biasIh.value) : projected;
+      return gruStep(gx, h ?? this.initialState(B), this.weightHh.value, this.biasHh?.value, H);
+    });
+  }
+}
