@@ -2,11 +2,16 @@
  * End-to-end: the web page in headless Chromium (playwright-core with the system's
  * /usr/bin/chromium; no browser is downloaded). Starts Vite's dev server, types a text,
  * checks that the label, the probabilities and the word influences appear, then opens
- * the report view and checks the confusion-matrix chart and table.
+ * the report view and checks the confusion-matrix chart and table. The Train view
+ * trains on the demo data in a Web Worker while the test clicks a page button with raw
+ * input events (each click must be handled within a second, training going on), pauses,
+ * saves a checkpoint, resumes, lets the run finish and classifies with the trained model,
+ * cancels and continues a second run.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_EXAMPLES } from '../web/demo-data.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const MODEL = process.env.SENTIMENT_E2E_MODEL ?? 'airline';
@@ -72,4 +77,129 @@ describe.skipIf(reason !== '')(`web page in headless Chromium${reason ? ` (skipp
     expect(summary).toContain('LSTM');
     await page.close();
   });
+
+  it('trains on the demo data in a Web Worker: the page reacts to clicks meanwhile; pause, checkpoint, resume; the trained model classifies and downloads; cancel and continue', async () => {
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}?model=${MODEL}#/train`);
+    await page.waitForSelector('#train-start[data-ready="true"]:not([disabled])', { timeout: 60_000 });
+    const step = () => page.$eval('#train-progress-text', (el) => Number((el as HTMLElement).dataset.step ?? 0));
+    const status = () => page.$eval('#train-status', (el) => (el as HTMLElement).dataset.status);
+    const stepAbove = (n: number, timeout = 30_000) =>
+      page.waitForFunction((s) => Number(document.getElementById('train-progress-text')!.dataset.step ?? 0) > s, n, { timeout });
+
+    // A user's file is parsed in the page (the CLI's parser, csv-parse's browser build): counts and skipped lines.
+    await page.setInputFiles('#train-file', { name: 'mini.csv', mimeType: 'text/csv', buffer: Buffer.from('text,label\n"great, thanks",positive\nawful,negative\n"bad",line,x\n"at noon",neutral\n') });
+    await page.waitForSelector('#train-data-summary[data-examples="3"]');
+    expect(await page.textContent('#train-data-summary')).toBe('mini.csv: 3 examples (negative 1, neutral 1, positive 1), 1 line skipped');
+    expect(await page.textContent('#train-data-problems')).toContain('mini.csv:4: 3 fields, the header has 2');
+    await page.check('#train-source-demo');
+    await page.waitForSelector('#train-data-summary[data-examples="480"]');
+
+    // Train on the demo data, a long run (100 epochs of 27 steps: it is cancelled once it has learned, so the
+    // test does not depend on the machine's speed), and click the page's button meanwhile, with raw input events.
+    await page.fill('#train-epochs', '100');
+    await page.click('#train-start');
+    await page.waitForFunction(() => Number(document.getElementById('train-progress-text')!.dataset.step ?? 0) >= 2, undefined, { timeout: 60_000 });
+    const box = (await page.locator('#poke').boundingBox())!;
+    const issued: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      issued.push(Date.now());
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      await page.waitForTimeout(60);
+    }
+    await expect.poll(() => page.$eval('#poke-count', (el) => Number((el as HTMLElement).dataset.count)), { timeout: 5_000 }).toBe(6);
+    const clicks = JSON.parse(await page.$eval('#poke-count', (el) => (el as HTMLElement).dataset.clicks!)) as { latencyMs: number; at: number; step: number; training: boolean }[];
+    const handler = clicks.map((c) => c.latencyMs);
+    const issueToHandler = clicks.map((c, i) => c.at - issued[i]!);
+    console.log(
+      `[sentiment web training] click issued -> handler ms: ${issueToHandler.map((l) => l.toFixed(0)).join(', ')}; event created -> handler ms: ${handler.map((l) => l.toFixed(1)).join(', ')}; training steps at the clicks: ${clicks.map((c) => c.step).join(', ')}`,
+    );
+    expect(clicks.every((c) => c.training)).toBe(true);
+    expect(Math.max(...handler)).toBeLessThan(1_000);
+    expect(Math.max(...issueToHandler)).toBeLessThan(1_000);
+    await stepAbove(clicks.at(-1)!.step); // training went on
+
+    // Pause: the step stops; a checkpoint can be saved meanwhile; resume: it goes on.
+    await page.click('#train-pause');
+    await page.waitForSelector('#train-status[data-status="paused"]', { timeout: 10_000 });
+    const pausedAt = await step();
+    expect(await page.textContent('#train-pause')).toBe('Resume');
+    const [checkpoint] = await Promise.all([page.waitForEvent('download'), page.click('#train-checkpoint')]);
+    expect(checkpoint.suggestedFilename()).toBe(`sentiment-checkpoint-step-${pausedAt}.safetensors`);
+    const { parseSafetensors } = await import('@cellstate/nn');
+    const saved = parseSafetensors(new Uint8Array(readFileSync((await checkpoint.path())!)));
+    expect(saved.metadata['cellstate.kind']).toBe('training');
+    expect(saved.metadata.step).toBe(String(pausedAt));
+    expect([...saved.tensors.keys()].some((n) => n.startsWith('optimizer.'))).toBe(true);
+    await page.waitForTimeout(500);
+    expect(await step()).toBe(pausedAt);
+    expect(await status()).toBe('paused');
+    await page.click('#train-pause');
+    await stepAbove(pausedAt);
+
+    // Once an epoch's validation accuracy reaches 0.95, cancel: the page loads the weights of the cancel checkpoint.
+    await page.waitForFunction(() => Number(document.getElementById('train-progress-text')!.dataset.validAccuracy ?? 0) >= 0.95, undefined, { timeout: 120_000 });
+    await page.click('#train-cancel');
+    await page.waitForSelector('#train-status[data-status="cancelled"]', { timeout: 30_000 });
+    const cancelledAt = await step();
+    expect(cancelledAt).toBeLessThan(2700);
+    expect(await page.textContent('#train-result-summary')).toMatch(new RegExp(`^Cancelled after ${cancelledAt} steps`));
+    expect(Number(await page.$eval('#train-result-summary', (el) => (el as HTMLElement).dataset.validAccuracy))).toBeGreaterThanOrEqual(0.9);
+
+    // The Classify view now uses the trained model; the demo sentences get their labels. The shipped model is one click away.
+    expect(await page.$eval('#model-select', (el) => (el as HTMLSelectElement).value)).toBe('trained');
+    await page.click('#nav-classify');
+    const classifyWith = async (model: string, text: string) => {
+      // Hide the last result first: changing the model re-classifies a visible one.
+      await page.$eval('#result', (el) => {
+        (el as HTMLElement).hidden = true;
+        delete (el as HTMLElement).dataset.model;
+      });
+      await page.selectOption('#model-select', model);
+      await page.fill('#text', text);
+      await page.click('#classify');
+      await page.waitForSelector(`#result:not([hidden])[data-model="${model}"]`, { timeout: 10_000 });
+      return page.textContent('#label');
+    };
+    for (const e of DEMO_EXAMPLES) expect(await classifyWith('trained', e.text), e.text).toBe(e.label);
+    expect(['negative', 'neutral', 'positive']).toContain(await classifyWith('shipped', DEMO_EXAMPLES[0]!.text));
+    await page.selectOption('#model-select', 'trained');
+
+    // The downloads are the format the app loads: they rebuild the same classifier in Node.
+    await page.click('#nav-train');
+    const [json] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
+    const [weights] = await Promise.all([page.waitForEvent('download'), page.click('#download-weights')]);
+    expect([json.suggestedFilename(), weights.suggestedFilename()]).toEqual(['sentiment.json', 'model.safetensors']);
+    await import('@cellstate/backend-cpu');
+    const { ready } = await import('@cellstate/tensor');
+    const { SentimentClassifier } = await import('@cellstate/sentiment');
+    await ready({ prefer: ['cpu'] });
+    const clf = await SentimentClassifier.load(JSON.parse(readFileSync((await json.path())!, 'utf8')), new Uint8Array(readFileSync((await weights.path())!)), 'downloaded sentiment.json');
+    expect(clf.info).toMatchObject({ data: 'demo data', steps: cancelledAt, status: 'cancelled' });
+    expect((await clf.predict(DEMO_EXAMPLES.map((e) => e.text))).map((p) => p.label)).toEqual(DEMO_EXAMPLES.map((e) => e.label));
+    clf.dispose();
+
+    // Continue the cancelled run from its checkpoint (a new worker), then cancel again.
+    await page.click('#train-continue');
+    await page.waitForSelector('#train-status[data-status="running"]', { timeout: 30_000 });
+    await stepAbove(cancelledAt);
+    expect(await page.textContent('#train-log')).toContain(`continuing from the checkpoint at step ${cancelledAt}`);
+    await page.click('#train-cancel');
+    await page.waitForSelector('#train-status[data-status="cancelled"]', { timeout: 30_000 });
+    expect(await step()).toBeGreaterThan(cancelledAt);
+
+    // A short run to the end: one epoch completes, and its model replaces the previous one.
+    await page.fill('#train-epochs', '1');
+    await page.click('#train-start');
+    await page.waitForSelector('#train-status[data-status="completed"]', { timeout: 120_000 });
+    expect(await step()).toBe(27);
+    expect(await page.textContent('#train-result-summary')).toMatch(/^Done after 27 steps/);
+    expect(await page.$eval('#train-continue', (el) => (el as HTMLButtonElement).disabled)).toBe(true);
+    expect(await page.textContent('#model-option-trained')).toContain('demo data, 27 steps');
+
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
 });

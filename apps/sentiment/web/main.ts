@@ -1,12 +1,15 @@
 /**
- * The sentiment web page: classify typed text with the shipped model (label,
- * probabilities, the words that pushed the decision) and show its evaluation report
- * with the confusion matrix as a chart. Runs on cellstate's CPU backend in the browser.
+ * The sentiment web page: classify typed text with the shipped model or one trained in
+ * the page (label, probabilities, the words that pushed the decision), train a model in
+ * a Web Worker (the Train view, `./train-view.ts`), and show the shipped model's
+ * evaluation report with the confusion matrix as a chart. Runs on cellstate's CPU
+ * backend in the browser.
  */
 import '@cellstate/backend-cpu';
 import { ready } from '@cellstate/tensor';
 import { SentimentClassifier, type EvaluationReport, type Explanation } from '@cellstate/sentiment';
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
+import { initTrainView } from './train-view.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
 
@@ -14,7 +17,14 @@ const MODEL = new URLSearchParams(location.search).get('model') ?? 'airline';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $('status');
 
-let classifier: SentimentClassifier | undefined;
+/** The models the Classify view can use: the shipped one and the latest one trained in the page. */
+const models: { shipped?: SentimentClassifier; trained?: SentimentClassifier } = {};
+const modelSelect = $<HTMLSelectElement>('model-select');
+let classifying: Promise<void> = Promise.resolve();
+
+function currentClassifier(): SentimentClassifier | undefined {
+  return modelSelect.value === 'trained' ? models.trained : models.shipped;
+}
 
 async function loadModel(): Promise<SentimentClassifier> {
   const [jsonResponse, weightResponse] = await Promise.all([fetch(`./${MODEL}/sentiment.json`), fetch(`./${MODEL}/model.safetensors`)]);
@@ -55,8 +65,18 @@ function showResult(e: Explanation): void {
   if (e.influences.length === 0) $('influences').textContent = '(no words)';
 }
 
-async function classify(): Promise<void> {
-  if (!classifier) return;
+function classify(): Promise<void> {
+  classifying = classifying.then(classifyNow, classifyNow);
+  return classifying;
+}
+
+async function classifyNow(): Promise<void> {
+  const which = modelSelect.value;
+  const classifier = currentClassifier();
+  if (!classifier) {
+    status.textContent = 'This model is not loaded.';
+    return;
+  }
   const text = $<HTMLTextAreaElement>('text').value;
   if (!text.trim()) {
     status.textContent = 'Type some text first.';
@@ -66,7 +86,8 @@ async function classify(): Promise<void> {
   const started = performance.now();
   const e = await classifier.explain(text);
   showResult(e);
-  status.textContent = `done in ${(performance.now() - started).toFixed(0)} ms`;
+  status.textContent = `done in ${(performance.now() - started).toFixed(0)} ms (${which === 'trained' ? 'the model trained in this page' : `model "${MODEL}"`})`;
+  $('result').dataset.model = which;
 }
 
 function table(el: HTMLElement, head: string[], rows: (string | number)[][]): void {
@@ -112,29 +133,55 @@ async function showReport(): Promise<void> {
   $('confusion-chart').dataset.ready = 'true';
 }
 
+const VIEWS = ['classify', 'train', 'report'] as const;
+
 function route(): void {
-  const report = location.hash === '#/report';
-  $('view-classify').hidden = report;
-  $('view-report').hidden = !report;
-  $('nav-classify').classList.toggle('active', !report);
-  $('nav-report').classList.toggle('active', report);
-  if (report) void showReport();
+  const view = VIEWS.find((v) => location.hash === `#/${v}`) ?? 'classify';
+  for (const v of VIEWS) {
+    $(`view-${v}`).hidden = v !== view;
+    $(`nav-${v}`).classList.toggle('active', v === view);
+  }
+  if (view === 'report') void showReport();
+}
+
+function enableClassify(): void {
+  const button = $<HTMLButtonElement>('classify');
+  button.disabled = currentClassifier() === undefined;
+}
+
+function onTrained({ classifier, description }: { classifier: SentimentClassifier; description: string }): void {
+  const previous = models.trained;
+  models.trained = classifier;
+  if (previous && previous !== classifier) void classifying.catch(() => undefined).then(() => previous.dispose());
+  const option = $<HTMLOptionElement>('model-option-trained');
+  option.disabled = false;
+  option.textContent = description;
+  modelSelect.value = 'trained';
+  modelSelect.dataset.trained = 'true';
+  enableClassify();
 }
 
 async function start(): Promise<void> {
   window.addEventListener('hashchange', route);
   route();
+  $('classify').addEventListener('click', () => void classify().catch(fail));
+  $<HTMLTextAreaElement>('text').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void classify().catch(fail);
+  });
+  modelSelect.addEventListener('change', () => {
+    enableClassify();
+    if (!$('result').hidden && currentClassifier()) void classify().catch(fail);
+  });
+  $('model-option-shipped').textContent = `shipped model "${MODEL}"`;
   try {
     const backend = await ready({ prefer: ['cpu'] });
-    classifier = await loadModel();
-    status.textContent = `ready: model "${MODEL}" (${classifier.labels.join(' / ')}, vocabulary ${classifier.vocabulary.size}) on the ${backend.name} backend`;
+    initTrainView({ onTrained });
+    $<HTMLButtonElement>('train-start').dataset.ready = 'true';
+    const shipped = await loadModel();
+    models.shipped = shipped;
+    status.textContent = `ready: model "${MODEL}" (${shipped.labels.join(' / ')}, vocabulary ${shipped.vocabulary.size}) on the ${backend.name} backend`;
     status.dataset.ready = 'true';
-    const button = $<HTMLButtonElement>('classify');
-    button.disabled = false;
-    button.addEventListener('click', () => void classify().catch(fail));
-    $<HTMLTextAreaElement>('text').addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void classify().catch(fail);
-    });
+    enableClassify();
   } catch (e) {
     fail(e);
   }
