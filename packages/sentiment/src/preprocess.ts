@@ -10,7 +10,7 @@
  *    `<sad>`; emoji lose skin-tone modifiers and variation selectors, so 👍🏽 and 👍 are
  *    one token (each emoji is its own token).
  * 4. The shared tokenizer of `@cellstate/text` (`don't` -> `do` `n't`; an already-split
- *    `does n't` is glued back first), lower-cased;
+ *    `does n't` gives the same tokens), lower-cased;
  *    tweet spellings without the apostrophe (`dont`, `cant`, `isnt`) become the same
  *    two tokens; letters repeated 3+ times are cut to two (`soooo` -> `soo`); numbers ->
  *    `<num>`; `#` of hashtags dropped (the word stays); punctuation dropped except `!`
@@ -105,9 +105,6 @@ const NO_APOSTROPHE_NEGATIONS = new Map<string, [string, string]>(Object.entries
   wouldnt: ['would', "n't"], aint: ['ai', "n't"], mustnt: ['must', "n't"], neednt: ['need', "n't"],
 }));
 const PUNCTUATION = /^[\p{P}\p{S}]+$/u;
-// Already-tokenized English negations ("does n't", as in SST / GLUE): glue "n't" back so
-// the tokenizer splits it as usual (it reads a lone "n't" as "n'" + "t").
-const PTB_CLITIC = /(\p{L})\s+(n't)(?![\p{L}\p{N}])/giu;
 const EMOJI = /\p{Extended_Pictographic}/u;
 
 const stopSetCache = new WeakMap<ResolvedPreprocessOptions, Set<string>>();
@@ -155,7 +152,7 @@ export function preprocess(text: string, options: PreprocessOptions | ResolvedPr
     s = s.replace(URL, ' xxurlxx ').replace(HANDLE, '$1 xxuserxx ');
     s = s.replace(SMILE, '$1 xxsmilexx ').replace(SAD, '$1 xxsadxx ');
   }
-  s = s.replace(EMOJI_MODIFIERS, '').replace(PTB_CLITIC, '$1$2');
+  s = s.replace(EMOJI_MODIFIERS, '');
   const raw = tokenize(s, { lowercase: false, splitHyphens: true });
   const keepPunct = new Set(o.keepPunctuation);
   const all: string[] = [];
