@@ -9,4 +9,7 @@ export default defineConfig({
   server: { fs: { allow: [fileURLToPath(new URL('../..', import.meta.url))] } },
   build: { outDir: fileURLToPath(new URL('./dist', import.meta.url)), emptyOutDir: true, target: 'es2022' },
   assetsInclude: ['**/*.safetensors'],
+  // The training worker (src/web/train.worker.ts) is started with { type: 'module' }:
+  // build it as an ES module too, so its bundle may be code-split (dynamic imports).
+  worker: { format: 'es' },
 });

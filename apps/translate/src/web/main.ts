@@ -1,12 +1,15 @@
 /**
  * The translation page: loads the shipped model, translates in the browser (WebGPU
  * when the backend package and a GPU are there, else the CPU backend) and draws the
- * attention of each French word over the English words.
+ * attention of each target word over the source words. Below, a model can be trained
+ * on the page in a Web Worker (`train-panel.ts`); once trained, the model switch
+ * translates with it instead.
  */
 import '@cellstate/backend-cpu';
 import { listBackends, ready, registerBackend, markUnavailable } from '@cellstate/tensor';
 import { decodeSeq2SeqModel } from '@cellstate/seq2seq';
 import { Translator, type Translation } from '../translator.js';
+import { setupTrainPanel, type TrainedModel } from './train-panel.js';
 import modelUrl from '../../models/en-fr.safetensors?url';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -56,20 +59,69 @@ function drawHeatmap(t: Translation): void {
   host.appendChild(table);
 }
 
-async function main(): Promise<void> {
-  const backendName = await chooseBackend();
-  $('backend').textContent = `backend: ${backendName} (${listBackends().map((b) => `${b.name}: ${b.state}${b.reason ? ` - ${b.reason}` : ''}`).join('; ')})`;
-  const response = await fetch(modelUrl);
-  if (!response.ok) throw new Error(`could not load the model (${response.status})`);
-  const loaded = await decodeSeq2SeqModel(new Uint8Array(await response.arrayBuffer()), 'en-fr.safetensors');
-  const translator = new Translator(loaded);
-  $('status').textContent = `model ready (${loaded.model.parameterCount().toLocaleString()} parameters)`;
-  const button = $<HTMLButtonElement>('translate');
-  button.disabled = false;
+const SHIPPED_EXAMPLES = ['I am cold.', 'Where is the station?', "I don't know.", 'Thank you very much.', 'We are late.'];
+
+type ModelName = 'shipped' | 'trained';
+const translators: { shipped?: Translator; trained?: Translator } = {};
+const examples: Record<ModelName, string[]> = { shipped: SHIPPED_EXAMPLES, trained: [] };
+let selected: ModelName = 'shipped';
+let busy = false;
+/** Trained models replaced while a translation was running: disposed when it ends. */
+const retired: Translator[] = [];
+
+function refresh(): void {
+  $<HTMLButtonElement>('translate').disabled = busy || !translators[selected];
+}
+
+function disposeRetired(): void {
+  if (busy) return;
+  for (const t of retired.splice(0)) t.loaded.model.dispose();
+}
+
+function useTrained(model: TrainedModel): void {
+  if (translators.trained) retired.push(translators.trained);
+  disposeRetired();
+  translators.trained = new Translator(model.loaded);
+  examples.trained = model.examples;
+  const radio = $<HTMLInputElement>('model-trained');
+  radio.disabled = false;
+  $('trained-info').textContent = `(${model.summary})`;
+  refresh();
+}
+
+function select(name: ModelName): void {
+  selected = name;
+  $('translation').textContent = '';
+  $('heatmap').textContent = '';
+  const list = examples[name];
+  if (list.length) $<HTMLInputElement>('source').value = list[0]!;
+  if (name === 'trained') $('status').textContent = 'the model trained on this page';
+  else $('status').textContent = translators.shipped ? 'the shipped model' : 'loading the model…';
+  refresh();
+}
+
+function setupPage(backendReady: Promise<string>): void {
+  document.querySelectorAll<HTMLInputElement>('input[name="model"]').forEach((radio) => {
+    radio.addEventListener('change', () => radio.checked && select(radio.value as ModelName));
+  });
+  // Cycles through example sentences of the selected model (a quick, main-thread action).
+  let exampleIndex = 0;
+  $('example').addEventListener('click', () => {
+    const list = examples[selected];
+    if (!list.length) return;
+    const source = $<HTMLInputElement>('source');
+    exampleIndex = (exampleIndex + 1) % list.length;
+    if (list[exampleIndex] === source.value) exampleIndex = (exampleIndex + 1) % list.length;
+    source.value = list[exampleIndex]!;
+  });
   $('form').addEventListener('submit', (event) => {
     event.preventDefault();
+    const translator = translators[selected];
+    if (!translator || busy) return;
     const text = $<HTMLInputElement>('source').value;
-    button.disabled = true;
+    const which = selected;
+    busy = true;
+    refresh();
     $('status').textContent = 'translating…';
     const started = performance.now();
     translator
@@ -77,11 +129,29 @@ async function main(): Promise<void> {
       .then(([t]) => {
         $('translation').textContent = t!.text;
         drawHeatmap(t!);
-        $('status').textContent = `translated in ${Math.round(performance.now() - started)} ms${t!.unknownWords.length ? `; unknown words: ${t!.unknownWords.join(', ')}` : ''}`;
+        $('status').textContent = `translated in ${Math.round(performance.now() - started)} ms with the ${which} model${t!.unknownWords.length ? `; unknown words: ${t!.unknownWords.join(', ')}` : ''}`;
       })
       .catch((error: unknown) => ($('status').textContent = `error: ${(error as Error).message}`))
-      .finally(() => (button.disabled = false));
+      .finally(() => {
+        busy = false;
+        disposeRetired();
+        refresh();
+      });
   });
+  setupTrainPanel({ ready: backendReady, onModel: useTrained });
+}
+
+async function main(): Promise<void> {
+  const backendReady = chooseBackend();
+  setupPage(backendReady);
+  const backendName = await backendReady;
+  $('backend').textContent = `backend: ${backendName} (${listBackends().map((b) => `${b.name}: ${b.state}${b.reason ? ` - ${b.reason}` : ''}`).join('; ')})`;
+  const response = await fetch(modelUrl);
+  if (!response.ok) throw new Error(`could not load the model (${response.status})`);
+  const loaded = await decodeSeq2SeqModel(new Uint8Array(await response.arrayBuffer()), 'en-fr.safetensors');
+  translators.shipped = new Translator(loaded);
+  if (selected === 'shipped') $('status').textContent = `model ready (${loaded.model.parameterCount().toLocaleString()} parameters)`;
+  refresh();
 }
 
 main().catch((error: unknown) => {
