@@ -32,5 +32,6 @@ export { lstmUniform } from './init.js';
 export { GRU, type GruForwardOptions, type GruOutput } from './gru-layer.js';
 export { GRUCell, type GruCellOptions } from './gru-cell.js';
 export type { GruOptions } from './gru-config.js';
+export type { RecurrentOptions } from './recurrent-options.js';
 export { gruSequence, gruStep, type GruSequenceInput, type GruSequenceOutput } from './gru-sequence.js';
 export { onnxGruToPytorch, pytorchGruToOnnx, type PytorchGruWeights, type OnnxGruWeights } from './gru-weight-layout.js';
