@@ -1,7 +1,7 @@
 import { Module, type Parameter } from '@cellstate/nn';
 import { ArgumentError, ShapeError, add, matmul, scope, zeros, type Tensor } from '@cellstate/tensor';
 import { gruStep } from './gru-sequence.js';
-import { lstmUniform } from './init.js';
+import { recurrentWeights } from './init.js';
 
 export interface GruCellOptions {
   inputSize: number;
@@ -56,12 +56,12 @@ export class GRUCell extends Module {
     }
     this.inputSize = I;
     this.hiddenSize = H;
-    const seed = (options.seed ?? 0) * 1_000_003 + 31;
-    this.weightIh = this.addParameter('weight_ih', lstmUniform([3 * H, I], H, seed));
-    this.weightHh = this.addParameter('weight_hh', lstmUniform([3 * H, H], H, seed + 1));
-    if (options.bias ?? true) {
-      this.biasIh = this.addParameter('bias_ih', lstmUniform([3 * H], H, seed + 2));
-      this.biasHh = this.addParameter('bias_hh', lstmUniform([3 * H], H, seed + 3));
+    const w = recurrentWeights({ gates: 3, inputSize: I, hiddenSize: H, seed: (options.seed ?? 0) * 1_000_003 + 31, bias: options.bias ?? true });
+    this.weightIh = this.addParameter('weight_ih', w.weightIh);
+    this.weightHh = this.addParameter('weight_hh', w.weightHh);
+    if (w.biasIh && w.biasHh) {
+      this.biasIh = this.addParameter('bias_ih', w.biasIh);
+      this.biasHh = this.addParameter('bias_hh', w.biasHh);
     }
   }
 

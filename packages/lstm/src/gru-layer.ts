@@ -18,7 +18,7 @@ import {
 } from '@cellstate/tensor';
 import { resolveGruOptions, type GruOptions, type ResolvedGruOptions } from './gru-config.js';
 import { gruSequence } from './gru-sequence.js';
-import { lstmUniform } from './init.js';
+import { recurrentWeights } from './init.js';
 
 export interface GruForwardOptions {
   /** Initial hidden state [numLayers * directions, B, H] (default zeros), PyTorch's `h_0`. */
@@ -89,13 +89,15 @@ export class GRU extends Module {
       const dirs: DirectionParams[] = [];
       for (let d = 0; d < D; d++) {
         const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
+        const w = recurrentWeights({ gates: 3, inputSize: inSize, hiddenSize: H, seed, bias: o.bias });
+        seed += w.seedsUsed;
         const p: DirectionParams = {
-          weightIh: this.addParameter(`weight_ih${suffix}`, lstmUniform([3 * H, inSize], H, seed++)),
-          weightHh: this.addParameter(`weight_hh${suffix}`, lstmUniform([3 * H, H], H, seed++)),
+          weightIh: this.addParameter(`weight_ih${suffix}`, w.weightIh),
+          weightHh: this.addParameter(`weight_hh${suffix}`, w.weightHh),
         };
-        if (o.bias) {
-          p.biasIh = this.addParameter(`bias_ih${suffix}`, lstmUniform([3 * H], H, seed++));
-          p.biasHh = this.addParameter(`bias_hh${suffix}`, lstmUniform([3 * H], H, seed++));
+        if (w.biasIh && w.biasHh) {
+          p.biasIh = this.addParameter(`bias_ih${suffix}`, w.biasIh);
+          p.biasHh = this.addParameter(`bias_hh${suffix}`, w.biasHh);
         }
         dirs.push(p);
       }

@@ -1,6 +1,6 @@
 import { Module, type Parameter } from '@cellstate/nn';
 import { ArgumentError, ShapeError, add, lstmSequence, reshape, scope, zeros, type Tensor } from '@cellstate/tensor';
-import { lstmUniform, withForgetBias } from './init.js';
+import { recurrentWeights } from './init.js';
 import type { LstmState } from './lstm-state.js';
 
 export interface LstmCellOptions {
@@ -47,22 +47,12 @@ export class LSTMCell extends Module {
     }
     this.inputSize = I;
     this.hiddenSize = H;
-    const seed = (options.seed ?? 0) * 1_000_003 + 29;
-    this.weightIh = this.addParameter('weight_ih', lstmUniform([4 * H, I], H, seed));
-    this.weightHh = this.addParameter('weight_hh', lstmUniform([4 * H, H], H, seed + 1));
-    if (options.bias ?? true) {
-      let bIh = lstmUniform([4 * H], H, seed + 2);
-      let bHh = lstmUniform([4 * H], H, seed + 3);
-      if (options.forgetBias !== undefined) {
-        const a = withForgetBias(bIh, H, options.forgetBias);
-        const b = withForgetBias(bHh, H, 0);
-        bIh.dispose();
-        bHh.dispose();
-        bIh = a;
-        bHh = b;
-      }
-      this.biasIh = this.addParameter('bias_ih', bIh);
-      this.biasHh = this.addParameter('bias_hh', bHh);
+    const w = recurrentWeights({ gates: 4, inputSize: I, hiddenSize: H, seed: (options.seed ?? 0) * 1_000_003 + 29, bias: options.bias ?? true , ...(options.forgetBias === undefined ? {} : { forgetBias: options.forgetBias }) });
+    this.weightIh = this.addParameter('weight_ih', w.weightIh);
+    this.weightHh = this.addParameter('weight_hh', w.weightHh);
+    if (w.biasIh && w.biasHh) {
+      this.biasIh = this.addParameter('bias_ih', w.biasIh);
+      this.biasHh = this.addParameter('bias_hh', w.biasHh);
     }
   }
 

@@ -18,7 +18,7 @@ import {
   type Tensor,
 } from '@cellstate/tensor';
 import { resolveLstmOptions, type LstmOptions, type ResolvedLstmOptions } from './lstm-config.js';
-import { lstmUniform, withForgetBias } from './init.js';
+import { recurrentWeights } from './init.js';
 import type { LstmState } from './lstm-state.js';
 
 export interface LstmForwardOptions {
@@ -84,23 +84,15 @@ export class LSTM extends Module {
       const dirs: DirectionParams[] = [];
       for (let d = 0; d < D; d++) {
         const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
+        const w = recurrentWeights({ gates: 4, inputSize: inSize, hiddenSize: H, seed, bias: o.bias , ...(o.forgetBias === undefined ? {} : { forgetBias: o.forgetBias }) });
+        seed += w.seedsUsed;
         const p: DirectionParams = {
-          weightIh: this.addParameter(`weight_ih${suffix}`, lstmUniform([4 * H, inSize], H, seed++)),
-          weightHh: this.addParameter(`weight_hh${suffix}`, lstmUniform([4 * H, H], H, seed++)),
+          weightIh: this.addParameter(`weight_ih${suffix}`, w.weightIh),
+          weightHh: this.addParameter(`weight_hh${suffix}`, w.weightHh),
         };
-        if (o.bias) {
-          let bIh = lstmUniform([4 * H], H, seed++);
-          let bHh = lstmUniform([4 * H], H, seed++);
-          if (o.forgetBias !== undefined) {
-            const a = withForgetBias(bIh, H, o.forgetBias);
-            const b = withForgetBias(bHh, H, 0);
-            bIh.dispose();
-            bHh.dispose();
-            bIh = a;
-            bHh = b;
-          }
-          p.biasIh = this.addParameter(`bias_ih${suffix}`, bIh);
-          p.biasHh = this.addParameter(`bias_hh${suffix}`, bHh);
+        if (w.biasIh && w.biasHh) {
+          p.biasIh = this.addParameter(`bias_ih${suffix}`, w.biasIh);
+          p.biasHh = this.addParameter(`bias_hh${suffix}`, w.biasHh);
         }
         dirs.push(p);
       }
