@@ -86,6 +86,25 @@ describe('sentiment CLI', () => {
     expect(again.stderr).toMatch(/pretrained vectors: (\d+) of \1 vocabulary words matched \(100\.0%/);
   });
 
+  it('train --init-from fine-tunes a trained model: its architecture, words, LSTM and output layer carry over', async () => {
+    const io = capture();
+    // valid.jsonl holds the training sentences' words: the source model already classifies
+    // it, so fine-tuning starts where the source left off instead of from chance.
+    await trainCommand({ train: join(dir, 'valid.jsonl'), valid: join(dir, 'valid.jsonl'), out: join(dir, 'tuned'), epochs: 1, lr: 1e-6, minFrequency: 1, initFrom: modelDir }, io);
+    expect(io.stderr).toMatch(/initialised from .*model: (\d+) of \1 word vectors \(100\.0%\), 8 LSTM tensors, output layer copied/);
+    const tuned = JSON.parse(readFileSync(join(dir, 'tuned', 'sentiment.json'), 'utf8'));
+    const source = JSON.parse(readFileSync(join(modelDir, 'sentiment.json'), 'utf8'));
+    expect(tuned.model.hiddenSize).toBe(12);
+    expect(tuned.info.initFrom.classifierCopied).toBe(true);
+    // With a learning rate of 1e-6, one epoch leaves the source's accuracy on the same texts.
+    const acc = (r: string) => Number(/LSTM valid: \d+ examples.*?accuracy ([\d.]+)/s.exec(r)![1]);
+    const base = capture();
+    await evalCommand({ data: join(dir, 'valid.jsonl'), model: modelDir }, base);
+    expect(acc(io.stdout)).toBeCloseTo(Number(/accuracy\s+([\d.]+)/.exec(base.stdout)![1]), 2);
+    expect(source.model.hiddenSize).toBe(12);
+    await expect(trainCommand({ train: join(dir, 'valid.jsonl'), valid: join(dir, 'valid.jsonl'), out: join(dir, 'bad'), epochs: 1, hiddenSize: 5, initFrom: modelDir }, capture())).rejects.toThrow(/differ in hiddenSize: the source has 12, the target 5/);
+  });
+
   it('run "text": label and probabilities; --explain lists the words', async () => {
     const io = capture();
     expect(await runCommand(['the crew was great today'], { model: modelDir }, io)).toBe(0);

@@ -4,31 +4,16 @@
  * app starts fast and works where the package or a GPU is missing.
  */
 import '@cellstate/backend-cpu';
-import { BackendUnavailableError, listBackends, markUnavailable, ready, registerBackend, removeBackend, type Backend } from '@cellstate/tensor';
+import { BackendUnavailableError, importBackend, listBackends, ready, type Backend } from '@cellstate/tensor';
+
+/** Disposes GPU backends so Node can exit (Dawn keeps the process alive otherwise). */
+export { releaseBackends } from '@cellstate/tensor';
 
 export type BackendName = 'cpu' | 'webgpu';
 
-/**
- * Imports the WebGPU backend's Node entry (Dawn) if it is installed; when it cannot be
- * loaded, registers a placeholder whose reason says why, so `ready()` fails with
- * `BackendUnavailableError` listing it.
- */
-async function importWebGpu(): Promise<void> {
-  const name = '@cellstate/backend-webgpu/node';
-  try {
-    await import(/* @vite-ignore */ name);
-  } catch (cause) {
-    if (!listBackends().some((b) => b.name === 'webgpu')) {
-      registerBackend('webgpu', () => null, { priority: 3, autoSelect: false });
-      markUnavailable('webgpu', `package ${name} could not be loaded: ${(cause as Error).message.split('\n')[0]}`);
-    }
-  }
-}
-
-/** Disposes GPU backends so Node can exit (Dawn keeps the process alive otherwise). */
-export function releaseBackends(): void {
-  for (const b of listBackends()) if (b.name !== 'cpu' && b.state === 'ready') removeBackend(b.name);
-}
+// A variable specifier (with @vite-ignore) leaves the import to run time: bundlers and
+// Vite do not follow it, so Dawn is only ever loaded here, when asked for.
+const WEBGPU_NODE = '@cellstate/backend-webgpu/node';
 
 /**
  * Selects the backend; throws `BackendUnavailableError` (listing every backend and
@@ -38,7 +23,7 @@ export async function selectBackend(name: string | undefined, log?: (line: strin
   if (name !== undefined && name !== 'cpu' && name !== 'webgpu') {
     throw new BackendUnavailableError(name, listBackends(), 'choose cpu or webgpu');
   }
-  if (name === 'webgpu') await importWebGpu();
+  if (name === 'webgpu') await importBackend('webgpu', () => import(/* @vite-ignore */ WEBGPU_NODE), { priority: 3 });
   const backend = await ready(name ? { prefer: [name] } : {});
   if (log) {
     log(`backend: ${backend.name}`);

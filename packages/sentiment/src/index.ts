@@ -67,5 +67,6 @@ export { computeMetrics, formatReport, formatConfusionMatrix, argmaxOf, type Eva
 export { makeBatch, seededRandom, shuffle, lengthBucketedBatches, sortedBatches } from './batching.js';
 export { encodeSafetensors, floatToHalf } from './float16.js';
 export { parseWordVectors, applyWordVectors, formatWordVectors, type WordVectors, type WordVectorMatch } from './vectors.js';
+export { initFromClassifier, type TransferReport } from './transfer.js';
 export { BagOfWordsClassifier, type BagOfWordsOptions } from './bow.js';
 export { createMemoryCheckpointStore } from './memory-store.js';

@@ -56,9 +56,13 @@ export {
   initBackend,
   listBackends,
   markUnavailable,
+  importBackend,
+  releaseBackends,
   type BackendFactory,
   type RegisterOptions,
   type ReadyOptions,
+  type ImportBackendOptions,
+  type ReleaseBackendsOptions,
 } from './registry.js';
 
 export { Tensor, readMany } from './tensor.js';

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { listBackends, ready, registerBackend, removeBackend, setBackend, getBackend, findBackend } from './registry.js';
+import { listBackends, ready, registerBackend, removeBackend, setBackend, getBackend, findBackend, importBackend, releaseBackends } from './registry.js';
+import { tensor } from './ops/creation.js';
+import { add } from './ops/elementwise.js';
 import { BackendUnavailableError, CellstateError } from './errors.js';
 import { createReferenceBackend } from './testing/reference-backend.js';
 import type { Backend } from './backend/backend.js';
@@ -110,5 +112,100 @@ describe('registry', () => {
     const [x, y] = await Promise.all([setBackend('once'), setBackend('once')]);
     expect(x).toBe(y);
     expect(calls).toBe(1);
+  });
+});
+
+describe('importBackend', () => {
+  const missing = () => Promise.reject(new Error("Cannot find package 'gpu-pkg'\n    at resolve (node:internal)"));
+
+  it('a loader that fails registers an unavailable placeholder: asking for it by name says why', async () => {
+    names.push('gpu');
+    reg('ok', () => named('ok'), 1);
+    expect(await importBackend('gpu', missing, { priority: 3 })).toBe(false);
+    const row = listBackends().find((e) => e.name === 'gpu')!;
+    expect(row).toMatchObject({ priority: 3, reason: "could not be loaded: Cannot find package 'gpu-pkg'" });
+    const error = await ready({ prefer: ['gpu'] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect((error as Error).message).toContain("backend 'gpu' is not available");
+    expect((error as Error).message).toContain("gpu (priority 3): unavailable - could not be loaded: Cannot find package 'gpu-pkg'");
+    expect((error as Error).message).not.toContain('node:internal');
+    // The placeholder never takes part in automatic selection despite its priority.
+    expect((await ready({})).name).toBe('ok');
+  });
+
+  it('a loader that registers the backend returns true and the backend computes', async () => {
+    names.push('gpu');
+    const load = async () => registerBackend('gpu', () => named('gpu'), { priority: 3 });
+    expect(await importBackend('gpu', load, { priority: 3 })).toBe(true);
+    const b = await ready({ prefer: ['gpu'] });
+    expect(b.name).toBe('gpu');
+    const x = tensor([1, 2, 3]);
+    expect(x.backend).toBe(b);
+    expect(await add(x, x).data()).toEqual(new Float32Array([2, 4, 6]));
+  });
+
+  it('a second failure does not re-register: the first reason stays', async () => {
+    names.push('gpu');
+    await importBackend('gpu', missing);
+    expect(await importBackend('gpu', () => Promise.reject('dawn.node: no such file'))).toBe(false);
+    expect(listBackends().filter((e) => e.name === 'gpu')).toHaveLength(1);
+    await expect(ready({ prefer: ['gpu'] })).rejects.toThrow(/could not be loaded: Cannot find package 'gpu-pkg'/);
+    expect(listBackends().find((e) => e.name === 'gpu')!.state).toBe('unavailable');
+  });
+
+  it('leaves an already registered backend alone when a load fails, and a later successful load replaces the placeholder', async () => {
+    reg('real', () => named('real'), 2);
+    expect(await importBackend('real', missing)).toBe(false);
+    expect((await ready({ prefer: ['real'] })).name).toBe('real');
+    expect(listBackends().find((e) => e.name === 'real')!.reason).toBeUndefined();
+
+    names.push('gpu');
+    await importBackend('gpu', missing);
+    expect(await importBackend('gpu', async () => registerBackend('gpu', () => named('gpu'), { priority: 3 }))).toBe(true);
+    expect((await ready({ prefer: ['gpu'] })).name).toBe('gpu');
+  });
+});
+
+describe('releaseBackends', () => {
+  it('disposes and removes ready backends except cpu; the active one is deselected', async () => {
+    let disposed = 0;
+    reg('cpu', () => named('cpu'), 1);
+    reg('gpu', () => {
+      const b = named('gpu');
+      const dispose = b.dispose.bind(b);
+      b.dispose = () => {
+        disposed++;
+        dispose();
+      };
+      return b;
+    }, 3);
+    reg('idle', () => named('idle'), 0);
+    reg('absent', () => null, 0);
+    await ready({ prefer: ['cpu'] });
+    await ready({ prefer: ['absent', 'gpu'] });
+    expect(getBackend().name).toBe('gpu');
+
+    releaseBackends();
+    expect(disposed).toBe(1);
+    expect(listBackends().map((e) => [e.name, e.state])).toEqual([
+      ['cpu', 'ready'],
+      ['idle', 'registered'],
+      ['absent', 'unavailable'],
+    ]);
+    // Nothing is active any more: the next call picks among what is left.
+    expect(getBackend().name).toBe('cpu');
+    expect(await tensor([1]).data()).toEqual(new Float32Array([1]));
+  });
+
+  it('keep names the backends to leave; an empty list releases cpu too', async () => {
+    reg('cpu', () => named('cpu'), 1);
+    reg('gpu', () => named('gpu'), 3);
+    await ready({ prefer: ['cpu'] });
+    await ready({ prefer: ['gpu'] });
+    releaseBackends({ keep: ['gpu'] });
+    expect(listBackends().map((e) => e.name)).toEqual(['gpu']);
+    expect(findBackend('gpu')).toBe(getBackend());
+    releaseBackends({ keep: [] });
+    expect(listBackends()).toEqual([]);
   });
 });

@@ -213,3 +213,67 @@ export function listBackends(): BackendStatus[] {
       active: !!e.backend && e.backend === s.active,
     }));
 }
+
+export interface ImportBackendOptions {
+  /** Priority of the placeholder registered when loading fails (see `RegisterOptions`). */
+  priority?: number;
+}
+
+/**
+ * Loads a backend package on demand (its entry registers the backend when imported)
+ * and returns whether loading succeeded. When it fails and no backend `name` is
+ * registered, registers an unavailable placeholder `name` whose reason is the error's
+ * first line, so `ready({ prefer: [name] })` throws a `BackendUnavailableError` saying
+ * why instead of just "not registered". The placeholder never auto-selects; a later
+ * successful import replaces it. A `true` result means only that `load` resolved: it
+ * does not check that the package registered `name`.
+ *
+ * @example
+ * ```ts
+ * // Pass the import as a function so the bundler or Node resolves it in the caller.
+ * await importBackend('webgpu', () => import('@cellstate/backend-webgpu/node'), { priority: 3 });
+ * await ready({ prefer: ['webgpu'] }); // BackendUnavailableError: ...webgpu (priority 3): unavailable - could not be loaded: ...
+ * ```
+ */
+export async function importBackend(name: string, load: () => Promise<unknown>, options: ImportBackendOptions = {}): Promise<boolean> {
+  try {
+    await load();
+    return true;
+  } catch (cause) {
+    // An existing entry (a real backend, or the placeholder from an earlier failure)
+    // says more than this error, so it is left alone.
+    if (!state().entries.has(name)) {
+      registerBackend(name, () => null, { priority: options.priority, autoSelect: false });
+      const message = cause instanceof Error ? cause.message : String(cause);
+      markUnavailable(name, `could not be loaded: ${message.split('\n')[0]}`);
+    }
+    return false;
+  }
+}
+
+export interface ReleaseBackendsOptions {
+  /** Names to leave alone. Default `['cpu']`, which holds nothing that keeps a process alive. */
+  keep?: readonly string[];
+}
+
+/**
+ * Disposes and removes every initialised (`ready`) backend not in `keep`, so Node can
+ * exit: an open GPU device (Dawn's) keeps the process alive. Call it when done
+ * computing. A removed backend that was active is deselected (the next `ready()` or
+ * `getBackend()` picks again among what is left), and its entry is gone: importing its
+ * package again does not bring it back, as modules run once per process.
+ *
+ * @example
+ * ```ts
+ * await importBackend('webgpu', () => import('@cellstate/backend-webgpu/node'), { priority: 3 });
+ * await ready({ prefer: ['webgpu'] });
+ * // ... train ...
+ * releaseBackends(); // webgpu disposed and removed, cpu kept
+ * ```
+ */
+export function releaseBackends(options: ReleaseBackendsOptions = {}): void {
+  const keep = options.keep ?? ['cpu'];
+  for (const e of [...state().entries.values()]) {
+    if (e.state === 'ready' && !keep.includes(e.name)) removeBackend(e.name);
+  }
+}

@@ -2,11 +2,18 @@
 // WebGPU backend's Node entry (Dawn) only when asked for, so the examples start fast
 // and a missing GPU is an error that names the problem, not a crash at import.
 import '@cellstate/backend-cpu';
-import { listBackends, markUnavailable, ready, registerBackend, removeBackend, type Backend } from '@cellstate/tensor';
+import { importBackend, ready, type Backend } from '@cellstate/tensor';
 import { InvalidArgumentError } from 'commander';
+
+/** Lets Node exit: Dawn keeps the process alive while a GPU device is open. */
+export { releaseBackends } from '@cellstate/tensor';
 
 export const BACKENDS = ['cpu', 'webgpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
+
+// A variable specifier (with @vite-ignore) leaves the import to run time: bundlers and
+// Vite do not follow it, so Dawn is only ever loaded here, when asked for.
+const WEBGPU_NODE = '@cellstate/backend-webgpu/node';
 
 /** commander argument parser for `--backend`. */
 export function backendName(value: string): BackendName {
@@ -19,21 +26,6 @@ export function backendName(value: string): BackendName {
  * it current. Throws `BackendUnavailableError` (from `ready`) listing every backend and why.
  */
 export async function selectBackend(name?: BackendName): Promise<Backend> {
-  if (name === 'webgpu') {
-    const entry = '@cellstate/backend-webgpu/node';
-    try {
-      await import(/* @vite-ignore */ entry);
-    } catch (cause) {
-      if (!listBackends().some((b) => b.name === 'webgpu')) {
-        registerBackend('webgpu', () => null, { priority: 3, autoSelect: false });
-        markUnavailable('webgpu', `package ${entry} could not be loaded: ${(cause as Error).message.split('\n')[0]}`);
-      }
-    }
-  }
+  if (name === 'webgpu') await importBackend('webgpu', () => import(/* @vite-ignore */ WEBGPU_NODE), { priority: 3 });
   return ready(name ? { prefer: [name] } : {});
-}
-
-/** Lets Node exit: Dawn keeps the process alive while a GPU device is open. */
-export function releaseBackends(): void {
-  for (const b of listBackends()) if (b.name !== 'cpu' && b.state === 'ready') removeBackend(b.name);
 }

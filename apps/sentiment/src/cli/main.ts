@@ -1,7 +1,7 @@
 /**
  * Entry point of `pnpm sentiment <command>` (see program.ts).
  */
-import { CellstateError } from '@cellstate/tensor';
+import { CellstateError, releaseBackends } from '@cellstate/tensor';
 import { buildProgram } from './program.js';
 
 export async function main(argv: string[]): Promise<void> {
@@ -13,6 +13,9 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`error: ${message}\n`);
     if (verbose && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     process.exitCode = CellstateError.isInstance(e) || (e instanceof Error && /DataError|SentimentError/.test(e.name)) ? 2 : 1;
+  } finally {
+    // Dawn keeps Node alive while a GPU device is open.
+    releaseBackends();
   }
 }
 

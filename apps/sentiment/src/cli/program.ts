@@ -35,6 +35,8 @@ function dataOptions(cmd: Command): Command {
     .addOption(new Option('--on-error <mode>', 'malformed lines and unknown labels: skip them (reported as file:line) or stop').choices(['skip', 'fail']).default('skip'));
 }
 
+const ARCHITECTURE_FLAGS = ['embeddingDim', 'hiddenSize', 'layers', 'bidirectional', 'pooling'] as const;
+
 export function buildProgram(): Command {
   const program = new Command('sentiment')
     .description('Sentiment classification with an LSTM (cellstate)')
@@ -124,6 +126,7 @@ export function buildProgram(): Command {
       .option('--no-stop-words', 'keep stop words')
       .option('--vectors <file>', 'pretrained GloVe / word2vec text-format vectors')
       .option('--freeze-vectors', 'do not train the pretrained vectors', false)
+      .option('--init-from <dir>', 'fine-tune: start from this trained model (shared word vectors, the LSTM, and the output layer when the labels match); its architecture is the default')
       .option('--checkpoint-dir <dir>', 'save a training checkpoint after every epoch')
       .option('--resume', 'continue from the checkpoint in --checkpoint-dir', false)
       .option('--seed <n>', 'seed', int('--seed'), 1)
@@ -133,6 +136,9 @@ export function buildProgram(): Command {
   ).action(async (opts, cmd: Command) => {
     const g = cmd.optsWithGlobals();
     await selectBackend(g.backend);
+    // With --init-from the source model's architecture is the default, so only
+    // architecture flags the user typed are passed on.
+    if (opts.initFrom) for (const k of ARCHITECTURE_FLAGS) if (cmd.getOptionValueSource(k) !== 'cli') delete opts[k];
     await trainCommand({ ...opts, verbose: g.verbose }, processIo);
   });
   return program;

@@ -8,6 +8,7 @@ import {
   applyWordVectors,
   buildVocabulary,
   formatReport,
+  initFromClassifier,
   trainClassifier,
   seededRandom,
   shuffle,
@@ -16,7 +17,7 @@ import {
   type Pooling,
   type PreprocessOptions,
 } from '@cellstate/sentiment';
-import { createFileCheckpointStore, readWordVectorsFile, saveClassifier } from '@cellstate/sentiment/node';
+import { createFileCheckpointStore, loadClassifier, readWordVectorsFile, saveClassifier } from '@cellstate/sentiment/node';
 import { DataError, parseLabelMap, readDataset, type DataFormat, type DatasetLine, type Problem } from '../data.js';
 import { userPath, type Io } from './io.js';
 
@@ -53,6 +54,8 @@ export interface TrainCommandOptions extends DataOptions {
   stopWords?: boolean;
   vectors?: string;
   freezeVectors?: boolean;
+  /** Fine-tune: start from this trained model directory. */
+  initFrom?: string;
   checkpointDir?: string;
   resume?: boolean;
   patience?: number;
@@ -129,22 +132,34 @@ export async function trainCommand(o: TrainCommandOptions, io: Io): Promise<void
   const preprocess: PreprocessOptions = { removeStopWords: o.stopWords ?? true, maxTokens: o.maxTokens ?? 200 };
   const vocabulary = buildVocabulary(train.map((t) => t.text), { preprocess, minFrequency: o.minFrequency ?? 2, maxSize: o.maxVocab ?? 20_000 });
   io.err(`vocabulary: ${vocabulary.size} entries (min frequency ${o.minFrequency ?? 2})\n`);
-  const pooling = (o.pooling ?? 'mean,max').split(',').map((p) => p.trim()) as Pooling[];
+  const source = o.initFrom ? await loadClassifier(userPath(o.initFrom)) : undefined;
+  const from = source?.model.config;
+  const pooling = o.pooling ? (o.pooling.split(',').map((p) => p.trim()) as Pooling[]) : (from?.pooling ?? ['mean', 'max']);
   const clf = SentimentClassifier.create({
     labels,
     vocabulary,
     preprocess,
     model: {
-      embeddingDim: o.embeddingDim ?? 100,
-      hiddenSize: o.hiddenSize ?? 64,
-      numLayers: o.layers ?? 1,
-      bidirectional: o.bidirectional ?? true,
+      embeddingDim: o.embeddingDim ?? from?.embeddingDim ?? 100,
+      hiddenSize: o.hiddenSize ?? from?.hiddenSize ?? 64,
+      numLayers: o.layers ?? from?.numLayers ?? 1,
+      bidirectional: o.bidirectional ?? from?.bidirectional ?? true,
       pooling,
       dropout: o.dropout ?? 0.5,
       embeddingDropout: o.embeddingDropout ?? 0.25,
       seed: o.seed ?? 1,
     },
   });
+  let initInfo: Record<string, unknown> | undefined;
+  if (source) {
+    try {
+      const r = await initFromClassifier(clf, source);
+      io.err(`initialised from ${o.initFrom}: ${r.matched} of ${r.vocabularyWords} word vectors (${(100 * r.coverage).toFixed(1)}%), ${r.lstmTensors.length} LSTM tensors, output layer ${r.classifierCopied ? 'copied' : 'new (labels or pooling differ)'}\n`);
+      initInfo = { model: o.initFrom, matched: r.matched, vocabularyWords: r.vocabularyWords, classifierCopied: r.classifierCopied };
+    } finally {
+      source.dispose();
+    }
+  }
   let vectorsInfo: Record<string, unknown> | undefined;
   if (o.vectors) {
     const wv = await readWordVectorsFile(userPath(o.vectors), (w) => vocabulary.has(w) || vocabulary.has(w.toLowerCase()));
@@ -213,6 +228,7 @@ export async function trainCommand(o: TrainCommandOptions, io: Io): Promise<void
     metrics: stripPredictions(reports),
     ...(baseline ? { baseline } : {}),
     ...(vectorsInfo ? { vectors: vectorsInfo } : {}),
+    ...(initInfo ? { initFrom: initInfo } : {}),
   };
   const outDir = userPath(o.out);
   const sizes = await saveClassifier(outDir, clf, { dtype: o.float32 ? 'F32' : 'F16' });

@@ -6,7 +6,7 @@
  * translates with it instead.
  */
 import '@cellstate/backend-cpu';
-import { listBackends, ready, registerBackend, markUnavailable } from '@cellstate/tensor';
+import { importBackend, listBackends, ready } from '@cellstate/tensor';
 import { decodeSeq2SeqModel } from '@cellstate/seq2seq';
 import { Translator, type Translation } from '../translator.js';
 import { setupTrainPanel, type TrainedModel } from './train-panel.js';
@@ -16,13 +16,8 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 
 async function chooseBackend(): Promise<string> {
   if ('gpu' in navigator) {
-    try {
-      // Registers 'webgpu' (priority 3); its factory returns null without an adapter.
-      await import('@cellstate/backend-webgpu');
-    } catch (error) {
-      registerBackend('webgpu', () => null, { priority: 3, autoSelect: false });
-      markUnavailable('webgpu', `backend package not available: ${(error as Error).message}`);
-    }
+    // Registers 'webgpu' (priority 3); its factory returns null without an adapter.
+    await importBackend('webgpu', () => import('@cellstate/backend-webgpu'), { priority: 3 });
   }
   const backend = await ready();
   return backend.name;
