@@ -1,16 +1,17 @@
 /**
  * Writes GLUE SST-2 train with a sentence-level validation split (see src/sst-split.ts):
  *
- *   node --conditions=@cellstate/source --import tsx apps/sentiment/scripts/sst2-sentence-split.ts \
- *     ../shared/data/sentiment/glue-sst2/train.tsv ../shared/data/sentiment/sst/trees/train.txt OUT_DIR
+ *   pnpm sentiment:sst2-split ../shared/data/sentiment/glue-sst2/train.tsv \
+ *     ../shared/data/sentiment/sst/trees/train.txt OUT_DIR
  *
  * OUT_DIR gets train.tsv and valid.tsv (GLUE's `sentence<TAB>label` format).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { userPath } from '../src/cli/io.js';
 import { splitSst2 } from '../src/sst-split.js';
 
-const [glue, trees, out] = process.argv.slice(2);
+const [glue, trees, out] = process.argv.slice(2).map(userPath);
 if (!glue || !trees || !out) {
   console.error('usage: sst2-sentence-split.ts GLUE_TRAIN_TSV SST_TRAIN_TREES OUT_DIR');
   process.exit(2);
