@@ -75,12 +75,14 @@ interface DirectionParams {
 export class GRU extends Module {
   readonly options: ResolvedGruOptions;
   readonly #layers: DirectionParams[][] = [];
-  #dropoutCalls = 0;
 
   constructor(options: GruOptions) {
     super();
     const o = resolveGruOptions(options);
     this.options = o;
+    // Inter-layer dropout draws one mask set per forward call, numbered by the module's
+    // random-stream position, so checkpoints can save and restore it (Module.randomState).
+    if (o.dropout > 0 && o.numLayers > 1) this.trackRandomCalls();
     const H = o.hiddenSize;
     const D = o.bidirectional ? 2 : 1;
     let seed = o.seed * 1_000_003 + 19;
@@ -129,7 +131,8 @@ export class GRU extends Module {
     if (lengthsIn !== undefined && !Array.isArray(lengthsIn) && (lengthsIn as Tensor).dtype !== 'int32') {
       throw new DTypeError({ op: 'GRU.forward', detail: 'lengths must be int32 (or an array of numbers)', expected: 'int32', actual: (lengthsIn as Tensor).dtype });
     }
-    const dropoutSeed = o.seed * 7919 + this.#dropoutCalls++;
+    // Counts every call (eval ones too), as before, so the masks stay the same.
+    const dropoutSeed = o.seed * 7919 + (o.dropout > 0 && o.numLayers > 1 ? this.nextRandomCall() : 0);
     return scope(() => {
       const lengths = this.#lengths(options.lengths, T, B, input);
       let x = o.batchFirst ? transpose(input, [1, 0, 2]) : input;

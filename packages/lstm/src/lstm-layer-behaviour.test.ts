@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import '@cellstate/backend-cpu';
 import { backward, memory, scope, sum, tensor, ArgumentError, ShapeError } from '@cellstate/tensor';
 import { LSTM } from './lstm-layer.js';
+import { GRU } from './gru-layer.js';
 import { useBackend, seeded } from './test-setup.js';
 
 describe('LSTM layer behaviour', () => {
@@ -46,6 +47,34 @@ describe('LSTM layer behaviour', () => {
       expect(Array.from(c.output.dataSync())).toEqual(Array.from(lstm.forward(x).output.dataSync()));
     });
     lstm.dispose();
+  });
+
+  it('inter-layer dropout is part of randomState(): restoring the position continues the masks (LSTM and GRU)', () => {
+    const r = seeded(6);
+    for (const make of [
+      () => new LSTM({ inputSize: 2, hiddenSize: 4, numLayers: 2, dropout: 0.5, seed: 3 }),
+      () => new GRU({ inputSize: 2, hiddenSize: 4, numLayers: 2, dropout: 0.5, seed: 3 }),
+    ]) {
+      const a = make();
+      const b = make();
+      scope(() => {
+        const x = tensor(r(3 * 2 * 2), [3, 2, 2]);
+        a.forward(x);
+        a.eval().forward(x); // eval calls count too (as they always have), so the state says 2
+        a.train();
+        expect(a.randomState()).toEqual({ '': 2 });
+        b.setRandomState(a.randomState());
+        expect(Array.from(b.forward(x).output.dataSync())).toEqual(Array.from(a.forward(x).output.dataSync()));
+        expect(b.randomState()).toEqual({ '': 3 });
+      });
+      a.dispose();
+      b.dispose();
+    }
+    // No inter-layer dropout (one layer, or p = 0): nothing to save.
+    for (const m of [new LSTM({ inputSize: 2, hiddenSize: 2, dropout: 0.5, seed: 1 }), new GRU({ inputSize: 2, hiddenSize: 2, numLayers: 2, seed: 1 })]) {
+      expect(m.randomState()).toEqual({});
+      m.dispose();
+    }
   });
 
   it('forgetBias sets the forget quarter of bias_ih and zero in bias_hh, leaking nothing', () => {

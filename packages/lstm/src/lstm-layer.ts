@@ -70,12 +70,14 @@ interface DirectionParams {
 export class LSTM extends Module {
   readonly options: ResolvedLstmOptions;
   readonly #layers: DirectionParams[][] = [];
-  #dropoutCalls = 0;
 
   constructor(options: LstmOptions) {
     super();
     const o = resolveLstmOptions(options);
     this.options = o;
+    // Inter-layer dropout draws one mask set per forward call, numbered by the module's
+    // random-stream position, so checkpoints can save and restore it (Module.randomState).
+    if (o.dropout > 0 && o.numLayers > 1) this.trackRandomCalls();
     const H = o.hiddenSize;
     const D = o.bidirectional ? 2 : 1;
     let seed = o.seed * 1_000_003 + 17;
@@ -120,7 +122,8 @@ export class LSTM extends Module {
         if (t.shape.join() !== want.join()) throw new ShapeError({ op: 'LSTM.forward', detail: `state.${name} must be [numLayers * directions, B, H]`, expected: want, actual: [...t.shape] });
       }
     }
-    const dropoutSeed = o.seed * 7919 + this.#dropoutCalls++;
+    // Counts every call (eval ones too), as before, so the masks stay the same.
+    const dropoutSeed = o.seed * 7919 + (o.dropout > 0 && o.numLayers > 1 ? this.nextRandomCall() : 0);
     return scope(() => {
       const lengths = this.#lengths(options.lengths, T, B, input);
       let x = o.batchFirst ? transpose(input, [1, 0, 2]) : input;

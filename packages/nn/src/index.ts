@@ -20,7 +20,7 @@
  * console.log(await loss.item());
  * ```
  */
-export { Module, StateDictError, type LoadStateDictOptions } from './module.js';
+export { Module, StateDictError, RandomStateError, type LoadStateDictOptions, type SetRandomStateOptions } from './module.js';
 export { Parameter } from './parameter.js';
 export { manualSeed, nextSeed, deriveSeed } from './seed.js';
 export { IndexOutOfRangeError } from './check-indices.js';

@@ -14,6 +14,31 @@ export interface LoadStateDictOptions {
 }
 
 /**
+ * A random state that does not fit the module tree: an unknown or missing module
+ * path, or a position that is not a non-negative integer. `path` names the entry
+ * (`''` is the module itself).
+ */
+export class RandomStateError extends ArgumentError {
+  readonly path: string;
+  constructor(path: string, detail: string, fields: { expected?: unknown; actual?: unknown } = {}) {
+    const parts = [`${path === '' ? 'the module itself' : `module '${path}'`}: ${detail}`];
+    if (fields.expected !== undefined) parts.push(`expected ${String(fields.expected)}`);
+    if (fields.actual !== undefined) parts.push(`got ${String(fields.actual)}`);
+    super('setRandomState', parts.join('; '), fields);
+    this.path = path;
+  }
+}
+
+export interface SetRandomStateOptions {
+  /**
+   * Every module with a random stream must have an entry, and every entry must name
+   * such a module (default true). With `false`, unknown paths are ignored and modules
+   * without an entry keep their position. Values are always checked.
+   */
+  strict?: boolean;
+}
+
+/**
  * Base class of layers and models: a tree of named parameters and child modules with
  * PyTorch-style dotted names (`encoder.lstm.weight_ih_l0`), train/eval mode and
  * disposal. Subclasses register what they own in their constructor.
@@ -33,6 +58,14 @@ export abstract class Module {
   #parameters = new Map<string, Parameter>();
   #modules = new Map<string, Module>();
   #training = true;
+  /**
+   * Position of this module's own random stream: how many per-call random draws
+   * (dropout masks) it has made. `undefined` for modules that draw none. Kept here,
+   * not in each layer, so `randomState()` can save and restore every one of them:
+   * without it a resumed training run would restart the counters at 0 and replay
+   * the first epoch's masks.
+   */
+  #randomCalls: number | undefined;
 
   /** Registers a parameter under `name` and returns it. */
   protected addParameter(name: string, value: Tensor | Parameter, options: { trainable?: boolean } = {}): Parameter {
@@ -48,6 +81,77 @@ export abstract class Module {
     checkName(name);
     this.#modules.set(name, module);
     return module;
+  }
+
+  /**
+   * Declares that this module draws fresh random numbers on its calls (a dropout
+   * mask) and numbers the draws 0, 1, 2, ... with `nextRandomCall()`. Its position
+   * then appears in `randomState()`, so training checkpoints save it. Call it in the
+   * constructor of such a layer.
+   */
+  protected trackRandomCalls(): void {
+    this.#randomCalls ??= 0;
+  }
+
+  /**
+   * The index of this draw (0, 1, ...) and advances the position; derive the draw's
+   * seed from it (e.g. `deriveSeed(seed, this.nextRandomCall())`) so that restoring
+   * the position restores the stream. Needs `trackRandomCalls()`.
+   */
+  protected nextRandomCall(): number {
+    if (this.#randomCalls === undefined) {
+      throw new ArgumentError(this.constructor.name, 'nextRandomCall() needs trackRandomCalls() in the constructor');
+    }
+    return this.#randomCalls++;
+  }
+
+  /** Draws made so far by this module itself (0 when it does not draw). */
+  protected get randomCalls(): number {
+    return this.#randomCalls ?? 0;
+  }
+
+  /**
+   * Where every random stream of this module tree stands: module path -> draws made so
+   * far, for each module that draws per call (every `Dropout`, the inter-layer dropout
+   * of multi-layer `LSTM`/`GRU`); `''` is this module itself. Plain JSON, so it can be
+   * stored with a checkpoint (`encodeTrainingState` does) and handed back to
+   * `setRandomState` to continue the same masks.
+   *
+   * @example
+   * ```ts
+   * const state = model.randomState();   // { 'encoder.drop': 120, dropout: 120 }
+   * // ... later, on a freshly built model with the checkpoint's weights:
+   * fresh.setRandomState(state);         // the next masks are the ones `model` would draw
+   * ```
+   */
+  randomState(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [path, m] of this.#withSelf()) if (m.#randomCalls !== undefined) out[path] = m.#randomCalls;
+    return out;
+  }
+
+  /**
+   * Restores positions saved by `randomState()`. Checks everything first and throws a
+   * `RandomStateError` naming the first bad entry (unknown path, missing module in
+   * strict mode, a value that is not a non-negative integer) before changing anything.
+   *
+   * @example
+   * ```ts
+   * const saved = JSON.stringify(model.randomState());
+   * fresh.setRandomState(JSON.parse(saved));
+   * ```
+   */
+  setRandomState(state: Readonly<Record<string, number>>, options: SetRandomStateOptions = {}): void {
+    checkRandomState(this, state, options);
+    const modules = new Map(this.#withSelf());
+    for (const [path, calls] of Object.entries(state)) {
+      const m = modules.get(path);
+      if (m && m.#randomCalls !== undefined) m.#randomCalls = calls;
+    }
+  }
+
+  #withSelf(): [string, Module][] {
+    return [['', this], ...this.namedModules()];
   }
 
   /** Every parameter with its dotted name, depth first in registration order. */
@@ -135,6 +239,39 @@ export abstract class Module {
 
   [Symbol.dispose](): void {
     this.dispose();
+  }
+}
+
+/**
+ * Throws the `RandomStateError` that `module.setRandomState(state, options)` would
+ * throw, changing nothing (checkpoint loading checks before it touches the model).
+ */
+export function checkRandomState(module: Module, state: unknown, options: SetRandomStateOptions = {}): void {
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+    throw new ArgumentError('setRandomState', `the state must be an object of module path -> position, got ${Array.isArray(state) ? 'an array' : String(state)}`);
+  }
+  const strict = options.strict ?? true;
+  const current = module.randomState();
+  const modules = new Map<string, Module>([['', module], ...module.namedModules()]);
+  const seen = new Map<Module, [string, number]>();
+  for (const [path, calls] of Object.entries(state as Record<string, unknown>)) {
+    if (!Object.hasOwn(current, path)) {
+      if (!strict) continue;
+      const known = Object.keys(current).map((p) => `'${p}'`).join(', ');
+      throw new RandomStateError(path, modules.has(path) ? 'draws no random numbers' : 'no such module', { expected: known ? `one of ${known}` : 'no entries' });
+    }
+    if (typeof calls !== 'number' || !Number.isSafeInteger(calls) || calls < 0) {
+      throw new RandomStateError(path, 'the position must be a non-negative integer', { actual: typeof calls === 'string' ? JSON.stringify(calls) : calls });
+    }
+    // One module registered under two paths has one stream: both entries must agree.
+    const m = modules.get(path)!;
+    const other = seen.get(m);
+    if (other && other[1] !== calls) throw new RandomStateError(path, `is the same module as '${other[0]}', which is given position ${other[1]}`, { actual: calls });
+    seen.set(m, [path, calls]);
+  }
+  if (strict) {
+    const missing = Object.keys(current).find((p) => !Object.hasOwn(state, p));
+    if (missing !== undefined) throw new RandomStateError(missing, 'has no entry (pass strict: false to keep its position)');
   }
 }
 

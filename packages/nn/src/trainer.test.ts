@@ -1,8 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import '@cellstate/backend-cpu';
-import { memory, mean, mul, ready, square, sub, tensor, CellstateError } from '@cellstate/tensor';
+import { memory, mean, mul, ready, square, sub, tensor, CellstateError, type Tensor } from '@cellstate/tensor';
 import { Linear } from './layers/linear.js';
+import { Dropout } from './layers/dropout.js';
+import { Module } from './module.js';
+import { Adam } from './optim/adam.js';
 import { SGD } from './optim/sgd.js';
+import { decodeTrainingState, encodeTrainingState } from './checkpoint/state.js';
 import { Trainer, NonFiniteLossError } from './trainer.js';
 
 describe('Trainer', () => {
@@ -58,5 +62,44 @@ describe('Trainer', () => {
     expect(Array.from(model.weight.value.dataSync())).not.toEqual(before);
     model.dispose();
     trainer.optimizer.dispose();
+  });
+
+  it('a run resumed from a training checkpoint ends exactly where the uninterrupted run does (dropout included)', async () => {
+    class Net extends Module {
+      fc1 = this.addModule('fc1', new Linear(2, 16, { seed: 5 }));
+      drop = this.addModule('drop', new Dropout(0.5, { seed: 6 }));
+      fc2 = this.addModule('fc2', new Linear(16, 1, { seed: 7 }));
+      forward(t: Tensor) {
+        return this.fc2.forward(this.drop.forward(this.fc1.forward(t)));
+      }
+    }
+    const setup = () => {
+      const model = new Net();
+      return { model, trainer: new Trainer({ optimizer: new Adam(model, { learningRate: 0.05 }), clipGradNorm: 1 }) };
+    };
+    const run = async (s: ReturnType<typeof setup>, steps: number) => {
+      const losses: number[] = [];
+      for (let i = 0; i < steps; i++) losses.push((await s.trainer.step(() => mean(square(sub(s.model.forward(x()), y()))))).loss);
+      return losses;
+    };
+    const weights = (m: Module) => m.namedParameters().map(([name, p]) => [name, Array.from(p.value.dataSync())]);
+
+    const whole = setup();
+    const wholeLosses = await run(whole, 6);
+
+    const first = setup();
+    const firstLosses = await run(first, 3);
+    const bytes = await encodeTrainingState({ model: first.model, optimizer: first.trainer.optimizer, step: 3 });
+    const resumed = setup(); // a new process: fresh model, optimizer, dropout counters
+    expect(await decodeTrainingState(bytes, { model: resumed.model, optimizer: resumed.trainer.optimizer })).toEqual({ step: 3 });
+    expect(resumed.model.randomState()).toEqual({ drop: 3 });
+    const resumedLosses = await run(resumed, 3);
+
+    expect([...firstLosses, ...resumedLosses]).toEqual(wholeLosses); // bitwise
+    expect(weights(resumed.model)).toEqual(weights(whole.model));
+    for (const s of [whole, first, resumed]) {
+      s.model.dispose();
+      s.trainer.optimizer.dispose();
+    }
   });
 });

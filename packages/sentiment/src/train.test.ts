@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseSafetensors } from '@cellstate/nn';
 import { memory } from '@cellstate/tensor';
 import { SentimentClassifier, SentimentError } from './classifier.js';
 import { createMemoryCheckpointStore } from './memory-store.js';
@@ -88,6 +89,48 @@ describe('training a tiny classifier', () => {
     const other = SentimentClassifier.create({ vocabulary: buildVocabulary(train.slice(0, 50).map((t) => t.text), { minFrequency: 1 }), model: tiny });
     await expect(trainClassifier(other, train.slice(0, 50), valid, { epochs: 3, checkpoints: store, resume: true })).rejects.toThrow(/cannot resume/);
     other.dispose();
+  });
+
+  it('a resumed run ends exactly where the uninterrupted one does: every dropout continues its masks', async () => {
+    // Dropout on the word vectors, between the two LSTM layers and on the pooled vector:
+    // each stream's position must come back from the checkpoint, or epoch 3 of the
+    // resumed run replays epoch 1's masks and ends with other weights.
+    const model = { ...tiny, numLayers: 2, embeddingDropout: 0.2, dropout: 0.3 };
+    const vocabulary = buildVocabulary(train.map((t) => t.text), { minFrequency: 1 });
+    const make = () => SentimentClassifier.create({ vocabulary, model });
+    const data = train.slice(0, 160);
+    const check = valid.slice(0, 40);
+    const options = { batchSize: 32, learningRate: 0.01, patience: 10 };
+
+    const wholeStore = createMemoryCheckpointStore();
+    const whole = make();
+    const uninterrupted = await trainClassifier(whole, data, check, { ...options, epochs: 3, checkpoints: wholeStore });
+
+    const store = createMemoryCheckpointStore();
+    const first = make();
+    // Stopped (as by Ctrl-C) three steps into epoch 3: that partial epoch must not count.
+    const stop = new AbortController();
+    const cut = await trainClassifier(first, data, check, { ...options, epochs: 3, checkpoints: store, signal: stop.signal, onStep: ({ epoch, step }) => epoch === 3 && step === 3 && stop.abort() });
+    expect(cut.interrupted).toBe(true);
+    expect(cut.history.map((h) => h.epoch)).toEqual([1, 2]);
+    first.dispose();
+    const second = make(); // as after a restart: fresh model, dropout counters at 0
+    const resumed = await trainClassifier(second, data, check, { ...options, epochs: 3, checkpoints: store, resume: true });
+    expect(resumed.resumedFromEpoch).toBe(2);
+
+    // The state after epoch 3 (weights, Adam moments, dropout positions) is bitwise the same.
+    const a = parseSafetensors(wholeStore.saved.get('last')!);
+    const b = parseSafetensors(store.saved.get('last')!);
+    expect([...b.tensors.keys()]).toEqual([...a.tensors.keys()]);
+    for (const [name, t] of a.tensors) expect(Array.from(b.tensors.get(name)!.data), name).toEqual(Array.from(t.data));
+    expect(JSON.parse(b.metadata.random!)).toEqual(JSON.parse(a.metadata.random!));
+    expect(Object.keys(JSON.parse(a.metadata.random!))).toEqual(['embedding_dropout', 'lstm', 'dropout']);
+    const withoutTime = (r: typeof resumed) => r.history.map(({ seconds: _s, ...h }) => h);
+    expect(withoutTime(resumed)).toEqual(withoutTime(uninterrupted));
+    expect(resumed.bestEpoch).toBe(uninterrupted.bestEpoch);
+    expect(await second.encodeWeights({ dtype: 'F32' })).toEqual(await whole.encodeWeights({ dtype: 'F32' }));
+    whole.dispose();
+    second.dispose();
   });
 
   it('early stopping: stops after `patience` epochs without a better macro-F1', async () => {

@@ -68,13 +68,21 @@ export interface TrainOptions {
   classWeights?: 'balanced' | 'sqrt' | 'none' | readonly number[];
   /** Shuffling seed (default 1). */
   seed?: number;
-  /** Checkpoints after each epoch; with `resume`, training continues from the last one. */
+  /**
+   * Checkpoints after each epoch; with `resume`, training continues from the last one
+   * and (when that epoch was completed) ends with exactly the weights an uninterrupted
+   * run would have.
+   */
   checkpoints?: CheckpointStore;
   resume?: boolean;
   /** Called after every step (for progress bars). */
   onStep?: (info: { epoch: number; step: number; steps: number; loss: number }) => void;
   onEpoch?: (summary: EpochSummary) => void;
-  /** Stops after the current step; the best model is restored as usual. */
+  /**
+   * Stops after the current step; the best model is restored as usual. An epoch cut
+   * short is not evaluated, recorded or checkpointed, so `resume` redoes it from its
+   * start and still ends where an uninterrupted run would.
+   */
   signal?: AbortSignal;
 }
 
@@ -85,6 +93,8 @@ export interface TrainResult {
   /** Validation report of the restored best model. */
   valid: EvaluationReport;
   stoppedEarly: boolean;
+  /** True when `signal` stopped training in the middle of an epoch (that epoch is not in `history`). */
+  interrupted: boolean;
   resumedFromEpoch: number;
   classWeights: number[];
 }
@@ -139,6 +149,9 @@ export async function trainClassifier(clf: SentimentClassifier, train: readonly 
   if (options.resume && options.checkpoints) {
     const last = await options.checkpoints.load('last');
     if (last) {
+      // Restores the weights, Adam's state and where every dropout's mask stream stands
+      // (the model's random state), so the remaining epochs draw the masks the
+      // uninterrupted run would have; shuffling is seeded per epoch.
       const state = await decodeTrainingState(last, { model, optimizer, source: 'last checkpoint' }).catch((cause: Error) => {
         throw new SentimentError('invalid-data', `cannot resume: the checkpoint does not fit this model (same data, vocabulary and architecture are needed): ${cause.message}`);
       });
@@ -157,6 +170,7 @@ export async function trainClassifier(clf: SentimentClassifier, train: readonly 
   const resumedFromEpoch = startEpoch;
 
   let stoppedEarly = false;
+  let interrupted = false;
   let step = optimizer.stateDict().step;
   const evaluateValid = async () => {
     const probs = await clf.probabilitiesOf(validIds);
@@ -175,7 +189,8 @@ export async function trainClassifier(clf: SentimentClassifier, train: readonly 
       let lossSum = 0;
       let lossCount = 0;
       const skippedBefore = trainer.skipped;
-      for (let b = 0; b < batches.length; b++) {
+      let b = 0;
+      for (; b < batches.length; b++) {
         if (options.signal?.aborted) break;
         const idx = batches[b]!;
         const result = await trainer.step(() => {
@@ -189,6 +204,11 @@ export async function trainClassifier(clf: SentimentClassifier, train: readonly 
           lossCount++;
         }
         options.onStep?.({ epoch, step: b + 1, steps: batches.length, loss: result.loss });
+      }
+      if (b < batches.length) {
+        // A partial epoch counted as done would make a resume skip the rest of it.
+        interrupted = true;
+        break;
       }
       const report = await evaluateValid();
       const improved = report.macroF1 > bestMacroF1;
@@ -225,7 +245,7 @@ export async function trainClassifier(clf: SentimentClassifier, train: readonly 
     }
     if (bestWeights) await decodeInto(model, bestWeights, { source: 'best weights' });
     const validReport = await evaluateValid();
-    return { history, bestEpoch, bestMacroF1: Math.max(bestMacroF1, 0), valid: validReport, stoppedEarly, resumedFromEpoch, classWeights };
+    return { history, bestEpoch, bestMacroF1: Math.max(bestMacroF1, 0), valid: validReport, stoppedEarly, interrupted, resumedFromEpoch, classWeights };
   } finally {
     weightTensor.dispose();
     optimizer.dispose();

@@ -22,6 +22,7 @@ export {
   OPTIMIZER_PREFIX,
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
+  RANDOM_STATE_KEY,
   type CheckpointOptimizerState,
   type CheckpointableOptimizer,
   type EncodeModelOptions,

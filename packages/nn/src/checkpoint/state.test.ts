@@ -4,6 +4,7 @@ import '@cellstate/backend-cpu';
 import { memory, ready, tensor, zeros, type Tensor } from '@cellstate/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Module } from '../module.js';
+import { Dropout } from '../layers/dropout.js';
 import { CheckpointError } from './errors.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsWritableTensor } from './safetensors.js';
 import {
@@ -11,6 +12,7 @@ import {
   decodeTrainingState,
   encodeModel,
   encodeTrainingState,
+  RANDOM_STATE_KEY,
   type CheckpointableOptimizer,
   type CheckpointOptimizerState,
 } from './state.js';
@@ -394,5 +396,76 @@ describe('training checkpoints', () => {
       optimizer = this.addModule('optimizer', new Tiny());
     }
     await expectRejects(encodeTrainingState({ model: new Clash(), step: 1 }), 'invalid-argument', /'optimizer.weight' clashes/);
+  });
+});
+
+describe('training checkpoints: random state (dropout streams)', () => {
+  /** Nested + two dropouts: the tree a resumed run must continue exactly. */
+  class WithDropout extends Module {
+    fc = this.addModule('fc', new Tiny());
+    drop = this.addModule('drop', new Dropout(0.5, { seed: 11 }));
+    inner = this.addModule('inner', new (class extends Module {
+      drop = this.addModule('drop', new Dropout(0.2, { seed: 12 }));
+    })());
+  }
+  const draw = (m: WithDropout, n: number) => {
+    for (let i = 0; i < n; i++) m.drop.forward(tensor([1, 2, 3])).dispose();
+    m.inner.drop.forward(tensor([1])).dispose();
+  };
+  /** The same file without the `random` key, as written before it existed. */
+  const withoutRandom = (bytes: Uint8Array) => {
+    const { tensors, metadata } = parseSafetensors(bytes);
+    const rest = { ...metadata };
+    delete rest[RANDOM_STATE_KEY];
+    return serializeSafetensors(new Map([...tensors].map(([n, t]) => [n, { dtype: t.dtype as 'F32', shape: t.shape, data: t.data }])), rest);
+  };
+  const rewrite = (bytes: Uint8Array, random: string) => {
+    const { tensors, metadata } = parseSafetensors(bytes);
+    return serializeSafetensors(new Map([...tensors].map(([n, t]) => [n, { dtype: t.dtype as 'F32', shape: t.shape, data: t.data }])), { ...metadata, [RANDOM_STATE_KEY]: random });
+  };
+
+  it('saves every dropout position and restores it (the next masks are the same)', async () => {
+    const model = new WithDropout();
+    draw(model, 5);
+    const bytes = await encodeTrainingState({ model, step: 5 });
+    expect(JSON.parse(parseSafetensors(bytes).metadata[RANDOM_STATE_KEY]!)).toEqual({ drop: 5, 'inner.drop': 1 });
+    const fresh = new WithDropout();
+    expect(await decodeTrainingState(bytes, { model: fresh })).toEqual({ step: 5 });
+    expect(fresh.randomState()).toEqual({ drop: 5, 'inner.drop': 1 });
+    const x = tensor(Array.from({ length: 64 }, () => 1));
+    expect(Array.from(await fresh.drop.forward(x).data())).toEqual(Array.from(await model.drop.forward(x).data()));
+  });
+
+  it('models without dropout write no random key; old files without it load and leave the positions alone', async () => {
+    expect(parseSafetensors(await encodeTrainingState({ model: new Nested(), step: 1 })).metadata[RANDOM_STATE_KEY]).toBeUndefined();
+    const model = new WithDropout();
+    draw(model, 2);
+    const old = withoutRandom(await encodeTrainingState({ model, step: 2 }));
+    const fresh = new WithDropout();
+    await decodeTrainingState(old, { model: fresh });
+    expect(fresh.randomState()).toEqual({ drop: 0, 'inner.drop': 0 });
+    expect(await values(fresh)).toEqual(await values(model));
+  });
+
+  it('a random state that does not fit fails before anything changes (strict: false ignores unknown paths)', async () => {
+    const model = new WithDropout();
+    model.fc.weight.assign(tensor([[9, 9, 9], [9, 9, 9]]));
+    draw(model, 3);
+    const good = await encodeTrainingState({ model, step: 3 });
+    const expectUnchanged = async (bytes: Uint8Array, code: CheckpointError['code'], message: RegExp) => {
+      const target = new WithDropout();
+      const before = await values(target);
+      await expectRejects(decodeTrainingState(bytes, { model: target, source: 'run.safetensors' }), code, message);
+      expect(await values(target)).toEqual(before);
+      expect(target.randomState()).toEqual({ drop: 0, 'inner.drop': 0 });
+    };
+    await expectUnchanged(rewrite(good, '{"drop": 3, "inner.drop": 1, "other": 2}'), 'mismatch', /random state does not fit the model: setRandomState: module 'other': no such module.*\(in run.safetensors\)/);
+    await expectUnchanged(rewrite(good, '{"drop": 3}'), 'mismatch', /module 'inner.drop': has no entry/);
+    await expectUnchanged(rewrite(good, '{"drop": -3, "inner.drop": 1}'), 'mismatch', /module 'drop': the position must be a non-negative integer; got -3/);
+    await expectUnchanged(rewrite(good, '[3, 1]'), 'invalid-metadata', /metadata 'random' is not a JSON object/);
+    await expectUnchanged(rewrite(good, '{oops'), 'invalid-metadata', /metadata 'random' is not valid JSON/);
+    const lenient = new WithDropout();
+    await decodeTrainingState(rewrite(good, '{"drop": 3, "other": 2}'), { model: lenient, strict: false });
+    expect(lenient.randomState()).toEqual({ drop: 3, 'inner.drop': 0 });
   });
 });

@@ -30,11 +30,17 @@
  * | `optimizer.step`    | the optimizer's own step count (absent without an optimizer)   |
  * | `optimizer.hyper`   | JSON of the hyper-parameters; NaN/Infinity as strings          |
  * | `optimizer.slots`   | JSON `{ "<param>": ["<slot>", ...] }`, in the optimizer's order |
+ * | `random`            | JSON of `model.randomState()` (absent when the model draws none) |
  *
  * Model parameters therefore must not be named `optimizer.*` in a training checkpoint.
+ *
+ * `random` holds where each dropout's mask stream stands (module path -> masks drawn),
+ * so that a run resumed from the checkpoint draws the masks the uninterrupted run
+ * would have drawn instead of replaying the first ones. Files written before it
+ * existed load as before: the model's positions are left as they are.
  */
 import { getBackend, readMany, tensor, type Backend, type DType, type Tensor } from '@cellstate/tensor';
-import type { Module } from '../module.js';
+import { checkRandomState, type Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { CheckpointError, type CheckpointErrorCode } from './errors.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsTensor, type SafetensorsWritableTensor } from './safetensors.js';
@@ -45,6 +51,8 @@ export const OPTIMIZER_PREFIX = 'optimizer.';
 export const CHECKPOINT_FORMAT = 'cellstate';
 /** Version of the cellstate checkpoint layout (`cellstate.version`). */
 export const CHECKPOINT_VERSION = '1';
+/** Metadata key of the model's random state (`Module.randomState()`) in a training checkpoint. */
+export const RANDOM_STATE_KEY = 'random';
 
 /** What an optimizer's `stateDict()` returns (kept structural: any optimizer with this shape works). */
 export interface CheckpointOptimizerState {
@@ -164,8 +172,9 @@ export async function decodeInto(module: Module, bytes: Uint8Array, options: Dec
 }
 
 /**
- * Serializes model parameters, optimizer slots, step, epoch and `extra` as one
- * safetensors file (layout in this module's header comment).
+ * Serializes model parameters, optimizer slots, step, epoch, `extra` and the model's
+ * random state (where each dropout's mask stream stands) as one safetensors file
+ * (layout in this module's header comment).
  *
  * @example
  * ```ts
@@ -191,6 +200,8 @@ export async function encodeTrainingState(state: TrainingCheckpointState): Promi
     checkJson(extra, 'extra');
     metadata.extra = JSON.stringify(extra);
   }
+  const random = model.randomState();
+  if (Object.keys(random).length > 0) metadata[RANDOM_STATE_KEY] = JSON.stringify(random);
 
   const entries: [string, Tensor][] = [];
   for (const [name, p] of model.namedParameters()) {
@@ -231,9 +242,12 @@ export async function encodeTrainingState(state: TrainingCheckpointState): Promi
 
 /**
  * Restores a training checkpoint written by `encodeTrainingState`: validates the
- * file, the metadata and every model tensor first, then hands the optimizer its
- * state (its `loadStateDict` validates before changing anything) and finally
- * replaces the model parameters. On any error neither is changed.
+ * file, the metadata, every model tensor and the random state first, then hands the
+ * optimizer its state (its `loadStateDict` validates before changing anything) and
+ * finally replaces the model parameters and the positions of its dropout streams,
+ * so training continues exactly as it would have without the interruption. On any
+ * error neither is changed. A file without random state (written before it was
+ * saved) leaves the positions as they are.
  */
 export async function decodeTrainingState(bytes: Uint8Array, options: DecodeTrainingStateOptions): Promise<DecodedTrainingState> {
   const { model, optimizer, source } = options;
@@ -255,6 +269,18 @@ export async function decodeTrainingState(bytes: Uint8Array, options: DecodeTrai
     const parsed = parseJson(metadata.extra, 'extra', source);
     if (!isPlainObject(parsed)) bad(`metadata 'extra' is not a JSON object`);
     extra = parsed as Record<string, unknown>;
+  }
+
+  let random: Record<string, number> | undefined;
+  if (metadata[RANDOM_STATE_KEY] !== undefined) {
+    const parsed = parseJson(metadata[RANDOM_STATE_KEY], RANDOM_STATE_KEY, source);
+    if (!isPlainObject(parsed)) bad(`metadata '${RANDOM_STATE_KEY}' is not a JSON object`);
+    try {
+      checkRandomState(model, parsed, { strict: options.strict ?? true });
+    } catch (cause) {
+      throw err('mismatch', `the checkpoint's random state does not fit the model: ${(cause as Error).message}`, { source, cause });
+    }
+    random = parsed as Record<string, number>;
   }
 
   const modelTensors = withoutOptimizer(tensors);
@@ -328,6 +354,9 @@ export async function decodeTrainingState(bytes: Uint8Array, options: DecodeTrai
     for (const t of modelValues.values()) t.dispose();
     throw err('mismatch', `the model rejected the checkpoint: ${(cause as Error).message}`, { source, cause });
   }
+  // Checked above, so this cannot fail. Without it the dropout counters would restart
+  // at 0 and the resumed run would replay the masks of its first steps.
+  if (random) model.setRandomState(random, { strict: options.strict ?? true });
   const out: DecodedTrainingState = { step };
   if (epoch !== undefined) out.epoch = epoch;
   if (extra !== undefined) out.extra = extra;

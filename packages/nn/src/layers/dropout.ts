@@ -12,6 +12,9 @@ export interface DropoutOptions {
  * with probability `p` and the survivors are scaled by 1 / (1 - p), so the expected
  * value is unchanged; in eval mode, or with p = 0, it is the identity. Each call
  * draws a new mask: call n uses seed `deriveSeed(seed, n)`, so a run is reproducible.
+ * n is the module's random-stream position: `randomState()` reads it and
+ * `setRandomState()` restores it (training checkpoints do both), so a resumed run
+ * draws the masks an uninterrupted one would.
  *
  * @example
  * ```ts
@@ -24,18 +27,18 @@ export interface DropoutOptions {
 export class Dropout extends Module {
   readonly p: number;
   readonly #seed: number;
-  #calls = 0;
 
   constructor(p = 0.5, options: DropoutOptions = {}) {
     super();
     if (!(p >= 0 && p <= 1)) throw new ArgumentError('Dropout', `p must be in [0, 1], got ${p}`);
     this.p = p;
     this.#seed = options.seed ?? nextSeed();
+    this.trackRandomCalls();
   }
 
-  /** Masks drawn so far (the index of the next call's stream). */
+  /** Masks drawn so far (the index of the next call's stream; restore it with `setRandomState({ '': n })`). */
   get calls(): number {
-    return this.#calls;
+    return this.randomCalls;
   }
 
   /**
@@ -51,7 +54,7 @@ export class Dropout extends Module {
     if (x.dtype !== 'float32') throw new DTypeError({ op: 'Dropout', detail: 'input must be float32', expected: 'float32', actual: x.dtype });
     if (!this.training || this.p === 0) return reshape(x, x.shape);
     if (this.p === 1) return mul(x, 0);
-    const seed = deriveSeed(this.#seed, this.#calls++);
+    const seed = deriveSeed(this.#seed, this.nextRandomCall());
     return scope(() => {
       const keepMask = randomBernoulli(x.shape, 1 - this.p, { seed, backend: x.backend });
       return mul(x, mul(keepMask, 1 / (1 - this.p)));

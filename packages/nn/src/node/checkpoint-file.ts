@@ -73,7 +73,7 @@ export async function loadModel(path: string, module: Module, options: { strict?
   return decodeInto(module, await loadCheckpointFile(path), { ...options, source: path });
 }
 
-/** Saves model, optimizer state, step, epoch and `extra` as one file, atomically. */
+/** Saves model, optimizer state, step, epoch, `extra` and the dropout streams' positions as one file, atomically. */
 export async function saveTrainingCheckpoint(path: string, state: TrainingCheckpointState): Promise<void> {
   await saveCheckpoint(path, await encodeTrainingState(state));
 }
