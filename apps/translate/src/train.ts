@@ -126,6 +126,29 @@ function formatDuration(ms: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
 }
 
+/** A vocabulary file written by `train`. */
+function readVocabulary(path: string): Vocabulary {
+  return Vocabulary.fromJSON(JSON.parse(readFileSync(path, 'utf8')), path);
+}
+
+/** The model a run's options describe, sized to its vocabularies (the same in `train` and `exportRun`). */
+function modelConfig(o: TrainOptions, sourceVocabulary: Vocabulary, targetVocabulary: Vocabulary): Seq2SeqConfig {
+  return {
+    sourceVocabSize: sourceVocabulary.size,
+    targetVocabSize: targetVocabulary.size,
+    embeddingSize: o.embeddingSize,
+    hiddenSize: o.hiddenSize,
+    numLayers: o.numLayers,
+    bidirectional: o.bidirectional,
+    attention: o.attention,
+    ...(o.bridge ? { bridge: o.bridge } : {}),
+    dropout: o.dropout,
+    tieEmbeddings: o.tieEmbeddings,
+    reverseSource: o.reverseSource,
+    seed: o.seed,
+  };
+}
+
 /** Runs (or resumes) training; returns what happened. */
 export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSummary> {
   const started = Date.now();
@@ -164,8 +187,8 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
   let sourceVocabulary: Vocabulary;
   let targetVocabulary: Vocabulary;
   if (resuming) {
-    sourceVocabulary = Vocabulary.fromJSON(JSON.parse(readFileSync(join(o.out, 'source-vocab.json'), 'utf8')), join(o.out, 'source-vocab.json'));
-    targetVocabulary = Vocabulary.fromJSON(JSON.parse(readFileSync(join(o.out, 'target-vocab.json'), 'utf8')), join(o.out, 'target-vocab.json'));
+    sourceVocabulary = readVocabulary(join(o.out, 'source-vocab.json'));
+    targetVocabulary = readVocabulary(join(o.out, 'target-vocab.json'));
   } else {
     sourceVocabulary = Vocabulary.build(tokenized.map((p) => p.source), { minFrequency: o.minFrequency, maxSize: o.sourceVocabSize });
     targetVocabulary = Vocabulary.build(tokenized.map((p) => p.target), { minFrequency: o.minFrequency, maxSize: o.targetVocabSize });
@@ -177,21 +200,7 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
   io.log(`data ${corpus.name}: ${pairs.length} training pairs (of ${corpus.train.length}; max ${o.maxLength} tokens), vocabularies ${sourceVocabulary.size} / ${targetVocabulary.size}`);
 
   // Model and optimizer.
-  const config: Seq2SeqConfig = {
-    sourceVocabSize: sourceVocabulary.size,
-    targetVocabSize: targetVocabulary.size,
-    embeddingSize: o.embeddingSize,
-    hiddenSize: o.hiddenSize,
-    numLayers: o.numLayers,
-    bidirectional: o.bidirectional,
-    attention: o.attention,
-    ...(o.bridge ? { bridge: o.bridge } : {}),
-    dropout: o.dropout,
-    tieEmbeddings: o.tieEmbeddings,
-    reverseSource: o.reverseSource,
-    seed: o.seed,
-  };
-  const model = new Seq2Seq(config);
+  const model = new Seq2Seq(modelConfig(o, sourceVocabulary, targetVocabulary));
   const optimizer = new Adam(model, { learningRate: o.learningRate });
   let step = 0;
   let epoch = 0;
@@ -335,22 +344,9 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
 export async function exportRun(out: string, modelPath: string, options: { f16: boolean }): Promise<{ step: number; bytes: number }> {
   const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { options: TrainOptions; preprocessing: Preprocessing };
   const o = run.options;
-  const sourceVocabulary = Vocabulary.fromJSON(JSON.parse(readFileSync(join(out, 'source-vocab.json'), 'utf8')), join(out, 'source-vocab.json'));
-  const targetVocabulary = Vocabulary.fromJSON(JSON.parse(readFileSync(join(out, 'target-vocab.json'), 'utf8')), join(out, 'target-vocab.json'));
-  const model = new Seq2Seq({
-    sourceVocabSize: sourceVocabulary.size,
-    targetVocabSize: targetVocabulary.size,
-    embeddingSize: o.embeddingSize,
-    hiddenSize: o.hiddenSize,
-    numLayers: o.numLayers,
-    bidirectional: o.bidirectional,
-    attention: o.attention,
-    ...(o.bridge ? { bridge: o.bridge } : {}),
-    dropout: o.dropout,
-    tieEmbeddings: o.tieEmbeddings,
-    reverseSource: o.reverseSource,
-    seed: o.seed,
-  });
+  const sourceVocabulary = readVocabulary(join(out, 'source-vocab.json'));
+  const targetVocabulary = readVocabulary(join(out, 'target-vocab.json'));
+  const model = new Seq2Seq(modelConfig(o, sourceVocabulary, targetVocabulary));
   const state = await loadTrainingCheckpoint(join(out, 'checkpoint.safetensors'), { model });
   const extra = state.extra as Extra;
   const info = { steps: state.step, epochs: state.epoch ?? 0, elapsedMs: extra.elapsedMs, history: extra.history, data: o.data, options: Object.fromEntries(FIXED.map((k) => [k, o[k] ?? null])) };

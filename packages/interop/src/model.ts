@@ -1,5 +1,5 @@
 import { Embedding, Linear, Module } from '@cellstate/nn';
-import { GRU, LSTM } from '@cellstate/lstm';
+import { GRU, LSTM, type RecurrentOptions } from '@cellstate/lstm';
 import { ArgumentError, DTypeError, reshape, relu, scope, sigmoid, slice, softmax, squeeze, tanh, transpose, type Tensor } from '@cellstate/tensor';
 import { validateConfig, type GruSpec, type LayerSpec, type LstmSpec, type ModelConfig } from './config.js';
 import { InteropError } from './errors.js';
@@ -62,41 +62,11 @@ export class SequenceModel extends Module {
           this.#layers.push({ spec, module: this.addModule(spec.name, new Embedding(spec.numEmbeddings, spec.embeddingDim, { seed: layerSeed, ...(spec.paddingIdx !== undefined ? { paddingIdx: spec.paddingIdx } : {}) })) });
           break;
         case 'lstm':
-          this.#layers.push({
-            spec,
-            module: this.addModule(
-              spec.name,
-              new LSTM({
-                inputSize: spec.inputSize,
-                hiddenSize: spec.hiddenSize,
-                numLayers: spec.numLayers ?? 1,
-                bidirectional: spec.bidirectional ?? false,
-                bias: spec.bias ?? true,
-                dropout: spec.dropout ?? 0,
-                batchFirst: this.config.batchFirst,
-                seed: layerSeed,
-              }),
-            ),
-          });
+        case 'gru': {
+          const opts = recurrentLayerOptions(spec, this.config.batchFirst, layerSeed);
+          this.#layers.push({ spec, module: this.addModule(spec.name, spec.type === 'lstm' ? new LSTM(opts) : new GRU(opts)) });
           break;
-        case 'gru':
-          this.#layers.push({
-            spec,
-            module: this.addModule(
-              spec.name,
-              new GRU({
-                inputSize: spec.inputSize,
-                hiddenSize: spec.hiddenSize,
-                numLayers: spec.numLayers ?? 1,
-                bidirectional: spec.bidirectional ?? false,
-                bias: spec.bias ?? true,
-                dropout: spec.dropout ?? 0,
-                batchFirst: this.config.batchFirst,
-                seed: layerSeed,
-              }),
-            ),
-          });
-          break;
+        }
         case 'linear':
           this.#layers.push({ spec, module: this.addModule(spec.name, new Linear(spec.inFeatures, spec.outFeatures, { bias: spec.bias ?? true, seed: layerSeed })) });
           break;
@@ -153,6 +123,20 @@ export class SequenceModel extends Module {
       return x === input ? reshape(x, x.shape) : x;
     });
   }
+}
+
+/** The `LSTM` / `GRU` constructor options of a recurrent layer spec, with the config's defaults filled in. */
+function recurrentLayerOptions(spec: LstmSpec | GruSpec, batchFirst: boolean, seed: number): RecurrentOptions {
+  return {
+    inputSize: spec.inputSize,
+    hiddenSize: spec.hiddenSize,
+    numLayers: spec.numLayers ?? 1,
+    bidirectional: spec.bidirectional ?? false,
+    bias: spec.bias ?? true,
+    dropout: spec.dropout ?? 0,
+    batchFirst,
+    seed,
+  };
 }
 
 /** What a recurrent layer hands to the next layer, by its `output` mode (see `RecurrentOutput`). */

@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import '@cellstate/backend-cpu';
-import { ShapeError, backward, memory, mul, noGrad, reshape, scope, setBackend, slice, sum, tensor, type Tensor } from '@cellstate/tensor';
-import { checkGradients, type ReferenceBackend } from '@cellstate/tensor/testing';
+import { ShapeError, mul, reshape, scope, slice, sum, tensor, type Tensor } from '@cellstate/tensor';
+import { checkGradients } from '@cellstate/tensor/testing';
 import { GRUCell } from './gru-cell.js';
 import { GRU } from './gru-layer.js';
 import { onnxGruToPytorch, pytorchGruToOnnx } from './gru-weight-layout.js';
+import { describeOnFixtureBackends, expectClose, expectFixtureGradients, expectInputGradients, expectParameterGradients, streamAgainstLayer, withFixtureModule, type FixtureStateDict } from './test-helpers.js';
 import { useBackend, seeded } from './test-setup.js';
 import cellA from './__fixtures__/gru-cell-i3-h4-b2.json' with { type: 'json' };
 import cellB from './__fixtures__/gru-cell-i2-h1-b1-nobias-noh.json' with { type: 'json' };
@@ -14,7 +15,7 @@ interface CellFixture {
   torch_version: string;
   config: { inputSize: number; hiddenSize: number; bias: boolean };
   B: number;
-  state_dict: Record<string, { shape: number[]; values: number[] }>;
+  state_dict: FixtureStateDict;
   x: { shape: number[]; values: number[] };
   h: number[] | null;
   w: number[];
@@ -26,38 +27,10 @@ interface CellFixture {
 }
 const fixtures = [cellA, cellB] as unknown as CellFixture[];
 
-function expectClose(label: string, actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number) {
-  expect(actual.length, `${label}: length`).toBe(expected.length);
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < expected.length; i++) {
-    const d = Math.abs(actual[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!));
-    if (d > worst || Number.isNaN(d)) {
-      worst = d;
-      at = i;
-    }
-  }
-  expect(worst, `${label}: max error ${worst} at ${at}`).toBeLessThanOrEqual(tol);
-}
-
-describe.each([
-  ['reference', 1e-7],
-  ['cpu', 1e-5],
-] as const)('GRUCell vs PyTorch nn.GRUCell fixtures on %s', (backendName, tol) => {
-  beforeAll(async () => {
-    await useBackend(backendName);
-  });
-  afterAll(async () => {
-    await setBackend('cpu');
-  });
-
+describeOnFixtureBackends('GRUCell vs PyTorch nn.GRUCell fixtures on %s', (tol) => {
   for (const f of fixtures) {
     it(`${f.name}: h' and the gradients of every parameter, x${f.h ? ' and h' : ''} (torch ${f.torch_version})`, () => {
-      const before = memory();
-      const cell = new GRUCell(f.config);
-      cell.loadStateDict(new Map(Object.entries(f.state_dict).map(([k, v]) => [k, tensor(v.values, v.shape)])));
-      expect(cell.namedParameters().map(([n]) => n).sort()).toEqual(Object.keys(f.state_dict).sort());
-      scope(() => {
+      withFixtureModule(() => new GRUCell(f.config), f.state_dict, (cell) => {
         const H = f.config.hiddenSize;
         const x = tensor(f.x.values, f.x.shape);
         x.requiresGrad = true;
@@ -67,15 +40,8 @@ describe.each([
         expect(next.shape).toEqual([f.B, H]);
         expectClose("h'", next.dataSync(), f.h_next, tol);
         const loss = sum(mul(next, tensor(f.w, [f.B, H])));
-        const params = cell.namedParameters();
-        const grads = backward(loss, { inputs: [...params.map(([, p]) => p.value), x, ...(h ? [h] : [])] });
-        for (const [name, p] of params) expectClose(`grad ${name}`, grads.get(p.value)!.dataSync(), f.grads[name]!, tol * 10);
-        expectClose('grad x', grads.get(x)!.dataSync(), f.grad_x, tol * 10);
-        if (h) expectClose('grad h', grads.get(h)!.dataSync(), f.grad_h!, tol * 10);
+        expectFixtureGradients(loss, cell, f.grads, [['x', x, f.grad_x], ['h', h, f.grad_h]], tol * 10);
       });
-      cell.dispose();
-      expect(memory().handles).toBe(before.handles);
-      expect(memory().tapeNodes).toBe(0);
     });
   }
 });
@@ -94,62 +60,26 @@ describe('GRUCell', () => {
       const weights = tensor(r(4), [2, 2]);
       const check = checkGradients((xx: Tensor, hh: Tensor) => cell.forward(xx, hh), [x, h]);
       expect(check.inputs).toHaveLength(2);
-      for (const { index, analytic, numeric } of check.inputs) {
-        numeric.forEach((n, j) => expect(Math.abs(analytic[j]! - n), `input ${index}[${j}]`).toBeLessThan(1e-7));
-      }
-      const objective = () => sum(mul(cell.forward(x, h), weights));
-      const grads = backward(objective());
-      for (const [name, p] of cell.namedParameters()) {
-        const analytic = grads.get(p.value)!.dataSync();
-        const base = (p.value.backend as ReferenceBackend).readFloat64(p.value.handle);
-        const eps = 1e-6;
-        const at = (values: Float64Array) => {
-          p.assign(tensor(values, p.shape));
-          return noGrad(() =>
-            scope(() => {
-              const o = objective();
-              return (o.backend as ReferenceBackend).readFloat64(o.handle)[0]!;
-            }),
-          );
-        };
-        for (let j = 0; j < base.length; j++) {
-          const plus = base.slice();
-          plus[j]! += eps;
-          const minus = base.slice();
-          minus[j]! -= eps;
-          const numeric = (at(plus) - at(minus)) / (2 * eps);
-          expect(Math.abs(analytic[j]! - numeric), `${name}[${j}]`).toBeLessThan(1e-6);
-        }
-        p.assign(tensor(base, p.shape));
-      }
+      expectInputGradients(check, 1e-7);
+      expectParameterGradients(cell, () => sum(mul(cell.forward(x, h), weights)));
     });
     cell.dispose();
   });
 
   it('streaming step by step equals the GRU layer over the whole sequence, for any batch size', () => {
-    const r = seeded(2);
     const layer = new GRU({ inputSize: 3, hiddenSize: 4, seed: 9 });
     const cell = new GRUCell({ inputSize: 3, hiddenSize: 4 });
-    cell.loadStateDict(new Map(layer.namedParameters().map(([n, p]) => [n.replace('_l0', ''), reshape(p.value, p.shape)])));
-    const before = memory();
-    for (const B of [1, 3]) {
-      scope(() => {
-        const T = 5;
-        const x = tensor(r(T * B * 3), [T, B, 3]);
-        const whole = layer.forward(x);
-        let h = cell.initialState(B);
-        const outputs = whole.output.dataSync();
-        for (let t = 0; t < T; t++) {
-          h = cell.forward(reshape(slice(x, [t, 0, 0], [1, B, 3]), [B, 3]), h);
-          h.dataSync().forEach((v, i) => expect(v).toBeCloseTo(outputs[t * B * 4 + i]!, 10));
-        }
-        const hT = whole.h.dataSync();
-        h.dataSync().forEach((v, i) => expect(v).toBeCloseTo(hT[i]!, 10));
-      });
-    }
-    expect(memory().handles).toBe(before.handles);
-    layer.dispose();
-    cell.dispose();
+    streamAgainstLayer(layer, cell, 3, (x, B, T) => {
+      const whole = layer.forward(x);
+      let h = cell.initialState(B);
+      const outputs = whole.output.dataSync();
+      for (let t = 0; t < T; t++) {
+        h = cell.forward(reshape(slice(x, [t, 0, 0], [1, B, 3]), [B, 3]), h);
+        h.dataSync().forEach((v, i) => expect(v).toBeCloseTo(outputs[t * B * 4 + i]!, 10));
+      }
+      const hT = whole.h.dataSync();
+      h.dataSync().forEach((v, i) => expect(v).toBeCloseTo(hT[i]!, 10));
+    });
   });
 
   it('names its parameters like nn.GRUCell and rejects wrong shapes with a ShapeError', () => {

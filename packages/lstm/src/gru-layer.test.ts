@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import '@cellstate/backend-cpu';
 import {
   ArgumentError,
@@ -12,7 +12,6 @@ import {
   noGrad,
   reshape,
   scope,
-  setBackend,
   slice,
   sum,
   tensor,
@@ -22,6 +21,7 @@ import {
 import { checkGradients, type ReferenceBackend } from '@cellstate/tensor/testing';
 import { GRU } from './gru-layer.js';
 import { gruSequence } from './gru-sequence.js';
+import { describeOnFixtureBackends, expectClose, expectFixtureGradients, expectInputGradients, expectParameterGradients, withFixtureModule, type FixtureStateDict } from './test-helpers.js';
 import { useBackend, seeded } from './test-setup.js';
 import oneLayer from './__fixtures__/gru-1layer.json' with { type: 'json' };
 import bidirBatchFirst from './__fixtures__/gru-2layer-bidir-batchfirst-h0.json' with { type: 'json' };
@@ -36,7 +36,7 @@ interface Fixture {
   T: number;
   B: number;
   lengths: number[] | null;
-  state_dict: Record<string, { shape: number[]; values: number[] }>;
+  state_dict: FixtureStateDict;
   x: { shape: number[]; values: number[] };
   h0: number[] | null;
   w_out: number[];
@@ -50,53 +50,17 @@ interface Fixture {
 }
 const fixtures = [oneLayer, bidirBatchFirst, bidirLengths, oddH1, oddH3] as unknown as Fixture[];
 
-/** Max |actual - expected| / max(1, |expected|): relative for large values, absolute near zero. */
-function expectClose(label: string, actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number) {
-  expect(actual.length, `${label}: length`).toBe(expected.length);
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < expected.length; i++) {
-    const d = Math.abs(actual[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!));
-    if (d > worst || Number.isNaN(d)) {
-      worst = d;
-      at = i;
-    }
-  }
-  expect(worst, `${label}: max error ${worst} at ${at}`).toBeLessThanOrEqual(tol);
-}
-
 /** Exact values on the float64 reference backend (dataSync rounds to float32). */
 function f64(t: Tensor): Float64Array {
   return (t.backend as ReferenceBackend).readFloat64(t.handle);
 }
 
-function build(f: Fixture): GRU {
-  const gru = new GRU(f.config);
-  gru.loadStateDict(new Map(Object.entries(f.state_dict).map(([k, v]) => [k, tensor(v.values, v.shape)])));
-  return gru;
-}
-
-const backends: ['reference' | 'cpu', number][] = [
-  ['reference', 1e-7],
-  ['cpu', 1e-5],
-];
-
-describe.each(backends)('GRU vs PyTorch nn.GRU fixtures on %s', (backendName, tol) => {
-  beforeAll(async () => {
-    await useBackend(backendName);
-  });
-  afterAll(async () => {
-    await setBackend('cpu');
-  });
-
+describeOnFixtureBackends('GRU vs PyTorch nn.GRU fixtures on %s', (tol) => {
   for (const f of fixtures) {
     it(`${f.name}: output, h_n and the gradients of every parameter, the input${f.h0 ? ' and h0' : ''} (torch ${f.torch_version})`, () => {
-      const before = memory();
-      const gru = build(f);
       const L = f.config.numLayers * (f.config.bidirectional ? 2 : 1);
       const H = f.config.hiddenSize;
-      expect(gru.namedParameters().map(([n]) => n).sort()).toEqual(Object.keys(f.state_dict).sort());
-      scope(() => {
+      withFixtureModule(() => new GRU(f.config), f.state_dict, (gru) => {
         const x = tensor(f.x.values, f.x.shape);
         x.requiresGrad = true;
         const h0 = f.h0 ? tensor(f.h0, [L, f.B, H]) : undefined;
@@ -108,15 +72,8 @@ describe.each(backends)('GRU vs PyTorch nn.GRU fixtures on %s', (backendName, to
         expectClose('h_n', out.h.dataSync(), f.h_n, tol);
         const loss = add(sum(mul(out.output, tensor(f.w_out, f.output.shape))), sum(mul(out.h, tensor(f.w_h, [L, f.B, H]))));
         expectClose('loss', loss.dataSync(), [f.loss], tol * 10);
-        const params = gru.namedParameters();
-        const grads = backward(loss, { inputs: [...params.map(([, p]) => p.value), x, ...(h0 ? [h0] : [])] });
-        for (const [name, p] of params) expectClose(`grad ${name}`, grads.get(p.value)!.dataSync(), f.grads[name]!, tol * 10);
-        expectClose('grad x', grads.get(x)!.dataSync(), f.grad_x, tol * 10);
-        if (h0) expectClose('grad h0', grads.get(h0)!.dataSync(), f.grad_h0!, tol * 10);
+        expectFixtureGradients(loss, gru, f.grads, [['x', x, f.grad_x], ['h0', h0, f.grad_h0]], tol * 10);
       });
-      gru.dispose();
-      expect(memory().handles).toBe(before.handles);
-      expect(memory().tapeNodes).toBe(0);
     });
   }
 });
@@ -199,9 +156,7 @@ describe('GRU gradients against finite differences (float64 reference backend)',
         return concat([reshape(o.output, [4 * 2 * 4]), reshape(o.h, [4 * 2 * 2])], 0);
       }, [x, h0]);
       expect(check.inputs).toHaveLength(2);
-      for (const { index, analytic, numeric } of check.inputs) {
-        numeric.forEach((n, j) => expect(Math.abs(analytic[j]! - n), `input ${index}[${j}]`).toBeLessThan(1e-7));
-      }
+      expectInputGradients(check, 1e-7);
     });
     gru.dispose();
   });
@@ -214,34 +169,10 @@ describe('GRU gradients against finite differences (float64 reference backend)',
       const h0 = tensor(r(4 * 2 * 2), [4, 2, 2]);
       const wOut = tensor(r(2 * 3 * 4), [2, 3, 4]);
       const wH = tensor(r(4 * 2 * 2), [4, 2, 2]);
-      const objective = () => {
+      expectParameterGradients(gru, () => {
         const o = gru.forward(x, { h0 });
         return add(sum(mul(o.output, wOut)), sum(mul(o.h, wH)));
-      };
-      const grads = backward(objective());
-      const eps = 1e-6;
-      for (const [name, p] of gru.namedParameters()) {
-        const analytic = grads.get(p.value)!.dataSync();
-        const base = (p.value.backend as ReferenceBackend).readFloat64(p.value.handle);
-        const at = (values: Float64Array) => {
-          p.assign(tensor(values, p.shape));
-          return noGrad(() =>
-            scope(() => {
-              const o = objective();
-              return (o.backend as ReferenceBackend).readFloat64(o.handle)[0]!;
-            }),
-          );
-        };
-        for (let j = 0; j < base.length; j++) {
-          const plus = base.slice();
-          plus[j]! += eps;
-          const minus = base.slice();
-          minus[j]! -= eps;
-          const numeric = (at(plus) - at(minus)) / (2 * eps);
-          expect(Math.abs(analytic[j]! - numeric), `${name}[${j}]`).toBeLessThan(1e-6);
-        }
-        p.assign(tensor(base, p.shape));
-      }
+      });
     });
     gru.dispose();
   });

@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import '@cellstate/backend-cpu';
-import { backward, concat, memory, mul, noGrad, scope, sum, tensor, slice, reshape, type Tensor } from '@cellstate/tensor';
-import { checkGradients, type ReferenceBackend } from '@cellstate/tensor/testing';
+import { concat, mul, scope, sum, tensor, slice, reshape, type Tensor } from '@cellstate/tensor';
+import { checkGradients } from '@cellstate/tensor/testing';
 import { LSTMCell } from './lstm-cell.js';
 import { LSTM } from './lstm-layer.js';
+import { expectInputGradients, expectParameterGradients, streamAgainstLayer } from './test-helpers.js';
 import { useBackend, seeded } from './test-setup.js';
 
 describe('LSTMCell', () => {
@@ -24,62 +25,28 @@ describe('LSTMCell', () => {
         const s = cell.forward(xx, { h: hh, c: cc });
         return concat([s.h, s.c], 1);
       }, [x, h, c]);
-      for (const { index, analytic, numeric } of check.inputs) {
-        numeric.forEach((n, j) => expect(Math.abs(analytic[j]! - n), `input ${index}[${j}]`).toBeLessThan(1e-7));
-      }
+      expectInputGradients(check, 1e-7);
       // Parameters: perturb each value in place through Parameter.assign.
-      const objective = () => {
+      expectParameterGradients(cell, () => {
         const s = cell.forward(x, { h, c });
         return sum(mul(concat([s.h, s.c], 1), weights));
-      };
-      const grads = backward(objective());
-      for (const [name, p] of cell.namedParameters()) {
-        const analytic = grads.get(p.value)!.dataSync();
-        const base = (p.value.backend as ReferenceBackend).readFloat64(p.value.handle);
-        const eps = 1e-6;
-        const at = (values: Float64Array) => {
-          p.assign(tensor(values, p.shape));
-          return noGrad(() => scope(() => {
-            const o = objective();
-            return (o.backend as ReferenceBackend).readFloat64(o.handle)[0]!;
-          }));
-        };
-        for (let j = 0; j < base.length; j++) {
-          const plus = base.slice();
-          plus[j] += eps;
-          const minus = base.slice();
-          minus[j] -= eps;
-          const numeric = (at(plus) - at(minus)) / (2 * eps);
-          expect(Math.abs(analytic[j]! - numeric), `${name}[${j}]`).toBeLessThan(1e-6);
-        }
-        p.assign(tensor(base, p.shape));
-      }
+      });
     });
     cell.dispose();
   });
 
   it('streaming step by step equals the LSTM layer over the whole sequence, for any batch size', () => {
-    const r = seeded(2);
     const layer = new LSTM({ inputSize: 3, hiddenSize: 4, seed: 9 });
     const cell = new LSTMCell({ inputSize: 3, hiddenSize: 4 });
-    cell.loadStateDict(new Map(layer.namedParameters().map(([n, p]) => [n.replace('_l0', ''), reshape(p.value, p.shape)])));
-    const before = memory();
-    for (const B of [1, 3]) {
-      scope(() => {
-        const T = 5;
-        const x = tensor(r(T * B * 3), [T, B, 3]);
-        const whole = layer.forward(x);
-        let state = cell.initialState(B);
-        for (let t = 0; t < T; t++) state = cell.forward(reshape(slice(x, [t, 0, 0], [1, B, 3]), [B, 3]), state);
-        const h = whole.h.dataSync();
-        state.h.dataSync().forEach((v, i) => expect(v).toBeCloseTo(h[i]!, 10));
-        const c = whole.c.dataSync();
-        state.c.dataSync().forEach((v, i) => expect(v).toBeCloseTo(c[i]!, 10));
-      });
-    }
-    expect(memory().handles).toBe(before.handles);
-    layer.dispose();
-    cell.dispose();
+    streamAgainstLayer(layer, cell, 3, (x, B, T) => {
+      const whole = layer.forward(x);
+      let state = cell.initialState(B);
+      for (let t = 0; t < T; t++) state = cell.forward(reshape(slice(x, [t, 0, 0], [1, B, 3]), [B, 3]), state);
+      const h = whole.h.dataSync();
+      state.h.dataSync().forEach((v, i) => expect(v).toBeCloseTo(h[i]!, 10));
+      const c = whole.c.dataSync();
+      state.c.dataSync().forEach((v, i) => expect(v).toBeCloseTo(c[i]!, 10));
+    });
   });
 
   it('names its parameters like nn.LSTMCell and checks input shapes', () => {
