@@ -105,6 +105,21 @@ describe('sentiment CLI', () => {
     await expect(trainCommand({ train: join(dir, 'valid.jsonl'), valid: join(dir, 'valid.jsonl'), out: join(dir, 'bad'), epochs: 1, hiddenSize: 5, initFrom: modelDir }, capture())).rejects.toThrow(/differ in hiddenSize: the source has 12, the target 5/);
   });
 
+  it('--model a,b: run and eval use the ensemble of the models (mean probabilities)', async () => {
+    const tuned = join(dir, 'tuned'); // from the --init-from test
+    const one = async (model: string) => {
+      const io = capture();
+      expect(await runCommand(['the crew was rude today'], { model, json: true }, io)).toBe(0);
+      return JSON.parse(io.stdout).probabilities as Record<string, number>;
+    };
+    const [a, b, both] = [await one(modelDir), await one(tuned), await one(`${modelDir},${tuned}`)];
+    for (const l of Object.keys(a)) expect(both[l]).toBeCloseTo((a[l]! + b[l]!) / 2, 5);
+    const io = capture();
+    expect(await evalCommand({ data: join(dir, 'test.csv'), model: `${modelDir},${tuned}` }, io)).toBe(0);
+    expect(io.stdout).toMatch(/LSTM ensemble of 2 on .*test\.csv: 30 examples/);
+    await expect(runCommand(['x'], { model: `${modelDir},${join(dir, 'nowhere')}` }, capture())).rejects.toThrow(/no model at .*nowhere/);
+  });
+
   it('run "text": label and probabilities; --explain lists the words', async () => {
     const io = capture();
     expect(await runCommand(['the crew was great today'], { model: modelDir }, io)).toBe(0);

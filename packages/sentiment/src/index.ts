@@ -68,5 +68,6 @@ export { makeBatch, seededRandom, shuffle, lengthBucketedBatches, sortedBatches 
 export { encodeSafetensors, floatToHalf } from './float16.js';
 export { parseWordVectors, applyWordVectors, formatWordVectors, type WordVectors, type WordVectorMatch } from './vectors.js';
 export { initFromClassifier, type TransferReport } from './transfer.js';
+export { SentimentEnsemble } from './ensemble.js';
 export { BagOfWordsClassifier, type BagOfWordsOptions } from './bow.js';
 export { createMemoryCheckpointStore } from './memory-store.js';

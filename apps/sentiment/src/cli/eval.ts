@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { BagOfWordsClassifier, formatReport, type EvaluationReport } from '@cellstate/sentiment';
+import { BagOfWordsClassifier, SentimentEnsemble, formatReport, type EvaluationReport } from '@cellstate/sentiment';
 import { loadLabelled, parseLabels, type DataOptions } from './train.js';
 import { userPath, type Io } from './io.js';
 import { openModel } from './run.js';
@@ -32,7 +32,7 @@ export async function evalCommand(o: EvalCommandOptions, io: Io): Promise<number
     const started = Date.now();
     const { predictions: _p, ...report } = await clf.evaluate(data);
     const seconds = (Date.now() - started) / 1000;
-    io.out(`${formatReport(report, `LSTM on ${o.data}`)}\n`);
+    io.out(`${formatReport(report, `${clf instanceof SentimentEnsemble ? `LSTM ensemble of ${clf.members.length}` : 'LSTM'} on ${o.data}`)}\n`);
     if (o.verbose) io.err(`evaluated ${data.length} texts in ${seconds.toFixed(1)} s\n`);
     const majority = Math.max(...report.confusion.map((row) => row.reduce((a, b) => a + b, 0))) / report.count;
     io.out(`majority-class accuracy on this data: ${majority.toFixed(4)}\n`);

@@ -48,7 +48,7 @@ export function buildProgram(): Command {
     .command('run')
     .description('classify a text (or, without text, one text per line of standard input -> one JSON object per line)')
     .argument('[text...]', 'the text')
-    .option('--model <dir>', 'model directory (default: the shipped airline model)')
+    .option('--model <dir>', 'model directory (default: the shipped airline model); several, comma-separated, are used as an ensemble')
     .option('--explain', 'show which words pushed the decision', false)
     .option('--json', 'print JSON for a single text too', false)
     .action(async (text: string[], opts, cmd: Command) => {
@@ -73,7 +73,7 @@ export function buildProgram(): Command {
       .command('eval')
       .description('accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix on a labelled file')
       .requiredOption('--data <file>', 'labelled JSONL/CSV/TSV file')
-      .option('--model <dir>', 'model directory (default: the shipped airline model)')
+      .option('--model <dir>', 'model directory (default: the shipped airline model); several, comma-separated, are used as an ensemble')
       .option('--baseline-train <file>', 'also train the bag-of-words baseline on this file and report it')
       .option('--baseline-valid <file>', "the baseline's validation file (early stopping)")
       .option('--json <file>', 'write the reports as JSON (read by the web page)'),

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import type { Prediction, SentimentClassifier, TokenInfluence } from '@cellstate/sentiment';
+import { SentimentEnsemble, type Prediction, type SentimentClassifier, type TokenInfluence } from '@cellstate/sentiment';
 import { loadClassifier } from '@cellstate/sentiment/node';
 import { DEFAULT_MODEL_DIR, userPath, type Io } from './io.js';
 
@@ -10,8 +10,21 @@ export interface RunCommandOptions {
   verbose?: boolean;
 }
 
-export async function openModel(dir: string | undefined): Promise<SentimentClassifier> {
-  return loadClassifier(dir ? userPath(dir) : DEFAULT_MODEL_DIR);
+/**
+ * The model in `dir` (default: the shipped one), or, for `a,b,c`, the ensemble of those
+ * models (mean probabilities). A failed load disposes what was already loaded.
+ */
+export async function openModel(dir: string | undefined): Promise<SentimentClassifier | SentimentEnsemble> {
+  const dirs = dir ? dir.split(',').map((d) => d.trim()).filter(Boolean) : [];
+  if (dirs.length <= 1) return loadClassifier(dirs[0] ? userPath(dirs[0]) : DEFAULT_MODEL_DIR);
+  const members: SentimentClassifier[] = [];
+  try {
+    for (const d of dirs) members.push(await loadClassifier(userPath(d)));
+    return new SentimentEnsemble(members);
+  } catch (e) {
+    for (const m of members) m.dispose();
+    throw e;
+  }
 }
 
 /** The JSON line written for one text in stdin mode. */
