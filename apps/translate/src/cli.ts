@@ -151,6 +151,7 @@ program
   .option('--valid-size <n>', 'validation sentences for the BLEU after each epoch', int, 500)
   .option('--export <file>', 'also write the final model here')
   .option('--f16', 'write the exported model in float16', false)
+  .option('--int8', 'write the exported model with int8 matrices (a float32 scale per row; the rest float16)', false)
   .action(async (opts: Record<string, unknown>) => {
     await setup();
     const isPreset = opts.data === 'tatoeba' || opts.data === 'multi30k';
@@ -189,6 +190,7 @@ program
       validSize: opts.validSize as number,
       ...(opts.export ? { export: path(opts.export as string) } : {}),
       f16: opts.f16 as boolean,
+      int8: opts.int8 as boolean,
     };
     let stop = false;
     const onSignal = (signal: string) => {
@@ -208,9 +210,10 @@ program
   .option('-o, --out <dir>', 'run directory', 'runs/en-fr')
   .requiredOption('-m, --model <file>', 'model file to write')
   .option('--f16', 'float16 weights', false)
-  .action(async (opts: { out: string; model: string; f16: boolean }) => {
+  .option('--int8', 'int8 matrices with a float32 scale per row, the rest float16 (the smallest file)', false)
+  .action(async (opts: { out: string; model: string; f16: boolean; int8: boolean }) => {
     await setup();
-    const r = await exportRun(path(opts.out), path(opts.model), { f16: opts.f16 });
+    const r = await exportRun(path(opts.out), path(opts.model), { f16: opts.f16, int8: opts.int8 });
     console.log(`wrote ${path(opts.model)} (${(r.bytes / 1e6).toFixed(1)} MB, step ${r.step})`);
   });
 

@@ -54,9 +54,10 @@ export interface TrainOptions {
   shortlist: number;
   /** Validation sentences (distinct sources) for the BLEU after each epoch. */
   validSize: number;
-  /** Also write the final model here (float16 with `f16`). */
+  /** Also write the final model here (float16 with `f16`, int8 matrices with `int8`). */
   export?: string;
   f16: boolean;
+  int8?: boolean;
   /** Test hook: behave as if killed right after the checkpoint of this step. */
   stopAfterStep?: number;
 }
@@ -329,8 +330,8 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
   const modelPath = join(o.out, 'model.safetensors');
   await saveCheckpoint(modelPath, await encodeSeq2SeqModel({ ...loaded, info }, { dtype: 'F32' }));
   if (o.export) {
-    await saveCheckpoint(o.export, await encodeSeq2SeqModel({ ...loaded, info }, { dtype: o.f16 ? 'F16' : 'F32' }));
-    io.log(`model written to ${o.export}${o.f16 ? ' (float16)' : ''}`);
+    await saveCheckpoint(o.export, await encodeSeq2SeqModel({ ...loaded, info }, { dtype: o.int8 ? 'Q8' : o.f16 ? 'F16' : 'F32' }));
+    io.log(`model written to ${o.export}${o.int8 ? ' (int8)' : o.f16 ? ' (float16)' : ''}`);
   }
   io.log(`training ${stoppedEarly ? 'stopped' : 'finished'}: ${step} steps, ${formatDuration(elapsed())} of training time; model in ${modelPath}`);
   model.dispose();
@@ -341,7 +342,7 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
  * Writes a model file from a run directory's last checkpoint (what `train` exports at
  * the end; useful when a run was killed).
  */
-export async function exportRun(out: string, modelPath: string, options: { f16: boolean }): Promise<{ step: number; bytes: number }> {
+export async function exportRun(out: string, modelPath: string, options: { f16?: boolean; int8?: boolean }): Promise<{ step: number; bytes: number }> {
   const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { options: TrainOptions; preprocessing: Preprocessing };
   const o = run.options;
   const sourceVocabulary = readVocabulary(join(out, 'source-vocab.json'));
@@ -350,7 +351,7 @@ export async function exportRun(out: string, modelPath: string, options: { f16: 
   const state = await loadTrainingCheckpoint(join(out, 'checkpoint.safetensors'), { model });
   const extra = state.extra as Extra;
   const info = { steps: state.step, epochs: state.epoch ?? 0, elapsedMs: extra.elapsedMs, history: extra.history, data: o.data, options: Object.fromEntries(FIXED.map((k) => [k, o[k] ?? null])) };
-  const bytes = await encodeSeq2SeqModel({ model, sourceVocabulary, targetVocabulary, preprocessing: run.preprocessing, info }, { dtype: options.f16 ? 'F16' : 'F32' });
+  const bytes = await encodeSeq2SeqModel({ model, sourceVocabulary, targetVocabulary, preprocessing: run.preprocessing, info }, { dtype: options.int8 ? 'Q8' : options.f16 ? 'F16' : 'F32' });
   await saveCheckpoint(modelPath, bytes);
   model.dispose();
   return { step: state.step, bytes: bytes.length };

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointError, encodeModel, encodeTrainingState } from '@cellstate/nn';
+import { CheckpointError, encodeModel, encodeTrainingState, parseSafetensors } from '@cellstate/nn';
 import { CellstateError, readMany } from '@cellstate/tensor';
 import { Vocabulary } from '@cellstate/text';
 import { decodeSeq2SeqModel, encodeSeq2SeqModel, ModelFileError, toFloat16Bits, type Preprocessing } from './model-file.js';
@@ -50,6 +50,62 @@ describe('model files', () => {
     p.model.dispose();
     f32.model.dispose();
     f16.model.dispose();
+  });
+
+  it("'Q8' stores the large matrices as int8 with a scale per row: each value within half a step, the rest as F16", async () => {
+    const p = parts();
+    const big = new Seq2Seq({ ...p.model.config, embeddingSize: 40, hiddenSize: 32 });
+    const q = { ...p, model: big };
+    const original = await values(big);
+    const bytes = await encodeSeq2SeqModel(q, { dtype: 'Q8' });
+    const { tensors, metadata } = parseSafetensors(bytes);
+    const quantized = JSON.parse(metadata['seq2seq.quantized']!) as string[];
+    const names = big.namedParameters().map(([n]) => n);
+    // Every 2-D parameter of 1024 values or more, and only those.
+    expect(quantized).toEqual(big.namedParameters().filter(([, w]) => w.shape.length === 2 && w.shape[0]! * w.shape[1]! >= 1024).map(([n]) => n));
+    expect(quantized.length).toBeGreaterThan(3);
+    for (const n of quantized) {
+      expect(tensors.get(n)!.dtype).toBe('I8');
+      expect(tensors.get(`${n}.q8_scale`)!.shape).toEqual([big.namedParameters().find(([m]) => m === n)![1].shape[0]]);
+    }
+    const loaded = await values((await decodeSeq2SeqModel(bytes, 'q8.safetensors')).model);
+    names.forEach((n, i) => {
+      const shape = big.namedParameters()[i]![1].shape;
+      const cols = shape.length === 2 ? shape[1]! : original[i]!.length;
+      original[i]!.forEach((v, j) => {
+        const row = original[i]!.subarray(Math.floor(j / cols) * cols, Math.floor(j / cols) * cols + cols);
+        const step = quantized.includes(n) ? Math.max(...Array.from(row, Math.abs)) / 127 : 0;
+        expect(Math.abs(loaded[i]![j]! - v)).toBeLessThanOrEqual(quantized.includes(n) ? step / 2 + 1e-6 : Math.abs(v) * 2 ** -11 + 1e-7);
+      });
+    });
+    // int8 + one scale per row is about a quarter of float32 for the quantized matrices.
+    const f32 = await encodeSeq2SeqModel(q);
+    expect(bytes.length).toBeLessThan(f32.length * 0.35);
+    big.dispose();
+    p.model.dispose();
+  });
+
+  it("a 'Q8' file that lists a matrix without its scales is a ModelFileError naming it", async () => {
+    const p = parts();
+    const big = new Seq2Seq({ ...p.model.config, embeddingSize: 40, hiddenSize: 32 });
+    const bytes = await encodeSeq2SeqModel({ ...p, model: big }, { dtype: 'Q8' });
+    // Rewrite the header (offsets are relative to the data, so only its length changes).
+    const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
+    const listed = JSON.parse(header.__metadata__['seq2seq.quantized']) as string[];
+    const small = big.namedParameters().map(([n]) => n).find((n) => !listed.includes(n))!;
+    header.__metadata__['seq2seq.quantized'] = JSON.stringify([...listed, small]);
+    let json = new TextEncoder().encode(JSON.stringify(header));
+    json = Uint8Array.from([...json, ...new Array((8 - (json.length % 8)) % 8).fill(0x20)]);
+    const bad = new Uint8Array(8 + json.length + bytes.length - 8 - length);
+    new DataView(bad.buffer).setUint32(0, json.length, true);
+    bad.set(json, 8);
+    bad.set(bytes.subarray(8 + length), 8 + json.length);
+    const e = await errorOf(decodeSeq2SeqModel(bad, 'q8.safetensors'));
+    expect(e).toBeInstanceOf(ModelFileError);
+    expect(e.message).toContain(`q8.safetensors: quantized tensor '${small}' needs a scale tensor '${small}.q8_scale'`);
+    big.dispose();
+    p.model.dispose();
   });
 
   it('rejects a wrong kind or version with a typed error naming the file', async () => {

@@ -20,10 +20,13 @@
  *
  * Parameters are stored under their `namedParameters()` names; with `dtype: 'F16'`
  * they are rounded to IEEE half precision (round to nearest even) on save and widened
- * back to float32 on load by @cellstate/nn's checkpoint reader.
+ * back to float32 on load by @cellstate/nn's checkpoint reader. With `dtype: 'Q8'` the
+ * large matrices (embeddings, LSTM and output weights) are stored as I8 with one F32
+ * scale per row (`<name>.q8_scale`, max |row| / 127) and listed in the metadata key
+ * `seq2seq.quantized`; everything else is F16. Loading multiplies them back to float32.
  */
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, decodeInto, parseSafetensors, type CheckpointError } from '@cellstate/nn';
-import { CellstateError, readMany } from '@cellstate/tensor';
+import { CellstateError, readMany, tensor, type Tensor } from '@cellstate/tensor';
 import { Vocabulary, VocabularyError } from '@cellstate/text';
 import { resolveConfig, type Seq2SeqConfig } from './config.js';
 import { Seq2Seq } from './seq2seq-model.js';
@@ -66,8 +69,11 @@ export class ModelFileError extends CellstateError {
 
 /** Options of `encodeSeq2SeqModel`. */
 export interface EncodeModelFileOptions {
-  /** 'F16' halves the file (default 'F32'). */
-  dtype?: 'F32' | 'F16';
+  /**
+   * 'F16' halves the file; 'Q8' quarters the large matrices (int8 with a scale per row)
+   * and stores the rest as F16 (default 'F32').
+   */
+  dtype?: 'F32' | 'F16' | 'Q8';
   info?: Record<string, unknown>;
 }
 
@@ -96,11 +102,38 @@ export async function encodeSeq2SeqModel(parts: Omit<LoadedModel, 'info'> & { in
   };
   const params = model.namedParameters();
   const values = await readMany(params.map(([, p]) => p.value));
-  return writeSafetensors(
-    params.map(([name, p], i) => ({ name, shape: [...p.shape], data: values[i] as Float32Array })),
-    metadata,
-    options.dtype ?? 'F32',
-  );
+  const dtype = options.dtype ?? 'F32';
+  const entries: SafetensorsEntry[] = [];
+  const quantized: string[] = [];
+  params.forEach(([name, p], i) => {
+    const data = values[i] as Float32Array;
+    const shape = [...p.shape];
+    if (dtype === 'Q8' && shape.length === 2 && data.length >= Q8_MIN_SIZE) {
+      const { q, scales } = quantizeRows(data, shape[0]!, shape[1]!);
+      entries.push({ name, shape, dtype: 'I8', data: q }, { name: `${name}${Q8_SCALE_SUFFIX}`, shape: [shape[0]!], dtype: 'F32', data: scales });
+      quantized.push(name);
+    } else entries.push({ name, shape, dtype: dtype === 'Q8' ? 'F16' : dtype, data });
+  });
+  if (quantized.length) metadata['seq2seq.quantized'] = JSON.stringify(quantized);
+  return writeSafetensors(entries, metadata);
+}
+
+/** Matrices smaller than this stay F16 under 'Q8' (biases, tiny layers: no size to save). */
+const Q8_MIN_SIZE = 1024;
+const Q8_SCALE_SUFFIX = '.q8_scale';
+
+/** Symmetric per-row int8: q = round(x / s), s = max |row| / 127 (1 for an all-zero row). */
+function quantizeRows(data: Float32Array, rows: number, cols: number): { q: Int8Array; scales: Float32Array } {
+  const q = new Int8Array(data.length);
+  const scales = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let m = 0;
+    for (let c = 0; c < cols; c++) m = Math.max(m, Math.abs(data[r * cols + c]!));
+    const s = m > 0 ? m / 127 : 1;
+    scales[r] = s;
+    for (let c = 0; c < cols; c++) q[r * cols + c] = Math.round(data[r * cols + c]! / s);
+  }
+  return { q, scales };
 }
 
 /**
@@ -148,13 +181,40 @@ export async function decodeSeq2SeqModel(bytes: Uint8Array, source?: string): Pr
   const info = (metadata['seq2seq.info'] === undefined ? {} : json('seq2seq.info')) as Record<string, unknown>;
   const model = new Seq2Seq(config);
   try {
-    await decodeInto(model, bytes, source === undefined ? {} : { source });
+    if (metadata['seq2seq.quantized'] === undefined) await decodeInto(model, bytes, source === undefined ? {} : { source });
+    else model.loadStateDict(dequantizedState(model, bytes, json('seq2seq.quantized'), source));
   } catch (cause) {
     model.dispose();
     throw cause as CheckpointError;
   }
   model.eval();
   return { model, sourceVocabulary, targetVocabulary, preprocessing, info };
+}
+
+/**
+ * The float32 parameters of a 'Q8' file: quantized matrices times their row scales,
+ * the rest as read. Checks names and shapes first (a bad file throws before the
+ * model changes).
+ */
+function dequantizedState(model: Seq2Seq, bytes: Uint8Array, list: unknown, source?: string): Map<string, Tensor> {
+  if (!Array.isArray(list) || list.some((n) => typeof n !== 'string')) throw new ModelFileError('invalid', `metadata 'seq2seq.quantized' must be a list of tensor names`, source);
+  const quantized = new Set(list as string[]);
+  const { tensors } = parseSafetensors(bytes, source === undefined ? {} : { source });
+  const state = new Map<string, Tensor>();
+  for (const [name, p] of model.namedParameters()) {
+    const t = tensors.get(name);
+    if (!t) throw new ModelFileError('invalid', `tensor '${name}' is missing`, source);
+    if (t.shape.join() !== p.shape.join()) throw new ModelFileError('invalid', `tensor '${name}' is [${t.shape.join(', ')}], the model needs [${p.shape.join(', ')}]`, source);
+    let data = Float32Array.from(t.data);
+    if (quantized.has(name)) {
+      const scales = tensors.get(`${name}${Q8_SCALE_SUFFIX}`);
+      const [rows, cols] = p.shape as [number, number];
+      if (p.shape.length !== 2 || !scales || scales.shape.join() !== String(rows)) throw new ModelFileError('invalid', `quantized tensor '${name}' needs a scale tensor '${name}${Q8_SCALE_SUFFIX}' of shape [${rows}]`, source);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[r * cols + c]! *= scales.data[r]!;
+    }
+    state.set(name, tensor(data, [...p.shape], { backend: p.value.backend }));
+  }
+  return state;
 }
 
 /** IEEE 754 binary16 bits of a float32 value (round to nearest, ties to even). */
@@ -183,13 +243,21 @@ export function toFloat16Bits(value: number): number {
   return sign | half;
 }
 
-function writeSafetensors(entries: { name: string; shape: number[]; data: Float32Array }[], metadata: Record<string, string>, dtype: 'F32' | 'F16'): Uint8Array {
-  const width = dtype === 'F16' ? 2 : 4;
+interface SafetensorsEntry {
+  name: string;
+  shape: number[];
+  dtype: 'F32' | 'F16' | 'I8';
+  data: Float32Array | Int8Array;
+}
+
+const WIDTH = { F32: 4, F16: 2, I8: 1 } as const;
+
+function writeSafetensors(entries: SafetensorsEntry[], metadata: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const e of entries) {
-    const bytes = e.data.length * width;
-    header[e.name] = { dtype, shape: e.shape, data_offsets: [offset, offset + bytes] };
+    const bytes = e.data.length * WIDTH[e.dtype];
+    header[e.name] = { dtype: e.dtype, shape: e.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   let json = new TextEncoder().encode(JSON.stringify(header));
@@ -206,10 +274,13 @@ function writeSafetensors(entries: { name: string; shape: number[]; data: Float3
   out.set(json, 8);
   let at = 8 + json.length;
   for (const e of entries) {
-    if (dtype === 'F32') {
+    if (e.dtype === 'F32') {
       for (let i = 0; i < e.data.length; i++, at += 4) view.setFloat32(at, e.data[i]!, true);
-    } else {
+    } else if (e.dtype === 'F16') {
       for (let i = 0; i < e.data.length; i++, at += 2) view.setUint16(at, toFloat16Bits(e.data[i]!), true);
+    } else {
+      out.set(new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.length), at);
+      at += e.data.length;
     }
   }
   return out;
