@@ -1,3 +1,4 @@
+import type { Parameter } from '@cellstate/nn';
 import { tensor } from '@cellstate/tensor';
 import { SPECIAL_TOKENS } from '@cellstate/text';
 import { SentimentError, type SentimentClassifier } from './classifier.js';
@@ -55,27 +56,27 @@ export async function initFromClassifier(target: SentimentClassifier, source: Se
   emb.assign(tensor(dst, [tokens.length, E], { backend: emb.value.backend }));
 
   const sourceParams = new Map(source.model.namedParameters());
-  const copy = (prefix: string): string[] => {
-    const names: string[] = [];
+  const copy = (prefix: string): Array<[string, Parameter, Parameter]> => {
+    const pairs: Array<[string, Parameter, Parameter]> = [];
     for (const [name, p] of target.model.namedParameters()) {
       if (!name.startsWith(prefix)) continue;
       const q = sourceParams.get(name);
       if (!q || q.shape.join() !== p.shape.join()) {
         throw new SentimentError('invalid-argument', `initFromClassifier: ${name} is [${p.shape.join(', ')}] in the target but ${q ? `[${q.shape.join(', ')}]` : 'missing'} in the source`);
       }
-      names.push(name);
+      pairs.push([name, p, q]);
     }
-    return names;
+    return pairs;
   };
-  const lstmTensors = copy('lstm.');
+  // Every pair is checked before any is assigned.
+  const lstm = copy('lstm.');
   const sameHead = target.labels.join('\0') === source.labels.join('\0') && t.pooling.join() === s.pooling.join();
-  const headTensors = sameHead ? copy('classifier.') : [];
-  for (const name of [...lstmTensors, ...headTensors]) {
-    const p = target.model.namedParameters().find(([n]) => n === name)![1];
-    const q = sourceParams.get(name)!;
+  const head = sameHead ? copy('classifier.') : [];
+  for (const [, p, q] of [...lstm, ...head]) {
     const values = Float32Array.from((await q.value.data()) as Float32Array);
     p.assign(tensor(values, [...p.shape], { backend: p.value.backend }));
   }
+  const lstmTensors = lstm.map(([name]) => name);
   const vocabularyWords = tokens.length - SPECIAL_TOKENS.length;
   return { vocabularyWords, matched, coverage: vocabularyWords ? matched / vocabularyWords : 0, lstmTensors, classifierCopied: sameHead };
 }

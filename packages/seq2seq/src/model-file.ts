@@ -144,7 +144,7 @@ function quantizeRows(data: Float32Array, rows: number, cols: number): { q: Int8
  * problems surface as @cellstate/nn's `CheckpointError` (also naming `source`).
  */
 export async function decodeSeq2SeqModel(bytes: Uint8Array, source?: string): Promise<LoadedModel> {
-  const { metadata } = parseSafetensors(bytes, source === undefined ? {} : { source });
+  const { metadata, tensors } = parseSafetensors(bytes, source === undefined ? {} : { source });
   const kind = metadata['seq2seq.kind'];
   if (kind !== MODEL_KIND) {
     const what = metadata['cellstate.kind'] === 'training' ? 'a cellstate training checkpoint' : kind ? `a '${kind}' file` : metadata.format === CHECKPOINT_FORMAT ? `a cellstate '${metadata['cellstate.kind'] ?? 'unknown'}' file without translation metadata` : 'a safetensors file without cellstate metadata';
@@ -182,7 +182,7 @@ export async function decodeSeq2SeqModel(bytes: Uint8Array, source?: string): Pr
   const model = new Seq2Seq(config);
   try {
     if (metadata['seq2seq.quantized'] === undefined) await decodeInto(model, bytes, source === undefined ? {} : { source });
-    else model.loadStateDict(dequantizedState(model, bytes, json('seq2seq.quantized'), source));
+    else model.loadStateDict(dequantizedState(model, tensors, json('seq2seq.quantized'), source));
   } catch (cause) {
     model.dispose();
     throw cause as CheckpointError;
@@ -196,10 +196,9 @@ export async function decodeSeq2SeqModel(bytes: Uint8Array, source?: string): Pr
  * the rest as read. Checks names and shapes first (a bad file throws before the
  * model changes).
  */
-function dequantizedState(model: Seq2Seq, bytes: Uint8Array, list: unknown, source?: string): Map<string, Tensor> {
+function dequantizedState(model: Seq2Seq, tensors: ReturnType<typeof parseSafetensors>['tensors'], list: unknown, source?: string): Map<string, Tensor> {
   if (!Array.isArray(list) || list.some((n) => typeof n !== 'string')) throw new ModelFileError('invalid', `metadata 'seq2seq.quantized' must be a list of tensor names`, source);
   const quantized = new Set(list as string[]);
-  const { tensors } = parseSafetensors(bytes, source === undefined ? {} : { source });
   const state = new Map<string, Tensor>();
   for (const [name, p] of model.namedParameters()) {
     const t = tensors.get(name);
