@@ -28,7 +28,7 @@ import * as elementwise from './kernels/elementwise.js';
 import * as indexing from './kernels/indexing.js';
 import { lstmSequenceBackward as lstmSequenceBackwardKernel } from './kernels/lstm-sequence-backward.js';
 import { lstmReserveLayout, lstmSequence as lstmSequenceKernel } from './kernels/lstm-sequence.js';
-import { allocate, dtypeOf, reducedShape, toInt32 } from './kernels/layout.js';
+import { dtypeOf, reducedShape, toInt32 } from './kernels/layout.js';
 import * as matmulKernels from './kernels/matmul.js';
 import * as movement from './kernels/movement.js';
 import * as random from './kernels/random.js';
@@ -36,6 +36,7 @@ import * as reduce from './kernels/reduce.js';
 import { softmaxCrossEntropy as softmaxCrossEntropyKernel } from './kernels/softmax-cross-entropy.js';
 import { ResidentReserve, WasmKernels, type WasmTuning, type WasmVariant } from './wasm/kernels.js';
 import { availableCores } from './wasm/platform.js';
+import { BufferPool } from './buffer-pool.js';
 
 export interface CpuBackendOptions {
   /**
@@ -59,6 +60,11 @@ export interface CpuBackendOptions {
   threads?: number;
   /** Size thresholds of the WebAssembly path (measured defaults; tests lower them). */
   tuning?: WasmTuning;
+  /**
+   * Most bytes of released buffers kept for reuse (default 256 MiB; 0: none). Reported
+   * as `memory().bytesPooled`; `releasePooled()` frees them.
+   */
+  poolBytes?: number;
 }
 
 /** Which kernels a CPU backend runs (see `CpuBackend.kernelInfo`). */
@@ -111,8 +117,10 @@ export class CpuBackend implements Backend {
   #nextId = 1;
   #bytesInUse = 0;
   #wasm: WasmKernels | null;
+  readonly #pool: BufferPool;
 
   constructor(options: CpuBackendOptions = {}) {
+    this.#pool = new BufferPool({ maxBytes: options.poolBytes ?? 256 * 2 ** 20 });
     const fused = options.fused ?? true;
     const simd = options.simd ?? true;
     const threads = options.threads ?? availableCores();
@@ -157,6 +165,7 @@ export class CpuBackend implements Backend {
   dispose(): void {
     for (const s of this.#storage.values()) s.resident?.free();
     this.#storage.clear();
+    this.#pool.clear();
     this.#bytesInUse = 0;
     this.#wasm?.dispose();
     this.#wasm = null;
@@ -181,7 +190,7 @@ export class CpuBackend implements Backend {
   }
 
   fill(shape: Shape, dtype: DType, value: number): Handle {
-    const data = allocate(dtype, sizeOf(shape));
+    const data = this.#pool.alloc(dtype, sizeOf(shape));
     const v = dtype === 'int32' ? toInt32(value) : value;
     if (v !== 0 || Object.is(v, -0)) data.fill(v);
     return this.#store(data, shape);
@@ -212,11 +221,18 @@ export class CpuBackend implements Backend {
       this.#storage.delete(handle.id);
       this.#bytesInUse -= s.bytes;
       s.resident?.free();
+      this.#pool.give(s.data);
     }
   }
 
   memory(): BackendMemory {
-    return { handles: this.#storage.size, bytesInUse: this.#bytesInUse, bytesPooled: 0, bytesAllocated: this.#bytesInUse };
+    const pooled = this.#pool.bytes;
+    return { handles: this.#storage.size, bytesInUse: this.#bytesInUse, bytesPooled: pooled, bytesAllocated: this.#bytesInUse + pooled };
+  }
+
+  /** Frees the buffers kept for reuse (see `poolBytes`). */
+  releasePooled(): void {
+    this.#pool.clear();
   }
 
   // --- unary
@@ -275,7 +291,7 @@ export class CpuBackend implements Backend {
     const ad = this.#data(a, 'where');
     const bd = this.#data(b, 'where');
     const shape = broadcastShapes('where', condition.shape, a.shape, b.shape);
-    const out = allocate(dtypeOf(ad), sizeOf(shape));
+    const out = this.#pool.alloc(dtypeOf(ad), sizeOf(shape));
     elementwise.where(cd, condition.shape, ad, a.shape, bd, b.shape, out, shape);
     return this.#store(out, shape);
   }
@@ -285,7 +301,7 @@ export class CpuBackend implements Backend {
   sum(x: Handle, axes: readonly number[], keepDims: boolean): Handle {
     const xd = this.#data(x, 'sum');
     const shape = reducedShape(x.shape, axes, keepDims);
-    const out = allocate(dtypeOf(xd), sizeOf(shape));
+    const out = this.#pool.alloc(dtypeOf(xd), sizeOf(shape));
     reduce.sum(xd, x.shape, axes, out);
     return this.#store(out, shape);
   }
@@ -293,7 +309,7 @@ export class CpuBackend implements Backend {
   max(x: Handle, axes: readonly number[], keepDims: boolean): Handle {
     const xd = this.#data(x, 'max');
     const shape = reducedShape(x.shape, axes, keepDims);
-    const out = allocate(dtypeOf(xd), sizeOf(shape));
+    const out = this.#pool.alloc(dtypeOf(xd), sizeOf(shape));
     reduce.max(xd, x.shape, axes, out);
     return this.#store(out, shape);
   }
@@ -301,7 +317,7 @@ export class CpuBackend implements Backend {
   argmax(x: Handle, axis: number, keepDims: boolean): Handle {
     const xd = this.#data(x, 'argmax');
     const shape = reducedShape(x.shape, [axis], keepDims);
-    const out = new Int32Array(sizeOf(shape));
+    const out = this.#i32(sizeOf(shape));
     reduce.argmax(xd, x.shape, axis, out);
     return this.#store(out, shape);
   }
@@ -317,7 +333,7 @@ export class CpuBackend implements Backend {
     const n = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
     const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
     const shape = [...batch, m, n];
-    const out = new Float32Array(sizeOf(shape));
+    const out = this.#f32(sizeOf(shape));
     if (!this.#wasm?.matmul(ad, a.shape, bd, b.shape, transposeA, transposeB, out, shape)) {
       matmulKernels.matmul(ad, a.shape, bd, b.shape, transposeA, transposeB, out, shape);
     }
@@ -329,14 +345,14 @@ export class CpuBackend implements Backend {
   transpose(x: Handle, perm: readonly number[]): Handle {
     const xd = this.#data(x, 'transpose');
     const shape = perm.map((p) => x.shape[p]!);
-    const out = allocate(dtypeOf(xd), xd.length);
+    const out = this.#pool.alloc(dtypeOf(xd), xd.length);
     movement.transpose(xd, x.shape, perm, out);
     return this.#store(out, shape);
   }
 
   slice(x: Handle, begin: readonly number[], size: readonly number[]): Handle {
     const xd = this.#data(x, 'slice');
-    const out = allocate(dtypeOf(xd), sizeOf(size));
+    const out = this.#pool.alloc(dtypeOf(xd), sizeOf(size));
     movement.slice(xd, x.shape, begin, size, out);
     return this.#store(out, size);
   }
@@ -347,7 +363,7 @@ export class CpuBackend implements Backend {
     const shape = [...shapes[0]!];
     shape[axis] = 0;
     for (const s of shapes) shape[axis] += s[axis]!;
-    const out = allocate(dtypeOf(datas[0]!), sizeOf(shape));
+    const out = this.#pool.alloc(dtypeOf(datas[0]!), sizeOf(shape));
     movement.concat(datas, shapes, axis, out);
     return this.#store(out, shape);
   }
@@ -355,14 +371,14 @@ export class CpuBackend implements Backend {
   pad(x: Handle, paddings: readonly (readonly [number, number])[], value: number): Handle {
     const xd = this.#data(x, 'pad');
     const shape = x.shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]);
-    const out = allocate(dtypeOf(xd), sizeOf(shape));
+    const out = this.#pool.alloc(dtypeOf(xd), sizeOf(shape));
     movement.pad(xd, x.shape, paddings, value, out);
     return this.#store(out, shape);
   }
 
   cast(x: Handle, dtype: DType): Handle {
     const xd = this.#data(x, 'cast');
-    const out = allocate(dtype, xd.length);
+    const out = this.#pool.alloc(dtype, xd.length);
     movement.cast(xd, out);
     return this.#store(out, x.shape);
   }
@@ -373,7 +389,7 @@ export class CpuBackend implements Backend {
     const xd = this.#data(x, 'gather');
     const id = this.#data(indices, 'gather') as Int32Array;
     const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
-    const out = allocate(dtypeOf(xd), sizeOf(shape));
+    const out = this.#pool.alloc(dtypeOf(xd), sizeOf(shape));
     indexing.gather(xd, x.shape, id, axis, out);
     return this.#store(out, shape);
   }
@@ -382,7 +398,7 @@ export class CpuBackend implements Backend {
     const xd = this.#data(x, 'scatterAdd');
     const id = this.#data(indices, 'scatterAdd') as Int32Array;
     const ud = this.#data(updates, 'scatterAdd');
-    const out = allocate(dtypeOf(xd), xd.length);
+    const out = this.#pool.alloc(dtypeOf(xd), xd.length);
     indexing.scatterAdd(xd, x.shape, id, ud, axis, out);
     return this.#store(out, x.shape);
   }
@@ -390,14 +406,14 @@ export class CpuBackend implements Backend {
   // --- random
 
   randomUniform(shape: Shape, seed: number): Handle {
-    const out = new Float32Array(sizeOf(shape));
+    const out = this.#f32(sizeOf(shape));
     random.randomUniform(seed, out);
     return this.#store(out, shape);
   }
 
   randomBernoulli(shape: Shape, p: number, seed: number): Handle {
-    const out = new Float32Array(sizeOf(shape));
-    random.randomBernoulli(p, seed, out);
+    const out = this.#f32(sizeOf(shape));
+    if (!this.#wasm?.randomBernoulli(p, seed, out)) random.randomBernoulli(p, seed, out);
     return this.#store(out, shape);
   }
 
@@ -407,9 +423,9 @@ export class CpuBackend implements Backend {
     const op = 'lstmSequence';
     const [T, B, I] = args.x.shape as [number, number, number];
     const H = args.wHh.shape[1]!;
-    const y = new Float32Array(T * B * H);
-    const hT = new Float32Array(B * H);
-    const cT = new Float32Array(B * H);
+    const y = this.#f32(T * B * H);
+    const hT = this.#f32(B * H);
+    const cT = this.#f32(B * H);
     const size = lstmReserveLayout(T, B, H).size;
     const inputs = [
       this.#float(args.x, op),
@@ -434,7 +450,7 @@ export class CpuBackend implements Backend {
       s.bytes = size * 4;
       this.#bytesInUse += s.bytes;
     } else {
-      const reserve = new Float32Array(size);
+      const reserve = this.#f32(size);
       lstmSequenceKernel(...inputs, reserve);
       reserveHandle = this.#store(reserve, [size]);
     }
@@ -451,12 +467,12 @@ export class CpuBackend implements Backend {
     if (reserve.length !== expected) {
       throw new ShapeError({ op, detail: `the reserve does not come from lstmSequence with T=${T}, B=${B}, H=${H}`, expected: [expected], actual: [...args.reserve.shape] });
     }
-    const dx = new Float32Array(T * B * I);
-    const dwIh = new Float32Array(4 * H * I);
-    const dwHh = new Float32Array(4 * H * H);
-    const dBias = new Float32Array(4 * H);
-    const dh0 = new Float32Array(B * H);
-    const dc0 = new Float32Array(B * H);
+    const dx = this.#f32(T * B * I);
+    const dwIh = this.#f32(4 * H * I);
+    const dwHh = this.#f32(4 * H * H);
+    const dBias = this.#f32(4 * H);
+    const dh0 = this.#f32(B * H);
+    const dc0 = this.#f32(B * H);
     const inputs = [
       this.#float(args.x, op),
       this.#float(args.wIh, op),
@@ -485,24 +501,55 @@ export class CpuBackend implements Backend {
   softmaxCrossEntropy(args: SoftmaxCrossEntropyArgs): SoftmaxCrossEntropyResult {
     const op = 'softmaxCrossEntropy';
     const [N, C] = args.logits.shape as [number, number];
-    const loss = new Float32Array(N);
-    const probabilities = new Float32Array(N * C);
-    softmaxCrossEntropyKernel(this.#float(args.logits, op), this.#data(args.labels, op) as Int32Array, N, C, loss, probabilities);
+    const loss = this.#f32(N);
+    const probabilities = this.#f32(N * C);
+    const logits = this.#float(args.logits, op);
+    const labels = this.#data(args.labels, op) as Int32Array;
+    if (!this.#wasm?.softmaxCrossEntropy(logits, labels, N, C, loss, probabilities)) {
+      softmaxCrossEntropyKernel(logits, labels, N, C, loss, probabilities);
+    }
     return { loss: this.#store(loss, [N]), probabilities: this.#store(probabilities, [N, C]) };
   }
 
   adamStep(args: AdamStepArgs): AdamStepResult {
     const op = 'adamStep';
     const param = this.#float(args.param, op);
-    const size = sizeOf(args.param.shape);
-    const paramOut = new Float32Array(size);
-    const mOut = new Float32Array(size);
-    const vOut = new Float32Array(size);
-    adamStepKernel(param, this.#float(args.grad, op), this.#float(args.m, op), this.#float(args.v, op), args, paramOut, mOut, vOut);
-    return { param: this.#store(paramOut, args.param.shape), m: this.#store(mOut, args.param.shape), v: this.#store(vOut, args.param.shape) };
+    const grad = this.#float(args.grad, op);
+    const m = this.#float(args.m, op);
+    const v = this.#float(args.v, op);
+    const scale = args.gradScale ? this.#float(args.gradScale, op)[0]! : 1;
+    const shape = args.param.shape;
+    // Donated storage that nothing else references is updated in place (the same ids
+    // come back, retained); otherwise into fresh buffers, leaving the inputs as they were.
+    const ids = [args.param.id, args.m.id, args.v.id];
+    const inPlace =
+      args.donate === true &&
+      new Set(ids).size === 3 &&
+      !ids.includes(args.grad.id) &&
+      ids.every((id) => this.#storage.get(id)!.refs === 1);
+    const size = sizeOf(shape);
+    const paramOut = inPlace ? param : this.#f32(size);
+    const mOut = inPlace ? m : this.#f32(size);
+    const vOut = inPlace ? v : this.#f32(size);
+    if (!this.#wasm?.adamStep(param, grad, m, v, scale, args, paramOut, mOut, vOut)) {
+      adamStepKernel(param, grad, m, v, scale, args, paramOut, mOut, vOut);
+    }
+    if (inPlace) {
+      for (const h of [args.param, args.m, args.v]) this.retain(h);
+      return { param: { id: args.param.id, shape: [...shape], dtype: 'float32' }, m: { id: args.m.id, shape: [...shape], dtype: 'float32' }, v: { id: args.v.id, shape: [...shape], dtype: 'float32' } };
+    }
+    return { param: this.#store(paramOut, shape), m: this.#store(mOut, shape), v: this.#store(vOut, shape) };
   }
 
   // --- internals
+
+  #f32(size: number): Float32Array {
+    return this.#pool.alloc('float32', size) as Float32Array;
+  }
+
+  #i32(size: number): Int32Array {
+    return this.#pool.alloc('int32', size) as Int32Array;
+  }
 
   #store(data: TensorData, shape: Shape): Handle {
     const id = this.#nextId++;
@@ -537,7 +584,7 @@ export class CpuBackend implements Backend {
 
   #unary(op: UnaryOpName, x: Handle): Handle {
     const xd = this.#data(x, op);
-    const out = allocate(dtypeOf(xd), xd.length);
+    const out = this.#pool.alloc(dtypeOf(xd), xd.length);
     elementwise.unary(op, xd, out);
     return this.#store(out, x.shape);
   }
@@ -547,7 +594,7 @@ export class CpuBackend implements Backend {
     const bd = this.#data(b, op);
     const shape = broadcastShapes(op, a.shape, b.shape);
     const isCompare = op === 'greater' || op === 'equal';
-    const out = allocate(isCompare ? 'float32' : dtypeOf(ad), sizeOf(shape));
+    const out = this.#pool.alloc(isCompare ? 'float32' : dtypeOf(ad), sizeOf(shape));
     elementwise.binary(op, ad, a.shape, bd, b.shape, out, shape);
     return this.#store(out, shape);
   }

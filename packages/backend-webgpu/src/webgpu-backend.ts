@@ -888,7 +888,10 @@ export class WebGpuBackend implements Backend {
   adamStep(args: AdamStepArgs): AdamStepResult {
     const op = 'adamStep';
     this.#begin(op);
-    const inputs = [args.param, args.grad, args.m, args.v].map((h) => this.#buf(h, op));
+    // A gradient scale (folded-in clipping) is one extra elementwise dispatch here; the
+    // donate hint is not taken (fresh buffers come from the pool anyway).
+    const scaled = args.gradScale ? this.mul(args.grad, { ...args.gradScale, shape: [] }) : null;
+    const inputs = [args.param, scaled ?? args.grad, args.m, args.v].map((h) => this.#buf(h, op));
     const shape = args.param.shape;
     const param = this.#alloc(shape, 'float32');
     const m = this.#alloc(shape, 'float32');
@@ -909,6 +912,7 @@ export class WebGpuBackend implements Backend {
       u[10] = f32Bits(1 - beta2);
       this.#dispatch(adamStepKernel, {}, u, [...inputs, this.#buf(param, op), this.#buf(m, op), this.#buf(v, op)], elementGrid(n, 64));
     }
+    if (scaled) this.release(scaled);
     return { param, m, v };
   }
 }

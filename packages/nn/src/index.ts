@@ -32,10 +32,10 @@ export { Dropout, type DropoutOptions } from './layers/dropout.js';
 export { mseLoss, crossEntropyLoss, type Reduction, type CrossEntropyOptions } from './losses.js';
 export { uniform, pytorchUniform, normal, xavierUniform, xavierNormal, orthogonal, calculateFans, calculateGain } from './init.js';
 
-export { Optimizer, OptimizerStateError, type OptimizerState, type HyperParameters, type ParameterSource } from './optim/optimizer.js';
+export { Optimizer, OptimizerStateError, type OptimizerState, type OptimizerStepOptions, type HyperParameters, type ParameterSource } from './optim/optimizer.js';
 export { SGD, type SgdOptions } from './optim/sgd.js';
 export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
-export { clipGradNorm, type ClipGradNormOptions, type ClipGradNormResult } from './optim/clip-grad-norm.js';
+export { clipGradNorm, gradNormScale, type ClipGradNormOptions, type ClipGradNormResult, type GradNormScaleResult } from './optim/clip-grad-norm.js';
 export {
   LearningRateScheduler,
   StepLR,

@@ -121,12 +121,13 @@ export function crossEntropyLoss(logits: Tensor, labels: Tensor, options: CrossE
 
   return scope(() => {
     const backend = logits.backend;
-    // onehot [N, C]: 1 at (n, yₙ); an all-zero row where yₙ is outside [0, C).
-    const onehot = equal(reshape(labels, [n, 1]), arange(0, c, 1, { dtype: 'int32', backend }));
+    // onehot [N, C]: 1 at (n, yₙ); an all-zero row where yₙ is outside [0, C). Built only
+    // when class weights or label smoothing need it: it is as large as the logits.
+    const onehotOf = () => equal(reshape(labels, [n, 1]), arange(0, c, 1, { dtype: 'int32', backend }));
     const valid = sub(1, equal(labels, ignoreIndex)); // [N]: 0 for ignored rows
     const classWeight = weight ? reshape(weight, [1, c]) : null;
     // w[yₙ] for non-ignored rows, else 0.
-    const rowWeight = classWeight ? mul(sum(mul(onehot, classWeight), 1), valid) : valid;
+    const rowWeight = classWeight ? mul(sum(mul(onehotOf(), classWeight), 1), valid) : valid;
 
     let perRow: Tensor;
     if (smoothing === 0) {
@@ -135,7 +136,7 @@ export function crossEntropyLoss(logits: Tensor, labels: Tensor, options: CrossE
       perRow = mul(softmaxCrossEntropy(logits, safeLabels).loss, rowWeight);
     } else {
       const logProbabilities = logSoftmax(logits, 1);
-      const nll = mul(neg(sum(mul(logProbabilities, onehot), 1)), rowWeight);
+      const nll = mul(neg(sum(mul(logProbabilities, onehotOf()), 1)), rowWeight);
       const smooth = mul(neg(sum(classWeight ? mul(logProbabilities, classWeight) : logProbabilities, 1)), valid);
       perRow = add(mul(nll, 1 - smoothing), mul(smooth, smoothing / c));
     }

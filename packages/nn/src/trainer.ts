@@ -1,5 +1,5 @@
 import { CellstateError, backward, readMany, scope, type Tensor } from '@cellstate/tensor';
-import { clipGradNorm } from './optim/clip-grad-norm.js';
+import { gradNormScale } from './optim/clip-grad-norm.js';
 import type { Optimizer } from './optim/optimizer.js';
 
 /** The loss (or the gradient norm) became NaN or infinite; the step was not applied. */
@@ -75,9 +75,10 @@ export class Trainer {
     const prepared = scope(() => {
       const value = loss();
       const gradients = backward(value);
-      if (clip === undefined) return { value, gradients, norm: undefined as Tensor | undefined };
-      const clipped = clipGradNorm(gradients, clip);
-      return { value, gradients: clipped.gradients, norm: clipped.totalNorm };
+      if (clip === undefined) return { value, gradients, norm: undefined as Tensor | undefined, scale: undefined as Tensor | undefined };
+      // The clipping coefficient goes to the optimizer, which folds it into its update.
+      const { totalNorm, scale } = gradNormScale(gradients, clip);
+      return { value, gradients, norm: totalNorm, scale };
     });
     const toRead = prepared.norm ? [prepared.value, prepared.norm] : [prepared.value];
     try {
@@ -90,10 +91,11 @@ export class Trainer {
         this.#skipped++;
         return { step, loss: lossValue, ...(norm !== undefined ? { gradientNorm: norm } : {}), skipped: true };
       }
-      this.optimizer.step(prepared.gradients);
+      this.optimizer.step(prepared.gradients, prepared.scale ? { gradScale: prepared.scale } : {});
       return { step, loss: lossValue, ...(norm !== undefined ? { gradientNorm: norm } : {}), skipped: false };
     } finally {
       for (const t of [...toRead, ...prepared.gradients.values()]) t.dispose();
+      prepared.scale?.dispose();
     }
   }
 }

@@ -1,4 +1,4 @@
-import { clipGradNorm, type Optimizer } from '@cellstate/nn';
+import { gradNormScale, type Optimizer } from '@cellstate/nn';
 import { backward, scope, type Tensor } from '@cellstate/tensor';
 import type { Seq2SeqBatch } from './batch.js';
 import type { Seq2Seq } from './seq2seq-model.js';
@@ -38,8 +38,9 @@ export function trainStep(model: Seq2Seq, optimizer: Optimizer, batch: Seq2SeqBa
       shortlist: options.shortlist ?? 0,
     });
     const gradients = backward(loss);
-    const clipped = clip > 0 && Number.isFinite(clip) ? clipGradNorm(gradients, clip).gradients : gradients;
-    optimizer.step(clipped);
+    // Clipping as a scale the optimizer folds into its update (no clipped copies).
+    const scale = clip > 0 && Number.isFinite(clip) ? gradNormScale(gradients, clip).scale : undefined;
+    optimizer.step(gradients, scale ? { gradScale: scale } : {});
     return loss;
   });
 }

@@ -4,35 +4,49 @@
  * draws from counter (i, 0) under key (seed low 32 bits, seed high bits), so every
  * backend, sequential or parallel, produces the same numbers.
  */
-const ROTATIONS = [13, 15, 26, 6, 17, 29, 16, 24] as const;
-
-function rotl(x: number, r: number): number {
-  return ((x << r) | (x >>> (32 - r))) >>> 0;
-}
-
-/** Returns the first output word of Threefry-2x32-20 for key (k0, k1) and counter (c0, c1). */
+/**
+ * Returns the first output word of Threefry-2x32-20 for key (k0, k1) and counter (c0, c1).
+ * Written out round by round with no array allocated per call: dropout draws one value
+ * per element, so this runs millions of times a training step.
+ */
 export function threefry2x32(k0: number, k1: number, c0: number, c1: number, out?: Uint32Array): number {
   const ks0 = k0 >>> 0;
   const ks1 = k1 >>> 0;
   const ks2 = (0x1bd11bda ^ ks0 ^ ks1) >>> 0;
-  const ks = [ks0, ks1, ks2];
-  let x0 = (c0 + ks0) >>> 0;
-  let x1 = (c1 + ks1) >>> 0;
-  for (let block = 0; block < 5; block++) {
-    const base = (block & 1) * 4;
-    for (let r = 0; r < 4; r++) {
-      x0 = (x0 + x1) >>> 0;
-      x1 = rotl(x1, ROTATIONS[base + r]!);
-      x1 = (x1 ^ x0) >>> 0;
-    }
-    x0 = (x0 + ks[(block + 1) % 3]!) >>> 0;
-    x1 = (x1 + ks[(block + 2) % 3]! + block + 1) >>> 0;
-  }
+  let x0 = (c0 + ks0) | 0;
+  let x1 = (c1 + ks1) | 0;
+  // Five blocks of four rounds; rotations 13 15 26 6 (even blocks) and 17 29 16 24 (odd
+  // blocks); key injection ks[(b+1)%3], ks[(b+2)%3] + b + 1 after each block.
+  x0 = (x0 + x1) | 0; x1 = (x1 << 13) | (x1 >>> 19); x1 ^= x0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 15) | (x1 >>> 17); x1 ^= x0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 26) | (x1 >>> 6); x1 ^= x0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 6) | (x1 >>> 26); x1 ^= x0;
+  x0 = (x0 + ks1) | 0; x1 = (x1 + ks2 + 1) | 0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 17) | (x1 >>> 15); x1 ^= x0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 29) | (x1 >>> 3); x1 ^= x0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 16) | (x1 >>> 16); x1 ^= x0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 24) | (x1 >>> 8); x1 ^= x0;
+  x0 = (x0 + ks2) | 0; x1 = (x1 + ks0 + 2) | 0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 13) | (x1 >>> 19); x1 ^= x0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 15) | (x1 >>> 17); x1 ^= x0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 26) | (x1 >>> 6); x1 ^= x0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 6) | (x1 >>> 26); x1 ^= x0;
+  x0 = (x0 + ks0) | 0; x1 = (x1 + ks1 + 3) | 0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 17) | (x1 >>> 15); x1 ^= x0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 29) | (x1 >>> 3); x1 ^= x0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 16) | (x1 >>> 16); x1 ^= x0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 24) | (x1 >>> 8); x1 ^= x0;
+  x0 = (x0 + ks1) | 0; x1 = (x1 + ks2 + 4) | 0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 13) | (x1 >>> 19); x1 ^= x0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 15) | (x1 >>> 17); x1 ^= x0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 26) | (x1 >>> 6); x1 ^= x0;
+  x0 = (x0 + x1) | 0; x1 = (x1 << 6) | (x1 >>> 26); x1 ^= x0;
+  x0 = (x0 + ks2) | 0; x1 = (x1 + ks0 + 5) | 0;
   if (out) {
-    out[0] = x0;
-    out[1] = x1;
+    out[0] = x0 >>> 0;
+    out[1] = x1 >>> 0;
   }
-  return x0;
+  return x0 >>> 0;
 }
 
 /** Splits a seed (a non-negative safe integer) into the two key words. */

@@ -61,7 +61,7 @@ describe('adamStep kernel', () => {
     const m = new Float32Array(3);
     const v = new Float32Array(3);
     const out = [new Float32Array(3), new Float32Array(3), new Float32Array(3)] as const;
-    kernel(param, grad, m, v, { step: 1, learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-12, weightDecay: 0, decoupledWeightDecay: false }, ...out);
+    kernel(param, grad, m, v, 1, { step: 1, learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-12, weightDecay: 0, decoupledWeightDecay: false }, ...out);
     expectClose(out[0], [0.9, -1.9, 0.5], { atol: 1e-6 });
     expectClose(out[1], [0.03, -0.4, 0], { atol: 1e-7 });
     expectClose(out[2], [0.3 * 0.3 * 0.001, 0.016, 0], { atol: 1e-9, rtol: 1e-6 });
@@ -74,10 +74,10 @@ describe('adamStep kernel', () => {
     const param = Float32Array.from([2]);
     const zeros = new Float32Array(1);
     const w = [new Float32Array(1), new Float32Array(1), new Float32Array(1)] as const;
-    kernel(param, zeros, zeros, zeros, { ...base, decoupledWeightDecay: true }, ...w);
+    kernel(param, zeros, zeros, zeros, 1, { ...base, decoupledWeightDecay: true }, ...w);
     expect(w[0][0]).toBeCloseTo(2 * (1 - 0.05), 6); // zero gradient: only the decay
     const l2 = [new Float32Array(1), new Float32Array(1), new Float32Array(1)] as const;
-    kernel(param, zeros, zeros, zeros, { ...base, decoupledWeightDecay: false }, ...l2);
+    kernel(param, zeros, zeros, zeros, 1, { ...base, decoupledWeightDecay: false }, ...l2);
     expect(l2[0][0]).toBeCloseTo(2 - 0.1, 6); // g = 0.5·2 = 1, step 1 moves by lr
     expect(l2[1][0]).toBeCloseTo(0.1, 6);
   });

@@ -19,9 +19,30 @@ describe('embedded WebAssembly kernels', () => {
       const module = new WebAssembly.Module(bytes(b64));
       expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
       const exported = WebAssembly.Module.exports(module).map((e) => e.name);
-      expect(exported).toEqual(expect.arrayContaining(['gemm', 'lstmForward', 'lstmBackward', 'GEMM_SCRATCH_BYTES', 'MR', 'NR']));
+      expect(exported).toEqual(expect.arrayContaining(['gemm', 'lstmForward', 'lstmBackward', 'adam', 'softmaxXent', 'bernoulli', 'GEMM_SCRATCH_BYTES', 'MR', 'NR']));
       const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared });
       expect(() => new WebAssembly.Instance(module, { env: { memory } })).not.toThrow();
+    }
+  });
+
+  it('carry no data segment: every worker thread instantiates the module over the shared memory, and a data segment would be rewritten over the control area at each start', () => {
+    for (const b64 of [WASM_ST_BASE64, WASM_MT_BASE64]) {
+      const b = bytes(b64);
+      const sections: number[] = [];
+      // Walk the sections: id byte, LEB128 size, payload (after the 8-byte header).
+      for (let i = 8; i < b.length; ) {
+        const id = b[i++]!;
+        let size = 0;
+        for (let shift = 0; ; shift += 7) {
+          const x = b[i++]!;
+          size |= (x & 127) << shift;
+          if (!(x & 128)) break;
+        }
+        sections.push(id);
+        i += size;
+      }
+      expect(sections).toContain(10); // code
+      expect(sections, 'data section (11): e.g. Math.log pulls in lookup tables').not.toContain(11);
     }
   });
 });

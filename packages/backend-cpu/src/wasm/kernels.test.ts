@@ -7,10 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lstmSequenceBackward } from '../kernels/lstm-sequence-backward.js';
 import { lstmReserveLayout, lstmSequence, sigmoid } from '../kernels/lstm-sequence.js';
 import { gemmNT, matmul } from '../kernels/matmul.js';
+import { adamStep, type AdamHyperparameters } from '../kernels/adam-step.js';
+import { randomBernoulli } from '../kernels/random.js';
+import { softmaxCrossEntropy } from '../kernels/softmax-cross-entropy.js';
 import { WasmKernels } from './kernels.js';
 import { sharedMemorySupported, wasmSimdSupported } from './platform.js';
 
-const EVERYTHING = { minWasmMatmul: 0, minParallelFlops: 0, minParallelStepFlops: 0 };
+const EVERYTHING = { minWasmMatmul: 0, minParallelFlops: 0, minParallelStepFlops: 0, minWasmElementwise: 0 };
 
 function uniform(rng: () => number, n: number, scale = 1): Float32Array {
   const out = new Float32Array(n);
@@ -235,6 +238,68 @@ function describeVariant(label: string, threads: number): void {
 
     LSTM_CASES.forEach((c, i) => {
       it(`lstmSequence forward + backward ${lstmTitle(c)}`, () => compareLstm(kernels, c, 100 + i));
+    });
+
+    it('adamStep agrees with the float64 TypeScript kernel (Adam, AdamW, gradient scale, odd sizes, in place)', () => {
+      const rng = mulberry32(17 + threads);
+      const hypers: AdamHyperparameters[] = [
+        { step: 1, learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, decoupledWeightDecay: false },
+        { step: 7, learningRate: 3e-2, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0.1, decoupledWeightDecay: false },
+        { step: 1000, learningRate: 1e-2, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01, decoupledWeightDecay: true },
+      ];
+      for (const n of [1, 3, 4, 5, 63, 1000, 4097]) {
+        for (const [h, hyper] of hypers.entries()) {
+          const scale = h === 1 ? 0.37 : 1;
+          const param = uniform(rng, n);
+          const grad = uniform(rng, n, 0.1);
+          const m = uniform(rng, n, 0.01);
+          const v = uniform(rng, n, 0.001).map(Math.abs);
+          const want = [new Float32Array(n), new Float32Array(n), new Float32Array(n)] as const;
+          adamStep(param, grad, m, v, scale, hyper, ...want);
+          // In place, as the backend runs it for donated buffers.
+          const got = [param.slice(), m.slice(), v.slice()] as const;
+          expect(kernels.adamStep(got[0], grad, got[1], got[2], scale, hyper, ...got)).toBe(true);
+          for (let k = 0; k < 3; k++) expectClose(got[k], want[k], 2e-6, `n=${n} hyper ${h} output ${k}`);
+        }
+      }
+    });
+
+    it('softmaxCrossEntropy agrees with the TypeScript kernel (odd widths, labels outside [0, C), NaN and -Inf rows)', () => {
+      const rng = mulberry32(23 + threads);
+      for (const [N, C] of [[1, 1], [3, 5], [7, 4], [5, 2021], [64, 33]] as const) {
+        const logits = uniform(rng, N * C, 8);
+        const labels = Int32Array.from({ length: N }, (_, n) => (n === 1 ? -1 : n === 2 ? C : Math.floor(rng() * C)));
+        if (N > 3 && C > 3) {
+          logits[3 * C + 1] = NaN;
+          logits[4 * C] = -Infinity;
+        }
+        const want = [new Float32Array(N), new Float32Array(N * C)] as const;
+        softmaxCrossEntropy(logits, labels, N, C, ...want);
+        const got = [new Float32Array(N), new Float32Array(N * C)] as const;
+        expect(kernels.softmaxCrossEntropy(logits, labels, N, C, ...got)).toBe(true);
+        for (let k = 0; k < 2; k++) {
+          // NaN and ±Inf exactly where the TypeScript kernel has them (the whole row of a NaN
+          // logit; the loss of a -Inf label), close elsewhere.
+          const special = (a: Float32Array) => Array.from(a, (x) => (Number.isFinite(x) ? 'finite' : String(x)));
+          expect(special(got[k]), `non-finite positions N=${N} C=${C}`).toEqual(special(want[k]));
+          const finite = (a: Float32Array) => a.map((x) => (Number.isFinite(x) ? x : 0));
+          expectClose(finite(got[k]), finite(want[k]), 2e-6, `${k ? 'probabilities' : 'loss'} N=${N} C=${C}`);
+        }
+      }
+    });
+
+    it('randomBernoulli gives exactly the TypeScript kernel\'s masks (Threefry stream, p at the edges)', () => {
+      for (const n of [1, 5, 4096, 10_001]) {
+        for (const p of [0, 1e-9, 0.1, 0.5, 0.9, 1 - 2 ** -24, 1, 2, -1, NaN]) {
+          for (const seed of [0, 7, 2 ** 40 + 3]) {
+            const want = new Float32Array(n);
+            randomBernoulli(p, seed, want);
+            const got = new Float32Array(n).fill(NaN);
+            expect(kernels.randomBernoulli(p, seed, got)).toBe(true);
+            expect(Array.from(got), `n=${n} p=${p} seed=${seed}`).toEqual(Array.from(want));
+          }
+        }
+      }
     });
   });
 }

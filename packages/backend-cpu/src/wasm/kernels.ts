@@ -1,4 +1,5 @@
-import type { Shape } from '@cellstate/tensor';
+import { seedToKey, type Shape } from '@cellstate/tensor';
+import type { AdamHyperparameters } from '../kernels/adam-step.js';
 import { broadcastStrides } from '../kernels/layout.js';
 import { lstmReserveLayout } from '../kernels/lstm-sequence.js';
 import { WASM_MT_BASE64, WASM_ST_BASE64 } from './kernels.wasm.js';
@@ -12,6 +13,9 @@ interface KernelExports {
   gemm: Job;
   lstmForward: Job;
   lstmBackward: Job;
+  adam: Job;
+  softmaxXent: Job;
+  bernoulli: Job;
   sigmoidf(x: number): number;
   tanhf(x: number): number;
   MR: WebAssembly.Global;
@@ -76,6 +80,8 @@ export interface WasmTuning {
   minParallelFlops?: number;
   /** LSTM jobs whose recurrent step has fewer flops (2·B·4H·H) run on one thread. Default 2^18. */
   minParallelStepFlops?: number;
+  /** Adam, softmax cross-entropy and Bernoulli masks on fewer elements run in TypeScript. Default 1024. */
+  minWasmElementwise?: number;
 }
 
 export interface WasmKernelsOptions extends WasmTuning {
@@ -304,6 +310,12 @@ export class Engine {
     for (let i = 0; i < values.length; i++) this.i32[base + i] = values[i]!;
   }
 
+  /** Float arguments from slot `from` on (stored as f32 bits in the i32 slots). */
+  argsF32(from: number, values: readonly number[]): void {
+    const base = (ARGS >> 2) + from;
+    for (let i = 0; i < values.length; i++) this.f32[base + i] = values[i]!;
+  }
+
   run(kind: JobKind, nt: number): void {
     const fn = this.exports![kind];
     const canWait = this.canWait ? 1 : 0;
@@ -435,6 +447,7 @@ export class WasmKernels {
       minWasmMatmul: tuning.minWasmMatmul ?? 4096,
       minParallelFlops: tuning.minParallelFlops ?? 2 ** 21,
       minParallelStepFlops: tuning.minParallelStepFlops ?? 2 ** 18,
+      minWasmElementwise: tuning.minWasmElementwise ?? 1024,
     };
   }
 
@@ -705,6 +718,83 @@ export class WasmKernels {
     e.get(pdBias, dBias, G);
     e.get(pdh0, dh0, B * H);
     e.get(pdc0, dc0, B * H);
+    return true;
+  }
+
+  /**
+   * Same contract as `adamStep` in kernels/adam-step.ts, computed in float32 (as
+   * PyTorch's fused CPU Adam does). The outputs may alias the inputs.
+   */
+  adamStep(
+    param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, scale: number, hyper: AdamHyperparameters,
+    paramOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
+  ): boolean {
+    if (!this.ready) return false;
+    const n = param.length;
+    if (n < this.#tuning.minWasmElementwise) return false;
+    const e = this.#engine;
+    const nt = this.#threadsFor(16 * n, 16 * n, n >> 14);
+    e.reset();
+    const bytes = n * 4;
+    const pp = e.alloc(bytes);
+    const pg = e.alloc(bytes);
+    const pm = e.alloc(bytes);
+    const pv = e.alloc(bytes);
+    if (!e.commit()) return false;
+    e.put(pp, param);
+    e.put(pg, grad);
+    e.put(pm, m);
+    e.put(pv, v);
+    const { learningRate: lr, beta1, beta2, epsilon, weightDecay } = hyper;
+    const l2 = weightDecay !== 0 && !hyper.decoupledWeightDecay ? weightDecay : 0;
+    const decay = weightDecay !== 0 && hyper.decoupledWeightDecay ? 1 - lr * weightDecay : 1;
+    e.args([n, pp, pg, pm, pv]);
+    e.argsF32(5, [scale, beta1, beta2, 1 - beta1, 1 - beta2, epsilon, l2, decay, lr / (1 - beta1 ** hyper.step), 1 / Math.sqrt(1 - beta2 ** hyper.step)]);
+    e.run('adam', nt);
+    e.get(pp, paramOut, n);
+    e.get(pm, mOut, n);
+    e.get(pv, vOut, n);
+    return true;
+  }
+
+  /** Same contract as `softmaxCrossEntropy` in kernels/softmax-cross-entropy.ts (vector exp, sums in float64). */
+  softmaxCrossEntropy(logits: Float32Array, labels: Int32Array, N: number, C: number, loss: Float32Array, probabilities: Float32Array): boolean {
+    if (!this.ready) return false;
+    if (N * C < this.#tuning.minWasmElementwise) return false;
+    const e = this.#engine;
+    const nt = this.#threadsFor(20 * N * C, 20 * N * C, N);
+    e.reset();
+    const px = e.alloc(N * C * 4);
+    const pl = e.alloc(N * 4);
+    const pparts = e.alloc(N * 16);
+    const pp = e.alloc(N * C * 4);
+    if (!e.commit()) return false;
+    e.put(px, logits, 0, N * C);
+    e.put(pl, labels, 0, N);
+    e.args([N, C, px, pl, pparts, pp]);
+    e.run('softmaxXent', nt);
+    const parts = new Float64Array(e.memory.buffer, pparts, 2 * N);
+    for (let n = 0; n < N; n++) loss[n] = parts[2 * n]! + Math.log(parts[2 * n + 1]!);
+    e.get(pp, probabilities, N * C);
+    return true;
+  }
+
+  /** Same contract as `randomBernoulli` in kernels/random.ts (Threefry four lanes at a time). */
+  randomBernoulli(p: number, seed: number, out: Float32Array): boolean {
+    if (!this.ready) return false;
+    const n = out.length;
+    if (n < this.#tuning.minWasmElementwise || n >= 2 ** 31) return false;
+    const e = this.#engine;
+    const nt = this.#threadsFor(200 * n, 200 * n, n >> 12);
+    e.reset();
+    const po = e.alloc(n * 4 + 16);
+    if (!e.commit()) return false;
+    const [k0, k1] = seedToKey(seed);
+    // u = (bits >>> 8) / 2^24 < p  <=>  (bits >>> 8) < ceil(p · 2^24) (p · 2^24 is exact).
+    const threshold = p > 1 ? 2 ** 24 : p > 0 ? Math.ceil(p * 2 ** 24) : 0;
+    e.args([n, po, k0 | 0, k1 | 0, threshold]);
+    e.run('bernoulli', nt);
+    e.get(po, out, n);
     return true;
   }
 

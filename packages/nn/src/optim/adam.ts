@@ -45,10 +45,13 @@ abstract class AdamFamily extends Optimizer<AdamHyper> {
     }
   }
 
-  protected update(name: string, parameter: Parameter, gradient: Tensor, step: number): void {
+  protected override readonly scalesGradients = true;
+
+  protected update(name: string, parameter: Parameter, gradient: Tensor, step: number, gradScale?: Tensor): void {
     const m = this.getSlot(name, 'exp_avg') ?? zerosLike(parameter.value);
     const v = this.getSlot(name, 'exp_avg_sq') ?? zerosLike(parameter.value);
-    const next = adamStep({ param: parameter.value, grad: gradient, m, v, step, ...this.hyper });
+    // The old value and slots are disposed right below, so the backend may update them in place.
+    const next = adamStep({ param: parameter.value, grad: gradient, m, v, step, ...this.hyper, ...(gradScale ? { gradScale } : {}), donate: true });
     this.setSlot(name, 'exp_avg', next.m);
     this.setSlot(name, 'exp_avg_sq', next.v);
     parameter.assign(next.param);

@@ -27,11 +27,43 @@ export interface ClipGradNormResult {
  * ```
  */
 export function clipGradNorm(gradients: ReadonlyMap<Tensor, Tensor>, maxNorm: number, options: ClipGradNormOptions = {}): ClipGradNormResult {
+  const entries = [...gradients];
+  const { totalNorm, scale } = gradNormScale(gradients, maxNorm, options);
+  return noGrad(() =>
+    scope(() => {
+      const clipped = new Map<Tensor, Tensor>(entries.map(([key, g]) => [key, mul(g, scale)]));
+      scale.dispose();
+      return { totalNorm, gradients: clipped };
+    }),
+  );
+}
+
+/** What `gradNormScale` returns (two scalar tensors the caller owns). */
+export interface GradNormScaleResult {
+  /** The norm of all gradients together. */
+  totalNorm: Tensor;
+  /** min(maxNorm / (totalNorm + 1e-6), 1): the factor `clipGradNorm` multiplies every gradient by. */
+  scale: Tensor;
+}
+
+/**
+ * The clipping coefficient of `clipGradNorm` without the clipped copies: hand `scale`
+ * to `optimizer.step(gradients, { gradScale: scale })` and the optimizer applies it
+ * inside its update (Adam's fused step does so for free). Same norm, same numbers.
+ *
+ * @example
+ * ```ts
+ * const grads = backward(loss);
+ * const { scale } = gradNormScale(grads, 1.0);
+ * optimizer.step(grads, { gradScale: scale });
+ * ```
+ */
+export function gradNormScale(gradients: ReadonlyMap<Tensor, Tensor>, maxNorm: number, options: ClipGradNormOptions = {}): GradNormScaleResult {
   const p = options.normType ?? 2;
   if (!(maxNorm >= 0)) throw new ArgumentError('clipGradNorm', `maxNorm must be a non-negative number, got ${maxNorm}`);
   if (!(p > 0)) throw new ArgumentError('clipGradNorm', `normType must be positive (or Infinity), got ${p}`);
   const entries = [...gradients];
-  if (entries.length === 0) return { totalNorm: scalar(0), gradients: new Map() };
+  if (entries.length === 0) return { totalNorm: scalar(0), scale: scalar(1) };
   return noGrad(() =>
     scope(() => {
       const parts = entries.map(([, g]) => {
@@ -44,9 +76,8 @@ export function clipGradNorm(gradients: ReadonlyMap<Tensor, Tensor>, maxNorm: nu
       for (const part of parts.slice(1)) total = p === Infinity ? maximum(total, part) : add(total, part);
       if (p === 2) total = sqrt(total);
       else if (p !== 1 && p !== Infinity) total = exp(div(log(total), p));
-      const coefficient = minimum(div(maxNorm, add(total, 1e-6)), 1);
-      const clipped = new Map<Tensor, Tensor>(entries.map(([key, g]) => [key, mul(g, coefficient)]));
-      return { totalNorm: total, gradients: clipped };
+      const scale = minimum(div(maxNorm, add(total, 1e-6)), 1);
+      return { totalNorm: total, scale };
     }),
   );
 }

@@ -1,4 +1,4 @@
-import { ArgumentError, DTypeError, DisposedTensorError, ShapeError, keep, noGrad, scope, shapesEqual, type Tensor } from '@cellstate/tensor';
+import { ArgumentError, DTypeError, DisposedTensorError, ShapeError, keep, mul, noGrad, reshape, scope, shapesEqual, type Tensor } from '@cellstate/tensor';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 
@@ -15,6 +15,12 @@ export interface OptimizerState {
   step: number;
   hyper: HyperParameters;
   slots: Record<string, Record<string, Tensor>>;
+}
+
+/** Options of `Optimizer.step`. */
+export interface OptimizerStepOptions {
+  /** A float32 scalar every gradient is multiplied by first (gradient clipping without copies). */
+  gradScale?: Tensor;
 }
 
 /** Where an optimizer finds its parameters: a module, or (name, parameter) pairs. */
@@ -120,12 +126,18 @@ export abstract class Optimizer<H extends HyperParameters & { learningRate: numb
    * are left alone. Gradients are checked (shape, dtype, backend, liveness) before
    * any parameter changes. The caller keeps ownership of `gradients`.
    *
+   * `options.gradScale` (a float32 scalar tensor, e.g. `gradNormScale`'s clipping
+   * coefficient) multiplies every gradient first; Adam folds it into its fused update,
+   * so no scaled copies of the gradients are made.
+   *
    * @example
    * ```ts
    * optimizer.step(backward(loss));
+   * const grads = backward(loss2);
+   * optimizer.step(grads, { gradScale: gradNormScale(grads, 1).scale });
    * ```
    */
-  step(gradients: ReadonlyMap<Tensor, Tensor>): void {
+  step(gradients: ReadonlyMap<Tensor, Tensor>, options: OptimizerStepOptions = {}): void {
     this.#checkLive('step');
     const work: [string, Parameter, Tensor][] = [];
     for (const [name, p] of this.#parameters) {
@@ -140,19 +152,33 @@ export abstract class Optimizer<H extends HyperParameters & { learningRate: numb
       if (g.backend !== p.value.backend) throw new ArgumentError(`${this.constructor.name}.step`, `gradient of '${name}' is on backend '${g.backend.name}', the parameter on '${p.value.backend.name}'`);
       work.push([name, p, g]);
     }
+    const scale = options.gradScale;
+    if (scale) {
+      scale.handleFor(`${this.constructor.name}.step`);
+      if (scale.size !== 1 || scale.rank > 1 || scale.dtype !== 'float32') {
+        throw new ShapeError({ op: `${this.constructor.name}.step`, detail: 'gradScale must be a float32 scalar', expected: [], actual: [...scale.shape] });
+      }
+    }
     this.#step++;
     const step = this.#step;
     scope(() => noGrad(() => {
-      for (const [name, p, g] of work) this.update(name, p, g, step);
+      for (const [name, p, g] of work) {
+        if (!scale) this.update(name, p, g, step);
+        else if (this.scalesGradients) this.update(name, p, g, step, scale);
+        else this.update(name, p, mul(g, reshape(scale, [])), step);
+      }
     }));
   }
+
+  /** True when `update` applies `gradScale` itself (else `step` scales the gradient first). */
+  protected readonly scalesGradients: boolean = false;
 
   /**
    * Computes one parameter's update: read slots with `getSlot`, store new ones with
    * `setSlot`, and swap in the new value with `parameter.assign()`. Runs inside
    * `scope()` and `noGrad()`; `step` counts from 1.
    */
-  protected abstract update(name: string, parameter: Parameter, gradient: Tensor, step: number): void;
+  protected abstract update(name: string, parameter: Parameter, gradient: Tensor, step: number, gradScale?: Tensor): void;
 
   protected getSlot(name: string, slot: string): Tensor | undefined {
     return this.#slots.get(name)?.get(slot);

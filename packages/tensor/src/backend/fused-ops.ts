@@ -89,6 +89,19 @@ export interface AdamStepArgs {
   weightDecay: number;
   /** true: AdamW (decay applied to the weights); false: L2 added to the gradient. */
   decoupledWeightDecay: boolean;
+  /**
+   * A float32 scalar (shape [] or [1]) the gradient is multiplied by before anything
+   * else: gradient-norm clipping folded into the update, so clipped copies of the
+   * gradients are never made.
+   */
+  gradScale?: Handle;
+  /**
+   * The caller gives up `param`, `m` and `v`: a backend may write the results into
+   * their storage (when nothing else references it) and return the same ids, retained.
+   * Results are the same either way; the optimizer sets it for its own slots, saving
+   * three fresh buffers per parameter and step.
+   */
+  donate?: boolean;
 }
 
 export interface AdamStepResult {

@@ -38,12 +38,13 @@ type AdamTensors = Pick<AdamStepArgs, 'step' | 'learningRate' | 'beta1' | 'beta2
   grad: Tensor;
   m: Tensor;
   v: Tensor;
+  gradScale?: Tensor;
 };
 
 /** One Adam/AdamW step, as PyTorch's torch.optim.Adam / AdamW compute it. */
 export function adamStepReference(a: AdamTensors): { param: Tensor; m: Tensor; v: Tensor } {
   return scope(() => {
-    let g = a.grad;
+    let g = a.gradScale ? mul(a.grad, reshape(a.gradScale, [])) : a.grad;
     let p = a.param;
     if (a.weightDecay !== 0) {
       if (a.decoupledWeightDecay) p = mul(p, 1 - a.learningRate * a.weightDecay);

@@ -1,22 +1,25 @@
 import { noGrad } from '../autograd/no-grad.js';
 import { adamStepReference } from '../backend/fused-reference.js';
 import type { AdamStepArgs } from '../backend/fused-ops.js';
-import { ArgumentError, ShapeError } from '../errors.js';
+import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { backendOf, wrap } from './util.js';
 
-export type AdamStepInput = Omit<AdamStepArgs, 'param' | 'grad' | 'm' | 'v'> & {
+export type AdamStepInput = Omit<AdamStepArgs, 'param' | 'grad' | 'm' | 'v' | 'gradScale'> & {
   param: Tensor;
   grad: Tensor;
   m: Tensor;
   v: Tensor;
+  /** Multiplies the gradient first (a float32 scalar, e.g. a clipping coefficient). */
+  gradScale?: Tensor;
 };
 
 /**
  * One Adam (or AdamW with `decoupledWeightDecay`) update, as PyTorch computes it.
  * Returns new param, m and v; the caller swaps them in and disposes the old ones.
- * Never recorded on the tape.
+ * With `donate` the backend may write them into the storage of the old ones (which the
+ * caller must then dispose and never read again). Never recorded on the tape.
  *
  * @example
  * ```ts
@@ -32,9 +35,17 @@ export function adamStep(args: AdamStepInput): { param: Tensor; m: Tensor; v: Te
     }
   }
   if (!(args.step >= 1)) throw new ArgumentError('adamStep', `step counts from 1, got ${args.step}`);
+  const scale = args.gradScale;
+  if (scale) {
+    backendOf('adamStep', [args.param, scale]);
+    if (scale.size !== 1 || scale.rank > 1) throw new ShapeError({ op: 'adamStep', detail: 'gradScale must be a scalar', expected: [], actual: [...scale.shape] });
+    if (scale.dtype !== 'float32') throw new DTypeError({ op: 'adamStep', detail: 'gradScale must be float32', expected: 'float32', actual: scale.dtype });
+  }
   return noGrad(() => {
     if (backend.capabilities.fused.adamStep && backend.adamStep) {
-      const r = backend.adamStep({ ...args, param: args.param.handleFor('adamStep'), grad: args.grad.handleFor('adamStep'), m: args.m.handleFor('adamStep'), v: args.v.handleFor('adamStep') });
+      const handles = { param: args.param.handleFor('adamStep'), grad: args.grad.handleFor('adamStep'), m: args.m.handleFor('adamStep'), v: args.v.handleFor('adamStep') };
+      const { gradScale: _, ...rest } = args;
+      const r = backend.adamStep({ ...rest, ...handles, ...(scale ? { gradScale: scale.handleFor('adamStep') } : {}) });
       return { param: wrap(backend, r.param), m: wrap(backend, r.m), v: wrap(backend, r.v) };
     }
     return adamStepReference(args);

@@ -132,4 +132,33 @@ export function fusedSuite(ctx: ConformanceContext): void {
       }
     });
   }
+
+  for (const [shape, donate] of [[[3, 5], false], [[3, 5], true], [[40, 53], true]] as const) {
+    const title = `adamStep with gradScale${donate ? ' and donated buffers' : ''} [${shape}]: param, m, v; inputs ${donate ? 'given up' : 'unchanged'}; no leak`;
+    ctx.test(title, async (s) => {
+      const rng = mulberry32(91 + shape[1]);
+      const vals = [randomFloats(rng, shape), randomFloats(rng, shape), randomFloats(rng, shape, -0.1, 0.1), randomFloats(rng, shape, 0, 0.1)];
+      const hyper = { step: 3, learningRate: 0.02, beta1: 0.9, beta2: 0.99, epsilon: 1e-8, weightDecay: 0.01, decoupledWeightDecay: true };
+      const before = s.backend.memory().handles;
+      const [param, grad, m, v] = vals.map((x) => tensor(x, [...shape], { backend: s.backend })) as [Tensor, Tensor, Tensor, Tensor];
+      const gradScale = tensor([0.25], [], { backend: s.backend });
+      const out = adamStep({ param, grad, m, v, ...hyper, gradScale, donate });
+      const expected = scope(() => {
+        const [p, g, m0, v0] = vals.map((x) => tensor(x, [...shape], { backend: s.reference })) as [Tensor, Tensor, Tensor, Tensor];
+        const r = adamStepReference({ param: p, grad: mul(g, 0.25), m: m0, v: v0, ...hyper });
+        return [r.param, r.m, r.v];
+      });
+      try {
+        const got = await readMany([out.param, out.m, out.v]);
+        ['param', 'm', 'v'].forEach((label, i) => expectClose(got[i]!, s.reference.readFloat64(expected[i]!.handle), { atol: 1e-6, rtol: 1e-5, label: `${ctx.name} ${title}: ${label}` }));
+        if (!donate) {
+          const inputs = await readMany([param, m, v]);
+          [0, 2, 3].forEach((k, i) => expectClose(inputs[i]!, vals[k]!, { atol: 0, rtol: 0, label: `${ctx.name} ${title}: input ${k} unchanged` }));
+        }
+      } finally {
+        for (const t of [param, grad, m, v, gradScale, out.param, out.m, out.v, ...expected]) t.dispose();
+      }
+      if (s.backend.memory().handles !== before) throw new Error(`${ctx.name} ${title}: ${s.backend.memory().handles - before} handles leaked`);
+    });
+  }
 }

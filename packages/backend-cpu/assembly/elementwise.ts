@@ -1,0 +1,170 @@
+// Memory-bound kernels of a training step in SIMD128: the fused Adam update, the row-wise
+// softmax cross-entropy and the Bernoulli masks of dropout. Same contracts as the
+// TypeScript kernels in src/kernels/ (adam-step.ts, softmax-cross-entropy.ts, random.ts);
+// threads split the elements (Adam, masks) or the rows (softmax), no barrier needed.
+
+import { vexp } from './math';
+
+@inline function arg(args: usize, i: i32): i32 {
+  return load<i32>(args + (<usize>i << 2));
+}
+
+@inline function ptr(args: usize, i: i32): usize {
+  return <usize>load<u32>(args + (<usize>i << 2));
+}
+
+@inline function argf(args: usize, i: i32): f32 {
+  return load<f32>(args + (<usize>i << 2));
+}
+
+/** [i0, i1) of n items for thread tid of nt, in multiples of 4. */
+@inline function share(n: i32, tid: i32, nt: i32): i32 {
+  const quads = (n + 3) >> 2;
+  return min(n, <i32>((<i64>tid * quads) / nt) << 2);
+}
+
+/**
+ * Adam / AdamW, in place over the arena copies. args: 0 n, 1 param, 2 grad, 3 m, 4 v,
+ * then f32: 5 scale, 6 β1, 7 β2, 8 1-β1, 9 1-β2, 10 ε, 11 l2, 12 decay, 13 stepSize,
+ * 14 1/sqrt(1-β2^step).
+ *     g = scale·grad + l2·p;  m' = β1·m + (1-β1)·g;  v' = β2·v + (1-β2)·g²
+ *     p' = p·decay - stepSize · m' / (sqrt(v')·(1/sqrt(1-β2^step)) + ε)
+ */
+export function adam(args: usize, tid: i32, nt: i32, canWait: i32): void {
+  const n = arg(args, 0);
+  const param = ptr(args, 1), grad = ptr(args, 2), m = ptr(args, 3), v = ptr(args, 4);
+  const scale = f32x4.splat(argf(args, 5));
+  const b1 = f32x4.splat(argf(args, 6)), b2 = f32x4.splat(argf(args, 7));
+  const c1 = f32x4.splat(argf(args, 8)), c2 = f32x4.splat(argf(args, 9));
+  const eps = f32x4.splat(argf(args, 10)), l2 = f32x4.splat(argf(args, 11));
+  const decay = f32x4.splat(argf(args, 12)), stepSize = f32x4.splat(argf(args, 13));
+  const inv = f32x4.splat(argf(args, 14));
+  const i0 = share(n, tid, nt), i1 = share(n, tid + 1, nt);
+  // The arena rounds every block up to 64 bytes, so the last quad may read and write past
+  // n into padding nobody reads.
+  for (let i = i0; i < i1; i += 4) {
+    const o = <usize>i << 2;
+    const p0 = v128.load(param + o);
+    const g = f32x4.add(f32x4.mul(v128.load(grad + o), scale), f32x4.mul(p0, l2));
+    const mk = f32x4.add(f32x4.mul(b1, v128.load(m + o)), f32x4.mul(c1, g));
+    const vk = f32x4.add(f32x4.mul(b2, v128.load(v + o)), f32x4.mul(f32x4.mul(c2, g), g));
+    const step = f32x4.div(mk, f32x4.add(f32x4.mul(f32x4.sqrt(vk), inv), eps));
+    v128.store(param + o, f32x4.sub(f32x4.mul(p0, decay), f32x4.mul(step, stepSize)));
+    v128.store(m + o, mk);
+    v128.store(v + o, vk);
+  }
+}
+
+/**
+ * Row-wise softmax cross-entropy. args: 0 N, 1 C, 2 logits [N,C], 3 labels [N] (i32),
+ * 4 parts [N, 2] (f64), 5 probabilities [N,C]. Per row: max, Σ exp(x - max) (f32 lanes,
+ * summed in f64), probabilities = exp(x - max) / Σ, parts = (max - x[label], Σ), from
+ * which the caller forms loss = max - x[label] + log Σ (log stays out of the module: its
+ * tables would be a data segment, and every thread's instantiation rewrites the data
+ * segments of the shared memory). A label outside [0, C) gives parts (0, 1): loss 0.
+ */
+export function softmaxXent(args: usize, tid: i32, nt: i32, canWait: i32): void {
+  const N = arg(args, 0), C = arg(args, 1);
+  const logits = ptr(args, 2), labels = ptr(args, 3), parts = ptr(args, 4), probs = ptr(args, 5);
+  const n0 = <i32>((<i64>tid * N) / nt), n1 = <i32>((<i64>(tid + 1) * N) / nt);
+  const C4 = C & ~3;
+  for (let r = n0; r < n1; r++) {
+    const x = logits + (<usize>r * <usize>C << 2);
+    const p = probs + (<usize>r * <usize>C << 2);
+    let mv = f32x4.splat(-Infinity);
+    let c = 0;
+    for (; c < C4; c += 4) mv = f32x4.max(mv, v128.load(x + (<usize>c << 2)));
+    let mx = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+    let nan = false;
+    for (; c < C; c++) {
+      const v = load<f32>(x + (<usize>c << 2));
+      if (v > mx) mx = v;
+      if (v != v) nan = true;
+    }
+    // f32x4.max propagates NaN lanes; a NaN anywhere makes the whole row NaN.
+    if (mx != mx) nan = true;
+    const m4 = f32x4.splat(mx);
+    let sv = f64x2.splat(0);
+    c = 0;
+    for (; c < C4; c += 4) {
+      const e = vexp(f32x4.sub(v128.load(x + (<usize>c << 2)), m4));
+      v128.store(p + (<usize>c << 2), e);
+      sv = f64x2.add(sv, f64x2.add(f64x2.promote_low_f32x4(e), f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1))));
+    }
+    let sum = f64x2.extract_lane(sv, 0) + f64x2.extract_lane(sv, 1);
+    for (; c < C; c++) {
+      const e = f32x4.extract_lane(vexp(f32x4.splat(load<f32>(x + (<usize>c << 2)) - mx)), 0);
+      store<f32>(p + (<usize>c << 2), e);
+      sum += <f64>e;
+    }
+    if (nan) {
+      for (c = 0; c < C; c++) store<f32>(p + (<usize>c << 2), NaN);
+      store<f64>(parts + (<usize>r << 4), NaN);
+      store<f64>(parts + (<usize>r << 4), NaN, 8);
+      continue;
+    }
+    const invf = <f32>(1.0 / sum);
+    const inv = f32x4.splat(invf);
+    c = 0;
+    for (; c < C4; c += 4) v128.store(p + (<usize>c << 2), f32x4.mul(v128.load(p + (<usize>c << 2)), inv));
+    for (; c < C; c++) store<f32>(p + (<usize>c << 2), load<f32>(p + (<usize>c << 2)) * invf);
+    const label = load<i32>(labels + (<usize>r << 2));
+    const inside = label >= 0 && label < C;
+    store<f64>(parts + (<usize>r << 4), inside ? <f64>mx - <f64>load<f32>(x + (<usize>label << 2)) : 0);
+    store<f64>(parts + (<usize>r << 4), inside ? sum : 1, 8);
+  }
+}
+
+@inline function rotl4(x: v128, r: i32): v128 {
+  return v128.or(i32x4.shl(x, r), i32x4.shr_u(x, 32 - r));
+}
+
+@inline function round4(x0: v128, x1: v128, r: i32): v128 {
+  return v128.xor(rotl4(x1, r), x0);
+}
+
+/**
+ * Bernoulli masks from Threefry-2x32-20, four counters at a time. args: 0 n, 1 out,
+ * 2 k0, 3 k1, 4 threshold (out[i] = 1 when the top 24 bits of the first output word for
+ * counter (i, 0) are below it, else 0; `randomBernoulli`'s u < p in integers), 5 counter
+ * offset (the index of out[0]). Only for tensors of fewer than 2^32 elements.
+ */
+export function bernoulli(args: usize, tid: i32, nt: i32, canWait: i32): void {
+  const n = arg(args, 0), out = ptr(args, 1);
+  const k0 = <u32>arg(args, 2), k1 = <u32>arg(args, 3), threshold = arg(args, 4);
+  const ks0 = i32x4.splat(k0), ks1 = i32x4.splat(k1), ks2 = i32x4.splat(0x1bd11bda ^ k0 ^ k1);
+  const one = f32x4.splat(1), zero = f32x4.splat(0), t4 = i32x4.splat(threshold);
+  const i0 = share(n, tid, nt), i1 = share(n, tid + 1, nt);
+  for (let i = i0; i < i1; i += 4) {
+    let x0 = i32x4.add(i32x4(i, i + 1, i + 2, i + 3), ks0);
+    let x1 = ks1;
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 13);
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 15);
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 26);
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 6);
+    x0 = i32x4.add(x0, ks1); x1 = i32x4.add(x1, i32x4.add(ks2, i32x4.splat(1)));
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 17);
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 29);
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 16);
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 24);
+    x0 = i32x4.add(x0, ks2); x1 = i32x4.add(x1, i32x4.add(ks0, i32x4.splat(2)));
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 13);
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 15);
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 26);
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 6);
+    x0 = i32x4.add(x0, ks0); x1 = i32x4.add(x1, i32x4.add(ks1, i32x4.splat(3)));
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 17);
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 29);
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 16);
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 24);
+    x0 = i32x4.add(x0, ks1); x1 = i32x4.add(x1, i32x4.add(ks2, i32x4.splat(4)));
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 13);
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 15);
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 26);
+    x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 6);
+    x0 = i32x4.add(x0, ks2);
+    // top 24 bits < threshold (both non-negative as i32)
+    const keep = i32x4.lt_s(i32x4.shr_u(x0, 8), t4);
+    v128.store(out + (<usize>i << 2), v128.bitselect(one, zero, keep));
+  }
+}
