@@ -168,3 +168,99 @@ export function bernoulli(args: usize, tid: i32, nt: i32, canWait: i32): void {
     v128.store(out + (<usize>i << 2), v128.bitselect(one, zero, keep));
   }
 }
+
+/** Operation codes of `binary` (the same order as BINARY_CODES in src/wasm/kernels.ts). */
+const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, GREATER = 5, EQUAL = 6;
+
+@inline function apply(op: i32, a: v128, b: v128): v128 {
+  switch (op) {
+    case ADD: return f32x4.add(a, b);
+    case SUB: return f32x4.sub(a, b);
+    case MUL: return f32x4.mul(a, b);
+    case DIV: return f32x4.div(a, b);
+    // Math.max semantics: NaN if either is NaN (wasm's f32x4.max propagates NaN).
+    case MAXIMUM: return f32x4.max(a, b);
+    case GREATER: return v128.and(f32x4.gt(a, b), f32x4.splat(1));
+    default: return v128.and(f32x4.eq(a, b), f32x4.splat(1));
+  }
+}
+
+@inline function row(op: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, c0: i32, c1: i32): void {
+  // sa, sb: 1 (contiguous) or 0 (one value broadcast along the row)
+  const av = sa == 0 ? v128.load32_splat(a) : f32x4.splat(0);
+  const bv = sb == 0 ? v128.load32_splat(b) : f32x4.splat(0);
+  let c = c0;
+  for (; c + 4 <= c1; c += 4) {
+    const o = <usize>c << 2;
+    const x = sa == 0 ? av : v128.load(a + o);
+    const y = sb == 0 ? bv : v128.load(b + o);
+    v128.store(out + o, apply(op, x, y));
+  }
+  for (; c < c1; c++) {
+    const o = <usize>c << 2;
+    const x = f32x4.splat(load<f32>(a + (sa == 0 ? 0 : o)));
+    const y = f32x4.splat(load<f32>(b + (sb == 0 ? 0 : o)));
+    store<f32>(out + o, f32x4.extract_lane(apply(op, x, y), 0));
+  }
+}
+
+/**
+ * Broadcasting float32 binary op over [rows, cols] (the caller coalesces shapes to at
+ * most two dimensions). args: 0 op, 1 rows, 2 cols, 3 a, 4 a row stride, 5 a column
+ * stride (0 or 1), 6 b, 7 b row stride, 8 b column stride, 9 out (dense). Threads split
+ * the rows, or the columns (in multiples of 4) when there are fewer rows than threads.
+ * Compares write 1 or 0 (NaN compares false).
+ */
+export function binary(args: usize, tid: i32, nt: i32, canWait: i32): void {
+  const op = arg(args, 0), rows = arg(args, 1), cols = arg(args, 2);
+  const a = ptr(args, 3), ar = arg(args, 4), ac = arg(args, 5);
+  const b = ptr(args, 6), br = arg(args, 7), bc = arg(args, 8);
+  const out = ptr(args, 9);
+  let r0 = 0, r1 = rows, c0 = 0, c1 = cols;
+  if (rows >= nt) {
+    r0 = <i32>((<i64>tid * rows) / nt);
+    r1 = <i32>((<i64>(tid + 1) * rows) / nt);
+  } else {
+    c0 = share(cols, tid, nt);
+    c1 = share(cols, tid + 1, nt);
+  }
+  for (let r = r0; r < r1; r++) {
+    const ap = a + (<usize>r * <usize>ar << 2);
+    const bp = b + (<usize>r * <usize>br << 2);
+    const op_ = out + (<usize>r * <usize>cols << 2);
+    // Specialised loops for each operation and broadcast pattern (the switch is hoisted).
+    if (ac == 1 && bc == 1) {
+      switch (op) {
+        case ADD: row(ADD, ap, 1, bp, 1, op_, c0, c1); break;
+        case SUB: row(SUB, ap, 1, bp, 1, op_, c0, c1); break;
+        case MUL: row(MUL, ap, 1, bp, 1, op_, c0, c1); break;
+        case DIV: row(DIV, ap, 1, bp, 1, op_, c0, c1); break;
+        case MAXIMUM: row(MAXIMUM, ap, 1, bp, 1, op_, c0, c1); break;
+        case GREATER: row(GREATER, ap, 1, bp, 1, op_, c0, c1); break;
+        default: row(EQUAL, ap, 1, bp, 1, op_, c0, c1);
+      }
+    } else if (ac == 1) {
+      switch (op) {
+        case ADD: row(ADD, ap, 1, bp, 0, op_, c0, c1); break;
+        case SUB: row(SUB, ap, 1, bp, 0, op_, c0, c1); break;
+        case MUL: row(MUL, ap, 1, bp, 0, op_, c0, c1); break;
+        case DIV: row(DIV, ap, 1, bp, 0, op_, c0, c1); break;
+        case MAXIMUM: row(MAXIMUM, ap, 1, bp, 0, op_, c0, c1); break;
+        case GREATER: row(GREATER, ap, 1, bp, 0, op_, c0, c1); break;
+        default: row(EQUAL, ap, 1, bp, 0, op_, c0, c1);
+      }
+    } else if (bc == 1) {
+      switch (op) {
+        case ADD: row(ADD, ap, 0, bp, 1, op_, c0, c1); break;
+        case SUB: row(SUB, ap, 0, bp, 1, op_, c0, c1); break;
+        case MUL: row(MUL, ap, 0, bp, 1, op_, c0, c1); break;
+        case DIV: row(DIV, ap, 0, bp, 1, op_, c0, c1); break;
+        case MAXIMUM: row(MAXIMUM, ap, 0, bp, 1, op_, c0, c1); break;
+        case GREATER: row(GREATER, ap, 0, bp, 1, op_, c0, c1); break;
+        default: row(EQUAL, ap, 0, bp, 1, op_, c0, c1);
+      }
+    } else {
+      row(op, ap, 0, bp, 0, op_, c0, c1);
+    }
+  }
+}

@@ -595,7 +595,7 @@ export class CpuBackend implements Backend {
     const shape = broadcastShapes(op, a.shape, b.shape);
     const isCompare = op === 'greater' || op === 'equal';
     const out = this.#pool.alloc(isCompare ? 'float32' : dtypeOf(ad), sizeOf(shape));
-    elementwise.binary(op, ad, a.shape, bd, b.shape, out, shape);
+    if (!this.#wasm?.binary(op, ad, a.shape, bd, b.shape, out, shape)) elementwise.binary(op, ad, a.shape, bd, b.shape, out, shape);
     return this.#store(out, shape);
   }
 }

@@ -48,18 +48,53 @@ export function scatterAdd(
   const n = shape[axis]!;
   const q = product(shape, axis + 1);
   const jn = indices.length;
-  // int32 adds straight into out (the Int32Array store wraps); float32 into a float64 copy.
-  const acc: Float64Array | Int32Array = out instanceof Int32Array ? out : new Float64Array(x.length);
-  acc.set(x);
+  out.set(x);
+  if (out instanceof Int32Array) {
+    // int32 adds straight into out (the Int32Array store wraps).
+    for (let o = 0; o < p; o++) {
+      const base = o * n * q;
+      for (let j = 0; j < jn; j++) {
+        const idx = indices[j]!;
+        if (idx < 0 || idx >= n) continue;
+        const src = (o * jn + j) * q;
+        const dst = base + idx * q;
+        for (let t = 0; t < q; t++) out[dst + t] += updates[src + t]!;
+      }
+    }
+    return;
+  }
+  // float32: only the rows some index touches are summed, in float64 from x's value, and
+  // rounded once. An embedding gradient touches a few hundred of thousands of rows, so a
+  // float64 copy of all of x (as large again as the table, twice) is not made.
+  const slotOf = new Map<number, number>();
+  const touched: number[] = [];
   for (let o = 0; o < p; o++) {
     const base = o * n * q;
+    slotOf.clear();
+    touched.length = 0;
+    for (let j = 0; j < jn; j++) {
+      const idx = indices[j]!;
+      if (idx >= 0 && idx < n && !slotOf.has(idx)) {
+        slotOf.set(idx, touched.length);
+        touched.push(idx);
+      }
+    }
+    if (touched.length === 0) continue;
+    const acc = new Float64Array(touched.length * q);
+    for (let s = 0; s < touched.length; s++) {
+      const src = base + touched[s]! * q;
+      for (let t = 0; t < q; t++) acc[s * q + t] = x[src + t]!;
+    }
     for (let j = 0; j < jn; j++) {
       const idx = indices[j]!;
       if (idx < 0 || idx >= n) continue;
       const src = (o * jn + j) * q;
-      const dst = base + idx * q;
+      const dst = slotOf.get(idx)! * q;
       for (let t = 0; t < q; t++) acc[dst + t] += updates[src + t]!;
     }
+    for (let s = 0; s < touched.length; s++) {
+      const dst = base + touched[s]! * q;
+      for (let t = 0; t < q; t++) out[dst + t] = acc[s * q + t]!;
+    }
   }
-  if (acc !== out) out.set(acc);
 }

@@ -9,6 +9,7 @@ import { lstmReserveLayout, lstmSequence, sigmoid } from '../kernels/lstm-sequen
 import { gemmNT, matmul } from '../kernels/matmul.js';
 import { adamStep, type AdamHyperparameters } from '../kernels/adam-step.js';
 import { randomBernoulli } from '../kernels/random.js';
+import { binaryGeneral } from '../kernels/elementwise.js';
 import { softmaxCrossEntropy } from '../kernels/softmax-cross-entropy.js';
 import { WasmKernels } from './kernels.js';
 import { sharedMemorySupported, wasmSimdSupported } from './platform.js';
@@ -286,6 +287,36 @@ function describeVariant(label: string, threads: number): void {
           expectClose(finite(got[k]), finite(want[k]), 2e-6, `${k ? 'probabilities' : 'loss'} N=${N} C=${C}`);
         }
       }
+    });
+
+    it('binary ops give exactly the TypeScript kernel\'s values for equal shapes, scalars, rows and columns (NaN, ±Inf, ±0)', () => {
+      const rng = mulberry32(29 + threads);
+      const special = [NaN, Infinity, -Infinity, 0, -0, 1e-40, 3.5];
+      const fill = (n: number) => {
+        const x = uniform(rng, n, 4);
+        for (let i = 0; i < n; i += 7) x[i] = special[(i / 7) % special.length]!;
+        return x;
+      };
+      const cases: [number[], number[]][] = [
+        [[1], [1]], [[5], [5]], [[4097], [4097]], [[3, 7], [7]], [[7], [3, 7]], [[6, 5], [6, 1]], [[6, 1], [6, 5]],
+        [[9, 33], []], [[], [9, 33]], [[2, 1, 5], [2, 1, 5]], [[1, 64, 3], [3]], [[4, 1, 3], [4, 5, 3]],
+      ];
+      for (const op of ['add', 'sub', 'mul', 'div', 'maximum', 'greater', 'equal'] as const) {
+        for (const [aShape, bShape] of cases) {
+          const outShape = aShape.length >= bShape.length ? aShape.map((d, i) => Math.max(d, bShape[i - (aShape.length - bShape.length)] ?? 1)) : bShape.map((d, i) => Math.max(d, aShape[i - (bShape.length - aShape.length)] ?? 1));
+          const a = fill(sizeOf(aShape));
+          const b = fill(sizeOf(bShape));
+          if (op === 'equal' && a.length === b.length) b.set(a.subarray(0, Math.floor(a.length / 2)));
+          const want = new Float32Array(sizeOf(outShape));
+          binaryGeneral(op, a, aShape, b, bShape, want, outShape);
+          const got = new Float32Array(want.length).fill(42);
+          const ran = kernels.binary(op, a, aShape, b, bShape, got, outShape);
+          // Three coalesced dimensions are left to the TypeScript kernel.
+          expect(ran, `${op} ${JSON.stringify([aShape, bShape])}`).toBe(JSON.stringify([aShape, bShape]) !== '[[4,1,3],[4,5,3]]');
+          if (ran) expect(Array.from(got), `${op} ${JSON.stringify([aShape, bShape])}`).toEqual(Array.from(want));
+        }
+      }
+      expect(kernels.binary('add', new Int32Array(8), [8], new Int32Array(8), [8], new Int32Array(8), [8])).toBe(false);
     });
 
     it('randomBernoulli gives exactly the TypeScript kernel\'s masks (Threefry stream, p at the edges)', () => {

@@ -1,6 +1,6 @@
-import { seedToKey, type Shape } from '@cellstate/tensor';
+import { seedToKey, type BinaryOpName, type CompareOpName, type Shape, type TensorData } from '@cellstate/tensor';
 import type { AdamHyperparameters } from '../kernels/adam-step.js';
-import { broadcastStrides } from '../kernels/layout.js';
+import { broadcastStrides, coalesce } from '../kernels/layout.js';
 import { lstmReserveLayout } from '../kernels/lstm-sequence.js';
 import { WASM_MT_BASE64, WASM_ST_BASE64 } from './kernels.wasm.js';
 import { ARENA_BASE, ARGS, BARRIER, CTL, JOB_KINDS, MAX_THREADS, type JobKind } from './layout.js';
@@ -16,6 +16,7 @@ interface KernelExports {
   adam: Job;
   softmaxXent: Job;
   bernoulli: Job;
+  binary: Job;
   sigmoidf(x: number): number;
   tanhf(x: number): number;
   MR: WebAssembly.Global;
@@ -70,6 +71,9 @@ function moduleOf(variant: WasmVariant): WebAssembly.Module | undefined {
 }
 
 const PAGE = 65536;
+
+/** Operation codes of the `binary` kernel (assembly/elementwise.ts). */
+const BINARY_CODES: readonly (BinaryOpName | CompareOpName)[] = ['add', 'sub', 'mul', 'div', 'maximum', 'greater', 'equal'];
 const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
 
 /** Tuning knobs (measured defaults; tests set them to 0 to run tiny shapes on every path). */
@@ -795,6 +799,42 @@ export class WasmKernels {
     e.args([n, po, k0 | 0, k1 | 0, threshold]);
     e.run('bernoulli', nt);
     e.get(po, out, n);
+    return true;
+  }
+
+  /**
+   * Same contract as `binary` in kernels/elementwise.ts for float32 operands whose
+   * broadcast coalesces to at most two dimensions with unit or zero inner strides (equal
+   * shapes, scalars, bias rows, columns): the common cases. false otherwise.
+   */
+  binary(op: BinaryOpName | CompareOpName, a: TensorData, aShape: Shape, b: TensorData, bShape: Shape, out: TensorData, outShape: Shape): boolean {
+    if (!this.ready || !(a instanceof Float32Array) || !(b instanceof Float32Array) || !(out instanceof Float32Array)) return false;
+    const size = out.length;
+    if (size < this.#tuning.minWasmElementwise) return false;
+    const merged = coalesce(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
+    const dims = merged.shape;
+    if (dims.length > 2) return false;
+    const [as, bs] = merged.strides as [number[], number[]];
+    const rank = dims.length;
+    const cols = rank === 0 ? 1 : dims[rank - 1]!;
+    const rows = rank === 2 ? dims[0]! : 1;
+    const ac = rank === 0 ? 0 : as[rank - 1]!;
+    const bc = rank === 0 ? 0 : bs[rank - 1]!;
+    if (ac > 1 || bc > 1) return false;
+    const ar = rank === 2 ? as[0]! : 0;
+    const br = rank === 2 ? bs[0]! : 0;
+    const e = this.#engine;
+    const nt = this.#threadsFor(4 * size, 4 * size, size >> 16);
+    e.reset();
+    const pa = e.alloc(a.length * 4 + 16);
+    const pb = e.alloc(b.length * 4 + 16);
+    const po = e.alloc(size * 4 + 16);
+    if (!e.commit()) return false;
+    e.put(pa, a);
+    e.put(pb, b);
+    e.args([BINARY_CODES.indexOf(op), rows, cols, pa, ar, ac, pb, br, bc, po]);
+    e.run('binary', nt);
+    e.get(po, out, size);
     return true;
   }
 

@@ -1,10 +1,12 @@
 import { record } from '../autograd/tape.js';
 import type { GradientContext } from '../autograd/gradient-rules.js';
-import { oneHot, softmaxCrossEntropyReference } from '../backend/fused-reference.js';
+import { softmaxCrossEntropyReference } from '../backend/fused-reference.js';
 import { ShapeError } from '../errors.js';
 import { scope } from '../memory.js';
 import type { Tensor } from '../tensor.js';
-import { add, mul, sub } from './elementwise.js';
+import { add, greater, mul, neg, sub, where } from './elementwise.js';
+import { arange, tensor } from './creation.js';
+import { scatterAdd } from './indexing.js';
 import { reshape } from './movement.js';
 import { sum } from './reduce.js';
 import { backendOf, checkDType, wrap } from './util.js';
@@ -45,7 +47,7 @@ export function softmaxCrossEntropyGradient(ctx: GradientContext<'softmaxCrossEn
   const parts: Tensor[] = [];
   return [
     scope(() => {
-      if (dLoss) parts.push(mul(sub(p, oneHot(ctx.input(1), c)), reshape(dLoss, [n, 1])));
+      if (dLoss) parts.push(lossGradient(p, ctx.input(1), dLoss));
       if (dProb) parts.push(mul(p, sub(dProb, sum(mul(dProb, p), 1, { keepDims: true }))));
       return parts.length === 2 ? add(parts[0]!, parts[1]!) : parts[0]!;
     }),
@@ -53,3 +55,18 @@ export function softmaxCrossEntropyGradient(ctx: GradientContext<'softmaxCrossEn
   ];
 }
 
+
+/**
+ * (p - onehot(labels)) · dLoss[:, None] without building the one-hot matrix: p · dLoss,
+ * then -dLoss added at each row's label (a scatter into the flattened [N·C] view). One
+ * pass over [N, C] instead of three; a label outside [0, C) adds nothing, as its all-zero
+ * one-hot row would.
+ */
+function lossGradient(p: Tensor, labels: Tensor, dLoss: Tensor): Tensor {
+  const [n, c] = p.shape as [number, number];
+  const scaled = mul(p, reshape(dLoss, [n, 1]));
+  const flat = add(arange(0, n * c, c, { dtype: 'int32', backend: p.backend }), labels);
+  const inRange = mul(greater(labels, -1), greater(c, labels));
+  const at = where(inRange, flat, tensor([-1], [], { dtype: 'int32', backend: p.backend }));
+  return reshape(scatterAdd(reshape(scaled, [n * c]), at, neg(dLoss), 0), [n, c]);
+}
