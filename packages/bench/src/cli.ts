@@ -18,7 +18,7 @@ const cli = cac('bench');
 cli
   .usage('[options]   (from the repo root: pnpm bench -- [options])')
   .option('--json', 'one JSON object per line (stdout) instead of the tables')
-  .option('--workloads <ids>', `comma-separated workloads (default ${DEFAULT_WORKLOADS})`)
+  .option('--workloads <ids>', `comma-separated workloads (default ${DEFAULT_WORKLOADS}; whole training steps on real data: W5,W5F,W6,W7)`)
   .option('--systems <names>', 'comma-separated systems (default: all that run by default; see --list)')
   .option('--peers', 'run the peers too (default)', { default: true })
   .option('--no-peers', 'cellstate systems only')

@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { SYSTEMS } from './systems.js';
-import type { Workload } from './workloads.js';
+import { STEP_WORKLOADS, type Workload } from './workloads.js';
 
 /** How to start one (system, workload) run; `skip` = print a skipped row with this reason instead. */
 export type Launch = { cmd: string; args: string[]; env?: Record<string, string> } | { skip: string };
@@ -25,6 +25,7 @@ export interface Runnable {
 }
 
 const ALL: readonly Workload['id'][] = ['W1', 'W2', 'W3', 'W4', 'MM'];
+const isStep = (w: Workload['id']) => STEP_WORKLOADS.includes(w);
 const NODE_ARGS = ['--conditions=@cellstate/source', '--import', 'tsx'];
 const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 const quickArg = (quick: boolean) => (quick ? ['--quick'] : []);
@@ -55,8 +56,8 @@ function cellstate(): Runnable[] {
     kind: 'cellstate' as const,
     byDefault: s.byDefault ?? true,
     threads: s.threads ?? 1,
-    workloads: ALL,
-    launch: (w, quick) => ({ cmd: process.execPath, args: [...NODE_ARGS, here('./run-one.ts'), s.name, w, ...quickArg(quick)] }),
+    workloads: s.name === 'cellstate-cpu-composed' ? ALL : [...ALL, ...STEP_WORKLOADS],
+    launch: (w, quick) => ({ cmd: process.execPath, args: [...NODE_ARGS, here(isStep(w) ? './whole-step/run-step.ts' : './run-one.ts'), s.name, w, ...quickArg(quick)] }),
   }));
 }
 
@@ -67,8 +68,12 @@ function tfjs(variant: string, what: string, threads: number, byDefault = true):
     kind: 'peer',
     byDefault,
     threads,
-    workloads: ALL,
-    launch: (w, quick) => ({ cmd: process.execPath, args: [...NODE_ARGS, here('./peers/tfjs.ts'), variant, w, ...quickArg(quick)] }),
+    // W7 (embedding + bidirectional LSTM + dense + Adam) exists in TF.js layers; W5/W6 do not (no attention decoder).
+    workloads: variant === 'wasm-nosimd' ? ALL : [...ALL, 'W7'],
+    launch: (w, quick) =>
+      w === 'W7'
+        ? { cmd: process.execPath, args: [...NODE_ARGS, here('./peers/tfjs-sentiment.ts'), variant, ...quickArg(quick)] }
+        : { cmd: process.execPath, args: [...NODE_ARGS, here('./peers/tfjs.ts'), variant, w, ...quickArg(quick)] },
   };
 }
 
@@ -85,6 +90,8 @@ function pytorch(name: string, what: string, threads: number, mode: 'nograd' | '
       const blas = openblasDir();
       const env: Record<string, string> = { TORCH_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
       if (blas) env.LD_LIBRARY_PATH = [blas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+      if (w === 'W7') return { cmd: PYTHON, args: [here('../python/sentiment_torch.py'), '--system', name, ...quickArg(quick)], env };
+      if (isStep(w)) return { cmd: PYTHON, args: [here('../python/seq2seq_torch.py'), w, '--system', name, ...quickArg(quick)], env };
       return { cmd: PYTHON, args: [here('../python/bench_torch.py'), w, '--system', name, '--mode', mode, ...quickArg(quick)], env };
     },
   };
@@ -105,8 +112,8 @@ function peers(): Runnable[] {
       workloads: ['W1', 'W2', 'W3', 'W4'],
       launch: (w, quick) => ({ cmd: process.execPath, args: [...NODE_ARGS, here('./peers/brain.ts'), w, ...quickArg(quick)] }),
     },
-    pytorch('pytorch-openblas-1t', 'PyTorch (Debian python3-torch) + OpenBLAS, 1 thread; forward under inference_mode', 1, 'nograd'),
-    pytorch('pytorch-openblas', `PyTorch + OpenBLAS, ${CORES} threads; forward under inference_mode`, CORES, 'nograd'),
+    pytorch('pytorch-openblas-1t', 'PyTorch (Debian python3-torch) + OpenBLAS, 1 thread; forward under inference_mode', 1, 'nograd', [...ALL, ...STEP_WORKLOADS]),
+    pytorch('pytorch-openblas', `PyTorch + OpenBLAS, ${CORES} threads; forward under inference_mode`, CORES, 'nograd', [...ALL, ...STEP_WORKLOADS]),
     pytorch('pytorch-openblas-jit', `PyTorch + OpenBLAS, ${CORES} threads; forward via torch.jit.trace + freeze`, CORES, 'jit', ['W1', 'W3', 'W4']),
   ];
 }

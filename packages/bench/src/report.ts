@@ -16,7 +16,28 @@ export const REFS = {
   wasmThreads: { label: 'TF.js wasm threads', systems: (n: string) => n === 'tfjs-wasm-threads' },
   wasm: { label: 'TF.js wasm (best of SIMD, threads)', systems: (n: string) => n === 'tfjs-wasm-simd' || n === 'tfjs-wasm-threads' },
   pytorch: { label: 'PyTorch + OpenBLAS (best row)', systems: (n: string) => n.startsWith('pytorch') },
+  pytorch1t: { label: 'PyTorch 1 thread', systems: (n: string) => n === 'pytorch-openblas-1t' },
+  pytorchAll: { label: 'PyTorch all threads', systems: (n: string) => n === 'pytorch-openblas' },
 } satisfies Record<string, Ref>;
+
+/** Issue 14's whole-step targets: a cellstate system (1 thread, or any) against one reference row. */
+export interface StepTarget {
+  workload: Workload['id'];
+  text: string;
+  kind: 'must' | 'aim';
+  ref: Ref;
+  ratio: number;
+  /** Only one-thread cellstate systems count. */
+  singleThread: boolean;
+}
+
+export const STEP_TARGETS: StepTarget[] = [
+  { workload: 'W5', kind: 'must', text: '≥ 0.5x PyTorch, both on one thread', ref: REFS.pytorch1t, ratio: 0.5, singleThread: true },
+  { workload: 'W5', kind: 'aim', text: '≥ 1x PyTorch with all threads', ref: REFS.pytorchAll, ratio: 1, singleThread: false },
+  { workload: 'W6', kind: 'must', text: '≥ 0.5x PyTorch, both on one thread', ref: REFS.pytorch1t, ratio: 0.5, singleThread: true },
+  { workload: 'W6', kind: 'aim', text: '≥ 1x PyTorch with all threads', ref: REFS.pytorchAll, ratio: 1, singleThread: false },
+  { workload: 'W7', kind: 'must', text: '≥ 1x PyTorch, both on one thread', ref: REFS.pytorch1t, ratio: 1, singleThread: true },
+];
 
 /** The ratio columns of the main table: time(reference) / time(row), > 1 = the row is faster. */
 const RATIO_COLUMNS: Ref[] = [REFS.wasmSimd, REFS.wasmThreads, REFS.pytorch];
@@ -153,6 +174,22 @@ export function targetsTable(results: readonly BenchResult[]): string[] {
   return lines;
 }
 
+/** Issue 14's targets for the whole-step workloads present in `results`. */
+export function stepTargetsTable(results: readonly BenchResult[]): string[] {
+  const lines = ['| workload | target | measured |', '|---|---|---|'];
+  for (const t of STEP_TARGETS) {
+    if (!results.some((r) => r.workload === t.workload)) continue;
+    const mine = bestOf(results, t.workload, (n) => {
+      if (!n.startsWith('cellstate')) return false;
+      const r = results.find((x) => x.system === n && x.workload === t.workload);
+      return !t.singleThread || (typeof r?.threads === 'number' ? r.threads : 1) === 1;
+    });
+    const ref = bestOf(results, t.workload, t.ref.systems);
+    lines.push(`| ${t.workload} | ${t.kind}: ${t.text} | ${verdict(mine ? speedup(mine, ref) : null, t.ratio)}${mine ? ` ${mine.system}` : ''}${ref ? ` vs ${ref.system}` : ''} |`);
+  }
+  return lines;
+}
+
 export function renderMarkdown(results: readonly BenchResult[], meta: RunMeta): string {
   const out: string[] = [];
   const load = (l?: number[]) => (l ? l.map((x) => x.toFixed(2)).join(', ') : '?');
@@ -174,12 +211,18 @@ export function renderMarkdown(results: readonly BenchResult[], meta: RunMeta): 
     const rel = (a: BenchResult, b?: BenchResult) => (b && a.peak_rss_mb !== null && b.peak_rss_mb ? `${fmt(a.peak_rss_mb / b.peak_rss_mb)}x` : '-');
     for (const r of w2) out.push(`| ${isCellstate(r) ? `**${r.system}**` : r.system}${statusNote(r)} | ${fmt(r.peak_rss_mb, 4)} | ${rel(r, simd)} | ${rel(r, torch)} |`);
   }
-  out.push('', '### Issue 5 targets (fastest cellstate system of this run vs the reference rows of this run)', '');
-  out.push(...targetsTable(results));
+  if (results.some((r) => TARGETS.some((t) => t.workload === r.workload))) {
+    out.push('', '### Issue 5 targets (fastest cellstate system of this run vs the reference rows of this run)', '');
+    out.push(...targetsTable(results));
+  }
+  if (results.some((r) => STEP_TARGETS.some((t) => t.workload === r.workload))) {
+    out.push('', '### Whole training steps (issue 14): fastest cellstate system of this run vs the reference row of this run', '');
+    out.push(...stepTargetsTable(results));
+  }
   out.push(
     '',
-    'seq/s: sequences per second (W2: training sequences per second); ms: median time of one iteration (W3: latency of one sequence); ' +
-      'GFLOP/s: gate-matmul flops 2·4H·(E+H)·B·T per iteration (W2 counts 3x forward; MM 2n³) / median time; ' +
+    'seq/s: sequences per second (W2, W5-W7: training sequences per second); ms: median time of one iteration (W3: latency of one sequence); ' +
+      'GFLOP/s: gate-matmul flops 2·4H·(E+H)·B·T per iteration (W2 counts 3x forward; MM 2n³; W5-W7: every matmul of the step, 3x forward, from the real batch shapes) / median time; ' +
       'peak RSS: maxRSS of the process that ran that one workload. Ratios "vs X" = time(X) / time(row): > 1 means the row is faster; ' +
       'a group reference (PyTorch) is its fastest row.',
   );

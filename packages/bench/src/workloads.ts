@@ -3,12 +3,13 @@
  * seeds and flop counts, so cellstate's rows compare with the peers' rows.
  */
 export interface Workload {
-  id: 'W1' | 'W2' | 'W3' | 'W4' | 'MM';
+  id: 'W1' | 'W2' | 'W3' | 'W4' | 'MM' | 'W5' | 'W5F' | 'W6' | 'W7';
   B: number;
   T: number;
   E: number;
   H: number;
-  kind: 'infer' | 'train' | 'latency' | 'matmul';
+  /** 'step': a whole training step of an app's model on real batches (src/whole-step/); its runner reports its own flops. */
+  kind: 'infer' | 'train' | 'latency' | 'matmul' | 'step';
   classes?: number;
   what: string;
 }
@@ -19,10 +20,18 @@ export const WORKLOADS: Record<Workload['id'], Workload> = {
   W3: { id: 'W3', B: 1, T: 32, E: 128, H: 128, kind: 'latency', what: 'latency B1 T32 E=H=128' },
   W4: { id: 'W4', B: 64, T: 100, E: 256, H: 512, kind: 'infer', what: 'forward B64 T100 E256 H512' },
   MM: { id: 'MM', B: 0, T: 0, E: 2048, H: 2048, kind: 'matmul', what: '[2048x2048] x [2048x2048] fp32 matmul' },
+  W5: { id: 'W5', B: 64, T: 12, E: 128, H: 256, kind: 'step', what: 'translate training step, shipped en-fr model (dot attention, tied output, shortlist 2,000; Tatoeba batches of 64)' },
+  W5F: { id: 'W5F', B: 64, T: 12, E: 128, H: 256, kind: 'step', what: 'W5 with the full 8,000-word softmax' },
+  W6: { id: 'W6', B: 128, T: 60, E: 256, H: 512, kind: 'step', what: 'translate training step, Multi30k attention configuration (bidirectional 512 encoder, additive attention, teacher forcing 0.5, ~6k softmax; batches of 128)' },
+  W7: { id: 'W7', B: 32, T: 200, E: 100, H: 64, kind: 'step', what: 'sentiment training step, shipped airline model (bidirectional LSTM 64, mean+max pooling, weighted CE, clip 5, Adam; batches of 32)' },
 };
+
+/** The whole-step workloads (src/whole-step/): not run by default (they need ../shared/data). */
+export const STEP_WORKLOADS: readonly Workload['id'][] = ['W5', 'W5F', 'W6', 'W7'];
 
 /** Gate-matmul flops, as the peer bench counts them: 2·4H·(E+H)·B·T (W2 counts 3x forward). */
 export function gateFlops(w: Workload): number {
+  if (w.kind === 'step') return Number.NaN; // the whole-step runners count their own flops
   if (w.kind === 'matmul') return 2 * w.E * w.E * w.E;
   const f = 2 * 4 * w.H * (w.E + w.H) * w.B * w.T;
   return w.kind === 'train' ? 3 * f : f;

@@ -1,0 +1,57 @@
+// One whole-step workload (W5, W5F, W6: translation; W7: sentiment) for one cellstate
+// system in this process; prints one JSON line (the format of result.ts).
+// usage: node --conditions=@cellstate/source --import tsx src/whole-step/run-step.ts <system> <W5|W5F|W6|W7> [--quick]
+import { memory, registerBackend, setBackend } from '@cellstate/tensor';
+import { SYSTEMS } from '../systems.js';
+import { peakRssMb, timeIt, timingPlan } from '../timing.js';
+import { errorResult, normalizeResult, sig, type BenchResult } from '../result.js';
+import { sentimentStep } from './sentiment-step.js';
+import { translateStep } from './translate-step.js';
+import { TRANSLATE_WORKLOADS } from './workloads.js';
+
+async function run(systemName: string, workload: string, quick: boolean): Promise<BenchResult> {
+  const system = SYSTEMS[systemName];
+  if (!system) throw new Error(`unknown system '${systemName}' (known: ${Object.keys(SYSTEMS).join(', ')})`);
+  registerBackend(system.name, () => system.create(), { priority: 100 });
+  const backend = await setBackend(system.name);
+  // WebAssembly instantiation and worker start-up are one-off costs a user pays once per process, not per step.
+  await (backend as { ready?: () => Promise<void> }).ready?.();
+  const s = workload === 'W7' ? sentimentStep() : translateStep(TRANSLATE_WORKLOADS[workload as keyof typeof TRANSLATE_WORKLOADS]);
+  const timing = await timeIt(s.step, timingPlan({ id: 'W2', kind: 'train' }, quick));
+  await backend.sync();
+  const info = (backend as { kernelInfo?: { simd?: boolean; threads?: number; variant?: string | null } }).kernelInfo;
+  const details: Record<string, unknown> = { threads: info?.threads ?? system.threads ?? 1 };
+  if (info) Object.assign(details, { simd: info.simd ?? null, wasm_variant: info.variant ?? null });
+  const sec = timing.medianSec;
+  const result = normalizeResult({
+    workload,
+    system: system.name,
+    seq_per_s: sig(s.sequencesPerStep / sec),
+    ms: sig(sec * 1000),
+    gflops: sig(s.flopsPerStep / sec / 1e9),
+    peak_rss_mb: peakRssMb(),
+    status: 'ok',
+    iters: timing.iters,
+    min_ms: sig(timing.minSec * 1000),
+    max_ms: sig(timing.maxSec * 1000),
+    ...details,
+    parameters: s.parameters,
+    gflop_per_step: sig(s.flopsPerStep / 1e9, 5),
+    // Live tensors after the timed steps (flat from step to step: nothing leaks).
+    bytes_in_use: memory().bytesInUse,
+    bytes_pooled: memory().bytesPooled,
+  });
+  s.dispose();
+  return result;
+}
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const [systemName, workload] = args.filter((a) => !a.startsWith('--'));
+try {
+  if (!systemName || !workload || !['W5', 'W5F', 'W6', 'W7'].includes(workload)) throw new Error('usage: run-step.ts <system> <W5|W5F|W6|W7> [--quick]');
+  console.log(JSON.stringify(await run(systemName, workload, quick)));
+} catch (error) {
+  console.log(JSON.stringify(errorResult(workload ?? '?', systemName ?? '?', error)));
+  process.exitCode = 1;
+}
