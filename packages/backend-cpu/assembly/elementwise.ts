@@ -264,3 +264,58 @@ export function binary(args: usize, tid: i32, nt: i32, canWait: i32): void {
     }
   }
 }
+
+/**
+ * float32 sum over the middle axis of x viewed as [P, R, Q] (the caller merges the
+ * reduced axes into R), accumulated in f64 and rounded once: out[p, q] = Σ_r x[p, r, q].
+ * args: 0 P, 1 R, 2 Q, 3 x, 4 out, 5 scratch (Q f64 per thread), 6 scratch stride.
+ * Threads split P, or else Q (in multiples of 4) when Q is wide, or else one runs.
+ */
+export function reduceSum(args: usize, tid: i32, nt: i32, canWait: i32): void {
+  const P = arg(args, 0), R = arg(args, 1), Q = arg(args, 2);
+  const x = ptr(args, 3), out = ptr(args, 4);
+  const acc = ptr(args, 5) + <usize>tid * ptr(args, 6);
+  let p0 = 0, p1 = P, q0 = 0, q1 = Q;
+  if (P >= nt) {
+    p0 = <i32>((<i64>tid * P) / nt);
+    p1 = <i32>((<i64>(tid + 1) * P) / nt);
+  } else if (Q >= 16 * nt) {
+    q0 = share(Q, tid, nt);
+    q1 = share(Q, tid + 1, nt);
+  } else if (tid > 0) {
+    return;
+  }
+  for (let p = p0; p < p1; p++) {
+    const base = x + (<usize>p * <usize>R * <usize>Q << 2);
+    if (Q == 1) {
+      let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+      let r = 0;
+      for (; r + 4 <= R; r += 4) {
+        const v = v128.load(base + (<usize>r << 2));
+        s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
+        s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+      }
+      let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1) + f64x2.extract_lane(s1, 0) + f64x2.extract_lane(s1, 1);
+      for (; r < R; r++) s += <f64>load<f32>(base + (<usize>r << 2));
+      store<f32>(out + (<usize>p << 2), <f32>s);
+      continue;
+    }
+    for (let q = q0; q < q1; q++) store<f64>(acc + (<usize>q << 3), 0);
+    for (let r = 0; r < R; r++) {
+      const row = base + (<usize>r * <usize>Q << 2);
+      let q = q0;
+      for (; q + 4 <= q1; q += 4) {
+        const v = v128.load(row + (<usize>q << 2));
+        const a = acc + (<usize>q << 3);
+        v128.store(a, f64x2.add(v128.load(a), f64x2.promote_low_f32x4(v)));
+        v128.store(a, f64x2.add(v128.load(a, 16), f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
+      }
+      for (; q < q1; q++) {
+        const a = acc + (<usize>q << 3);
+        store<f64>(a, load<f64>(a) + <f64>load<f32>(row + (<usize>q << 2)));
+      }
+    }
+    const o = out + (<usize>p * <usize>Q << 2);
+    for (let q = q0; q < q1; q++) store<f32>(o + (<usize>q << 2), <f32>load<f64>(acc + (<usize>q << 3)));
+  }
+}

@@ -302,7 +302,7 @@ export class CpuBackend implements Backend {
     const xd = this.#data(x, 'sum');
     const shape = reducedShape(x.shape, axes, keepDims);
     const out = this.#pool.alloc(dtypeOf(xd), sizeOf(shape));
-    reduce.sum(xd, x.shape, axes, out);
+    if (!this.#wasm?.sum(xd, x.shape, axes, out)) reduce.sum(xd, x.shape, axes, out);
     return this.#store(out, shape);
   }
 

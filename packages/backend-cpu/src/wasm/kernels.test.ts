@@ -10,6 +10,7 @@ import { gemmNT, matmul } from '../kernels/matmul.js';
 import { adamStep, type AdamHyperparameters } from '../kernels/adam-step.js';
 import { randomBernoulli } from '../kernels/random.js';
 import { binaryGeneral } from '../kernels/elementwise.js';
+import { sum as sumKernel } from '../kernels/reduce.js';
 import { softmaxCrossEntropy } from '../kernels/softmax-cross-entropy.js';
 import { WasmKernels } from './kernels.js';
 import { sharedMemorySupported, wasmSimdSupported } from './platform.js';
@@ -317,6 +318,28 @@ function describeVariant(label: string, threads: number): void {
         }
       }
       expect(kernels.binary('add', new Int32Array(8), [8], new Int32Array(8), [8], new Int32Array(8), [8])).toBe(false);
+    });
+
+    it('sum agrees with the float64-accumulating TypeScript kernel for whole, row, column and middle reductions', () => {
+      const rng = mulberry32(31 + threads);
+      const cases: [number[], number[]][] = [
+        [[2], [0]], [[4097], [0]], [[3, 7], [1]], [[7, 3], [0]], [[64, 1000], [0]], [[64, 1000], [1]], [[64, 1000], [0, 1]],
+        [[5, 6, 7], [1]], [[5, 6, 7], [1, 2]], [[5, 6, 7], [0, 1]], [[2, 1, 33], [0]], [[9, 130, 3], [1]],
+      ];
+      for (const [shape, axes] of cases) {
+        const x = uniform(rng, sizeOf(shape), 3);
+        if (x.length > 10) x[5] = NaN;
+        const outShape = shape.filter((_, d) => !axes.includes(d));
+        const want = new Float32Array(sizeOf(outShape));
+        sumKernel(x, shape, axes, want);
+        const got = new Float32Array(want.length).fill(42);
+        expect(kernels.sum(x, shape, axes, got), JSON.stringify([shape, axes])).toBe(true);
+        const special = (a: Float32Array) => Array.from(a, Number.isNaN);
+        expect(special(got)).toEqual(special(want));
+        expectClose(got.map((v) => (Number.isNaN(v) ? 0 : v)), want.map((v) => (Number.isNaN(v) ? 0 : v)), 1e-6, JSON.stringify([shape, axes]));
+      }
+      // Two separate reduced runs are left to the TypeScript kernel.
+      expect(kernels.sum(new Float32Array(5 * 6 * 7), [5, 6, 7], [0, 2], new Float32Array(6))).toBe(false);
     });
 
     it('randomBernoulli gives exactly the TypeScript kernel\'s masks (Threefry stream, p at the edges)', () => {

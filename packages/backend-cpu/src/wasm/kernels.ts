@@ -17,6 +17,7 @@ interface KernelExports {
   softmaxXent: Job;
   bernoulli: Job;
   binary: Job;
+  reduceSum: Job;
   sigmoidf(x: number): number;
   tanhf(x: number): number;
   MR: WebAssembly.Global;
@@ -835,6 +836,46 @@ export class WasmKernels {
     e.args([BINARY_CODES.indexOf(op), rows, cols, pa, ar, ac, pb, br, bc, po]);
     e.run('binary', nt);
     e.get(po, out, size);
+    return true;
+  }
+
+  /**
+   * Same contract as `sum` in kernels/reduce.ts for float32 when the reduced axes merge
+   * into one run (x viewed as [P, R, Q], R reduced): whole sums, row sums, column sums.
+   * false otherwise.
+   */
+  sum(x: TensorData, shape: Shape, axes: readonly number[], out: TensorData): boolean {
+    if (!this.ready || !(x instanceof Float32Array) || !(out instanceof Float32Array)) return false;
+    if (x.length < this.#tuning.minWasmElementwise || out.length === 0) return false;
+    // Merge neighbouring dimensions that are both reduced or both kept (size 1 dropped).
+    const sizes: number[] = [];
+    const reduced: boolean[] = [];
+    shape.forEach((n, d) => {
+      if (n === 1) return;
+      const r = axes.includes(d);
+      if (sizes.length && reduced[reduced.length - 1] === r) sizes[sizes.length - 1]! *= n;
+      else {
+        sizes.push(n);
+        reduced.push(r);
+      }
+    });
+    const at = reduced.indexOf(true);
+    if (at < 0 || reduced.lastIndexOf(true) !== at || sizes.length > 3) return false;
+    const P = at > 0 ? sizes[0]! : 1;
+    const R = sizes[at]!;
+    const Q = at < sizes.length - 1 ? sizes[sizes.length - 1]! : 1;
+    const e = this.#engine;
+    const nt = this.#threadsFor(x.length, x.length, Math.max(P, Q >> 4));
+    const scratchStride = Math.ceil((Q * 8) / 64) * 64 + 64;
+    e.reset();
+    const px = e.alloc(x.length * 4 + 16);
+    const po = e.alloc(out.length * 4 + 16);
+    const ps = e.alloc(scratchStride * nt);
+    if (!e.commit()) return false;
+    e.put(px, x);
+    e.args([P, R, Q, px, po, ps, scratchStride]);
+    e.run('reduceSum', nt);
+    e.get(po, out, out.length);
     return true;
   }
 
