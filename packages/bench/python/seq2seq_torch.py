@@ -18,7 +18,7 @@ usage: /usr/bin/python3 seq2seq_torch.py <W5|W5F|W6> [--system NAME] [--quick] [
        /usr/bin/python3 seq2seq_torch.py --check      (self-check, prints ok / fail)
   --batches  default: <repo>/node_modules/.cache/cellstate-bench/<W5|W6>-batches.json (W5F
              reads W5's); regenerate with
-             cd packages/bench && node --conditions=@cellstate/source --import tsx gen.ts
+             pnpm bench -- --workloads W5,W6 --no-peers --quick   (writes the batch files first)
 env: TORCH_THREADS (default 1) -> torch.set_num_threads. Run it as the bench runs
      bench_torch.py: LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread
      OPENBLAS_NUM_THREADS=<threads> (torch.set_num_threads does not reach OpenBLAS in
@@ -39,7 +39,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
 CACHE_DIR = os.path.join(REPO_ROOT, "node_modules", ".cache", "cellstate-bench")
-REGENERATE = "cd packages/bench && node --conditions=@cellstate/source --import tsx gen.ts"
+REGENERATE = "pnpm bench -- --workloads W5,W6 --no-peers --quick   (writes the batch files first)"
 
 PAD_ID, BOS_ID, EOS_ID = 0, 2, 3
 

@@ -10,6 +10,9 @@ import { allSystems, type Runnable } from './peers.js';
 import { WORKLOADS, type Workload } from './workloads.js';
 import { errorResult, normalizeResult, type BenchResult } from './result.js';
 import { renderMarkdown, type RunMeta } from './report.js';
+import { sentimentBatches } from './whole-step/sentiment-data.js';
+import { translateBatches } from './whole-step/translate-data.js';
+import { TRANSLATE_WORKLOADS } from './whole-step/workloads.js';
 
 const DEFAULT_WORKLOADS = 'W1,W2,W3,W4,MM';
 const systems = allSystems();
@@ -114,6 +117,18 @@ function runOne(s: Runnable, w: Workload['id']): BenchResult {
       : `exit ${child.status}, no JSON line`;
   const tail = (child.stderr ?? '').trim().split('\n').slice(-3).join(' | ').slice(-300);
   return normalizeResult({ workload: w, system: s.name, status: 'error', note: tail ? `${why}: ${tail}` : why, load1, wall_s });
+}
+
+// The whole-step workloads read real batches from ../shared/data, written once to a cache
+// file that every runner (cellstate, PyTorch, TF.js) reads: make them before any runs.
+for (const w of workloads) {
+  try {
+    if (w === 'W7') sentimentBatches();
+    else if (w in TRANSLATE_WORKLOADS) translateBatches(w === 'W5F' ? 'W5' : w, TRANSLATE_WORKLOADS[w as keyof typeof TRANSLATE_WORKLOADS].data);
+  } catch (error) {
+    console.error(`cannot prepare the batches of ${w}: ${(error as Error).message}`);
+    process.exit(2);
+  }
 }
 
 const results: BenchResult[] = [];
