@@ -1,29 +1,54 @@
 import { describe, expect, it } from 'vitest';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool, sizeClass } from './buffer-pool.js';
 import { createCpuBackend } from './cpu-backend.js';
 
 describe('BufferPool', () => {
-  it('reuses an array of the same dtype and length, zeroed, and counts the bytes it holds', () => {
+  it('size classes round up by at most 12.5 % and are fixed points', () => {
+    for (let n = 1; n < 100_000; n += 1 + Math.floor(n / 50)) {
+      const c = sizeClass(n);
+      expect(c).toBeGreaterThanOrEqual(n);
+      expect(c).toBeLessThanOrEqual(Math.max(16, n * 1.125));
+      expect(sizeClass(c)).toBe(c);
+    }
+  });
+
+  it('reuses a buffer of the same dtype and size class, as a zeroed view of the requested length', () => {
     const pool = new BufferPool({ minElements: 4 });
-    const a = pool.alloc('float32', 8) as Float32Array;
+    const a = pool.alloc('float32', 1000) as Float32Array;
+    expect(a.length).toBe(1000);
+    expect(a.buffer.byteLength).toBe(sizeClass(1000) * 4);
     a.fill(3);
     pool.give(a);
-    expect(pool.bytes).toBe(32);
-    expect(pool.alloc('int32', 8)).not.toBe(a); // other dtype
-    expect(pool.alloc('float32', 9)).not.toBe(a); // other length
-    const b = pool.alloc('float32', 8);
-    expect(b).toBe(a);
-    expect(Array.from(b)).toEqual(new Array(8).fill(0));
+    expect(pool.bytes).toBe(sizeClass(1000) * 4);
+    expect(pool.alloc('int32', 1000).buffer).not.toBe(a.buffer); // other dtype
+    expect(pool.alloc('float32', 2000).buffer).not.toBe(a.buffer); // other class
+    const b = pool.alloc('float32', 1010);
+    expect(b.buffer).toBe(a.buffer);
+    expect(b.length).toBe(1010);
+    expect(Array.from(b).every((x) => x === 0)).toBe(true);
+    expect(pool.bytes).toBe(0);
+    pool.give(new Float32Array(1000)); // not a class-sized buffer: not taken
     expect(pool.bytes).toBe(0);
   });
 
-  it('never pools small arrays and stops taking arrays at maxBytes', () => {
-    const pool = new BufferPool({ minElements: 16, maxBytes: 128 });
+  it('never pools small arrays, and when full drops the arrays given longest ago', () => {
+    const pool = new BufferPool({ minElements: 16, maxBytes: 160 });
     pool.give(new Float32Array(8));
     expect(pool.bytes).toBe(0);
-    pool.give(new Float32Array(20)); // 80 bytes
-    pool.give(new Float32Array(20)); // would be 160 > 128: dropped
-    expect(pool.bytes).toBe(80);
+    const first = pool.alloc('float32', 20); // class 20: 80 bytes
+    const second = pool.alloc('float32', 16); // 64 bytes
+    const third = pool.alloc('float32', 20);
+    pool.give(first);
+    pool.give(second);
+    pool.give(third); // 224 > 160: `first` goes
+    expect(pool.bytes).toBe(144);
+    expect(pool.alloc('float32', 20)).toBe(third);
+    expect(pool.alloc('float32', 20)).not.toBe(first);
+    expect(pool.alloc('float32', 16)).toBe(second);
+    expect(pool.bytes).toBe(0);
+    pool.give(pool.alloc('float32', 100)); // 400 bytes > maxBytes: never pooled
+    expect(pool.bytes).toBe(0);
+    pool.give(first);
     pool.clear();
     expect(pool.bytes).toBe(0);
   });
@@ -35,7 +60,7 @@ describe('CpuBackend buffer reuse', () => {
     const n = 4096;
     const dirty = cpu.upload(new Float32Array(n).fill(7), [n], 'float32');
     cpu.release(dirty);
-    expect(cpu.memory()).toEqual({ handles: 0, bytesInUse: 0, bytesPooled: n * 4, bytesAllocated: n * 4 });
+    expect(cpu.memory()).toEqual({ handles: 0, bytesInUse: 0, bytesPooled: sizeClass(n) * 4, bytesAllocated: sizeClass(n) * 4 });
     // fill(0) and randomBernoulli(p = 0) write nothing themselves: they rely on a zeroed buffer.
     const zeros = cpu.fill([n], 'float32', 0);
     expect(cpu.readSync(zeros).every((x) => x === 0)).toBe(true);

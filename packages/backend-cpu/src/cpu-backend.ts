@@ -61,7 +61,7 @@ export interface CpuBackendOptions {
   /** Size thresholds of the WebAssembly path (measured defaults; tests lower them). */
   tuning?: WasmTuning;
   /**
-   * Most bytes of released buffers kept for reuse (default 256 MiB; 0: none). Reported
+   * Most bytes of released buffers kept for reuse (default 64 MiB; 0: none). Reported
    * as `memory().bytesPooled`; `releasePooled()` frees them.
    */
   poolBytes?: number;
@@ -120,7 +120,7 @@ export class CpuBackend implements Backend {
   readonly #pool: BufferPool;
 
   constructor(options: CpuBackendOptions = {}) {
-    this.#pool = new BufferPool({ maxBytes: options.poolBytes ?? 256 * 2 ** 20 });
+    this.#pool = new BufferPool({ maxBytes: options.poolBytes ?? 64 * 2 ** 20 });
     const fused = options.fused ?? true;
     const simd = options.simd ?? true;
     const threads = options.threads ?? availableCores();
@@ -179,7 +179,10 @@ export class CpuBackend implements Backend {
       throw new ShapeError({ op: 'upload', detail: `${values.length} values do not fill the shape`, expected: size, actual: [...shape] });
     }
     let data: TensorData;
-    if (dtype === 'float32') data = new Float32Array(values); // copies, rounds to float32
+    if (dtype === 'float32') {
+      data = this.#f32(size);
+      data.set(values); // rounds to float32
+    }
     else if (values instanceof Int32Array) data = values.slice();
     else {
       // Like cast: truncate toward zero, NaN -> 0, clamp to the int32 range.

@@ -1,0 +1,512 @@
+#!/usr/bin/python3
+"""PyTorch CPU peer for the inference workloads W8T and W8S: the two sample apps' `run`
+commands with their SHIPPED models, the same weights read from the same files.
+
+- W8T (`translate run`, beam 5): apps/translate/models/en-fr.safetensors, an int8 "Q8"
+  safetensors file (config, vocabularies and preprocessing in its metadata; the large
+  matrices as I8 with one F32 scale per row, `<name>.q8_scale`, the rest F16), read with
+  numpy/struct below and dequantised exactly as packages/seq2seq/src/model-file.ts does
+  (float32(q) * float32(scale), rounded once to float32). The network is seq2seq_torch.py's
+  op-for-op mirror of @cellstate/seq2seq (encoder with per-sample lengths, bridge, Luong
+  `dot` attention, combine, tied output), run in eval mode under torch.inference_mode; the
+  beam search is packages/seq2seq/src/decode.ts `beamSearch` transcribed: every sentence
+  keeps K rows of one batch, per step the log-softmax of all rows, the 2K best tokens of
+  each live beam (torch.topk; rows with tied values fall back to a stable sort so that ties
+  break towards the lower id as decode.ts's topK does), candidates ranked by cumulative
+  log-probability on the host, <eos> among the top K finishes a hypothesis scored
+  logProb / ((5 + n) / 6)^alpha, the K best others stay alive, a sentence stops with K
+  finished hypotheses or at maxLength; the state rows are reordered with index_select.
+- W8S (`sentiment run`): apps/sentiment/models/airline (sentiment.json + F16
+  model.safetensors): nn.Embedding -> bidirectional nn.LSTM over each text's real length
+  (pack_padded_sequence) -> mean and max pooling over the real steps -> nn.Linear ->
+  softmax, in the batches `probabilitiesOf` makes.
+
+Inputs: the JSON file packages/bench/src/whole-step/infer-data.ts writes
+(node_modules/.cache/cellstate-bench/<W8T|W8S>-inputs.json at the repository root): the
+token ids (tokenised once, as the apps do) and the batches of one pass. The model's SHA-256
+is checked against the one recorded there. One pass = every batch of the file, the tensors
+built from the id lists inside the pass (as cellstate's makeBatch does inside its pass).
+
+Agreement: when the cellstate runner has written its outputs
+(<W8T|W8S>-cellstate-outputs.json, `writeInferReference`), the last timed pass's outputs
+are compared with them: W8T the best hypothesis' ids (and |score difference|), W8S the
+labels and the probabilities (max |difference|, count within 1e-4).
+
+usage: /usr/bin/python3 infer_torch.py <W8T|W8S> [--system NAME] [--quick] [--inputs FILE] [--reference FILE]
+env:   TORCH_THREADS (default 1) -> torch.set_num_threads; run it as the bench runs
+       bench_torch.py: LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread
+       OPENBLAS_NUM_THREADS=<threads> (system names pytorch-openblas-1t, pytorch-openblas).
+Output: one JSON line in the format of packages/bench/src/result.ts; seq_per_s = inputs
+(sentences / texts) per second, ms = median ms per full pass, gflops null.
+Timing: the rule of src/timing.ts (>= 2 warm-ups, median of >= 5 timed passes until 8 s, at
+most 30; --quick: 1 warm-up, 2 timed).
+"""
+import hashlib
+import json
+import math
+import os
+import platform
+import resource
+import statistics
+import struct
+import sys
+import time
+
+sys.dont_write_bytecode = True  # no __pycache__ next to the runners
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
+CACHE_DIR = os.path.join(REPO_ROOT, "node_modules", ".cache", "cellstate-bench")
+REGENERATE = ("node --conditions=@cellstate/source --import tsx with inferData(id) from "
+              "packages/bench/src/whole-step/infer-data.ts (the cellstate W8 runner writes it)")
+
+PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
+Q8_SCALE_SUFFIX = ".q8_scale"
+
+
+# ---------------------------------------------------------------- safetensors (numpy/struct)
+
+_DTYPES = {"F32": "<f4", "F16": "<f2", "I8": "i1"}
+
+
+def read_safetensors(path):
+    """(metadata, {name: numpy array in its stored dtype}) of a safetensors file: an 8-byte
+    little-endian header size, the JSON header, then the data; F32, F16 and I8 only."""
+    import numpy as np
+    with open(path, "rb") as f:
+        raw = f.read()
+    if len(raw) < 8:
+        raise ValueError(f"{path}: truncated (no header size)")
+    (n,) = struct.unpack("<Q", raw[:8])
+    if 8 + n > len(raw):
+        raise ValueError(f"{path}: header size {n} runs past the end of the file")
+    header = json.loads(raw[8:8 + n].decode("utf-8"))
+    metadata = header.pop("__metadata__", None) or {}
+    base = 8 + n
+    tensors = {}
+    for name, e in header.items():
+        if e["dtype"] not in _DTYPES:
+            raise ValueError(f"{path}: tensor {name!r} has dtype {e['dtype']}; this reader handles {', '.join(_DTYPES)}")
+        dt = np.dtype(_DTYPES[e["dtype"]])
+        shape = [int(d) for d in e["shape"]]
+        count = math.prod(shape)
+        start, end = e["data_offsets"]
+        if end - start != count * dt.itemsize or base + end > len(raw):
+            raise ValueError(f"{path}: tensor {name!r}: offsets {start}..{end} do not fit shape {shape} {e['dtype']}")
+        tensors[name] = np.frombuffer(raw, dtype=dt, count=count, offset=base + start).reshape(shape)
+    return metadata, tensors
+
+
+def float32_state(metadata, tensors):
+    """The float32 parameters: F16/F32 widened (exact); the tensors listed in the metadata key
+    `seq2seq.quantized` (I8) times their per-row `<name>.q8_scale` (F32), as model-file.ts's
+    `dequantizedState` does (an int8 times a float32 is exact in double, so the one rounding
+    to float32 equals numpy's float32 product)."""
+    import numpy as np
+    quantized = set(json.loads(metadata.get("seq2seq.quantized", "[]")))
+    out = {}
+    for name, a in tensors.items():
+        if name.endswith(Q8_SCALE_SUFFIX) and name[: -len(Q8_SCALE_SUFFIX)] in quantized:
+            continue
+        if name in quantized:
+            scale = tensors.get(name + Q8_SCALE_SUFFIX)
+            if a.ndim != 2 or scale is None or list(scale.shape) != [a.shape[0]] or scale.dtype != np.float32:
+                raise ValueError(f"quantized tensor {name!r} needs a float32 scale tensor {name + Q8_SCALE_SUFFIX!r} of shape [{a.shape[0]}]")
+            out[name] = a.astype(np.float32) * scale[:, None]
+        elif a.dtype == np.int8:
+            raise ValueError(f"tensor {name!r} is I8 but not listed in seq2seq.quantized")
+        else:
+            out[name] = a.astype(np.float32)
+    return out
+
+
+def sha256_file(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+# ---------------------------------------------------------------- timing / output (as bench_torch.py)
+
+def timing_plan(quick):
+    if quick:
+        return dict(warmup=1, min_iters=2, max_iters=2, target_s=0.0, max_s=60.0)
+    return dict(warmup=2, min_iters=5, max_iters=30, target_s=8.0, max_s=240.0)
+
+
+def time_it(fn, warmup, min_iters, max_iters, target_s, max_s):
+    for _ in range(warmup):
+        fn()
+    times = []
+    t0 = time.perf_counter()
+    while True:
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+        el = time.perf_counter() - t0
+        if len(times) >= max_iters or (len(times) >= min_iters and el >= target_s) or el >= max_s:
+            break
+    return dict(median_s=statistics.median(times), mean_s=statistics.fmean(times), min_s=min(times), max_s=max(times),
+                iters=len(times))
+
+
+def blas_libs():
+    try:
+        with open("/proc/self/maps") as f:
+            libs = {l.split()[-1] for l in f if "blas" in l and "/" in l}
+        return sorted({os.path.realpath(p) for p in libs})
+    except OSError:
+        return []
+
+
+def sig(v, digits=5):
+    return float(f"{v:.{digits}g}")
+
+
+def emit(obj):
+    fixed = ["workload", "system", "seq_per_s", "ms", "gflops", "peak_rss_mb", "status"]
+    obj.setdefault("peak_rss_mb", round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
+    for k in fixed:
+        obj.setdefault(k, None)
+    out = {k: obj[k] for k in fixed}
+    out.update({k: v for k, v in obj.items() if k not in fixed})
+    print(json.dumps(out), flush=True)
+
+
+# ---------------------------------------------------------------- W8T
+
+def check_model_hash(inputs, files):
+    """The recorded SHA-256 of each model file against the file on disk."""
+    for name, path in files.items():
+        want = inputs.get("modelSha256", {}).get(name)
+        got = sha256_file(path)
+        if want is not None and want != got:
+            raise ValueError(f"{path} has SHA-256 {got[:12]}…, the inputs file was made for {want[:12]}…; regenerate the inputs")
+
+
+def model_path(inputs):
+    return os.path.join(REPO_ROOT, inputs["model"]) if not os.path.isabs(inputs["model"]) else inputs["model"]
+
+
+def translate_setup(torch, inputs):
+    """The shipped translation model as seq2seq_torch.py's mirror, loaded with the file's weights."""
+    import seq2seq_torch as s2s
+    path = model_path(inputs)
+    check_model_hash(inputs, {os.path.basename(path): path})
+    metadata, tensors = read_safetensors(path)
+    if metadata.get("seq2seq.kind") != "cellstate-seq2seq-model":
+        raise ValueError(f"{path} is not a cellstate translation model (seq2seq.kind {metadata.get('seq2seq.kind')!r})")
+    cfg = json.loads(metadata["seq2seq.config"])
+    c = s2s.resolve_config(cfg, cfg["sourceVocabSize"], cfg["targetVocabSize"])
+    _, Seq2Seq = s2s.build(torch)
+    model = Seq2Seq(c)
+    state = {k: torch.from_numpy(v) for k, v in float32_state(metadata, tensors).items()}
+    model.load_state_dict(state, strict=True)  # every name and shape must match
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model, c
+
+
+def topk_rows(torch, np, logp, k):
+    """Per row of logp [R, V]: the k largest values and their ids, largest first, ties to the
+    lower id (decode.ts topK). torch.topk, then a stable sort for rows where ties matter."""
+    vals, idx = torch.topk(logp, k, dim=-1)
+    tied = (logp >= vals[:, -1:]).sum(1) > k
+    if k > 1:
+        tied |= (vals[:, 1:] == vals[:, :-1]).any(1)
+    vals, idx = vals.tolist(), idx.tolist()
+    for r in tied.nonzero().flatten().tolist():
+        row = logp[r].numpy()
+        order = np.argsort(-row, kind="stable")[:k]
+        idx[r] = order.tolist()
+        vals[r] = row[order].tolist()
+    return vals, idx
+
+
+def beam_search(torch, np, model, c, sources, K, max_length, alpha):
+    """decode.ts `beamSearch` for one batch of source id lists; the best hypothesis of each:
+    dict(ids, logProb, score, finished)."""
+    from types import SimpleNamespace
+    B = len(sources)
+    V = c["targetVocabSize"]
+    rows = [(list(reversed(s)) if c["reverseSource"] else list(s)) + [EOS_ID] for s in sources]
+    S = max(1, *(len(r) for r in rows))
+    src = torch.zeros(S, B, dtype=torch.long)
+    for b, r in enumerate(rows):
+        src[: len(r), b] = torch.tensor(r, dtype=torch.long)
+    batch = SimpleNamespace(source=src, source_lengths=torch.tensor([len(r) for r in rows], dtype=torch.long))
+    (h, cell), memory = model.encode(batch, False)
+    repeat = torch.arange(B).repeat_interleave(K)
+    L = h.shape[0]
+    st = ([h[l].index_select(0, repeat) for l in range(L)], [cell[l].index_select(0, repeat) for l in range(L)])
+    if memory is not None:
+        values = memory["values"].index_select(0, repeat)
+        keys = values if memory["keys"] is memory["values"] else memory["keys"].index_select(0, repeat)
+        memory = dict(values=values, keys=keys, mask=memory["mask"].index_select(0, repeat))
+    decoder = model.decoder
+    k2 = min(2 * K, V)
+    neg_inf = float("-inf")
+
+    def penalty(n):
+        return ((5 + n) / 6) ** alpha
+
+    beams = [[dict(ids=[], lp=0.0 if k == 0 else neg_inf) for k in range(K)] for _ in range(B)]
+    finished = [[] for _ in range(B)]
+    done = [False] * B
+    ids = torch.full((B * K,), BOS_ID, dtype=torch.long)
+    for t in range(max_length):
+        if all(done):
+            break
+        out, st = decoder.step(ids, st, memory, False)
+        logp = torch.log_softmax(decoder.logits(out), -1)
+        vals, idx = topk_rows(torch, np, logp, k2)
+        last = t == max_length - 1
+        origin = [0] * (B * K)
+        next_ids = [EOS_ID] * (B * K)
+        for b in range(B):
+            row0 = b * K
+            if done[b]:
+                for k in range(K):
+                    origin[row0 + k] = row0 + k
+                continue
+            cands = []
+            for k, beam in enumerate(beams[b]):
+                if beam["lp"] == neg_inf:
+                    continue
+                vr, ir = vals[row0 + k], idx[row0 + k]
+                for j in range(k2):
+                    cands.append((beam["lp"] + vr[j], k, ir[j]))
+            cands.sort(key=lambda x: -x[0])  # stable, as Array.prototype.sort
+            alive, alive_origin = [], []
+            for i, (lp, k, token) in enumerate(cands):
+                if len(alive) >= K:
+                    break
+                parent = beams[b][k]
+                if token == EOS_ID:
+                    if i < K:
+                        n = len(parent["ids"]) + 1
+                        finished[b].append(dict(ids=list(parent["ids"]), logProb=lp, score=lp / penalty(n), finished=True))
+                    continue
+                alive.append(dict(ids=parent["ids"] + [token], lp=lp))
+                alive_origin.append(row0 + k)
+            if len(finished[b]) >= K or last:
+                if last:
+                    for beam in alive:
+                        finished[b].append(dict(ids=beam["ids"], logProb=beam["lp"], score=beam["lp"] / penalty(len(beam["ids"])), finished=False))
+                done[b] = True
+            for k in range(K):
+                beam = alive[k] if k < len(alive) else None
+                beams[b][k] = beam if beam is not None else dict(ids=[], lp=neg_inf)
+                origin[row0 + k] = alive_origin[k] if k < len(alive_origin) else row0
+                next_ids[row0 + k] = beam["ids"][-1] if beam is not None else EOS_ID
+        order = torch.tensor(origin, dtype=torch.long)
+        st = ([x.index_select(0, order) for x in st[0]], [x.index_select(0, order) for x in st[1]])
+        ids = torch.tensor(next_ids, dtype=torch.long)
+    # The best of each sentence: a stable sort by score, descending (decode.ts), first element.
+    return [sorted(f, key=lambda h: -h["score"])[0] if f else None for f in finished]
+
+
+def translate_runner(torch, np, inputs):
+    model, c = translate_setup(torch, inputs)
+    spec = inputs["spec"]
+    K, alpha = spec["beamSize"], spec["lengthPenalty"]
+    outputs = [None] * len(inputs["sentences"])
+
+    def one_pass():
+        with torch.inference_mode():
+            for b in inputs["batches"]:
+                best = beam_search(torch, np, model, c, [inputs["ids"][i] for i in b["items"]], K, b["maxLength"], alpha)
+                for item, h in zip(b["items"], best):
+                    outputs[item] = h
+
+    items = sum(len(b["items"]) for b in inputs["batches"])
+    params = sum(p.numel() for p in model.parameters())
+    api = ("seq2seq_torch.py mirror (nn.Embedding, packed nn.LSTM encoder, torch.lstm_cell decoder steps, Luong dot "
+           "attention, tanh combine, tied output) under inference_mode, weights dequantised from the Q8 file; "
+           "beamSearch of decode.ts on the host with torch.topk per step")
+    return one_pass, outputs, items, params, api
+
+
+def translate_agreement(inputs, outputs, ref):
+    same, differ, score_diffs = 0, [], []
+    n = 0
+    for i, (mine, theirs) in enumerate(zip(outputs, ref["outputs"])):
+        if mine is None and theirs is None:
+            continue
+        n += 1
+        if mine is not None and theirs is not None and mine["ids"] == theirs["ids"]:
+            same += 1
+            score_diffs.append(abs(mine["score"] - theirs["score"]))
+        else:
+            differ.append(dict(index=i, source=inputs["sentences"][i], cellstate=theirs and theirs["ids"], pytorch=mine and mine["ids"],
+                               cellstate_score=theirs and theirs["score"], pytorch_score=mine and mine["score"]))
+    return dict(same_output_ids=same, of=n, max_abs_score_diff_when_same=sig(max(score_diffs)) if score_diffs else None,
+                differ=differ[:8])
+
+
+# ---------------------------------------------------------------- W8S
+
+def sentiment_runner(torch, np, inputs):
+    import torch.nn as nn
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+    model_dir = model_path(inputs)
+    json_path, weights_path = os.path.join(model_dir, "sentiment.json"), os.path.join(model_dir, "model.safetensors")
+    check_model_hash(inputs, {"sentiment.json": json_path, "model.safetensors": weights_path})
+    with open(json_path) as f:
+        shipped = json.load(f)
+    cfg = shipped["model"]
+    if shipped.get("format") != "cellstate-sentiment":
+        raise ValueError(f"{json_path} is not a cellstate sentiment model")
+    V, E, H, C = cfg["vocabSize"], cfg["embeddingDim"], cfg["hiddenSize"], cfg["numLabels"]
+    D = 2 if cfg["bidirectional"] else 1
+    pooling = cfg["pooling"] if isinstance(cfg["pooling"], list) else [cfg["pooling"]]
+
+    class SentimentNet(nn.Module):
+        """packages/sentiment/src/model.ts in eval mode (the dropouts are identities)."""
+
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(V, E, padding_idx=0)
+            self.lstm = nn.LSTM(E, H, num_layers=cfg["numLayers"], bidirectional=cfg["bidirectional"], batch_first=True)
+            self.classifier = nn.Linear(len(pooling) * D * H, C)
+
+        def forward(self, ids, lengths, mask):
+            # ids [B, T] (padding 0), lengths int64 [B] on the CPU, mask [B, T, 1] (1 on real steps)
+            x = self.embedding(ids)
+            packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+            out, (h, _) = self.lstm(packed)
+            out, _ = pad_packed_sequence(out, batch_first=True, total_length=ids.shape[1])  # zeros past each length
+            parts = []
+            for p in pooling:
+                if p == "mean":
+                    parts.append(out.sum(1) / lengths.unsqueeze(1).to(out.dtype))
+                elif p == "max":
+                    parts.append(out.masked_fill(mask == 0, -1e4).max(1).values)
+                else:  # last: each direction's final state of the top layer
+                    parts.append(h[-D:].transpose(0, 1).reshape(ids.shape[0], D * H))
+            return self.classifier(parts[0] if len(parts) == 1 else torch.cat(parts, 1))
+
+    metadata, tensors = read_safetensors(weights_path)
+    model = SentimentNet()
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in float32_state(metadata, tensors).items()}, strict=True)
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    outputs = [None] * len(inputs["texts"])
+
+    def one_pass():
+        with torch.inference_mode():
+            for call in inputs["calls"]:
+                for b in call["batches"]:
+                    ids = torch.tensor(b["padded"], dtype=torch.long)
+                    lengths = torch.tensor(b["lengths"], dtype=torch.long)
+                    mask = (torch.arange(ids.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(2)
+                    probs = torch.softmax(model(ids, lengths, mask), -1).tolist()
+                    for item, p in zip(b["items"], probs):
+                        outputs[item] = dict(label=max(range(C), key=lambda j: (p[j], -j)), probabilities=p)
+
+    items = sum(len(c["items"]) for c in inputs["calls"])
+    params = sum(p.numel() for p in model.parameters())
+    api = ("nn.Embedding + bidirectional nn.LSTM on pack_padded_sequence + masked mean/max pooling + nn.Linear + softmax "
+           "under inference_mode, weights widened from the F16 file")
+    return one_pass, outputs, items, params, api
+
+
+def sentiment_agreement(inputs, outputs, ref, tol=1e-4):
+    same_label, within, n, worst = 0, 0, 0, 0.0
+    differ = []
+    for i, (mine, theirs) in enumerate(zip(outputs, ref["outputs"])):
+        if mine is None and theirs is None:
+            continue
+        n += 1
+        if mine is None or theirs is None:
+            differ.append(dict(index=i, cellstate=theirs, pytorch=mine))
+            continue
+        d = max(abs(a - b) for a, b in zip(mine["probabilities"], theirs["probabilities"]))
+        worst = max(worst, d)
+        same_label += mine["label"] == theirs["label"]
+        within += d <= tol
+        if mine["label"] != theirs["label"] or d > tol:
+            differ.append(dict(index=i, text=inputs["texts"][i], cellstate=theirs, pytorch=mine, max_abs_diff=d))
+    return dict(same_labels=same_label, probabilities_within_1e_4=within, of=n, max_abs_prob_diff=sig(worst, 3), differ=differ[:8])
+
+
+# ---------------------------------------------------------------- main
+
+def parse_args(argv):
+    opts = dict(workload=None, system="pytorch", quick=False, inputs=None, reference=None)
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--quick":
+            opts["quick"] = True
+        elif a in ("--system", "--inputs", "--reference"):
+            if i + 1 >= len(argv):
+                raise SystemExit(f"{a} needs a value")
+            opts[a[2:]] = argv[i + 1]
+            i += 1
+        elif a in ("W8T", "W8S") and opts["workload"] is None:
+            opts["workload"] = a
+        else:
+            raise SystemExit(f"unknown argument {a!r}; usage: infer_torch.py <W8T|W8S> [--system NAME] [--quick] [--inputs FILE] [--reference FILE]")
+        i += 1
+    if opts["workload"] is None:
+        raise SystemExit("usage: infer_torch.py <W8T|W8S> [--system NAME] [--quick] [--inputs FILE] [--reference FILE]")
+    return opts
+
+
+def main(opts):
+    wid = opts["workload"]
+    base = dict(workload=wid, system=opts["system"])
+    try:
+        import numpy as np
+        import torch
+    except Exception as e:  # no torch: a skipped row, with the reason
+        emit(dict(base, status="skipped", note=f"PyTorch/numpy not importable by {sys.executable}: {e!r}"[:300]))
+        return
+    inputs_path = opts["inputs"] or os.path.join(CACHE_DIR, f"{wid}-inputs.json")
+    if not os.path.exists(inputs_path):
+        emit(dict(base, status="skipped", note=f"{inputs_path} not found; write it with {REGENERATE}"))
+        return
+    with open(inputs_path) as f:
+        inputs = json.load(f)
+    if inputs.get("workload") != wid:
+        raise ValueError(f"{inputs_path} is for {inputs.get('workload')}, not {wid}")
+    threads = int(os.environ.get("TORCH_THREADS", "1"))
+    torch.set_num_threads(threads)
+    t0 = time.perf_counter()
+    one_pass, outputs, items, params, api = (translate_runner if wid == "W8T" else sentiment_runner)(torch, np, inputs)
+    load_ms = (time.perf_counter() - t0) * 1000
+    t = time_it(one_pass, **timing_plan(opts["quick"]))
+    s = t["median_s"]
+    blas = blas_libs()
+    res = dict(base, seq_per_s=sig(items / s), ms=sig(s * 1000), gflops=None, status="ok", iters=t["iters"],
+               min_ms=sig(t["min_s"] * 1000), max_ms=sig(t["max_s"] * 1000), mean_ms=sig(t["mean_s"] * 1000),
+               items_per_run=items, threads=torch.get_num_threads(), openblas_threads=os.environ.get("OPENBLAS_NUM_THREADS"),
+               torch_version=torch.__version__, python=platform.python_version(), parameters=params, load_ms=sig(load_ms, 4),
+               api=api, blas=blas, inputs_file=os.path.relpath(inputs_path, REPO_ROOT), model=inputs["model"])
+    ref_path = opts["reference"] or os.path.join(CACHE_DIR, f"{wid}-cellstate-outputs.json")
+    if os.path.exists(ref_path):
+        with open(ref_path) as f:
+            ref = json.load(f)
+        if ref.get("modelSha256") != inputs.get("modelSha256") or len(ref.get("outputs", [])) != len(outputs):
+            res["agreement"] = None
+            res["agreement_note"] = f"{os.path.relpath(ref_path, REPO_ROOT)} is for another model or input list"
+        else:
+            res["agreement"] = (translate_agreement if wid == "W8T" else sentiment_agreement)(inputs, outputs, ref)
+            res["agreement"]["with"] = f"{ref.get('system')} ({os.path.relpath(ref_path, REPO_ROOT)})"
+    else:
+        res["agreement"] = None
+        res["agreement_note"] = f"no cellstate outputs at {os.path.relpath(ref_path, REPO_ROOT)} (writeInferReference)"
+    if not any("openblas" in p for p in blas):
+        res["note"] = "BLAS is not OpenBLAS: " + (", ".join(blas) or "no libblas mapped")
+    emit(res)
+
+
+if __name__ == "__main__":
+    opts = parse_args(sys.argv[1:])
+    try:
+        main(opts)
+    except Exception as e:  # report, don't crash the runner
+        emit(dict(workload=opts["workload"], system=opts["system"], status="error", note=repr(e)[:400]))
+        sys.exit(1)
