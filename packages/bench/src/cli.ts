@@ -10,6 +10,7 @@ import { allSystems, type Runnable } from './peers.js';
 import { WORKLOADS, type Workload } from './workloads.js';
 import { errorResult, normalizeResult, type BenchResult } from './result.js';
 import { renderMarkdown, type RunMeta } from './report.js';
+import { inferData } from './whole-step/infer-data.js';
 import { sentimentBatches } from './whole-step/sentiment-data.js';
 import { translateBatches } from './whole-step/translate-data.js';
 import { TRANSLATE_WORKLOADS } from './whole-step/workloads.js';
@@ -21,7 +22,7 @@ const cli = cac('bench');
 cli
   .usage('[options]   (from the repo root: pnpm bench -- [options])')
   .option('--json', 'one JSON object per line (stdout) instead of the tables')
-  .option('--workloads <ids>', `comma-separated workloads (default ${DEFAULT_WORKLOADS}; whole training steps on real data: W5,W5F,W6,W7)`)
+  .option('--workloads <ids>', `comma-separated workloads (default ${DEFAULT_WORKLOADS}; whole training steps on real data: W5,W5F,W6,W7; inference of the apps: W8T,W8S)`)
   .option('--systems <names>', 'comma-separated systems (default: all that run by default; see --list)')
   .option('--peers', 'run the peers too (default)', { default: true })
   .option('--no-peers', 'cellstate systems only')
@@ -124,6 +125,7 @@ function runOne(s: Runnable, w: Workload['id']): BenchResult {
 for (const w of workloads) {
   try {
     if (w === 'W7') sentimentBatches();
+    else if (w === 'W8T' || w === 'W8S') inferData(w);
     else if (w in TRANSLATE_WORKLOADS) translateBatches(w === 'W5F' ? 'W5' : w, TRANSLATE_WORKLOADS[w as keyof typeof TRANSLATE_WORKLOADS].data);
   } catch (error) {
     console.error(`cannot prepare the batches of ${w}: ${(error as Error).message}`);

@@ -91,6 +91,7 @@ function pytorch(name: string, what: string, threads: number, mode: 'nograd' | '
       const env: Record<string, string> = { TORCH_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
       if (blas) env.LD_LIBRARY_PATH = [blas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
       if (w === 'W7') return { cmd: PYTHON, args: [here('../python/sentiment_torch.py'), '--system', name, ...quickArg(quick)], env };
+      if (w === 'W8T' || w === 'W8S') return { cmd: PYTHON, args: [here('../python/infer_torch.py'), w, '--system', name, ...quickArg(quick)], env };
       if (isStep(w)) return { cmd: PYTHON, args: [here('../python/seq2seq_torch.py'), w, '--system', name, ...quickArg(quick)], env };
       return { cmd: PYTHON, args: [here('../python/bench_torch.py'), w, '--system', name, '--mode', mode, ...quickArg(quick)], env };
     },

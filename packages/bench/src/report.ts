@@ -37,6 +37,8 @@ export const STEP_TARGETS: StepTarget[] = [
   { workload: 'W6', kind: 'must', text: '≥ 0.5x PyTorch, both on one thread', ref: REFS.pytorch1t, ratio: 0.5, singleThread: true },
   { workload: 'W6', kind: 'aim', text: '≥ 1x PyTorch with all threads', ref: REFS.pytorchAll, ratio: 1, singleThread: false },
   { workload: 'W7', kind: 'must', text: '≥ 1x PyTorch, both on one thread', ref: REFS.pytorch1t, ratio: 1, singleThread: true },
+  { workload: 'W8T', kind: 'must', text: '≥ 1x PyTorch, both on one thread', ref: REFS.pytorch1t, ratio: 1, singleThread: true },
+  { workload: 'W8S', kind: 'must', text: '≥ 1x PyTorch, both on one thread', ref: REFS.pytorch1t, ratio: 1, singleThread: true },
 ];
 
 /** The ratio columns of the main table: time(reference) / time(row), > 1 = the row is faster. */

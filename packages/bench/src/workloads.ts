@@ -3,7 +3,7 @@
  * seeds and flop counts, so cellstate's rows compare with the peers' rows.
  */
 export interface Workload {
-  id: 'W1' | 'W2' | 'W3' | 'W4' | 'MM' | 'W5' | 'W5F' | 'W6' | 'W7';
+  id: 'W1' | 'W2' | 'W3' | 'W4' | 'MM' | 'W5' | 'W5F' | 'W6' | 'W7' | 'W8T' | 'W8S';
   B: number;
   T: number;
   E: number;
@@ -23,11 +23,13 @@ export const WORKLOADS: Record<Workload['id'], Workload> = {
   W5: { id: 'W5', B: 64, T: 12, E: 128, H: 256, kind: 'step', what: 'translate training step, shipped en-fr model (dot attention, tied output, shortlist 2,000; Tatoeba batches of 64)' },
   W5F: { id: 'W5F', B: 64, T: 12, E: 128, H: 256, kind: 'step', what: 'W5 with the full 8,000-word softmax' },
   W6: { id: 'W6', B: 128, T: 60, E: 256, H: 512, kind: 'step', what: 'translate training step, Multi30k attention configuration (bidirectional 512 encoder, additive attention, teacher forcing 0.5, ~6k softmax; batches of 128)' },
+  W8T: { id: 'W8T', B: 64, T: 0, E: 128, H: 256, kind: 'step', what: 'inference: `translate run` with the shipped en-fr model, beam 5, 64 Tatoeba test sentences (sentences/s)' },
+  W8S: { id: 'W8S', B: 256, T: 0, E: 100, H: 64, kind: 'step', what: 'inference: `sentiment run` with the shipped airline model, 256 test tweets (texts/s)' },
   W7: { id: 'W7', B: 32, T: 200, E: 100, H: 64, kind: 'step', what: 'sentiment training step, shipped airline model (bidirectional LSTM 64, mean+max pooling, weighted CE, clip 5, Adam; batches of 32)' },
 };
 
 /** The whole-step workloads (src/whole-step/): not run by default (they need ../shared/data). */
-export const STEP_WORKLOADS: readonly Workload['id'][] = ['W5', 'W5F', 'W6', 'W7'];
+export const STEP_WORKLOADS: readonly Workload['id'][] = ['W5', 'W5F', 'W6', 'W7', 'W8T', 'W8S'];
 
 /** Gate-matmul flops, as the peer bench counts them: 2·4H·(E+H)·B·T (W2 counts 3x forward). */
 export function gateFlops(w: Workload): number {

@@ -1,7 +1,10 @@
-// One whole-step workload (W5, W5F, W6: translation; W7: sentiment) for one cellstate
-// system in this process; prints one JSON line (the format of result.ts).
-// usage: node --conditions=@cellstate/source --import tsx src/whole-step/run-step.ts <system> <W5|W5F|W6|W7> [--quick]
-import { memory, registerBackend, setBackend } from '@cellstate/tensor';
+// One whole-step workload (training steps W5, W5F, W6: translation, W7: sentiment;
+// inference W8T: translate run, beam 5, W8S: sentiment run) for one cellstate system in
+// this process; prints one JSON line (the format of result.ts).
+// usage: node --conditions=@cellstate/source --import tsx src/whole-step/run-step.ts <system> <W5|W5F|W6|W7|W8T|W8S> [--quick]
+import { memory, registerBackend, setBackend, type Backend } from '@cellstate/tensor';
+import { writeInferReference } from './infer-data.js';
+import { inferWorkload } from './infer-step.js';
 import { SYSTEMS } from '../systems.js';
 import { peakRssMb, timeIt, timingPlan } from '../timing.js';
 import { errorResult, normalizeResult, sig, type BenchResult } from '../result.js';
@@ -16,6 +19,7 @@ async function run(systemName: string, workload: string, quick: boolean): Promis
   const backend = await setBackend(system.name);
   // WebAssembly instantiation and worker start-up are one-off costs a user pays once per process, not per step.
   await (backend as { ready?: () => Promise<void> }).ready?.();
+  if (workload === 'W8T' || workload === 'W8S') return runInference(system.name, workload, backend, quick);
   const s = workload === 'W7' ? sentimentStep() : translateStep(TRANSLATE_WORKLOADS[workload as keyof typeof TRANSLATE_WORKLOADS]);
   const timing = await timeIt(s.step, timingPlan({ id: 'W2', kind: 'train' }, quick));
   await backend.sync();
@@ -45,11 +49,41 @@ async function run(systemName: string, workload: string, quick: boolean): Promis
   return result;
 }
 
+/** W8T / W8S: passes over the inputs (the model loaded before timing); items = sentences or texts. */
+async function runInference(systemName: string, workload: 'W8T' | 'W8S', backend: Backend, quick: boolean): Promise<BenchResult> {
+  const w = inferWorkload(workload);
+  await w.ready;
+  const timing = await timeIt(w.run, timingPlan({ id: 'W2', kind: 'train' }, quick));
+  await backend.sync();
+  // The outputs the PyTorch runner compares its own with (agreement in its JSON line).
+  writeInferReference(w.lastOutputs()!, { system: systemName, modelSha256: w.file.modelSha256 });
+  const info = (backend as { kernelInfo?: { threads?: number; simd?: boolean; variant?: string | null } }).kernelInfo;
+  const sec = timing.medianSec;
+  const result = normalizeResult({
+    workload,
+    system: systemName,
+    seq_per_s: sig(w.itemsPerRun / sec),
+    ms: sig(sec * 1000),
+    gflops: null,
+    peak_rss_mb: peakRssMb(),
+    status: 'ok',
+    iters: timing.iters,
+    min_ms: sig(timing.minSec * 1000),
+    max_ms: sig(timing.maxSec * 1000),
+    threads: info?.threads ?? 1,
+    ...(info ? { simd: info.simd ?? null, wasm_variant: info.variant ?? null } : {}),
+    items_per_pass: w.itemsPerRun,
+    parameters: w.parameters(),
+  });
+  w.dispose();
+  return result;
+}
+
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const [systemName, workload] = args.filter((a) => !a.startsWith('--'));
 try {
-  if (!systemName || !workload || !['W5', 'W5F', 'W6', 'W7'].includes(workload)) throw new Error('usage: run-step.ts <system> <W5|W5F|W6|W7> [--quick]');
+  if (!systemName || !workload || !['W5', 'W5F', 'W6', 'W7', 'W8T', 'W8S'].includes(workload)) throw new Error('usage: run-step.ts <system> <W5|W5F|W6|W7|W8T|W8S> [--quick]');
   console.log(JSON.stringify(await run(systemName, workload, quick)));
 } catch (error) {
   console.log(JSON.stringify(errorResult(workload ?? '?', systemName ?? '?', error)));
