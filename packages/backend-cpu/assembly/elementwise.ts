@@ -3,7 +3,7 @@
 // TypeScript kernels in src/kernels/ (adam-step.ts, softmax-cross-entropy.ts, random.ts);
 // threads split the elements (Adam, masks) or the rows (softmax), no barrier needed.
 
-import { vexp } from './math';
+import { vexp, vtanh } from './math';
 
 @inline function arg(args: usize, i: i32): i32 {
   return load<i32>(args + (<usize>i << 2));
@@ -317,5 +317,61 @@ export function reduceSum(args: usize, tid: i32, nt: i32, canWait: i32): void {
     }
     const o = out + (<usize>p * <usize>Q << 2);
     for (let q = q0; q < q1; q++) store<f32>(o + (<usize>q << 2), <f32>load<f64>(acc + (<usize>q << 3)));
+  }
+}
+
+/** Operation codes of `unary` (the order of UNARY_CODES in src/wasm/kernels.ts). */
+const EXP = 0, TANH = 1, SIGMOID = 2, NEG = 3, ABS = 4, SQRT = 5, RELU = 6;
+
+/**
+ * e^x over the whole float range: vexp clamps its input to [-87, 88]; outside, e^x =
+ * (e^(x/2))², which overflows to +Inf and underflows through the subnormals to 0 as exp
+ * does. NaN stays NaN.
+ */
+@inline function vexpFull(x: v128): v128 {
+  const h = vexp(f32x4.mul(x, f32x4.splat(0.5)));
+  const outside = v128.or(f32x4.gt(x, f32x4.splat(88)), f32x4.lt(x, f32x4.splat(-87)));
+  const e = v128.bitselect(f32x4.mul(h, h), vexp(x), outside);
+  return v128.bitselect(x, e, f32x4.ne(x, x));
+}
+
+@inline function applyUnary(op: i32, x: v128): v128 {
+  switch (op) {
+    case EXP: return vexpFull(x);
+    case TANH: return vtanh(x);
+    case SIGMOID: {
+      // The stable form of the TypeScript kernel: 1 / (1 + e^-x) for x >= 0, e^x / (1 + e^x)
+      // below, so the limits are exactly 0 and 1.
+      const one = f32x4.splat(1);
+      const e = vexpFull(f32x4.neg(f32x4.abs(x)));
+      const r = f32x4.div(one, f32x4.add(one, e));
+      return v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(x, f32x4.splat(0)));
+    }
+    case NEG: return f32x4.neg(x);
+    case ABS: return f32x4.abs(x);
+    case SQRT: return f32x4.sqrt(x);
+    // Math.max(x, 0): NaN stays NaN.
+    default: return v128.bitselect(x, f32x4.max(x, f32x4.splat(0)), f32x4.ne(x, x));
+  }
+}
+
+@inline function unaryRun(op: i32, x: usize, out: usize, i0: i32, i1: i32): void {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) v128.store(out + (<usize>i << 2), applyUnary(op, v128.load(x + (<usize>i << 2))));
+  for (; i < i1; i++) store<f32>(out + (<usize>i << 2), f32x4.extract_lane(applyUnary(op, f32x4.splat(load<f32>(x + (<usize>i << 2)))), 0));
+}
+
+/** float32 unary op. args: 0 op, 1 n, 2 x, 3 out. Threads split the elements. */
+export function unary(args: usize, tid: i32, nt: i32, canWait: i32): void {
+  const op = arg(args, 0), n = arg(args, 1), x = ptr(args, 2), out = ptr(args, 3);
+  const i0 = share(n, tid, nt), i1 = share(n, tid + 1, nt);
+  switch (op) {
+    case EXP: unaryRun(EXP, x, out, i0, i1); break;
+    case TANH: unaryRun(TANH, x, out, i0, i1); break;
+    case SIGMOID: unaryRun(SIGMOID, x, out, i0, i1); break;
+    case NEG: unaryRun(NEG, x, out, i0, i1); break;
+    case ABS: unaryRun(ABS, x, out, i0, i1); break;
+    case SQRT: unaryRun(SQRT, x, out, i0, i1); break;
+    default: unaryRun(RELU, x, out, i0, i1);
   }
 }

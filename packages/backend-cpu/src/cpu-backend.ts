@@ -588,7 +588,7 @@ export class CpuBackend implements Backend {
   #unary(op: UnaryOpName, x: Handle): Handle {
     const xd = this.#data(x, op);
     const out = this.#pool.alloc(dtypeOf(xd), xd.length);
-    elementwise.unary(op, xd, out);
+    if (!this.#wasm?.unary(op, xd, out)) elementwise.unary(op, xd, out);
     return this.#store(out, x.shape);
   }
 

@@ -9,7 +9,7 @@ import { lstmReserveLayout, lstmSequence, sigmoid } from '../kernels/lstm-sequen
 import { gemmNT, matmul } from '../kernels/matmul.js';
 import { adamStep, type AdamHyperparameters } from '../kernels/adam-step.js';
 import { randomBernoulli } from '../kernels/random.js';
-import { binaryGeneral } from '../kernels/elementwise.js';
+import { binaryGeneral, unary as unaryKernel } from '../kernels/elementwise.js';
 import { sum as sumKernel } from '../kernels/reduce.js';
 import { softmaxCrossEntropy } from '../kernels/softmax-cross-entropy.js';
 import { WasmKernels } from './kernels.js';
@@ -340,6 +340,32 @@ function describeVariant(label: string, threads: number): void {
       }
       // Two separate reduced runs are left to the TypeScript kernel.
       expect(kernels.sum(new Float32Array(5 * 6 * 7), [5, 6, 7], [0, 2], new Float32Array(6))).toBe(false);
+    });
+
+    it('unary ops agree with Math.* within a few ulp, with the exact limits (±Inf, NaN, overflow, subnormal underflow)', () => {
+      const rng = mulberry32(37 + threads);
+      const edges = [NaN, Infinity, -Infinity, 0, -0, 1e-30, -1e-30, 88, 88.5, 88.72, 88.73, 89, 100, -87, -87.5, -95, -103.9, -104, -110, 7.9, -7.9, 30, -30];
+      for (const op of ['exp', 'tanh', 'sigmoid', 'neg', 'abs', 'sqrt', 'relu'] as const) {
+        const x = Float32Array.from([...edges, ...uniform(rng, 5000, 20)]);
+        const want = new Float32Array(x.length);
+        unaryKernel(op, x, want);
+        const got = new Float32Array(x.length).fill(42);
+        expect(kernels.unary(op, x, got)).toBe(true);
+        for (let i = 0; i < x.length; i++) {
+          const w = want[i]!;
+          const g = got[i]!;
+          if (!Number.isFinite(w) || w === 0) {
+            // Exact limits; an underflow to zero may come out as the tiniest subnormal.
+            if (w === 0) expect(Math.abs(g), `${op}(${x[i]})`).toBeLessThan(1e-44);
+            else expect(g, `${op}(${x[i]})`).toBe(w);
+            continue;
+          }
+          // Relative error for exp/sqrt/neg/abs/relu; sigmoid and tanh as the LSTM kernels (3e-7 absolute).
+          const err = op === 'tanh' || op === 'sigmoid' ? Math.abs(g - w) : Math.abs(g - w) / Math.max(Math.abs(w), 1.2e-38);
+          expect(err, `${op}(${x[i]}) = ${g}, want ${w}`).toBeLessThanOrEqual(op === 'exp' ? 1e-6 : 3e-7);
+        }
+      }
+      expect(kernels.unary('log', new Float32Array(8), new Float32Array(8))).toBe(false);
     });
 
     it('randomBernoulli gives exactly the TypeScript kernel\'s masks (Threefry stream, p at the edges)', () => {

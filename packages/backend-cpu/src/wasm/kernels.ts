@@ -1,4 +1,4 @@
-import { seedToKey, type BinaryOpName, type CompareOpName, type Shape, type TensorData } from '@cellstate/tensor';
+import { seedToKey, type BinaryOpName, type CompareOpName, type Shape, type TensorData, type UnaryOpName } from '@cellstate/tensor';
 import type { AdamHyperparameters } from '../kernels/adam-step.js';
 import { broadcastStrides, coalesce } from '../kernels/layout.js';
 import { lstmReserveLayout } from '../kernels/lstm-sequence.js';
@@ -18,6 +18,7 @@ interface KernelExports {
   bernoulli: Job;
   binary: Job;
   reduceSum: Job;
+  unary: Job;
   sigmoidf(x: number): number;
   tanhf(x: number): number;
   MR: WebAssembly.Global;
@@ -72,6 +73,9 @@ function moduleOf(variant: WasmVariant): WebAssembly.Module | undefined {
 }
 
 const PAGE = 65536;
+
+/** Operation codes of the `unary` kernel (assembly/elementwise.ts); log stays in TypeScript (its tables would be a data segment). */
+const UNARY_CODES: readonly UnaryOpName[] = ['exp', 'tanh', 'sigmoid', 'neg', 'abs', 'sqrt', 'relu'];
 
 /** Operation codes of the `binary` kernel (assembly/elementwise.ts). */
 const BINARY_CODES: readonly (BinaryOpName | CompareOpName)[] = ['add', 'sub', 'mul', 'div', 'maximum', 'greater', 'equal'];
@@ -876,6 +880,29 @@ export class WasmKernels {
     e.args([P, R, Q, px, po, ps, scratchStride]);
     e.run('reduceSum', nt);
     e.get(po, out, out.length);
+    return true;
+  }
+
+  /**
+   * Same contract as `unary` in kernels/elementwise.ts for float32 exp, tanh, sigmoid, neg,
+   * abs, sqrt and relu. exp, tanh and sigmoid are the vector approximations of the LSTM
+   * kernels (within a few ulp; exact limits); false for log and int32.
+   */
+  unary(op: UnaryOpName, x: TensorData, out: TensorData): boolean {
+    if (!this.ready || !(x instanceof Float32Array) || !(out instanceof Float32Array)) return false;
+    const code = UNARY_CODES.indexOf(op);
+    const n = x.length;
+    if (code < 0 || n < this.#tuning.minWasmElementwise) return false;
+    const e = this.#engine;
+    const nt = this.#threadsFor(20 * n, 20 * n, n >> 14);
+    e.reset();
+    const px = e.alloc(n * 4 + 16);
+    const po = e.alloc(n * 4 + 16);
+    if (!e.commit()) return false;
+    e.put(px, x);
+    e.args([code, n, px, po]);
+    e.run('unary', nt);
+    e.get(po, out, n);
     return true;
   }
 
