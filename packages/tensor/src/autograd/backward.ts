@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor.js';
 import { accumulate, gradientRules, type GradientContext } from './gradient-rules.js';
 import { noGrad } from './no-grad.js';
 import type { RecordedOpName } from './op-attrs.js';
-import { isLive, releaseNode, type TapeNode } from './tape.js';
+import { isLive, releaseNode, releaseSaved, type TapeNode } from './tape.js';
 
 /** Gradients keyed by the tensor they belong to (parameters, or the `inputs` asked for). */
 export type Gradients = Map<Tensor, Tensor>;
@@ -108,8 +108,10 @@ export function backward(loss: Tensor, options: BackwardOptions = {}): Gradients
         if (dys.every((d) => d === null)) continue;
         const inputGrads = scope(() => {
           const raw = (gradientRules[node.op] as (ctx: GradientContext<RecordedOpName>) => (Tensor | null)[])(contextFor(node, dys));
-          // A rule may hand back dy itself or one tensor twice; give each slot its own view.
+          // A rule may hand back dy itself, a value the node saved, or one tensor twice; give
+          // each slot its own view.
           const seen = new Set<Tensor>(dys.filter((d): d is Tensor => d !== null));
+          for (const t of [...node.savedInputs, ...node.savedOutputs, ...node.extra]) if (t) seen.add(t);
           return raw.map((g) => {
             if (!g) return null;
             if (seen.has(g)) return reshape(g, g.shape);
@@ -117,6 +119,11 @@ export function backward(loss: Tensor, options: BackwardOptions = {}): Gradients
             return g;
           });
         });
+        // This node's rule has run and no other rule reads what it saved: free the saved
+        // forward values now rather than after the whole walk, so activations go as the
+        // backward pass moves down (peak memory of a training step ~ the forward's, not
+        // forward plus all the gradients).
+        if (!options.retainGraph) releaseSaved(node);
         node.outputs.forEach((o) => {
           if (!isWanted(o)) {
             grads.get(o)?.dispose();

@@ -125,12 +125,7 @@ tracking.onDispose = (t: Tensor) => {
 /** Releases what a node saved. */
 export function releaseNode(node: TapeNode): void {
   if (!live.delete(node)) return;
-  for (const t of node.savedInputs) t?.dispose();
-  for (const t of node.savedOutputs) t?.dispose();
-  for (const t of node.extra) t.dispose();
-  node.savedInputs = [];
-  node.savedOutputs = [];
-  node.extra = [];
+  releaseSaved(node);
   for (const o of node.outputs) if (o.node === node) o.node = null;
   for (const producer of new Set(node.inputs.map((t) => t.node as TapeNode | null))) {
     if (producer && live.has(producer)) {
@@ -138,6 +133,16 @@ export function releaseNode(node: TapeNode): void {
       maybeRelease(producer);
     }
   }
+}
+
+/** Disposes the values `node` saved for its gradient rule (the node itself stays in the graph). */
+export function releaseSaved(node: TapeNode): void {
+  for (const t of node.savedInputs) t?.dispose();
+  for (const t of node.savedOutputs) t?.dispose();
+  for (const t of node.extra) t.dispose();
+  node.savedInputs = [];
+  node.savedOutputs = [];
+  node.extra = [];
 }
 
 /**
