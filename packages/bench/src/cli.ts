@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import cac from 'cac';
 import { allSystems, type Runnable } from './peers.js';
 import { WORKLOADS, type Workload } from './workloads.js';
@@ -51,8 +52,12 @@ const meta: RunMeta = {
   quick: !!options.quick,
 };
 
+// `pnpm bench` runs this in packages/bench: file options are relative to where the user
+// typed the command (pnpm's INIT_CWD), not to this package.
+const userPath = (p: unknown) => resolve(process.env.INIT_CWD ?? process.cwd(), String(p));
+
 if (options.from) {
-  const results = readFileSync(String(options.from), 'utf8')
+  const results = readFileSync(userPath(options.from), 'utf8')
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as BenchResult);
@@ -142,7 +147,7 @@ for (const w of workloads as Workload['id'][]) {
     process.stderr.write(`${r.status}${r.ms !== null ? ` ${Number(r.ms.toPrecision(4))} ms` : ''}${r.status !== 'ok' && r.note ? ` (${String(r.note).slice(0, 120)})` : ''}\n`);
     results.push(r);
     if (options.json) console.log(JSON.stringify(r));
-    if (options.save) appendFileSync(String(options.save), JSON.stringify(r) + '\n');
+    if (options.save) appendFileSync(userPath(options.save), JSON.stringify(r) + '\n');
   }
 }
 
