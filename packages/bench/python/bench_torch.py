@@ -17,15 +17,15 @@ env: TORCH_THREADS (default 1) -> torch.set_num_threads. Debian's torch links li
      (torch.set_num_threads does not reach OpenBLAS in this build). The BLAS library actually
      mapped into the process is recorded in "blas" (from /proc/self/maps).
 Timing: the rule of src/timing.ts (>= 2 warm-ups, median of >= 5 timed iterations until 8 s;
-latency: >= 20 iterations, 4 s; W4 skipped if its first iteration takes > 60 s).
+latency: >= 20 iterations, 4 s; W4 skipped if its first iteration takes > 60 s), as
+bench_common.py implements it.
 """
-import json
-import os
-import platform
-import resource
-import statistics
 import sys
-import time
+
+sys.dont_write_bytecode = True  # no __pycache__ next to the runners
+# The script's own directory is on sys.path (python3 <dir>/bench_torch.py).
+from bench_common import (add_blas_note, blas_libs, emit, emit_not_importable, parse_options,  # noqa: E402
+                          run_reporting_errors, runtime_info, set_threads, sig, time_it, timed_fields, timing_plan)
 
 WORKLOADS = {
     "W1": dict(B=32, T=64, E=128, H=256, kind="infer"),
@@ -43,71 +43,10 @@ def gate_flops(w):
     return 3 * f if w["kind"] == "train" else f
 
 
-def timing_plan(wid, kind, quick):
-    skip_over = 60.0 if wid == "W4" else float("inf")
-    if quick:
-        return dict(warmup=1, min_iters=2, max_iters=2, target_s=0.0, max_s=60.0, skip_over_s=skip_over)
-    if kind == "latency":
-        return dict(warmup=5, min_iters=20, max_iters=500, target_s=4.0, max_s=120.0, skip_over_s=skip_over)
-    return dict(warmup=2, min_iters=5, max_iters=30, target_s=8.0, max_s=240.0, skip_over_s=skip_over)
-
-
-def time_it(fn, warmup, min_iters, max_iters, target_s, max_s, skip_over_s):
-    for i in range(warmup):
-        t = time.perf_counter()
-        fn()
-        dt = time.perf_counter() - t
-        if i == 0 and dt > skip_over_s:
-            return dict(skipped=dt)
-    times = []
-    t0 = time.perf_counter()
-    while True:
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-        el = time.perf_counter() - t0
-        if len(times) >= max_iters or (len(times) >= min_iters and el >= target_s) or el >= max_s:
-            break
-    return dict(median_s=statistics.median(times), min_s=min(times), max_s=max(times), iters=len(times))
-
-
-def blas_libs():
-    """The BLAS shared libraries mapped into this process (resolved paths)."""
-    try:
-        with open("/proc/self/maps") as f:
-            libs = {l.split()[-1] for l in f if "blas" in l and "/" in l}
-        return sorted({os.path.realpath(p) for p in libs})
-    except OSError:
-        return []
-
-
-def sig(v, digits=5):
-    return float(f"{v:.{digits}g}")
-
-
-def emit(obj):
-    fixed = ["workload", "system", "seq_per_s", "ms", "gflops", "peak_rss_mb", "status"]
-    obj.setdefault("peak_rss_mb", round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
-    for k in fixed:
-        obj.setdefault(k, None)
-    out = {k: obj[k] for k in fixed}
-    out.update({k: v for k, v in obj.items() if k not in fixed})
-    print(json.dumps(out), flush=True)
-
-
 def parse_args(argv):
-    pos, opts = [], {"mode": "nograd", "system": "pytorch", "quick": False}
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        if a == "--quick":
-            opts["quick"] = True
-        elif a in ("--mode", "--system"):
-            opts[a[2:]] = argv[i + 1]
-            i += 1
-        else:
-            pos.append(a)
-        i += 1
+    pos = []
+    opts = parse_options(argv, {"mode": "nograd", "system": "pytorch", "quick": False}, values=("mode", "system"),
+                         other=lambda a, _: pos.append(a))
     return (pos[0] if pos else "W1"), opts
 
 
@@ -118,17 +57,15 @@ def main(wid, opts):
         import torch.nn as nn
         import torch.nn.functional as F
     except Exception as e:  # no torch: a skipped row, with the reason
-        emit(dict(base, status="skipped", note=f"PyTorch not importable by {sys.executable}: {e!r}"[:300]))
+        emit_not_importable(base, e)
         return
     if wid not in WORKLOADS:
         raise SystemExit("unknown workload " + wid)
     w = WORKLOADS[wid]
-    threads = int(os.environ.get("TORCH_THREADS", "1"))
-    torch.set_num_threads(threads)
+    set_threads(torch)
     torch.manual_seed(0)
-    info = dict(threads=torch.get_num_threads(), openblas_threads=os.environ.get("OPENBLAS_NUM_THREADS"),
-                torch_version=torch.__version__, python=platform.python_version())
-    plan = timing_plan(wid, w["kind"], opts["quick"])
+    info = runtime_info(torch)
+    plan = timing_plan(opts["quick"], latency=w["kind"] == "latency", skip_over_s=60.0 if wid == "W4" else float("inf"))
     mode = opts["mode"]
 
     if w["kind"] == "matmul":
@@ -192,16 +129,12 @@ def main(wid, opts):
     t = time_it(fn, **plan)
     blas = blas_libs()
     info.update(mode=mode, api=api, blas=blas)
-    if not any("openblas" in p for p in blas):
-        info["note"] = "BLAS is not OpenBLAS: " + (", ".join(blas) or "no libblas mapped")
+    add_blas_note(info, blas)
     if "skipped" in t:
         emit(dict(base, status="skipped", note=f"first iteration took {t['skipped']:.1f} s > 60 s: not timed further",
                   first_iter_s=sig(t["skipped"], 4), **info))
         return
-    s = t["median_s"]
-    res = dict(base, seq_per_s=None if w["kind"] == "matmul" else sig(w["B"] / s), ms=sig(s * 1000),
-               gflops=sig(gate_flops(w) / s / 1e9), status="ok", iters=t["iters"],
-               min_ms=sig(t["min_s"] * 1000), max_ms=sig(t["max_s"] * 1000), **info)
+    res = dict(base, **timed_fields(t, None if w["kind"] == "matmul" else w["B"], gate_flops(w)), **info)
     if w["kind"] == "train":
         res["last_loss"] = round(last["loss"], 5)
     emit(res)
@@ -209,8 +142,4 @@ def main(wid, opts):
 
 if __name__ == "__main__":
     wid, opts = parse_args(sys.argv[1:])
-    try:
-        main(wid, opts)
-    except Exception as e:  # report, don't crash the runner
-        emit(dict(workload=wid, system=opts["system"], status="error", note=repr(e)[:400]))
-        sys.exit(1)
+    run_reporting_errors(main, wid, opts["system"], wid, opts)

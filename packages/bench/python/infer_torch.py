@@ -39,20 +39,21 @@ env:   TORCH_THREADS (default 1) -> torch.set_num_threads; run it as the bench r
 Output: one JSON line in the format of packages/bench/src/result.ts; seq_per_s = inputs
 (sentences / texts) per second, ms = median ms per full pass, gflops null.
 Timing: the rule of src/timing.ts (>= 2 warm-ups, median of >= 5 timed passes until 8 s, at
-most 30; --quick: 1 warm-up, 2 timed).
+most 30; --quick: 1 warm-up, 2 timed), as bench_common.py implements it.
 """
 import hashlib
 import json
 import math
 import os
-import platform
-import resource
-import statistics
 import struct
 import sys
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ next to the runners
+# The script's own directory is on sys.path (python3 <dir>/infer_torch.py): bench_common and
+# seq2seq_torch are imported from there.
+from bench_common import (add_blas_note, blas_libs, emit, emit_not_importable, parse_options,  # noqa: E402
+                          run_reporting_errors, runtime_info, set_threads, sig, time_it, timed_fields, timing_plan)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
@@ -123,53 +124,6 @@ def float32_state(metadata, tensors):
 def sha256_file(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
-
-
-# ---------------------------------------------------------------- timing / output (as bench_torch.py)
-
-def timing_plan(quick):
-    if quick:
-        return dict(warmup=1, min_iters=2, max_iters=2, target_s=0.0, max_s=60.0)
-    return dict(warmup=2, min_iters=5, max_iters=30, target_s=8.0, max_s=240.0)
-
-
-def time_it(fn, warmup, min_iters, max_iters, target_s, max_s):
-    for _ in range(warmup):
-        fn()
-    times = []
-    t0 = time.perf_counter()
-    while True:
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-        el = time.perf_counter() - t0
-        if len(times) >= max_iters or (len(times) >= min_iters and el >= target_s) or el >= max_s:
-            break
-    return dict(median_s=statistics.median(times), mean_s=statistics.fmean(times), min_s=min(times), max_s=max(times),
-                iters=len(times))
-
-
-def blas_libs():
-    try:
-        with open("/proc/self/maps") as f:
-            libs = {l.split()[-1] for l in f if "blas" in l and "/" in l}
-        return sorted({os.path.realpath(p) for p in libs})
-    except OSError:
-        return []
-
-
-def sig(v, digits=5):
-    return float(f"{v:.{digits}g}")
-
-
-def emit(obj):
-    fixed = ["workload", "system", "seq_per_s", "ms", "gflops", "peak_rss_mb", "status"]
-    obj.setdefault("peak_rss_mb", round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
-    for k in fixed:
-        obj.setdefault(k, None)
-    out = {k: obj[k] for k in fixed}
-    out.update({k: v for k, v in obj.items() if k not in fixed})
-    print(json.dumps(out), flush=True)
 
 
 # ---------------------------------------------------------------- W8T
@@ -434,22 +388,14 @@ def sentiment_agreement(inputs, outputs, ref, tol=1e-4):
 # ---------------------------------------------------------------- main
 
 def parse_args(argv):
-    opts = dict(workload=None, system="pytorch", quick=False, inputs=None, reference=None)
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        if a == "--quick":
-            opts["quick"] = True
-        elif a in ("--system", "--inputs", "--reference"):
-            if i + 1 >= len(argv):
-                raise SystemExit(f"{a} needs a value")
-            opts[a[2:]] = argv[i + 1]
-            i += 1
-        elif a in ("W8T", "W8S") and opts["workload"] is None:
+    def other(a, opts):
+        if a in ("W8T", "W8S") and opts["workload"] is None:
             opts["workload"] = a
         else:
             raise SystemExit(f"unknown argument {a!r}; usage: infer_torch.py <W8T|W8S> [--system NAME] [--quick] [--inputs FILE] [--reference FILE]")
-        i += 1
+
+    opts = parse_options(argv, dict(workload=None, system="pytorch", quick=False, inputs=None, reference=None),
+                         values=("system", "inputs", "reference"), other=other)
     if opts["workload"] is None:
         raise SystemExit("usage: infer_torch.py <W8T|W8S> [--system NAME] [--quick] [--inputs FILE] [--reference FILE]")
     return opts
@@ -462,7 +408,7 @@ def main(opts):
         import numpy as np
         import torch
     except Exception as e:  # no torch: a skipped row, with the reason
-        emit(dict(base, status="skipped", note=f"PyTorch/numpy not importable by {sys.executable}: {e!r}"[:300]))
+        emit_not_importable(base, e, "PyTorch/numpy")
         return
     inputs_path = opts["inputs"] or os.path.join(CACHE_DIR, f"{wid}-inputs.json")
     if not os.path.exists(inputs_path):
@@ -472,18 +418,14 @@ def main(opts):
         inputs = json.load(f)
     if inputs.get("workload") != wid:
         raise ValueError(f"{inputs_path} is for {inputs.get('workload')}, not {wid}")
-    threads = int(os.environ.get("TORCH_THREADS", "1"))
-    torch.set_num_threads(threads)
+    set_threads(torch)
     t0 = time.perf_counter()
     one_pass, outputs, items, params, api = (translate_runner if wid == "W8T" else sentiment_runner)(torch, np, inputs)
     load_ms = (time.perf_counter() - t0) * 1000
     t = time_it(one_pass, **timing_plan(opts["quick"]))
-    s = t["median_s"]
     blas = blas_libs()
-    res = dict(base, seq_per_s=sig(items / s), ms=sig(s * 1000), gflops=None, status="ok", iters=t["iters"],
-               min_ms=sig(t["min_s"] * 1000), max_ms=sig(t["max_s"] * 1000), mean_ms=sig(t["mean_s"] * 1000),
-               items_per_run=items, threads=torch.get_num_threads(), openblas_threads=os.environ.get("OPENBLAS_NUM_THREADS"),
-               torch_version=torch.__version__, python=platform.python_version(), parameters=params, load_ms=sig(load_ms, 4),
+    res = dict(base, **timed_fields(t, items, None, mean=True), items_per_run=items, **runtime_info(torch),
+               parameters=params, load_ms=sig(load_ms, 4),
                api=api, blas=blas, inputs_file=os.path.relpath(inputs_path, REPO_ROOT), model=inputs["model"])
     ref_path = opts["reference"] or os.path.join(CACHE_DIR, f"{wid}-cellstate-outputs.json")
     if os.path.exists(ref_path):
@@ -498,15 +440,10 @@ def main(opts):
     else:
         res["agreement"] = None
         res["agreement_note"] = f"no cellstate outputs at {os.path.relpath(ref_path, REPO_ROOT)} (writeInferReference)"
-    if not any("openblas" in p for p in blas):
-        res["note"] = "BLAS is not OpenBLAS: " + (", ".join(blas) or "no libblas mapped")
+    add_blas_note(res, blas)
     emit(res)
 
 
 if __name__ == "__main__":
     opts = parse_args(sys.argv[1:])
-    try:
-        main(opts)
-    except Exception as e:  # report, don't crash the runner
-        emit(dict(workload=opts["workload"], system=opts["system"], status="error", note=repr(e)[:400]))
-        sys.exit(1)
+    run_reporting_errors(main, opts["workload"], opts["system"], opts)

@@ -18,16 +18,17 @@ env: TORCH_THREADS (default 1) -> torch.set_num_threads; run it as bench_torch.p
        LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread OPENBLAS_NUM_THREADS=<threads>
 Output: one JSON line, the keys of packages/bench/src/result.ts; timing: the rule of
 src/timing.ts for a training workload (>= 2 warm-ups, median of >= 5 timed steps until 8 s,
-at most 30; --quick: 1 warm-up, 2 timed).
+at most 30; --quick: 1 warm-up, 2 timed), as bench_common.py implements it.
 """
 import json
 import math
 import os
-import platform
-import resource
-import statistics
 import sys
-import time
+
+sys.dont_write_bytecode = True  # no __pycache__ next to the runners
+# The script's own directory is on sys.path (python3 <dir>/sentiment_torch.py).
+from bench_common import (add_blas_note, blas_libs, emit, emit_not_importable, parse_options,  # noqa: E402
+                          run_reporting_errors, runtime_info, set_threads, time_it, timed_fields, timing_plan)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.abspath(os.path.join(HERE, "../../.."))
@@ -51,64 +52,12 @@ def step_flops(cfg, lengths):
     return 3 * (lstm + head)
 
 
-def timing_plan(quick):
-    if quick:
-        return dict(warmup=1, min_iters=2, max_iters=2, target_s=0.0, max_s=60.0)
-    return dict(warmup=2, min_iters=5, max_iters=30, target_s=8.0, max_s=240.0)
-
-
-def time_it(fn, warmup, min_iters, max_iters, target_s, max_s):
-    for _ in range(warmup):
-        fn()
-    times = []
-    t0 = time.perf_counter()
-    while True:
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-        el = time.perf_counter() - t0
-        if len(times) >= max_iters or (len(times) >= min_iters and el >= target_s) or el >= max_s:
-            break
-    return dict(median_s=statistics.median(times), min_s=min(times), max_s=max(times), iters=len(times))
-
-
-def blas_libs():
-    try:
-        with open("/proc/self/maps") as f:
-            libs = {l.split()[-1] for l in f if "blas" in l and "/" in l}
-        return sorted({os.path.realpath(p) for p in libs})
-    except OSError:
-        return []
-
-
-def sig(v, digits=5):
-    return float(f"{v:.{digits}g}")
-
-
-def emit(obj):
-    fixed = ["workload", "system", "seq_per_s", "ms", "gflops", "peak_rss_mb", "status"]
-    obj.setdefault("peak_rss_mb", round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
-    for k in fixed:
-        obj.setdefault(k, None)
-    out = {k: obj[k] for k in fixed}
-    out.update({k: v for k, v in obj.items() if k not in fixed})
-    print(json.dumps(out), flush=True)
-
-
 def parse_args(argv):
-    opts = {"system": "pytorch", "quick": False, "data": DEFAULT_DATA}
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        if a == "--quick":
-            opts["quick"] = True
-        elif a in ("--system", "--data"):
-            opts[a[2:]] = argv[i + 1]
-            i += 1
-        else:
-            raise SystemExit(f"unknown argument {a!r}; usage: sentiment_torch.py [--system NAME] [--quick] [--data FILE]")
-        i += 1
-    return opts
+    def other(a, _):
+        raise SystemExit(f"unknown argument {a!r}; usage: sentiment_torch.py [--system NAME] [--quick] [--data FILE]")
+
+    return parse_options(argv, {"system": "pytorch", "quick": False, "data": DEFAULT_DATA}, values=("system", "data"),
+                         other=other)
 
 
 def main(opts):
@@ -119,7 +68,7 @@ def main(opts):
         import torch.nn.functional as F
         from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
     except Exception as e:
-        emit(dict(base, status="skipped", note=f"PyTorch not importable by {sys.executable}: {e!r}"[:300]))
+        emit_not_importable(base, e)
         return
     if not os.path.exists(opts["data"]):
         emit(dict(base, status="error", note=f"{opts['data']} not found: run the cellstate W7 runner (src/whole-step/run-w7.ts) once, it writes the batches"))
@@ -127,8 +76,7 @@ def main(opts):
     with open(opts["data"]) as f:
         data = json.load(f)
     cfg, tr = data["modelConfig"], data["training"]
-    threads = int(os.environ.get("TORCH_THREADS", "1"))
-    torch.set_num_threads(threads)
+    set_threads(torch)
     torch.manual_seed(cfg["seed"])
     E, H, C, V = cfg["embeddingDim"], cfg["hiddenSize"], cfg["numLabels"], cfg["vocabSize"]
     D = 2 if cfg["bidirectional"] else 1
@@ -201,23 +149,14 @@ def main(opts):
     seqs = data["spec"]["batchSize"]
     t = time_it(step, **timing_plan(opts["quick"]))
     blas = blas_libs()
-    s = t["median_s"]
-    res = dict(base, seq_per_s=sig(seqs / s), ms=sig(s * 1000), gflops=sig(flops / s / 1e9), status="ok", iters=t["iters"],
-               min_ms=sig(t["min_s"] * 1000), max_ms=sig(t["max_s"] * 1000),
-               threads=torch.get_num_threads(), openblas_threads=os.environ.get("OPENBLAS_NUM_THREADS"),
-               torch_version=torch.__version__, python=platform.python_version(), blas=blas,
+    res = dict(base, **timed_fields(t, seqs, flops), **runtime_info(torch), blas=blas,
                parameters=sum(p.numel() for p in params), flops_per_step=round(flops), last_loss=round(state["loss"], 5),
                skipped_steps=state["skipped"],
                api="nn.Embedding(padding_idx=0) + Dropout + bidirectional nn.LSTM on pack_padded_sequence + masked mean/max pooling + Dropout + nn.Linear, F.cross_entropy(weight), backward, clip_grad_norm_(5), Adam.step")
-    if not any("openblas" in p for p in blas):
-        res["note"] = "BLAS is not OpenBLAS: " + (", ".join(blas) or "no libblas mapped")
+    add_blas_note(res, blas)
     emit(res)
 
 
 if __name__ == "__main__":
     opts = parse_args(sys.argv[1:])
-    try:
-        main(opts)
-    except Exception as e:  # report, don't crash the runner
-        emit(dict(workload=WORKLOAD, system=opts["system"], status="error", note=repr(e)[:400]))
-        sys.exit(1)
+    run_reporting_errors(main, WORKLOAD, opts["system"], opts)

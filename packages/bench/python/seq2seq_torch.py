@@ -24,17 +24,20 @@ env: TORCH_THREADS (default 1) -> torch.set_num_threads. Run it as the bench run
      OPENBLAS_NUM_THREADS=<threads> (torch.set_num_threads does not reach OpenBLAS in
      Debian's build); system names pytorch-openblas-1t (1 thread) and pytorch-openblas.
 Timing: the rule of src/timing.ts (>= 2 warm-ups, median of >= 5 timed steps until 8 s;
---quick: 1 warm-up, 2 timed).
+--quick: 1 warm-up, 2 timed), as bench_common.py implements it.
 """
 import copy
 import json
 import os
-import platform
 import random
-import resource
 import statistics
 import sys
-import time
+
+sys.dont_write_bytecode = True  # no __pycache__ next to the runners
+# The script's own directory is on sys.path (python3 <dir>/seq2seq_torch.py; infer_torch.py and
+# crosscheck_cellstate.py import this file from the same directory).
+from bench_common import (add_blas_note, blas_libs, emit, emit_not_importable, parse_options,  # noqa: E402
+                          run_reporting_errors, runtime_info, set_threads, sig, time_it, timed_fields, timing_plan)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
@@ -137,52 +140,6 @@ def step_flops(w, pairs):
         f += 2 * B * T * Hd * E
     f += 2 * B * T * (E if tied else Hd) * candidate_count(w["shortlist"], c["targetVocabSize"], pairs)
     return 3 * f
-
-
-def timing_plan(quick):
-    if quick:
-        return dict(warmup=1, min_iters=2, max_iters=2, target_s=0.0, max_s=60.0)
-    return dict(warmup=2, min_iters=5, max_iters=30, target_s=8.0, max_s=240.0)
-
-
-def time_it(fn, warmup, min_iters, max_iters, target_s, max_s):
-    for _ in range(warmup):
-        fn()
-    times = []
-    t0 = time.perf_counter()
-    while True:
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-        el = time.perf_counter() - t0
-        if len(times) >= max_iters or (len(times) >= min_iters and el >= target_s) or el >= max_s:
-            break
-    return dict(median_s=statistics.median(times), mean_s=statistics.fmean(times), min_s=min(times), max_s=max(times),
-                iters=len(times))
-
-
-def blas_libs():
-    """The BLAS shared libraries mapped into this process (resolved paths)."""
-    try:
-        with open("/proc/self/maps") as f:
-            libs = {l.split()[-1] for l in f if "blas" in l and "/" in l}
-        return sorted({os.path.realpath(p) for p in libs})
-    except OSError:
-        return []
-
-
-def sig(v, digits=5):
-    return float(f"{v:.{digits}g}")
-
-
-def emit(obj):
-    fixed = ["workload", "system", "seq_per_s", "ms", "gflops", "peak_rss_mb", "status"]
-    obj.setdefault("peak_rss_mb", round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
-    for k in fixed:
-        obj.setdefault(k, None)
-    out = {k: obj[k] for k in fixed}
-    out.update({k: v for k, v in obj.items() if k not in fixed})
-    print(json.dumps(out), flush=True)
 
 
 def load_batches(wid, path):
@@ -494,12 +451,11 @@ def main(wid, opts):
     try:
         import torch
     except Exception as e:  # no torch: a skipped row, with the reason
-        emit(dict(base, status="skipped", note=f"PyTorch not importable by {sys.executable}: {e!r}"[:300]))
+        emit_not_importable(base, e)
         return
     if wid not in WORKLOADS:
         raise SystemExit("unknown workload " + wid + " (W5, W5F, W6)")
-    threads = int(os.environ.get("TORCH_THREADS", "1"))
-    torch.set_num_threads(threads)
+    set_threads(torch)
     torch.manual_seed(0)
     try:
         w, data, path, batches, Seq2Seq = make_setup(torch, wid, opts["batches"])
@@ -518,17 +474,13 @@ def main(wid, opts):
         state["loss"] = train_step(torch, model, optimizer, params, batches[i % len(batches)], w, coin)
         state["i"] = i + 1
 
-    info = dict(threads=torch.get_num_threads(), openblas_threads=os.environ.get("OPENBLAS_NUM_THREADS"),
-                torch_version=torch.__version__, python=platform.python_version())
+    info = runtime_info(torch)
     t = time_it(step, **timing_plan(opts["quick"]))
     flops = statistics.fmean(step_flops(w, pairs) for pairs in data["batches"])
     B = statistics.fmean(b.size for b in batches)
     blas = blas_libs()
-    s = t["median_s"]
     c = w["config"]
-    res = dict(base, seq_per_s=sig(B / s), ms=sig(s * 1000), gflops=sig(flops / s / 1e9), status="ok", iters=t["iters"],
-               min_ms=sig(t["min_s"] * 1000), max_ms=sig(t["max_s"] * 1000), mean_ms=sig(t["mean_s"] * 1000),
-               gflop_per_step=sig(flops / 1e9), batches=len(batches), batch_size=B,
+    res = dict(base, **timed_fields(t, B, flops, mean=True), gflop_per_step=sig(flops / 1e9), batches=len(batches), batch_size=B,
                tokens_per_step=sig(statistics.fmean(b.target_tokens for b in batches)),
                output_columns=sig(statistics.fmean(candidate_count(w["shortlist"], c["targetVocabSize"], p) for p in data["batches"])),
                shortlist=w["shortlist"], teacher_forcing=w["teacherForcing"],
@@ -536,8 +488,7 @@ def main(wid, opts):
                api="nn.LSTM (packed encoder) + eager attention/combine/output, F.cross_entropy, backward, "
                    "clip_grad_norm_, Adam.step" + (" (decoder stepped with torch.lstm_cell)" if c["attention"] == "additive" else ""),
                blas=blas, batches_file=os.path.relpath(path, REPO_ROOT))
-    if not any("openblas" in p for p in blas):
-        res["note"] = "BLAS is not OpenBLAS: " + (", ".join(blas) or "no libblas mapped")
+    add_blas_note(res, blas)
     emit(res)
 
 
@@ -547,7 +498,7 @@ def check():
     packed encoder gives zero padded outputs and each sample's own final states."""
     import torch
     torch.manual_seed(0)
-    torch.set_num_threads(int(os.environ.get("TORCH_THREADS", "1")))
+    set_threads(torch)
     w, data, _, batches, Seq2Seq = make_setup(torch, "W5")
     shortlist = w["shortlist"]
     k = next(i for i, pairs in enumerate(data["batches"]) if any(y >= shortlist for p in pairs for y in p["target"]))
@@ -600,20 +551,15 @@ def check():
 
 
 def parse_args(argv):
-    pos, opts = [], {"system": "pytorch", "quick": False, "batches": None, "check": False}
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        if a in ("--quick", "--check"):
-            opts[a[2:]] = True
-        elif a in ("--system", "--batches"):
-            opts[a[2:]] = argv[i + 1]
-            i += 1
-        elif a.startswith("--"):
+    pos = []
+
+    def other(a, _):
+        if a.startswith("--"):
             raise SystemExit(f"unknown option {a}; usage: seq2seq_torch.py <W5|W5F|W6> [--system NAME] [--quick] [--batches FILE] | --check")
-        else:
-            pos.append(a)
-        i += 1
+        pos.append(a)
+
+    opts = parse_options(argv, {"system": "pytorch", "quick": False, "batches": None, "check": False},
+                         flags=("quick", "check"), values=("system", "batches"), other=other)
     return (pos[0] if pos else "W5"), opts
 
 
@@ -621,8 +567,4 @@ if __name__ == "__main__":
     wid, opts = parse_args(sys.argv[1:])
     if opts["check"]:
         sys.exit(0 if check() else 1)
-    try:
-        main(wid, opts)
-    except Exception as e:  # report, don't crash the runner
-        emit(dict(workload=wid, system=opts["system"], status="error", note=repr(e)[:400]))
-        sys.exit(1)
+    run_reporting_errors(main, wid, opts["system"], wid, opts)
