@@ -46,13 +46,21 @@ export function resultFor(w: Workload, system: string, timing: Timing, details: 
       first_iter_s: sig(timing.skipped.firstIterSec, 4), ...details,
     });
   }
+  return timedResult(w.id, system, timing, w.kind === 'matmul' ? null : w.B, gateFlops(w), details);
+}
+
+/**
+ * The result line of a timed run whose iteration processes `items` sequences (sentences,
+ * texts; null: not counted) and `flops` useful flops (null: not counted).
+ */
+export function timedResult(workload: string, system: string, timing: Timing, items: number | null, flops: number | null, details: Record<string, unknown> = {}): BenchResult {
   const s = timing.medianSec;
   return normalizeResult({
-    workload: w.id,
+    workload,
     system,
-    seq_per_s: w.kind === 'matmul' ? null : sig(w.B / s),
+    seq_per_s: items === null ? null : sig(items / s),
     ms: sig(s * 1000),
-    gflops: sig(gateFlops(w) / s / 1e9),
+    gflops: flops === null ? null : sig(flops / s / 1e9),
     peak_rss_mb: peakRssMb(),
     status: 'ok',
     iters: timing.iters,

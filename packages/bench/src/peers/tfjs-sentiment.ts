@@ -21,8 +21,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { timeIt, timingPlan } from '../timing.js';
-import { errorResult, normalizeResult, sig } from '../result.js';
-import { peakRssMb } from '../timing.js';
+import { errorResult, sig, timedResult } from '../result.js';
 import type { Workload } from '../workloads.js';
 import { meanStepFlops, sentimentBatches } from '../whole-step/sentiment-data.js';
 
@@ -204,19 +203,7 @@ async function run(variant: Variant, quick: boolean, system: string): Promise<vo
   const sec = timing.medianSec;
   console.log(
     JSON.stringify(
-      normalizeResult({
-        workload: W7,
-        system,
-        seq_per_s: sig(file.spec.batchSize / sec),
-        ms: sig(sec * 1000),
-        gflops: sig(flops / sec / 1e9),
-        peak_rss_mb: peakRssMb(),
-        status: 'ok',
-        iters: timing.iters,
-        min_ms: sig(timing.minSec * 1000),
-        max_ms: sig(timing.maxSec * 1000),
-        ...details,
-      }),
+      timedResult(W7, system, timing, file.spec.batchSize, flops, details),
     ),
   );
 }

@@ -6,8 +6,8 @@ import { memory, registerBackend, setBackend, type Backend } from '@cellstate/te
 import { writeInferReference } from './infer-data.js';
 import { inferWorkload } from './infer-step.js';
 import { SYSTEMS } from '../systems.js';
-import { peakRssMb, timeIt, timingPlan } from '../timing.js';
-import { errorResult, normalizeResult, sig, type BenchResult } from '../result.js';
+import { timeIt, timingPlan } from '../timing.js';
+import { errorResult, sig, timedResult, type BenchResult } from '../result.js';
 import { sentimentStep } from './sentiment-step.js';
 import { translateStep } from './translate-step.js';
 import { TRANSLATE_WORKLOADS } from './workloads.js';
@@ -26,18 +26,7 @@ async function run(systemName: string, workload: string, quick: boolean): Promis
   const info = (backend as { kernelInfo?: { simd?: boolean; threads?: number; variant?: string | null } }).kernelInfo;
   const details: Record<string, unknown> = { threads: info?.threads ?? system.threads ?? 1 };
   if (info) Object.assign(details, { simd: info.simd ?? null, wasm_variant: info.variant ?? null });
-  const sec = timing.medianSec;
-  const result = normalizeResult({
-    workload,
-    system: system.name,
-    seq_per_s: sig(s.sequencesPerStep / sec),
-    ms: sig(sec * 1000),
-    gflops: sig(s.flopsPerStep / sec / 1e9),
-    peak_rss_mb: peakRssMb(),
-    status: 'ok',
-    iters: timing.iters,
-    min_ms: sig(timing.minSec * 1000),
-    max_ms: sig(timing.maxSec * 1000),
+  const result = timedResult(workload, system.name, timing, s.sequencesPerStep, s.flopsPerStep, {
     ...details,
     parameters: s.parameters,
     gflop_per_step: sig(s.flopsPerStep / 1e9, 5),
@@ -58,18 +47,7 @@ async function runInference(systemName: string, workload: 'W8T' | 'W8S', backend
   // The outputs the PyTorch runner compares its own with (agreement in its JSON line).
   writeInferReference(w.lastOutputs()!, { system: systemName, modelSha256: w.file.modelSha256 });
   const info = (backend as { kernelInfo?: { threads?: number; simd?: boolean; variant?: string | null } }).kernelInfo;
-  const sec = timing.medianSec;
-  const result = normalizeResult({
-    workload,
-    system: systemName,
-    seq_per_s: sig(w.itemsPerRun / sec),
-    ms: sig(sec * 1000),
-    gflops: null,
-    peak_rss_mb: peakRssMb(),
-    status: 'ok',
-    iters: timing.iters,
-    min_ms: sig(timing.minSec * 1000),
-    max_ms: sig(timing.maxSec * 1000),
+  const result = timedResult(workload, systemName, timing, w.itemsPerRun, null, {
     threads: info?.threads ?? 1,
     ...(info ? { simd: info.simd ?? null, wasm_variant: info.variant ?? null } : {}),
     items_per_pass: w.itemsPerRun,
