@@ -79,3 +79,25 @@ describe('CpuBackend buffer reuse', () => {
     cpu.dispose();
   });
 });
+
+describe('CpuBackend scatterAdd into zeros', () => {
+  it('skips copying a fill(0) x and gives the same values as scattering into an uploaded zero tensor (and into a non-zero x)', () => {
+    const cpu = createCpuBackend({ simd: false });
+    const [n, q] = [3000, 4];
+    const ids = cpu.upload([5, 2999, 5, -1, 3000, 0], [6], 'int32');
+    const updates = cpu.upload(Array.from({ length: 24 }, (_, i) => i + 0.5), [6, q], 'float32');
+    // Leave a dirty buffer of the same size class in the pool first.
+    cpu.release(cpu.upload(new Float32Array(n * q).fill(9), [n, q], 'float32'));
+    const filled = cpu.fill([n, q], 'float32', 0);
+    const uploaded = cpu.upload(new Float32Array(n * q), [n, q], 'float32');
+    const ones = cpu.fill([n, q], 'float32', 1);
+    const a = cpu.readSync(cpu.scatterAdd(filled, ids, updates, 0));
+    const b = cpu.readSync(cpu.scatterAdd(uploaded, ids, updates, 0));
+    const c = cpu.readSync(cpu.scatterAdd(ones, ids, updates, 0));
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(a.subarray(20, 24))).toEqual([0.5 + 8.5, 1.5 + 9.5, 2.5 + 10.5, 3.5 + 11.5]);
+    expect(a[8]).toBe(0);
+    expect(Array.from(c, (v, i) => v - 1)).toEqual(Array.from(a));
+    cpu.dispose();
+  });
+});

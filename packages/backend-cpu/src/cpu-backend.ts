@@ -82,10 +82,12 @@ export interface CpuKernelInfo {
 interface Storage {
   /** The values; empty while they are `resident` in the WebAssembly memory. */
   data: TensorData;
-  /** An LSTM reserve left in the kernels' linear memory, copied out only when read. */
+  /** Values left in the kernels' linear memory (an LSTM reserve, Adam moments), copied out only when read. */
   resident: ResidentReserve | null;
   bytes: number;
   refs: number;
+  /** Known to hold only +0 (made by fill(0)); storages never change after they are made. */
+  zero?: boolean;
 }
 
 const NO_DATA = new Float32Array(0);
@@ -196,7 +198,9 @@ export class CpuBackend implements Backend {
     const data = this.#pool.alloc(dtype, sizeOf(shape));
     const v = dtype === 'int32' ? toInt32(value) : value;
     if (v !== 0 || Object.is(v, -0)) data.fill(v);
-    return this.#store(data, shape);
+    const h = this.#store(data, shape);
+    if (v === 0 && !Object.is(v, -0)) this.#storage.get(h.id)!.zero = true;
+    return h;
   }
 
   async read(handle: Handle): Promise<TensorData> {
@@ -402,7 +406,9 @@ export class CpuBackend implements Backend {
     const id = this.#data(indices, 'scatterAdd') as Int32Array;
     const ud = this.#data(updates, 'scatterAdd');
     const out = this.#pool.alloc(dtypeOf(xd), xd.length);
-    indexing.scatterAdd(xd, x.shape, id, ud, axis, out);
+    // A gradient of gather scatters into zeros: the fresh output is zeroed already, so
+    // the copy of x (as large as an embedding table) is skipped.
+    indexing.scatterAdd(xd, x.shape, id, ud, axis, out, this.#storage.get(x.id)!.zero === true);
     return this.#store(out, x.shape);
   }
 
@@ -518,8 +524,6 @@ export class CpuBackend implements Backend {
     const op = 'adamStep';
     const param = this.#float(args.param, op);
     const grad = this.#float(args.grad, op);
-    const m = this.#float(args.m, op);
-    const v = this.#float(args.v, op);
     const scale = args.gradScale ? this.#float(args.gradScale, op)[0]! : 1;
     const shape = args.param.shape;
     // Donated storage that nothing else references is updated in place (the same ids
@@ -530,6 +534,28 @@ export class CpuBackend implements Backend {
       new Set(ids).size === 3 &&
       !ids.includes(args.grad.id) &&
       ids.every((id) => this.#storage.get(id)!.refs === 1);
+    if (inPlace && this.#wasm?.ready) {
+      // The moments stay in the WebAssembly memory from step to step (copied out only if
+      // someone reads them, e.g. a checkpoint): only param and grad cross per step.
+      const mS = this.#storage.get(args.m.id)!;
+      const vS = this.#storage.get(args.v.id)!;
+      const r = this.#wasm.adamStepResident(param, grad, mS.resident ?? (mS.data as Float32Array), vS.resident ?? (vS.data as Float32Array), scale, args);
+      if (r) {
+        for (const [s, res] of [[mS, r.m], [vS, r.v]] as const) {
+          if (s.resident !== res) {
+            s.resident?.free();
+            this.#pool.give(s.data);
+            s.resident = res;
+            s.data = NO_DATA;
+            s.zero = false;
+          }
+        }
+        for (const h of [args.param, args.m, args.v]) this.retain(h);
+        return { param: { id: args.param.id, shape: [...shape], dtype: 'float32' }, m: { id: args.m.id, shape: [...shape], dtype: 'float32' }, v: { id: args.v.id, shape: [...shape], dtype: 'float32' } };
+      }
+    }
+    const m = this.#float(args.m, op);
+    const v = this.#float(args.v, op);
     const size = sizeOf(shape);
     const paramOut = inPlace ? param : this.#f32(size);
     const mOut = inPlace ? m : this.#f32(size);

@@ -43,12 +43,14 @@ export function scatterAdd(
   updates: TensorData,
   axis: number,
   out: TensorData,
+  outIsX = false,
 ): void {
   const p = product(shape, 0, axis);
   const n = shape[axis]!;
   const q = product(shape, axis + 1);
   const jn = indices.length;
-  out.set(x);
+  // outIsX: the caller already put x's values in out (e.g. both are zeros).
+  if (!outIsX) out.set(x);
   if (out instanceof Int32Array) {
     // int32 adds straight into out (the Int32Array store wraps).
     for (let o = 0; o < p; o++) {

@@ -766,6 +766,56 @@ export class WasmKernels {
     return true;
   }
 
+  /**
+   * `adamStep` updating `param` in place, with the moments kept in linear memory between
+   * steps: `m` and `v` are either resident blocks from an earlier call (updated where
+   * they are) or arrays (copied into new resident blocks). Saves copying both moments in
+   * and out at every step. Returns the resident moments, or null when it did not run
+   * (then nothing changed).
+   */
+  adamStepResident(
+    param: Float32Array, grad: Float32Array, m: Float32Array | ResidentReserve, v: Float32Array | ResidentReserve, scale: number, hyper: AdamHyperparameters,
+  ): { m: ResidentReserve; v: ResidentReserve } | null {
+    if (!this.ready) return null;
+    const n = param.length;
+    if (n < this.#tuning.minWasmElementwise) return null;
+    const e = this.#engine;
+    const usable = (x: Float32Array | ResidentReserve): x is ResidentReserve => x instanceof ResidentReserve && x.live && x.engine === e && x.length === n;
+    const fresh: number[] = [];
+    const place = (x: Float32Array | ResidentReserve): number | null => {
+      if (usable(x)) return x.address;
+      const at = e.allocResident(n * 4 + 16);
+      if (at !== null) fresh.push(at);
+      return at;
+    };
+    const pm = place(m);
+    const pv = pm === null ? null : place(v);
+    if (pm === null || pv === null) {
+      for (const at of fresh) e.freeResident(at);
+      return null;
+    }
+    const nt = this.#threadsFor(16 * n, 16 * n, n >> 14);
+    e.reset();
+    const pp = e.alloc(n * 4 + 16);
+    const pg = e.alloc(n * 4 + 16);
+    if (!e.commit()) {
+      for (const at of fresh) e.freeResident(at);
+      return null;
+    }
+    e.put(pp, param);
+    e.put(pg, grad);
+    if (!usable(m)) e.put(pm, m instanceof ResidentReserve ? m.read() : m);
+    if (!usable(v)) e.put(pv, v instanceof ResidentReserve ? v.read() : v);
+    const { learningRate: lr, beta1, beta2, epsilon, weightDecay } = hyper;
+    const l2 = weightDecay !== 0 && !hyper.decoupledWeightDecay ? weightDecay : 0;
+    const decay = weightDecay !== 0 && hyper.decoupledWeightDecay ? 1 - lr * weightDecay : 1;
+    e.args([n, pp, pg, pm, pv]);
+    e.argsF32(5, [scale, beta1, beta2, 1 - beta1, 1 - beta2, epsilon, l2, decay, lr / (1 - beta1 ** hyper.step), 1 / Math.sqrt(1 - beta2 ** hyper.step)]);
+    e.run('adam', nt);
+    e.get(pp, param, n);
+    return { m: usable(m) ? m : new ResidentReserve(e, pm, n), v: usable(v) ? v : new ResidentReserve(e, pv, n) };
+  }
+
   /** Same contract as `softmaxCrossEntropy` in kernels/softmax-cross-entropy.ts (vector exp, sums in float64). */
   softmaxCrossEntropy(logits: Float32Array, labels: Int32Array, N: number, C: number, loss: Float32Array, probabilities: Float32Array): boolean {
     if (!this.ready) return false;
