@@ -20,6 +20,8 @@ export type CheckpointErrorCode =
   | 'out-of-range'
   /** The file is well formed but does not fit the model or optimizer (names, shapes, dtypes). */
   | 'mismatch'
+  /** A float tensor holds NaN or ±Infinity (refused on load and on save unless `allowNonFinite`). */
+  | 'non-finite'
   /** Metadata is missing or cannot be decoded (training checkpoints). */
   | 'invalid-metadata'
   /** Something that cannot be written (bad name, shape, dtype or metadata value). */

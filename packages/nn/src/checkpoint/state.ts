@@ -75,6 +75,12 @@ export interface CheckpointableOptimizer {
 export interface EncodeModelOptions {
   /** Extra metadata (string values). The cellstate keys (`format`, `cellstate.*`) win on a clash. */
   metadata?: Record<string, string>;
+  /**
+   * Write parameters holding NaN or ±Infinity (default false: a diverged model is
+   * refused with a `CheckpointError` of code `non-finite` naming the tensor, so it
+   * never replaces a good file).
+   */
+  allowNonFinite?: boolean;
 }
 
 export interface DecodeModelOptions {
@@ -82,6 +88,12 @@ export interface DecodeModelOptions {
   strict?: boolean;
   /** File name or label for error messages. */
   source?: string;
+  /**
+   * Load float tensors holding NaN or ±Infinity (default false: such a file is
+   * refused with a `CheckpointError` of code `non-finite` naming the tensor, because
+   * every prediction of the model would be NaN).
+   */
+  allowNonFinite?: boolean;
 }
 
 export interface DecodeModelResult {
@@ -97,6 +109,8 @@ export interface DecodeModelResult {
 
 export interface TrainingCheckpointState {
   model: Module;
+  /** Write non-finite parameters or optimizer slots (default false; see `EncodeModelOptions.allowNonFinite`). */
+  allowNonFinite?: boolean;
   optimizer?: CheckpointableOptimizer;
   /** Training step (non-negative integer). */
   step: number;
@@ -141,6 +155,7 @@ function err(code: CheckpointErrorCode, detail: string, fields: ConstructorParam
 export async function encodeModel(module: Module, options: EncodeModelOptions = {}): Promise<Uint8Array> {
   const params = module.namedParameters();
   const tensors = await readTensors(params.map(([name, p]) => [name, p.value]));
+  if (!options.allowNonFinite) refuseNonFinite(tensors);
   return serializeSafetensors(tensors, {
     ...options.metadata,
     format: CHECKPOINT_FORMAT,
@@ -237,7 +252,9 @@ export async function encodeTrainingState(state: TrainingCheckpointState): Promi
     if (seen.has(name)) throw err('invalid-argument', `cannot write: two tensors are named '${name}'`, { tensor: name });
     seen.add(name);
   }
-  return serializeSafetensors(await readTensors(entries), metadata);
+  const values = await readTensors(entries);
+  if (!state.allowNonFinite) refuseNonFinite(values);
+  return serializeSafetensors(values, metadata);
 }
 
 /**
@@ -311,6 +328,7 @@ export async function decodeTrainingState(bytes: Uint8Array, options: DecodeTrai
       for (const slot of names as string[]) {
         const key = `${OPTIMIZER_PREFIX}${slot}.${param}`;
         if (!tensors.has(key)) throw err('mismatch', `missing optimizer tensor '${key}' (slot '${slot}' of parameter '${param}')`, { source, tensor: key });
+        if (!options.allowNonFinite) checkFinite(tensors.get(key)!, key, source);
         expected.add(key);
         row.push([slot, key]);
       }
@@ -392,6 +410,7 @@ function planModelLoad(module: Module, file: Map<string, SafetensorsTensor>, opt
     if (dtypeFamily(entry.dtype) !== want) {
       throw err('mismatch', `tensor '${name}' has dtype ${entry.dtype}, which cannot load into a ${want} parameter`, { source, tensor: name, expected: want, actual: entry.dtype });
     }
+    if (!options.allowNonFinite) checkFinite(entry, name, source);
     plan.load.push({ name, param, entry });
   }
   for (const name of file.keys()) if (!names.has(name)) plan.unexpected.push(name);
@@ -425,6 +444,33 @@ async function readTensors(entries: [string, Tensor][]): Promise<Map<string, Saf
   const out = new Map<string, SafetensorsWritableTensor>();
   entries.forEach(([name, t], i) => out.set(name, { dtype: FILE_DTYPE[t.dtype], shape: [...t.shape], data: values[i]! }));
   return out;
+}
+
+/** Index of the first NaN or ±Infinity in `data`, or -1. */
+function firstNonFinite(data: ArrayLike<number>): number {
+  for (let i = 0; i < data.length; i++) {
+    // x - x is 0 for every finite x and NaN for NaN and ±Infinity: one test for both.
+    if (data[i]! - data[i]! !== 0) return i;
+  }
+  return -1;
+}
+
+function checkFinite(entry: SafetensorsTensor, name: string, source: string | undefined): void {
+  if (dtypeFamily(entry.dtype) !== 'float32') return;
+  const i = firstNonFinite(entry.data);
+  if (i >= 0) {
+    throw err('non-finite', `tensor '${name}' holds ${entry.data[i]} at index ${i}: the weights are not finite (the model diverged or the file is damaged; pass allowNonFinite to load it anyway)`, { source, tensor: name });
+  }
+}
+
+function refuseNonFinite(tensors: Map<string, SafetensorsWritableTensor>): void {
+  for (const [name, t] of tensors) {
+    if (t.dtype !== 'F32') continue;
+    const i = firstNonFinite(t.data);
+    if (i >= 0) {
+      throw err('non-finite', `cannot write: tensor '${name}' holds ${t.data[i]} at index ${i}; a diverged model is not saved (lower the learning rate or clip gradients; pass allowNonFinite to write it anyway)`, { tensor: name });
+    }
+  }
 }
 
 function withoutOptimizer(tensors: Map<string, SafetensorsTensor>): Map<string, SafetensorsTensor> {

@@ -5,8 +5,8 @@
  * existing file is replaced only by a complete one.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { CheckpointError } from '../checkpoint/errors.js';
 import {
   decodeInto,
@@ -25,7 +25,8 @@ import type { Module } from '../module.js';
  * Writes `bytes` to `path` atomically: `<path>.tmp-<pid>-<random>` in the same
  * directory, fsync, rename over `path` (then a best-effort fsync of the directory).
  * On failure the temp file is removed, the previous `path` (if any) is untouched,
- * and a `CheckpointError` naming `path` is thrown.
+ * and a `CheckpointError` naming `path` is thrown. Temp files of `path` left behind by
+ * a process that was killed mid-write (its pid no longer runs) are removed first.
  *
  * @example
  * ```ts
@@ -33,6 +34,7 @@ import type { Module } from '../module.js';
  * ```
  */
 export async function saveCheckpoint(path: string, bytes: Uint8Array): Promise<void> {
+  await removeOrphanTempFiles(path);
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
   let created = false;
   try {
@@ -84,6 +86,40 @@ export async function loadTrainingCheckpoint(
   targets: { model: Module; optimizer?: CheckpointableOptimizer; strict?: boolean },
 ): Promise<DecodedTrainingState> {
   return decodeTrainingState(await loadCheckpointFile(path), { ...targets, source: path });
+}
+
+/**
+ * Deletes `<path>.tmp-<pid>-<hex>` files whose writer is gone. A kill -9 between
+ * `open` and `rename` leaves one behind; a live writer (another process saving the
+ * same path, or this one) is left alone.
+ */
+async function removeOrphanTempFiles(path: string): Promise<void> {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.tmp-`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return; // a missing directory fails the write itself, with a better message
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const match = /^(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length));
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || isRunning(pid)) continue;
+    await rm(join(dir, name), { force: true }).catch(() => undefined);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it runs under another user; only ESRCH means it is gone.
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 async function syncDirectory(dir: string): Promise<void> {
