@@ -52,6 +52,47 @@ export interface Seq2SeqConfig {
 
 export type ResolvedSeq2SeqConfig = Required<Seq2SeqConfig>;
 
+/**
+ * Largest sizes a model file may declare. Far above any model this package trains;
+ * they exist so that a hostile file cannot make a loader multiply its way to a
+ * multi-gigabyte allocation before the weights are looked at.
+ */
+export const SEQ2SEQ_LIMITS = {
+  /** Vocabulary entries per side. */
+  vocabSize: 10_000_000,
+  /** Embedding and hidden sizes. */
+  size: 65_536,
+  numLayers: 64,
+  /** Parameters in all (about 4 GB of float32). */
+  parameters: 1_000_000_000,
+} as const;
+
+/**
+ * The number of parameters `new Seq2Seq(config)` allocates, computed without
+ * allocating anything; loaders compare it with the weights a file holds before
+ * building the model.
+ */
+export function seq2seqParameterCount(config: ResolvedSeq2SeqConfig): number {
+  const c = config;
+  const D = c.bidirectional ? 2 : 1;
+  const He = c.hiddenSize;
+  const Hd = c.decoderHiddenSize;
+  const E = c.embeddingSize;
+  const K = D * He;
+  // One LSTM layer per direction: weight_ih [4H, in], weight_hh [4H, H], bias_ih and bias_hh [4H].
+  const lstm = (input: number, H: number, directions: number) => directions * (4 * H * input + 4 * H * H + 8 * H);
+  let n = c.sourceVocabSize * E;
+  for (let l = 0; l < c.numLayers; l++) n += lstm(l === 0 ? E : K, He, D);
+  if (c.bridge === 'linear') n += 2 * (K * Hd + Hd);
+  n += c.targetVocabSize * E;
+  for (let l = 0; l < c.numLayers; l++) n += lstm(l === 0 ? (c.attention === 'additive' ? E + K : E) : Hd, Hd, 1);
+  if (c.attention === 'general') n += K * Hd;
+  if (c.attention === 'additive') n += Hd * Hd + (K * Hd + Hd) + Hd;
+  if (c.attention !== 'none') n += (K + Hd) * Hd;
+  n += c.tieEmbeddings ? (Hd === E ? 0 : Hd * E) + c.targetVocabSize : Hd * c.targetVocabSize + c.targetVocabSize;
+  return n;
+}
+
 /** Fills defaults and checks that the options fit together; throws `ArgumentError`. */
 export function resolveConfig(config: Seq2SeqConfig): ResolvedSeq2SeqConfig {
   const bidirectional = config.bidirectional ?? false;

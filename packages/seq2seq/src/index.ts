@@ -18,7 +18,7 @@
  * const [h] = await greedyDecode(model, batch, { maxLength: 10 }); // h.ids: [6, 5, 4]
  * ```
  */
-export { resolveConfig, type Seq2SeqConfig, type ResolvedSeq2SeqConfig, type AttentionKind, type BridgeKind } from './config.js';
+export { resolveConfig, seq2seqParameterCount, SEQ2SEQ_LIMITS, type Seq2SeqConfig, type ResolvedSeq2SeqConfig, type AttentionKind, type BridgeKind } from './config.js';
 export { Seq2Seq, type Encoded, type LossOptions } from './seq2seq-model.js';
 export { Encoder, type EncoderOptions, type EncoderOutput } from './encoder.js';
 export { Decoder, type DecoderOptions, type DecoderState, type DecoderStepOutput } from './decoder.js';
@@ -39,4 +39,5 @@ export {
   type Preprocessing,
   type LoadedModel,
   type EncodeModelFileOptions,
+  type DecodeModelFileOptions,
 } from './model-file.js';

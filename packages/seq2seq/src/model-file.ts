@@ -25,10 +25,11 @@
  * scale per row (`<name>.q8_scale`, max |row| / 127) and listed in the metadata key
  * `seq2seq.quantized`; everything else is F16. Loading multiplies them back to float32.
  */
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, decodeInto, parseSafetensors, type CheckpointError } from '@cellstate/nn';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, decodeInto, parseSafetensors } from '@cellstate/nn';
 import { CellstateError, readMany, tensor, type Tensor } from '@cellstate/tensor';
 import { Vocabulary, VocabularyError } from '@cellstate/text';
-import { resolveConfig, type Seq2SeqConfig } from './config.js';
+import * as v from 'valibot';
+import { resolveConfig, seq2seqParameterCount, SEQ2SEQ_LIMITS, type ResolvedSeq2SeqConfig, type Seq2SeqConfig } from './config.js';
 import { Seq2Seq } from './seq2seq-model.js';
 
 export const MODEL_KIND = 'cellstate-seq2seq-model';
@@ -75,6 +76,8 @@ export interface EncodeModelFileOptions {
    */
   dtype?: 'F32' | 'F16' | 'Q8';
   info?: Record<string, unknown>;
+  /** Write parameters holding NaN or ±Infinity (default false: a diverged model is refused with a `CheckpointError` of code `non-finite`). */
+  allowNonFinite?: boolean;
 }
 
 /**
@@ -107,6 +110,10 @@ export async function encodeSeq2SeqModel(parts: Omit<LoadedModel, 'info'> & { in
   const quantized: string[] = [];
   params.forEach(([name, p], i) => {
     const data = values[i] as Float32Array;
+    if (!options.allowNonFinite) {
+      const bad = data.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) throw new CheckpointError('non-finite', `cannot write: tensor '${name}' holds ${data[bad]} at index ${bad}; a diverged model is not saved`, { tensor: name });
+    }
     const shape = [...p.shape];
     if (dtype === 'Q8' && shape.length === 2 && data.length >= Q8_MIN_SIZE) {
       const { q, scales } = quantizeRows(data, shape[0]!, shape[1]!);
@@ -136,14 +143,75 @@ function quantizeRows(data: Float32Array, rows: number, cols: number): { q: Int8
   return { q, scales };
 }
 
+/** Options of `decodeSeq2SeqModel`. */
+export interface DecodeModelFileOptions {
+  /**
+   * Load weights holding NaN or ±Infinity (default false: such a file is refused
+   * with @cellstate/nn's `CheckpointError` of code `non-finite` naming the tensor,
+   * since every translation of the model would be garbage).
+   */
+  allowNonFinite?: boolean;
+}
+
+const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+
+/** `seq2seq.config`: every size bounded before anything is multiplied or allocated. */
+const ConfigSchema = v.object({
+  sourceVocabSize: int(4, SEQ2SEQ_LIMITS.vocabSize),
+  targetVocabSize: int(4, SEQ2SEQ_LIMITS.vocabSize),
+  embeddingSize: v.optional(int(1, SEQ2SEQ_LIMITS.size)),
+  hiddenSize: v.optional(int(1, SEQ2SEQ_LIMITS.size)),
+  decoderHiddenSize: v.optional(int(1, SEQ2SEQ_LIMITS.size)),
+  numLayers: v.optional(int(1, SEQ2SEQ_LIMITS.numLayers)),
+  bidirectional: v.optional(v.boolean()),
+  attention: v.optional(v.picklist(['none', 'dot', 'general', 'additive'])),
+  bridge: v.optional(v.picklist(['identity', 'sum', 'concat', 'linear'])),
+  dropout: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
+  tieEmbeddings: v.optional(v.boolean()),
+  reverseSource: v.optional(v.boolean()),
+  seed: v.optional(int(0, Number.MAX_SAFE_INTEGER)),
+});
+
+/** `seq2seq.preprocessing`. */
+const PreprocessingSchema = v.object({
+  sourceLanguage: v.string(),
+  targetLanguage: v.string(),
+  lowercase: v.boolean(),
+  maxSourceLength: int(1, 1_000_000),
+  maxTargetLength: int(1, 1_000_000),
+  tokenizer: v.picklist(['words', 'whitespace']),
+});
+
+const PlainObjectSchema = v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), 'expected a JSON object');
+const NameListSchema = v.array(v.string());
+
+/** "key.path: message" of the first problem valibot found. */
+function firstIssue(issues: readonly v.BaseIssue<unknown>[]): string {
+  const issue = issues[0]!;
+  const path = issue.path?.map((p) => String(p.key)).join('.');
+  return `${path ? `${path}: ` : ''}${issue.message}`;
+}
+
 /**
- * Reads a model file: checks its kind and version, rebuilds the model from the stored
- * config and loads the weights (all checks before anything is built). Throws
- * `ModelFileError` naming `source` for a wrong kind (a training checkpoint, a plain
- * model file, another format), a wrong version, or broken metadata; safetensors-level
- * problems surface as @cellstate/nn's `CheckpointError` (also naming `source`).
+ * Reads a model file: checks its kind and version, validates the metadata against
+ * its schema, checks that the stored config describes exactly the parameters the
+ * file holds (so a forged `numLayers: 10000` fails before anything is allocated),
+ * rebuilds the model and loads the weights. Throws `ModelFileError` naming `source`
+ * for a wrong kind (a training checkpoint, a plain model file, another format), a
+ * wrong version, or broken metadata; safetensors-level problems and non-finite
+ * weights surface as @cellstate/nn's `CheckpointError` (also naming `source`).
  */
-export async function decodeSeq2SeqModel(bytes: Uint8Array, source?: string): Promise<LoadedModel> {
+export async function decodeSeq2SeqModel(bytes: Uint8Array, source?: string, options: DecodeModelFileOptions = {}): Promise<LoadedModel> {
+  try {
+    return await decode(bytes, source, options);
+  } catch (cause) {
+    if (CellstateError.isInstance(cause)) throw cause;
+    // Anything untyped (a RangeError from a size that slipped through) still names the file.
+    throw new ModelFileError('invalid', `cannot load the model: ${cause instanceof Error ? cause.message : String(cause)}`, source, cause);
+  }
+}
+
+async function decode(bytes: Uint8Array, source: string | undefined, options: DecodeModelFileOptions): Promise<LoadedModel> {
   const { metadata, tensors } = parseSafetensors(bytes, source === undefined ? {} : { source });
   const kind = metadata['seq2seq.kind'];
   if (kind !== MODEL_KIND) {
@@ -162,11 +230,16 @@ export async function decodeSeq2SeqModel(bytes: Uint8Array, source?: string): Pr
       throw new ModelFileError('invalid', `metadata '${key}' is not valid JSON`, source, cause);
     }
   };
-  let config: Seq2SeqConfig;
+  const checked = <S extends v.GenericSchema>(key: string, schema: S, value: unknown = json(key)): v.InferOutput<S> => {
+    const r = v.safeParse(schema, value);
+    if (!r.success) throw new ModelFileError('invalid', `metadata '${key}' is invalid: ${firstIssue(r.issues)}`, source);
+    return r.output;
+  };
+  let config: ResolvedSeq2SeqConfig;
   let sourceVocabulary: Vocabulary;
   let targetVocabulary: Vocabulary;
   try {
-    config = resolveConfig(json('seq2seq.config') as Seq2SeqConfig);
+    config = resolveConfig(checked('seq2seq.config', ConfigSchema) as Seq2SeqConfig);
     sourceVocabulary = Vocabulary.fromJSON(json('seq2seq.source_vocab'), source);
     targetVocabulary = Vocabulary.fromJSON(json('seq2seq.target_vocab'), source);
   } catch (cause) {
@@ -177,12 +250,26 @@ export async function decodeSeq2SeqModel(bytes: Uint8Array, source?: string): Pr
   if (sourceVocabulary.size !== config.sourceVocabSize || targetVocabulary.size !== config.targetVocabSize) {
     throw new ModelFileError('invalid', `vocabulary sizes (${sourceVocabulary.size}, ${targetVocabulary.size}) differ from the config (${config.sourceVocabSize}, ${config.targetVocabSize})`, source);
   }
-  const preprocessing = json('seq2seq.preprocessing') as Preprocessing;
-  const info = (metadata['seq2seq.info'] === undefined ? {} : json('seq2seq.info')) as Record<string, unknown>;
+  const preprocessing: Preprocessing = checked('seq2seq.preprocessing', PreprocessingSchema);
+  // The parsed value itself, not valibot's copy: a copy made by assignment would turn
+  // a "__proto__" key into the object's prototype.
+  const info = metadata['seq2seq.info'] === undefined ? {} : (json('seq2seq.info') as Record<string, unknown>);
+  checked('seq2seq.info', PlainObjectSchema, info);
+  const quantized = metadata['seq2seq.quantized'] === undefined ? undefined : new Set(checked('seq2seq.quantized', NameListSchema));
+
+  // Bounds from the bytes: the config must describe exactly the weights in the file.
+  const needed = seq2seqParameterCount(config);
+  let held = 0;
+  for (const [name, t] of tensors) if (!(quantized && name.endsWith(Q8_SCALE_SUFFIX))) held += t.data.length;
+  if (needed > SEQ2SEQ_LIMITS.parameters || needed !== held) {
+    throw new ModelFileError('invalid', `metadata 'seq2seq.config' describes a model of ${needed} parameters, but the file holds ${held} weights`, source);
+  }
+
   const model = new Seq2Seq(config);
   try {
-    if (metadata['seq2seq.quantized'] === undefined) await decodeInto(model, bytes, source === undefined ? {} : { source });
-    else model.loadStateDict(dequantizedState(model, tensors, json('seq2seq.quantized'), source));
+    const load = { ...(source === undefined ? {} : { source }), ...(options.allowNonFinite ? { allowNonFinite: true } : {}) };
+    if (!quantized) await decodeInto(model, bytes, load);
+    else model.loadStateDict(dequantizedState(model, tensors, quantized, source, options.allowNonFinite ?? false));
   } catch (cause) {
     model.dispose();
     throw cause as CheckpointError;
@@ -191,28 +278,46 @@ export async function decodeSeq2SeqModel(bytes: Uint8Array, source?: string): Pr
   return { model, sourceVocabulary, targetVocabulary, preprocessing, info };
 }
 
+const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
+
 /**
  * The float32 parameters of a 'Q8' file: quantized matrices times their row scales,
- * the rest as read. Checks names and shapes first (a bad file throws before the
- * model changes).
+ * the rest as read. Checks names, shapes, dtypes and finiteness first (a bad file
+ * throws before the model changes). An integer tensor that is not listed as
+ * quantized is refused: read as floats its raw integers would be the weights.
  */
-function dequantizedState(model: Seq2Seq, tensors: ReturnType<typeof parseSafetensors>['tensors'], list: unknown, source?: string): Map<string, Tensor> {
-  if (!Array.isArray(list) || list.some((n) => typeof n !== 'string')) throw new ModelFileError('invalid', `metadata 'seq2seq.quantized' must be a list of tensor names`, source);
-  const quantized = new Set(list as string[]);
+function dequantizedState(model: Seq2Seq, tensors: ReturnType<typeof parseSafetensors>['tensors'], quantized: Set<string>, source: string | undefined, allowNonFinite: boolean): Map<string, Tensor> {
+  const params = new Map(model.namedParameters());
+  for (const name of quantized) if (!params.has(name)) throw new ModelFileError('invalid', `metadata 'seq2seq.quantized' lists '${name}', which is not a parameter of the model`, source);
+  const nonFinite = (name: string, data: ArrayLike<number>) => {
+    if (allowNonFinite) return;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i]!)) throw new CheckpointError('non-finite', `tensor '${name}' holds ${data[i]} at index ${i}: the weights are not finite (pass allowNonFinite to load it anyway)`, { source, tensor: name });
+    }
+  };
   const state = new Map<string, Tensor>();
-  for (const [name, p] of model.namedParameters()) {
+  const plan: [string, Float32Array, readonly number[]][] = [];
+  for (const [name, p] of params) {
     const t = tensors.get(name);
     if (!t) throw new ModelFileError('invalid', `tensor '${name}' is missing`, source);
     if (t.shape.join() !== p.shape.join()) throw new ModelFileError('invalid', `tensor '${name}' is [${t.shape.join(', ')}], the model needs [${p.shape.join(', ')}]`, source);
-    let data = Float32Array.from(t.data);
+    let data: Float32Array;
     if (quantized.has(name)) {
       const scales = tensors.get(`${name}${Q8_SCALE_SUFFIX}`);
       const [rows, cols] = p.shape as [number, number];
-      if (p.shape.length !== 2 || !scales || scales.shape.join() !== String(rows)) throw new ModelFileError('invalid', `quantized tensor '${name}' needs a scale tensor '${name}${Q8_SCALE_SUFFIX}' of shape [${rows}]`, source);
+      if (p.shape.length !== 2 || !scales || !FLOAT_DTYPES.has(scales.dtype) || scales.shape.join() !== String(rows)) throw new ModelFileError('invalid', `quantized tensor '${name}' needs a scale tensor '${name}${Q8_SCALE_SUFFIX}' of shape [${rows}]`, source);
+      if (t.dtype !== 'I8') throw new ModelFileError('invalid', `tensor '${name}' is listed in 'seq2seq.quantized' but is ${t.dtype}, not I8`, source);
+      nonFinite(`${name}${Q8_SCALE_SUFFIX}`, scales.data);
+      data = Float32Array.from(t.data);
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[r * cols + c]! *= scales.data[r]!;
+    } else {
+      if (!FLOAT_DTYPES.has(t.dtype)) throw new ModelFileError('invalid', `tensor '${name}' is ${t.dtype} but not listed in 'seq2seq.quantized': its integers are not weights`, source);
+      nonFinite(name, t.data);
+      data = t.data as Float32Array;
     }
-    state.set(name, tensor(data, [...p.shape], { backend: p.value.backend }));
+    plan.push([name, data, p.shape]);
   }
+  for (const [name, data, shape] of plan) state.set(name, tensor(data, [...shape], { backend: params.get(name)!.value.backend }));
   return state;
 }
 
