@@ -26,7 +26,7 @@ export { Attention, MASKED_SCORE, type AttentionMemory } from './attention.js';
 export { StackedLstm } from './stacked-lstm.js';
 export { makeBatch, type IdPair, type Seq2SeqBatch, type MakeBatchOptions } from './batch.js';
 export { greedyDecode, beamSearch, type Hypothesis, type GreedyOptions, type BeamSearchOptions } from './decode.js';
-export { trainStep, type TrainStepOptions } from './train.js';
+export { trainStep, trainStepChecked, type TrainStepOptions, type CheckedStepResult } from './train.js';
 export { SeedStream, dropout, permutation } from './random.js';
 export { corpusBleu, perplexity, type BleuResult } from './bleu.js';
 export {
