@@ -5,8 +5,8 @@
  * existing file is replaced only by a complete one.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { access, constants, mkdir, open, readdir, readFile, realpath, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { CheckpointError } from '../checkpoint/errors.js';
 import {
   decodeInto,
@@ -86,6 +86,86 @@ export async function loadTrainingCheckpoint(
   targets: { model: Module; optimizer?: CheckpointableOptimizer; strict?: boolean },
 ): Promise<DecodedTrainingState> {
   return decodeTrainingState(await loadCheckpointFile(path), { ...targets, source: path });
+}
+
+/** Kernel filesystems whose "files" are not storage (statfs magic numbers, Linux). */
+const SPECIAL_FILESYSTEMS = new Map<number, string>([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x73636673, 'securityfs'],
+  [0xcafe4a11, 'bpf'],
+  [0x6165676c, 'pstore'],
+  [0x62656570, 'configfs'],
+  [0x1cd1, 'devpts'],
+]);
+/** Directory trees that hold devices and kernel state, never files to write models into. */
+const SPECIAL_ROOTS = ['/proc', '/sys', '/dev'];
+
+/** Options of `assertWritable`. */
+export interface AssertWritableOptions {
+  /** `path` is a directory to write files into (created when missing); default: a file to (re)write. */
+  directory?: boolean;
+}
+
+/**
+ * Checks, before any work is done, that a model, checkpoint or run directory can be
+ * written at `path`: not on a special filesystem (/proc, /sys, /dev, cgroup, ...),
+ * the directory exists or can be created, and a file can be created in it (a probe
+ * file is written and removed). Throws a `CheckpointError` (code `io`) naming `path`,
+ * so a command refuses at once instead of failing after hours of training.
+ *
+ * @example
+ * ```ts
+ * await assertWritable('runs/en-fr', { directory: true });
+ * await assertWritable('models/en-fr.safetensors');
+ * ```
+ */
+export async function assertWritable(path: string, options: AssertWritableOptions = {}): Promise<void> {
+  const target = resolve(path);
+  const fail = (detail: string, cause?: unknown): never => {
+    throw new CheckpointError('io', `cannot write ${options.directory ? 'into ' : ''}${path}: ${detail}`, { source: path, ...(cause === undefined ? {} : { cause }) });
+  };
+  // The nearest existing ancestor, resolved through symlinks, says where the bytes would go.
+  let existing = target;
+  for (;;) {
+    try {
+      await stat(existing);
+      break;
+    } catch {
+      const up = dirname(existing);
+      if (up === existing) break;
+      existing = up;
+    }
+  }
+  const real = await realpath(existing).catch(() => existing);
+  const root = SPECIAL_ROOTS.find((r) => real === r || real.startsWith(`${r}${sep}`));
+  if (root) fail(`${root} is a special filesystem, not storage`);
+  const fs = await statfs(real).catch(() => undefined);
+  const special = fs && SPECIAL_FILESYSTEMS.get(Number(fs.type));
+  if (special) fail(`it is on a ${special} filesystem, not storage`);
+
+  const dir = options.directory ? target : dirname(target);
+  if (!options.directory) {
+    const s = await stat(target).catch(() => undefined);
+    if (s?.isDirectory()) fail('it is a directory');
+    if (s && !s.isFile()) fail('it exists and is not a regular file');
+    if (s) await access(target, constants.W_OK).catch((cause: Error) => fail(cause.message, cause));
+  }
+  const d = await stat(dir).catch(() => undefined);
+  if (d && !d.isDirectory()) fail(`${dir} is not a directory`);
+  if (!d) await mkdir(dir, { recursive: true }).catch((cause: Error) => fail(cause.message, cause));
+  const probe = join(dir, `.cellstate-write-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    const handle = await open(probe, 'wx');
+    await handle.close();
+  } catch (cause) {
+    fail((cause as Error).message, cause);
+  }
+  await unlink(probe).catch(() => undefined);
 }
 
 /**

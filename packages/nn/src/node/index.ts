@@ -16,5 +16,7 @@ export {
   loadModel,
   saveTrainingCheckpoint,
   loadTrainingCheckpoint,
+  assertWritable,
+  type AssertWritableOptions,
 } from './checkpoint-file.js';
 export { CheckpointError } from '../checkpoint/errors.js';
