@@ -23,6 +23,16 @@ export const NC: i32 = 512;
 export const TILE_BYTES: i32 = 256;
 export const GEMM_SCRATCH_BYTES: i32 = TILE_BYTES + MC * KC * 4 + KC * NC * 4;
 
+/**
+ * c + a·b. Built twice: with relaxed SIMD, `f32x4.relaxed_madd` (one FMA on x64 with FMA3
+ * and on ARM: twice the multiply-add rate, and one rounding instead of two); without it,
+ * a multiply then an add, the same order of operations.
+ */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // --- microkernels: rows = 1..5 of a panel of A, one panel of B (8 columns)
 // a advances MR floats per p (panels are padded to MR rows), b advances NR floats.
 
@@ -44,15 +54,15 @@ export function kern5(k: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i3
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let av = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0)); c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
     av = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0)); c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
     av = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0)); c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
     av = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0)); c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
     av = v128.load32_splat(a, 16);
-    c40 = f32x4.add(c40, f32x4.mul(av, b0)); c41 = f32x4.add(c41, f32x4.mul(av, b1));
+    c40 = madd(av, b0, c40); c41 = madd(av, b1, c41);
     a += 20;
     b += 32;
   }
@@ -80,13 +90,13 @@ export function kern4(k: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i3
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let av = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0)); c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
     av = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0)); c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
     av = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0)); c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
     av = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0)); c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
     a += 20;
     b += 32;
   }
@@ -112,11 +122,11 @@ export function kern3(k: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i3
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let av = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0)); c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
     av = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0)); c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
     av = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0)); c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
     a += 20;
     b += 32;
   }
@@ -140,9 +150,9 @@ export function kern2(k: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i3
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let av = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0)); c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
     av = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0)); c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
     a += 20;
     b += 32;
   }
@@ -165,15 +175,15 @@ export function kern1(k: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i3
   let p = 0;
   for (; p + 2 <= k; p += 2) {
     let av = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(av, v128.load(b))); c01 = f32x4.add(c01, f32x4.mul(av, v128.load(b, 16)));
+    c00 = madd(av, v128.load(b), c00); c01 = madd(av, v128.load(b, 16), c01);
     av = v128.load32_splat(a, 20);
-    e00 = f32x4.add(e00, f32x4.mul(av, v128.load(b, 32))); e01 = f32x4.add(e01, f32x4.mul(av, v128.load(b, 48)));
+    e00 = madd(av, v128.load(b, 32), e00); e01 = madd(av, v128.load(b, 48), e01);
     a += 40;
     b += 64;
   }
   if (p < k) {
     const av = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(av, v128.load(b))); c01 = f32x4.add(c01, f32x4.mul(av, v128.load(b, 16)));
+    c00 = madd(av, v128.load(b), c00); c01 = madd(av, v128.load(b, 16), c01);
   }
   v128.store(c, f32x4.add(c00, e00));
   v128.store(c, f32x4.add(c01, e01), 16);

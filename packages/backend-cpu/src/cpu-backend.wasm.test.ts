@@ -4,7 +4,7 @@ import { lstmSequence, matmul, noGrad, scope, tensor } from '@cellstate/tensor';
 import { describe, expect, it } from 'vitest';
 import { createCpuBackend, type CpuBackend } from './cpu-backend.js';
 import { WasmKernels } from './wasm/kernels.js';
-import { availableCores } from './wasm/platform.js';
+import { availableCores, relaxedSimdSupported } from './wasm/platform.js';
 
 describe('CpuBackend kernel selection', () => {
   it('runs WebAssembly SIMD by default, on all available cores', () => {
@@ -16,7 +16,7 @@ describe('CpuBackend kernel selection', () => {
 
   it('runs the plain TypeScript kernels with { simd: false }, and keeps { fused: false } working', () => {
     const plain = createCpuBackend({ simd: false });
-    expect(plain.kernelInfo).toEqual({ simd: false, variant: null, threads: 1, threadsReady: 1 });
+    expect(plain.kernelInfo).toEqual({ simd: false, variant: null, relaxedSimd: false, threads: 1, threadsReady: 1 });
     const composed = createCpuBackend({ fused: false });
     expect(composed.capabilities.fused.lstmSequence).toBe(false);
     expect(composed.kernelInfo.simd).toBe(true);
@@ -24,9 +24,28 @@ describe('CpuBackend kernel selection', () => {
     composed.dispose();
   });
 
+  it('runs the relaxed-SIMD build where the runtime has it, and the SIMD128 build with { relaxedSimd: false }', () => {
+    const relaxed = createCpuBackend({ threads: 1 });
+    const simd128 = createCpuBackend({ threads: 1, relaxedSimd: false });
+    expect(relaxed.kernelInfo.relaxedSimd).toBe(relaxedSimdSupported());
+    expect(simd128.kernelInfo).toMatchObject({ simd: true, variant: 'st', relaxedSimd: false });
+    // Same product both ways, to the last bits a fused multiply-add may change.
+    const [m, k, n] = [37, 300, 29];
+    const a = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i * 0.37));
+    const b = Float32Array.from({ length: k * n }, (_, i) => Math.cos(i * 0.11));
+    const want = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let p = 0; p < k; p++) want[i * n + j]! += a[i * k + p]! * b[p * n + j]!;
+    for (const cpu of [relaxed, simd128]) {
+      const out = cpu.readSync(cpu.matmul(cpu.upload(a, [m, k], 'float32'), cpu.upload(b, [k, n], 'float32'), false, false));
+      for (let i = 0; i < want.length; i++) expect(Math.abs(out[i]! - want[i]!)).toBeLessThan(3e-5);
+    }
+    relaxed.dispose();
+    simd128.dispose();
+  });
+
   it('takes the thread count from { threads } (one thread: the plain-memory build)', () => {
     const one = createCpuBackend({ threads: 1 });
-    expect(one.kernelInfo).toEqual({ simd: true, variant: 'st', threads: 1, threadsReady: 1 });
+    expect(one.kernelInfo).toEqual({ simd: true, variant: 'st', relaxedSimd: relaxedSimdSupported(), threads: 1, threadsReady: 1 });
     const three = createCpuBackend({ threads: 3 });
     expect(three.kernelInfo).toMatchObject({ simd: true, variant: 'mt', threads: 3 });
     one.dispose();
@@ -91,7 +110,7 @@ describe('worker threads', () => {
     await cpu.ready();
     expect(cpu.kernelInfo.threadsReady).toBe(2);
     cpu.dispose();
-    expect(cpu.kernelInfo).toEqual({ simd: false, variant: null, threads: 1, threadsReady: 1 });
+    expect(cpu.kernelInfo).toEqual({ simd: false, variant: null, relaxedSimd: false, threads: 1, threadsReady: 1 });
   });
 });
 

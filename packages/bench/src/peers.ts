@@ -57,7 +57,7 @@ function cellstate(): Runnable[] {
     byDefault: s.byDefault ?? true,
     threads: s.threads ?? 1,
     workloads: s.name === 'cellstate-cpu-composed' ? ALL : [...ALL, ...STEP_WORKLOADS],
-    launch: (w, quick) => ({ cmd: process.execPath, args: [...NODE_ARGS, here(isStep(w) ? './whole-step/run-step.ts' : './run-one.ts'), s.name, w, ...quickArg(quick)] }),
+    launch: (w, quick) => ({ cmd: process.execPath, args: [...(s.nodeArgs ?? []), ...NODE_ARGS, here(isStep(w) ? './whole-step/run-step.ts' : './run-one.ts'), s.name, w, ...quickArg(quick)] }),
   }));
 }
 

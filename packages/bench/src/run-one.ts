@@ -58,9 +58,9 @@ async function run(systemName: string, w: Workload, quick: boolean): Promise<Ben
   const timing = await timeIt(fn, timingPlan(w, quick));
   await backend.sync();
   // Backends that say which kernels they run (CpuBackend.kernelInfo, where present) are believed over systems.ts.
-  const info = (backend as { kernelInfo?: { simd?: boolean; threads?: number; variant?: string | null } }).kernelInfo;
+  const info = (backend as { kernelInfo?: { simd?: boolean; threads?: number; variant?: string | null; relaxedSimd?: boolean } }).kernelInfo;
   const details: Record<string, unknown> = { threads: info?.threads ?? system.threads ?? 1 };
-  if (info) Object.assign(details, { simd: info.simd ?? null, wasm_variant: info.variant ?? null });
+  if (info) Object.assign(details, { simd: info.simd ?? null, wasm_variant: info.variant ? `${info.variant}${info.relaxedSimd ? '+relaxed' : ''}` : null });
   return resultFor(w, system.name, timing, details);
 }
 

@@ -13,8 +13,16 @@ export interface System {
   threads?: number;
   /** Run by `pnpm bench` without `--systems` (default true). */
   byDefault?: boolean;
+  /** Extra `node` flags its process needs (V8 features Node 20 keeps behind flags). */
+  nodeArgs?: readonly string[];
   create(): Backend;
 }
+
+/**
+ * WebAssembly relaxed SIMD is on by default from Node 22 (and Chrome 114); Node 20 needs
+ * this flag, which NODE_OPTIONS refuses, so it goes on the runner's command line.
+ */
+const RELAXED_SIMD_ARGS = Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
 
 export const SYSTEMS: Record<string, System> = {
   'cellstate-cpu-plain': {
@@ -24,13 +32,26 @@ export const SYSTEMS: Record<string, System> = {
   },
   'cellstate-cpu-wasm-1t': {
     name: 'cellstate-cpu-wasm-1t',
-    what: 'CPU backend, WebAssembly SIMD128 kernels (packed gemm, fused LSTM forward/backward), 1 thread',
-    create: () => createCpuBackend({ threads: 1 }),
+    what: 'CPU backend, WebAssembly SIMD128 kernels (packed gemm, fused LSTM forward/backward), relaxed SIMD off, 1 thread',
+    create: () => createCpuBackend({ threads: 1, relaxedSimd: false }),
   },
   'cellstate-cpu-wasm': {
     name: 'cellstate-cpu-wasm',
-    what: 'CPU backend defaults: WebAssembly SIMD128 kernels on all available cores (worker threads, shared memory)',
+    what: 'CPU backend, WebAssembly SIMD128 kernels on all available cores (worker threads, shared memory), relaxed SIMD off',
     threads: availableParallelism(),
+    create: () => createCpuBackend({ relaxedSimd: false }),
+  },
+  'cellstate-cpu-relaxed-1t': {
+    name: 'cellstate-cpu-relaxed-1t',
+    what: 'CPU backend, the relaxed-SIMD build (f32x4.relaxed_madd: FMA in the gemm and the fused LSTM), 1 thread; Node 20 runs it with --experimental-wasm-relaxed-simd',
+    nodeArgs: RELAXED_SIMD_ARGS,
+    create: () => createCpuBackend({ threads: 1 }),
+  },
+  'cellstate-cpu-relaxed': {
+    name: 'cellstate-cpu-relaxed',
+    what: 'CPU backend defaults with relaxed SIMD available (Node ≥ 22, or Node 20 with --experimental-wasm-relaxed-simd): FMA kernels on all available cores',
+    threads: availableParallelism(),
+    nodeArgs: RELAXED_SIMD_ARGS,
     create: () => createCpuBackend(),
   },
   'cellstate-cpu-composed': {

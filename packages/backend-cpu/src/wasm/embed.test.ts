@@ -4,8 +4,8 @@
 // rebuilds and compares the bytes; CI runs it.)
 import { describe, expect, it } from 'vitest';
 import { wasmSourceHash } from '../../scripts/wasm-build.js';
-import { WASM_MT_BASE64, WASM_SOURCE_HASH, WASM_ST_BASE64 } from './kernels.wasm.js';
-import { availableCores, sharedMemorySupported, wasmSimdSupported, workersSupported } from './platform.js';
+import { WASM_MT_BASE64, WASM_MT_RELAXED_BASE64, WASM_SOURCE_HASH, WASM_ST_BASE64, WASM_ST_RELAXED_BASE64 } from './kernels.wasm.js';
+import { availableCores, relaxedSimdSupported, sharedMemorySupported, wasmSimdSupported, workersSupported } from './platform.js';
 
 const bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 
@@ -15,7 +15,9 @@ describe('embedded WebAssembly kernels', () => {
   });
 
   it.skipIf(!wasmSimdSupported())('validate and import only their memory: plain in the one-thread build, shared in the threads build', () => {
-    for (const [b64, shared] of [[WASM_ST_BASE64, false], [WASM_MT_BASE64, true]] as const) {
+    const builds = [[WASM_ST_BASE64, false], [WASM_MT_BASE64, true]] as [string, boolean][];
+    if (relaxedSimdSupported()) builds.push([WASM_ST_RELAXED_BASE64, false], [WASM_MT_RELAXED_BASE64, true]);
+    for (const [b64, shared] of builds) {
       const module = new WebAssembly.Module(bytes(b64));
       expect(WebAssembly.Module.imports(module)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
       const exported = WebAssembly.Module.exports(module).map((e) => e.name);
@@ -26,7 +28,7 @@ describe('embedded WebAssembly kernels', () => {
   });
 
   it('carry no data segment: every worker thread instantiates the module over the shared memory, and a data segment would be rewritten over the control area at each start', () => {
-    for (const b64 of [WASM_ST_BASE64, WASM_MT_BASE64]) {
+    for (const b64 of [WASM_ST_BASE64, WASM_MT_BASE64, WASM_ST_RELAXED_BASE64, WASM_MT_RELAXED_BASE64]) {
       const b = bytes(b64);
       const sections: number[] = [];
       // Walk the sections: id byte, LEB128 size, payload (after the 8-byte header).
@@ -44,6 +46,20 @@ describe('embedded WebAssembly kernels', () => {
       expect(sections).toContain(10); // code
       expect(sections, 'data section (11): e.g. Math.log pulls in lookup tables').not.toContain(11);
     }
+  });
+});
+
+describe('relaxed SIMD builds', () => {
+  it('differ from the SIMD128 builds only where they may: they fail validation without relaxed SIMD and pass with it', () => {
+    // The SIMD128 builds must never need relaxed SIMD (they are the fallback), and the
+    // relaxed builds must really use it (else the variant is pointless).
+    expect(WebAssembly.validate(bytes(WASM_ST_BASE64))).toBe(true);
+    expect(WebAssembly.validate(bytes(WASM_ST_RELAXED_BASE64))).toBe(relaxedSimdSupported());
+    expect(bytes(WASM_ST_RELAXED_BASE64)).not.toEqual(bytes(WASM_ST_BASE64));
+  });
+
+  it('are available to this test run (vitest.config passes --experimental-wasm-relaxed-simd on Node 20), so the default suites check them', () => {
+    expect(relaxedSimdSupported()).toBe(true);
   });
 });
 

@@ -13,7 +13,7 @@ import { binaryGeneral, unary as unaryKernel } from '../kernels/elementwise.js';
 import { sum as sumKernel } from '../kernels/reduce.js';
 import { softmaxCrossEntropy } from '../kernels/softmax-cross-entropy.js';
 import { WasmKernels } from './kernels.js';
-import { sharedMemorySupported, wasmSimdSupported } from './platform.js';
+import { relaxedSimdSupported, sharedMemorySupported, wasmSimdSupported } from './platform.js';
 
 const EVERYTHING = { minWasmMatmul: 0, minParallelFlops: 0, minParallelStepFlops: 0, minWasmElementwise: 0 };
 
@@ -150,17 +150,20 @@ const MATMUL_SHAPES: [number, number, number][] = [
   [11, 300, 520], // past NC
 ];
 
-function describeVariant(label: string, threads: number): void {
-  const skip = !wasmSimdSupported() || (threads > 1 && !sharedMemorySupported());
-  describe.skipIf(skip)(`WebAssembly kernels, ${label}`, () => {
+function describeVariant(label: string, threads: number, relaxedSimd: boolean): void {
+  const skip = !wasmSimdSupported() || (threads > 1 && !sharedMemorySupported()) || (relaxedSimd && !relaxedSimdSupported());
+  const build = relaxedSimd ? 'relaxed-SIMD build' : 'SIMD128 build';
+  const reason = skip ? ` (skipped: this runtime lacks ${relaxedSimd ? 'relaxed SIMD' : 'SIMD128 or shared memory'})` : '';
+  describe.skipIf(skip)(`WebAssembly kernels, ${build}, ${label}${reason}`, () => {
     let kernels: WasmKernels;
     beforeAll(async () => {
-      kernels = WasmKernels.create({ threads, ...EVERYTHING })!;
+      kernels = WasmKernels.create({ threads, relaxedSimd, ...EVERYTHING })!;
       await kernels.whenReady();
     });
     afterAll(() => kernels.dispose());
 
-    it(`runs the ${threads > 1 ? "'mt'" : "'st'"} build with ${threads} thread(s) ready`, () => {
+    it(`runs the ${threads > 1 ? "'mt'" : "'st'"} ${build} with ${threads} thread(s) ready`, () => {
+      expect(kernels.relaxedSimd).toBe(relaxedSimd);
       expect(kernels.variant).toBe(threads > 1 ? 'mt' : 'st');
       expect(kernels.maxThreads).toBe(threads);
       expect(kernels.threadsReady).toBe(threads);
@@ -384,9 +387,11 @@ function describeVariant(label: string, threads: number): void {
   });
 }
 
-describeVariant('one thread', 1);
-describeVariant('two threads', 2);
-describeVariant('three threads (more threads than cores)', 3);
+for (const relaxed of [false, true]) {
+  describeVariant('one thread', 1, relaxed);
+  describeVariant('two threads', 2, relaxed);
+  describeVariant('three threads (more threads than cores)', 3, relaxed);
+}
 
 describe.skipIf(!wasmSimdSupported())('WebAssembly activations', () => {
   it('sigmoid and tanh stay within 3e-7 of the float64 functions and saturate cleanly', () => {

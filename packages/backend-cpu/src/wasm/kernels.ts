@@ -2,9 +2,9 @@ import { seedToKey, type BinaryOpName, type CompareOpName, type Shape, type Tens
 import type { AdamHyperparameters } from '../kernels/adam-step.js';
 import { broadcastStrides, coalesce } from '../kernels/layout.js';
 import { lstmReserveLayout } from '../kernels/lstm-sequence.js';
-import { WASM_MT_BASE64, WASM_ST_BASE64 } from './kernels.wasm.js';
+import { WASM_MT_BASE64, WASM_MT_RELAXED_BASE64, WASM_ST_BASE64, WASM_ST_RELAXED_BASE64 } from './kernels.wasm.js';
 import { ARENA_BASE, ARGS, BARRIER, CTL, JOB_KINDS, MAX_THREADS, type JobKind } from './layout.js';
-import { canBlock, sharedMemorySupported, wasmSimdSupported, workersSupported } from './platform.js';
+import { canBlock, relaxedSimdSupported, sharedMemorySupported, wasmSimdSupported, workersSupported } from './platform.js';
 import { WorkerPool } from './pool.js';
 
 type Job = (args: number, tid: number, nt: number, canWait: number) => void;
@@ -36,7 +36,10 @@ interface ModuleState {
   error?: unknown;
 }
 
-const modules: Record<WasmVariant, ModuleState> = { st: {}, mt: {} };
+/** Modules by variant, each plain SIMD128 or with relaxed SIMD (the GEMM's fused multiply-add). */
+const modules: Record<`${WasmVariant}${'' | '+relaxed'}`, ModuleState> = { st: {}, mt: {}, 'st+relaxed': {}, 'mt+relaxed': {} };
+
+const EMBEDS = { st: WASM_ST_BASE64, mt: WASM_MT_BASE64, 'st+relaxed': WASM_ST_RELAXED_BASE64, 'mt+relaxed': WASM_MT_RELAXED_BASE64 } as const;
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const s = atob(text);
@@ -50,10 +53,11 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
  * where allowed (Node, workers), otherwise (a browser's main thread refuses synchronous
  * compiles of modules over 4 KiB) asynchronously; undefined until that finishes.
  */
-function moduleOf(variant: WasmVariant): WebAssembly.Module | undefined {
-  const s = modules[variant];
+function moduleOf(variant: WasmVariant, relaxed: boolean): WebAssembly.Module | undefined {
+  const name = relaxed ? (`${variant}+relaxed` as const) : variant;
+  const s = modules[name];
   if (s.module || s.pending || s.error !== undefined) return s.module;
-  const bytes = decodeBase64(variant === 'st' ? WASM_ST_BASE64 : WASM_MT_BASE64);
+  const bytes = decodeBase64(EMBEDS[name]);
   try {
     s.module = new WebAssembly.Module(bytes);
   } catch (error) {
@@ -96,6 +100,11 @@ export interface WasmTuning {
 export interface WasmKernelsOptions extends WasmTuning {
   /** Threads wanted (>= 1); more than one needs shared memory and workers. */
   threads: number;
+  /**
+   * Use the relaxed-SIMD build (fused multiply-add in the GEMM) where the runtime has it
+   * (default true); false keeps the SIMD128 build everywhere.
+   */
+  relaxedSimd?: boolean;
 }
 
 /**
@@ -107,6 +116,8 @@ export interface WasmKernelsOptions extends WasmTuning {
  */
 export class Engine {
   readonly variant: WasmVariant;
+  /** The module built with relaxed SIMD (FMA in the GEMM) runs. */
+  readonly relaxed: boolean;
   readonly maxThreads: number;
   readonly key: string;
   refs = 0;
@@ -128,8 +139,9 @@ export class Engine {
   #holes: [number, number][] = [];
   #released = false;
 
-  constructor(variant: WasmVariant, maxThreads: number, key: string) {
+  constructor(variant: WasmVariant, relaxed: boolean, maxThreads: number, key: string) {
     this.variant = variant;
+    this.relaxed = relaxed;
     this.maxThreads = maxThreads;
     this.key = key;
     const initial = 4; // control area + a small arena; grown on demand
@@ -158,7 +170,7 @@ export class Engine {
   }
 
   #instantiate(): void {
-    const module = moduleOf(this.variant);
+    const module = moduleOf(this.variant, this.relaxed);
     const imports = { env: { memory: this.memory } };
     if (module) {
       try {
@@ -172,7 +184,7 @@ export class Engine {
       }
       return;
     }
-    const state = modules[this.variant];
+    const state = modules[this.relaxed ? (`${this.variant}+relaxed` as const) : this.variant];
     if (!state.pending) throw state.error instanceof Error ? state.error : new Error('cannot compile the WebAssembly kernels');
     this.pending = state.pending.then(async (m) => {
       if (!m) return;
@@ -193,7 +205,7 @@ export class Engine {
   pool(): WorkerPool | null {
     if (this.#released) return null;
     if (this.#pool || this.#poolFailed || this.maxThreads <= 1 || this.#released) return this.#pool;
-    const module = moduleOf(this.variant);
+    const module = moduleOf(this.variant, this.relaxed);
     if (!module) return null;
     try {
       this.#pool = new WorkerPool(module, this.memory, this.maxThreads - 1);
@@ -395,11 +407,11 @@ export class ResidentReserve {
 
 const engines = new Map<string, Engine>();
 
-function acquireEngine(variant: WasmVariant, maxThreads: number): Engine {
-  const key = `${variant}/${maxThreads}`;
+function acquireEngine(variant: WasmVariant, relaxed: boolean, maxThreads: number): Engine {
+  const key = `${variant}${relaxed ? '+relaxed' : ''}/${maxThreads}`;
   let e = engines.get(key);
   if (!e || e.released) {
-    e = new Engine(variant, maxThreads, key);
+    e = new Engine(variant, relaxed, maxThreads, key);
     engines.set(key, e);
   }
   e.refs++;
@@ -426,6 +438,8 @@ const finalizer = typeof FinalizationRegistry === 'function' ? new FinalizationR
  */
 export class WasmKernels {
   readonly variant: WasmVariant;
+  /** The relaxed-SIMD build runs (FMA in the GEMM). */
+  readonly relaxedSimd: boolean;
   /** Threads a job may use (1 for 'st'). */
   readonly maxThreads: number;
   readonly #tuning: Required<WasmTuning>;
@@ -439,7 +453,8 @@ export class WasmKernels {
     const threaded = threads > 1 && sharedMemorySupported() && workersSupported();
     let engine: Engine;
     try {
-      engine = acquireEngine(threaded ? 'mt' : 'st', threaded ? threads : 1);
+      const relaxed = options.relaxedSimd !== false && relaxedSimdSupported();
+      engine = acquireEngine(threaded ? 'mt' : 'st', relaxed, threaded ? threads : 1);
     } catch {
       return null; // no memory or no module here: the TypeScript kernels run
     }
@@ -451,6 +466,7 @@ export class WasmKernels {
   private constructor(engine: Engine, tuning: WasmTuning) {
     this.#engine = engine;
     this.variant = engine.variant;
+    this.relaxedSimd = engine.relaxed;
     this.maxThreads = engine.maxThreads;
     this.#tuning = {
       minWasmMatmul: tuning.minWasmMatmul ?? 4096,

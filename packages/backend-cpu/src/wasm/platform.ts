@@ -60,6 +60,33 @@ export function wasmSimdSupported(): boolean {
 }
 
 /**
+ * The smallest module using a relaxed-SIMD instruction:
+ * `(func (result v128) (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0)))`.
+ */
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
+  ...[0, 1, 2].flatMap(() => [253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+  253, 133, 2, 11,
+]);
+
+let relaxedSupport: boolean | undefined;
+
+/**
+ * Whether WebAssembly relaxed SIMD is available: on by default in Chrome ≥ 114, Firefox
+ * ≥ 145 and Node ≥ 22; Node 20 needs `--experimental-wasm-relaxed-simd`.
+ */
+export function relaxedSimdSupported(): boolean {
+  if (relaxedSupport === undefined) {
+    try {
+      relaxedSupport = wasmSimdSupported() && WebAssembly.validate(RELAXED_SIMD_PROBE);
+    } catch {
+      relaxedSupport = false;
+    }
+  }
+  return relaxedSupport;
+}
+
+/**
  * Whether shared WebAssembly memory can be created and handed to workers: Node, or a
  * cross-origin-isolated page (COOP + COEP headers) or worker.
  */

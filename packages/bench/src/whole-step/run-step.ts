@@ -23,9 +23,9 @@ async function run(systemName: string, workload: string, quick: boolean): Promis
   const s = workload === 'W7' ? sentimentStep() : translateStep(TRANSLATE_WORKLOADS[workload as keyof typeof TRANSLATE_WORKLOADS]);
   const timing = await timeIt(s.step, timingPlan({ id: 'W2', kind: 'train' }, quick));
   await backend.sync();
-  const info = (backend as { kernelInfo?: { simd?: boolean; threads?: number; variant?: string | null } }).kernelInfo;
+  const info = (backend as { kernelInfo?: { simd?: boolean; threads?: number; variant?: string | null; relaxedSimd?: boolean } }).kernelInfo;
   const details: Record<string, unknown> = { threads: info?.threads ?? system.threads ?? 1 };
-  if (info) Object.assign(details, { simd: info.simd ?? null, wasm_variant: info.variant ?? null });
+  if (info) Object.assign(details, { simd: info.simd ?? null, wasm_variant: info.variant ? `${info.variant}${info.relaxedSimd ? '+relaxed' : ''}` : null });
   const result = timedResult(workload, system.name, timing, s.sequencesPerStep, s.flopsPerStep, {
     ...details,
     parameters: s.parameters,
@@ -46,10 +46,10 @@ async function runInference(systemName: string, workload: 'W8T' | 'W8S', backend
   await backend.sync();
   // The outputs the PyTorch runner compares its own with (agreement in its JSON line).
   writeInferReference(w.lastOutputs()!, { system: systemName, modelSha256: w.file.modelSha256 });
-  const info = (backend as { kernelInfo?: { threads?: number; simd?: boolean; variant?: string | null } }).kernelInfo;
+  const info = (backend as { kernelInfo?: { threads?: number; simd?: boolean; variant?: string | null; relaxedSimd?: boolean } }).kernelInfo;
   const result = timedResult(workload, systemName, timing, w.itemsPerRun, null, {
     threads: info?.threads ?? 1,
-    ...(info ? { simd: info.simd ?? null, wasm_variant: info.variant ?? null } : {}),
+    ...(info ? { simd: info.simd ?? null, wasm_variant: info.variant ? `${info.variant}${info.relaxedSimd ? '+relaxed' : ''}` : null } : {}),
     items_per_pass: w.itemsPerRun,
     parameters: w.parameters(),
   });
