@@ -2,9 +2,8 @@
  * `pnpm translate <command>`: train, run and eval translation models.
  * Run `pnpm translate --help` for the options.
  */
-import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { CellstateError } from '@cellstate/tensor';
 import { releaseBackends, selectBackend } from './backend.js';
 import { loadCorpus, repoRoot } from './data.js';
@@ -26,16 +25,54 @@ program
   .option('--verbose', 'print the chosen backend and every registered backend', false)
   .showHelpAfterError();
 
-const int = (v: string) => {
+/** Largest beam: the search's time and memory grow with it, and wider beams stop helping long before. */
+const MAX_BEAM = 64;
+
+/** An integer option in [min, max]; anything else is refused by commander with the option's name. */
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`expected an integer, got ${v}`);
+  if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    throw new InvalidArgumentError(`expected an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}, got ${JSON.stringify(v)}.`);
+  }
   return n;
 };
-const num = (v: string) => {
+/** A number option in its range (`open` excludes the bound). */
+const num = (range: { min?: number; max?: number; minOpen?: boolean; maxOpen?: boolean } = {}) => (v: string) => {
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`expected a number, got ${v}`);
+  const { min = -Infinity, max = Infinity, minOpen = false, maxOpen = false } = range;
+  const ok = v.trim() !== '' && Number.isFinite(n) && (minOpen ? n > min : n >= min) && (maxOpen ? n < max : n <= max);
+  if (!ok) {
+    const low = min === -Infinity ? '' : `${minOpen ? '>' : '>='} ${min}`;
+    const high = max === Infinity ? '' : `${maxOpen ? '<' : '<='} ${max}`;
+    throw new InvalidArgumentError(`expected a number${low || high ? ` ${[low, high].filter(Boolean).join(' and ')}` : ''}, got ${JSON.stringify(v)}.`);
+  }
   return n;
 };
+/** A path option: not empty, no stray separators (",,," is a typo, not a file). */
+const file = (v: string) => {
+  if (v.trim() === '' || /^[\s,]*$/.test(v)) throw new InvalidArgumentError(`expected a path, got ${JSON.stringify(v)}.`);
+  return v;
+};
+
+/**
+ * Lines of a stream split on "\n" only, with one trailing "\r" removed (CRLF files).
+ * readline also breaks at a lone "\r", which would turn one input line into two
+ * output lines and misalign the output with the input.
+ */
+async function* inputLines(stream: AsyncIterable<string | Buffer>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let rest = '';
+  for await (const chunk of stream) {
+    rest += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    let at: number;
+    while ((at = rest.indexOf('\n')) >= 0) {
+      yield rest.slice(0, at).replace(/\r$/, '');
+      rest = rest.slice(at + 1);
+    }
+  }
+  rest += decoder.decode();
+  if (rest) yield rest.replace(/\r$/, '');
+}
 
 function globals(): { backend?: string; verbose: boolean } {
   return program.opts();
@@ -50,10 +87,10 @@ program
   .command('run')
   .description('translate TEXT, or (without TEXT) each line of standard input, one translation per line')
   .argument('[text...]', 'the sentence to translate')
-  .option('-m, --model <file>', 'model file', DEFAULT_MODEL)
-  .option('-b, --beam <size>', 'beam size (1 = greedy)', int, 5)
-  .option('--length-penalty <alpha>', 'GNMT length penalty α', num, 0.6)
-  .option('--max-input <tokens>', 'truncate longer input (with a warning)', int, 100)
+  .option('-m, --model <file>', 'model file', file, DEFAULT_MODEL)
+  .option('-b, --beam <size>', `beam size, 1 to ${MAX_BEAM} (1 = greedy)`, int(1, MAX_BEAM), 5)
+  .option('--length-penalty <alpha>', 'GNMT length penalty α (>= 0)', num({ min: 0 }), 0.6)
+  .option('--max-input <tokens>', 'truncate longer input (with a warning)', int(1), 100)
   .option('--show-unknown', 'list source words the model does not know (on stderr)', false)
   .action(async (words: string[], opts: { model: string; beam: number; lengthPenalty: number; maxInput: number; showUnknown: boolean }) => {
     await setup();
@@ -69,7 +106,7 @@ program
       console.log(t!.text);
       return;
     }
-    const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+    const lines = inputLines(process.stdin);
     let chunk: string[] = [];
     const drain = async () => {
       const out = await translator.translate(chunk, translateOptions);
@@ -87,11 +124,11 @@ program
 program
   .command('eval')
   .description('BLEU (references grouped by source) and perplexity on a test set')
-  .option('-m, --model <file>', 'model file', DEFAULT_MODEL)
-  .option('--data <spec>', 'tatoeba | multi30k | file.tsv | src,tgt (aligned files)', 'tatoeba')
-  .option('--split <name>', 'test | valid (for presets)', 'test')
-  .option('-b, --beam <size>', 'beam size (1 = greedy)', int, 5)
-  .option('--limit <n>', 'evaluate only the first n distinct sources', int)
+  .option('-m, --model <file>', 'model file', file, DEFAULT_MODEL)
+  .option('--data <spec>', 'tatoeba | multi30k | file.tsv | src,tgt (aligned files)', file, 'tatoeba')
+  .addOption(new Option('--split <name>', 'test | valid (for presets)').choices(['test', 'valid']).default('test'))
+  .option('-b, --beam <size>', `beam size, 1 to ${MAX_BEAM} (1 = greedy)`, int(1, MAX_BEAM), 5)
+  .option('--limit <n>', 'evaluate only the first n distinct sources', int(1))
   .option('--source-lang <code>', 'source language (multi30k: de)')
   .option('--target-lang <code>', 'target language (multi30k: en)')
   .action(async (opts: { model: string; data: string; split: string; beam: number; limit?: number; sourceLang?: string; targetLang?: string }) => {
@@ -117,39 +154,41 @@ program
 program
   .command('train')
   .description('train a model (checkpoints every N steps; --resume continues after a kill)')
-  .option('--data <spec>', 'tatoeba | multi30k | file.tsv | src,tgt (two line-aligned files)', 'tatoeba')
-  .option('--valid <spec>', 'validation file(s) for non-preset data')
+  .option('--data <spec>', 'tatoeba | multi30k | file.tsv | src,tgt (two line-aligned files)', file, 'tatoeba')
+  .option('--valid <spec>', 'validation file(s) for non-preset data', file)
   .option('--source-lang <code>', 'source language')
   .option('--target-lang <code>', 'target language')
-  .option('-o, --out <dir>', 'run directory (checkpoint, vocabularies, model)', 'runs/en-fr')
+  .option('-o, --out <dir>', 'run directory (checkpoint, vocabularies, model)', file, 'runs/en-fr')
   .option('--resume', 'continue from the checkpoint in --out', false)
-  .option('--embedding <size>', 'embedding size', int, 128)
-  .option('--hidden <size>', 'encoder hidden size (per direction)', int, 256)
-  .option('--layers <n>', 'LSTM layers (encoder and decoder)', int, 1)
+  .option('--overwrite', 'start over in an --out that already holds a run (its checkpoint is replaced)', false)
+  .addOption(new Option('--on-non-finite <mode>', 'a NaN/infinite loss or gradient: stop (with an error naming the step) or skip the update').choices(['stop', 'skip']).default('stop'))
+  .option('--embedding <size>', 'embedding size', int(1, 65_536), 128)
+  .option('--hidden <size>', 'encoder hidden size (per direction)', int(1, 65_536), 256)
+  .option('--layers <n>', 'LSTM layers (encoder and decoder)', int(1, 64), 1)
   .option('--bidirectional', 'bidirectional encoder', false)
   .addOption(new Option('--attention <kind>', 'attention').choices(['none', 'dot', 'general', 'additive']).default('dot'))
   .addOption(new Option('--bridge <kind>', 'encoder → decoder state bridge').choices(['identity', 'sum', 'concat', 'linear']))
-  .option('--dropout <p>', 'dropout', num, 0.2)
+  .option('--dropout <p>', 'dropout', num({ min: 0, max: 1, maxOpen: true }), 0.2)
   .option('--no-tie', 'separate output layer (default: tied to the target embedding)')
   .option('--reverse-source', 'feed the source reversed', false)
-  .option('--source-vocab <n>', 'largest source vocabulary', int, 8000)
-  .option('--target-vocab <n>', 'largest target vocabulary', int, 8000)
-  .option('--min-freq <n>', 'minimum token frequency', int, 2)
-  .option('--max-length <n>', 'leave out pairs longer than this (tokens)', int, 12)
-  .option('--train-limit <n>', 'use a seeded sample of n training pairs', int)
-  .option('--batch-size <n>', 'batch size', int, 64)
-  .option('--lr <rate>', 'Adam learning rate', num, 1e-3)
-  .option('--epochs <n>', 'epochs', int, 10)
-  .option('--max-steps <n>', 'stop after this many steps in total', int)
-  .option('--max-minutes <m>', 'stop after this much wall time in this process', num)
-  .option('--checkpoint-every <n>', 'checkpoint every n steps', int, 200)
-  .option('--seed <n>', 'seed of weights, data order, dropout', int, 1)
-  .option('--teacher-forcing <ratio>', 'teacher forcing ratio', num, 1)
-  .option('--clip <norm>', 'gradient norm clipping', num, 1)
-  .option('--label-smoothing <eps>', 'label smoothing', num, 0)
-  .option('--shortlist <n>', 'shortlist softmax size for training (0 = full softmax)', int, 0)
-  .option('--valid-size <n>', 'validation sentences for the BLEU after each epoch', int, 500)
-  .option('--export <file>', 'also write the final model here')
+  .option('--source-vocab <n>', 'largest source vocabulary', int(5, 10_000_000), 8000)
+  .option('--target-vocab <n>', 'largest target vocabulary', int(5, 10_000_000), 8000)
+  .option('--min-freq <n>', 'minimum token frequency', int(1), 2)
+  .option('--max-length <n>', 'leave out pairs longer than this (tokens)', int(1), 12)
+  .option('--train-limit <n>', 'use a seeded sample of n training pairs', int(1))
+  .option('--batch-size <n>', 'batch size', int(1), 64)
+  .option('--lr <rate>', 'Adam learning rate', num({ min: 0, minOpen: true }), 1e-3)
+  .option('--epochs <n>', 'epochs', int(1), 10)
+  .option('--max-steps <n>', 'stop after this many steps in total', int(1))
+  .option('--max-minutes <m>', 'stop after this much wall time in this process', num({ min: 0, minOpen: true }))
+  .option('--checkpoint-every <n>', 'checkpoint every n steps', int(1), 200)
+  .option('--seed <n>', 'seed of weights, data order, dropout', int(0), 1)
+  .option('--teacher-forcing <ratio>', 'teacher forcing ratio', num({ min: 0, max: 1 }), 1)
+  .option('--clip <norm>', 'gradient norm clipping (0 = none)', num({ min: 0 }), 1)
+  .option('--label-smoothing <eps>', 'label smoothing', num({ min: 0, max: 1, maxOpen: true }), 0)
+  .option('--shortlist <n>', 'shortlist softmax size for training (0 = full softmax)', int(0), 0)
+  .option('--valid-size <n>', 'validation sentences for the BLEU after each epoch', int(1), 500)
+  .option('--export <file>', 'also write the final model here', file)
   .option('--f16', 'write the exported model in float16', false)
   .option('--int8', 'write the exported model with int8 matrices (a float32 scale per row; the rest float16)', false)
   .action(async (opts: Record<string, unknown>) => {
@@ -162,6 +201,8 @@ program
       ...(opts.targetLang ? { targetLanguage: opts.targetLang as string } : {}),
       out: path(opts.out as string),
       resume: opts.resume as boolean,
+      overwrite: opts.overwrite as boolean,
+      onNonFinite: opts.onNonFinite as 'stop' | 'skip',
       embeddingSize: opts.embedding as number,
       hiddenSize: opts.hidden as number,
       numLayers: opts.layers as number,
@@ -193,22 +234,28 @@ program
       int8: opts.int8 as boolean,
     };
     let stop = false;
-    const onSignal = (signal: string) => {
-      if (stop) process.exit(130);
+    let stepping = false;
+    const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+      // Outside the step loop (loading data, evaluating) no step would see the request:
+      // quit at once; files are written atomically, so nothing is left half-written.
+      if (stop || !stepping) {
+        console.error(`\n${signal}: quitting`);
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }
       stop = true;
       console.error(`\n${signal}: stopping after this step and writing a checkpoint (press again to quit at once)`);
     };
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     console.log(`translate train ${process.argv.slice(3).join(' ')}`);
-    await train(options, { log: (l) => console.log(l), progress: Boolean(process.stdout.isTTY), stopRequested: () => stop });
+    await train(options, { log: (l) => console.log(l), progress: Boolean(process.stdout.isTTY), stopRequested: () => stop, onStepLoop: (active) => (stepping = active) });
   });
 
 program
   .command('export')
   .description('write a model file from the last training checkpoint of a run directory')
-  .option('-o, --out <dir>', 'run directory', 'runs/en-fr')
-  .requiredOption('-m, --model <file>', 'model file to write')
+  .option('-o, --out <dir>', 'run directory', file, 'runs/en-fr')
+  .requiredOption('-m, --model <file>', 'model file to write', file)
   .option('--f16', 'float16 weights', false)
   .option('--int8', 'int8 matrices with a float32 scale per row, the rest float16 (the smallest file)', false)
   .action(async (opts: { out: string; model: string; f16: boolean; int8: boolean }) => {

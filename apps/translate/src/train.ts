@@ -7,13 +7,13 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Adam, deriveSeed } from '@cellstate/nn';
-import { loadTrainingCheckpoint, saveCheckpoint, saveTrainingCheckpoint } from '@cellstate/nn/node';
-import { encodeSeq2SeqModel, makeBatch, permutation, Seq2Seq, trainStep, type AttentionKind, type BridgeKind, type IdPair, type LoadedModel, type Preprocessing, type Seq2SeqConfig } from '@cellstate/seq2seq';
-import { readMany, type Tensor } from '@cellstate/tensor';
+import { Adam, deriveSeed, NonFiniteLossError } from '@cellstate/nn';
+import { assertWritable, loadTrainingCheckpoint, saveCheckpoint, saveTrainingCheckpoint } from '@cellstate/nn/node';
+import { encodeSeq2SeqModel, makeBatch, permutation, Seq2Seq, trainStep, trainStepChecked, type AttentionKind, type BridgeKind, type IdPair, type LoadedModel, type Preprocessing, type Seq2SeqConfig } from '@cellstate/seq2seq';
+import { ArgumentError, readMany, type Tensor } from '@cellstate/tensor';
 import { Vocabulary } from '@cellstate/text';
 import cliProgress from 'cli-progress';
-import { loadCorpus, type TextPair } from './data.js';
+import { DataError, loadCorpus, type TextPair } from './data.js';
 import { evaluate } from './evaluate.js';
 import { tokensOf } from './preprocess.js';
 
@@ -25,6 +25,14 @@ export interface TrainOptions {
   targetLanguage?: string;
   out: string;
   resume: boolean;
+  /** Start over in an `out` that already holds a run (without it, and without `resume`, that is refused). */
+  overwrite?: boolean;
+  /**
+   * A non-finite loss or gradient: 'stop' (default) ends training with
+   * `NonFiniteLossError` naming the step, before anything is saved; 'skip' reads every
+   * step's loss and gradient norm and leaves out the updates that are not finite.
+   */
+  onNonFinite?: 'stop' | 'skip';
   embeddingSize: number;
   hiddenSize: number;
   numLayers: number;
@@ -69,6 +77,12 @@ export interface TrainIo {
   logEvery?: number;
   /** Set to true (by a signal handler) to stop after the current step with a checkpoint. */
   stopRequested?: () => boolean;
+  /**
+   * Called with true when the step loop starts (from then on `stopRequested` is polled
+   * after every step) and false when it ends: outside it a signal handler should exit
+   * at once rather than wait for a step that will not come.
+   */
+  onStepLoop?: (active: boolean) => void;
 }
 
 export interface TrainSummary {
@@ -127,10 +141,37 @@ function formatDuration(ms: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
 }
 
+/** A JSON file of a run directory; every error names it. */
+function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new DataError(`${path}: cannot read it: ${(cause as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new DataError(`${path}: not valid JSON: ${(cause as Error).message}`);
+  }
+}
+
 /** A vocabulary file written by `train`. */
 function readVocabulary(path: string): Vocabulary {
-  return Vocabulary.fromJSON(JSON.parse(readFileSync(path, 'utf8')), path);
+  return Vocabulary.fromJSON(readJsonFile(path), path);
 }
+
+/** `run.json` of a run directory. */
+function readRunFile(path: string): { options: TrainOptions; preprocessing: Preprocessing } {
+  const run = readJsonFile(path) as { options?: unknown; preprocessing?: unknown } | null;
+  if (typeof run !== 'object' || run === null || typeof run.options !== 'object' || run.options === null || typeof run.preprocessing !== 'object' || run.preprocessing === null) {
+    throw new DataError(`${path}: not a run description (expected an object with 'options' and 'preprocessing')`);
+  }
+  return run as { options: TrainOptions; preprocessing: Preprocessing };
+}
+
+/** Files whose presence means `out` holds a run that a fresh start would overwrite. */
+const RUN_FILES = ['run.json', 'checkpoint.safetensors', 'model.safetensors'];
 
 /** The model a run's options describe, sized to its vocabularies (the same in `train` and `exportRun`). */
 function modelConfig(o: TrainOptions, sourceVocabulary: Vocabulary, targetVocabulary: Vocabulary): Seq2SeqConfig {
@@ -154,13 +195,21 @@ function modelConfig(o: TrainOptions, sourceVocabulary: Vocabulary, targetVocabu
 export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSummary> {
   const started = Date.now();
   const o = options;
+  if (o.resume && o.overwrite) throw new ArgumentError('translate train', '--resume and --overwrite exclude each other: continue the run, or start it over');
+  // Refuse before any work: an unwritable --out or --export found after hours of training loses the model.
+  await assertWritable(o.out, { directory: true });
+  if (o.export) await assertWritable(o.export);
   mkdirSync(o.out, { recursive: true });
   const runFile = join(o.out, 'run.json');
   const checkpointFile = join(o.out, 'checkpoint.safetensors');
+  const existing = RUN_FILES.filter((f) => existsSync(join(o.out, f)));
+  if (existing.length && !o.resume && !o.overwrite) {
+    throw new ArgumentError('translate train', `${o.out} already holds a run (${existing.join(', ')}); pass --resume to continue it, --overwrite to start it over, or choose another --out`);
+  }
   const resuming = o.resume && existsSync(checkpointFile);
   if (o.resume && !resuming) io.log(`no checkpoint in ${o.out}: starting from scratch`);
   if (resuming) {
-    const saved = JSON.parse(readFileSync(runFile, 'utf8')) as { options: Partial<TrainOptions> };
+    const saved = readRunFile(runFile) as { options: Partial<TrainOptions> };
     for (const key of FIXED) {
       if (JSON.stringify(saved.options[key] ?? null) !== JSON.stringify(o[key] ?? null)) {
         throw new Error(`--resume: option ${key} was ${JSON.stringify(saved.options[key] ?? null)} in ${runFile} but is ${JSON.stringify(o[key] ?? null)} now; use the same options (or a new --out)`);
@@ -181,6 +230,9 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
   let tokenized = corpus.train
     .map((p) => ({ source: tokensOf(p.source, preprocessing), target: tokensOf(p.target, preprocessing) }))
     .filter((p) => p.source.length > 0 && p.target.length > 0 && p.source.length <= o.maxLength && p.target.length <= o.maxLength);
+  if (tokenized.length === 0) {
+    throw new DataError(`${o.data}: no training pairs left: all ${corpus.train.length} are empty on one side or longer than --max-length ${o.maxLength} tokens`);
+  }
   if (o.trainLimit !== undefined && o.trainLimit < tokenized.length) {
     const pick = permutation(tokenized.length, deriveSeed(o.seed, 7)).subarray(0, o.trainLimit);
     tokenized = Array.from(pick).sort((a, b) => a - b).map((i) => tokenized[i]!);
@@ -196,6 +248,9 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
     writeFileSync(join(o.out, 'source-vocab.json'), JSON.stringify(sourceVocabulary));
     writeFileSync(join(o.out, 'target-vocab.json'), JSON.stringify(targetVocabulary));
     writeFileSync(runFile, JSON.stringify({ options: o, preprocessing, createdAt: new Date().toISOString() }, null, 2));
+  }
+  for (const [side, v] of [['source', sourceVocabulary], ['target', targetVocabulary]] as const) {
+    if (v.size <= 4) io.log(`warning: the ${side} vocabulary has no words besides the 4 special tokens (is --min-freq ${o.minFrequency} too high for ${tokenized.length} pairs?): the model cannot learn anything`);
   }
   const pairs: IdPair[] = tokenized.map((p) => ({ source: sourceVocabulary.encode(p.source), target: targetVocabulary.encode(p.target) }));
   io.log(`data ${corpus.name}: ${pairs.length} training pairs (of ${corpus.train.length}; max ${o.maxLength} tokens), vocabularies ${sourceVocabulary.size} / ${targetVocabulary.size}`);
@@ -225,7 +280,9 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
     await saveTrainingCheckpoint(checkpointFile, { model, optimizer, step, epoch, extra });
   };
 
-  let pending: [Tensor, number][] = [];
+  // Losses not read yet: [loss, target tokens, step] (read in groups: one sync per group).
+  let pending: [Tensor, number, number][] = [];
+  let skipped = 0;
   let windowLoss = 0;
   let windowTokens = 0;
   let epochLoss = extra.epochLoss ?? 0; // absent in checkpoints of older runs
@@ -233,6 +290,14 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
   const flush = async () => {
     if (!pending.length) return;
     const values = await readMany(pending.map(([t]) => t));
+    const bad = pending.findIndex((_, i) => !Number.isFinite((values[i] as Float32Array)[0]!));
+    if (bad >= 0) {
+      const badStep = pending[bad]![2];
+      for (const [t] of pending) t.dispose();
+      pending = [];
+      // Nothing is saved after this: the checkpoint on disk stays the last finite one.
+      throw new NonFiniteLossError(badStep, (values[bad] as Float32Array)[0]!, 'loss');
+    }
     pending.forEach(([t, n], i) => {
       const v = (values[i] as Float32Array)[0]!;
       windowLoss += v * n;
@@ -249,82 +314,109 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
   const logEvery = io.logEvery ?? 50;
   let stepsThisRun = 0;
   const runStarted = Date.now();
-  outer: while (epoch < o.epochs) {
-    const batches = epochBatches(pairs, o.batchSize, o.seed, epoch);
-    const bar = io.progress
-      ? new cliProgress.SingleBar(
-          { format: `epoch ${epoch + 1}/${o.epochs} |{bar}| {value}/{total} batches | loss {loss} | ppl {ppl} | {rate} tok/s | ETA {eta_formatted}`, hideCursor: true, etaBuffer: 50 },
-          cliProgress.Presets.shades_classic,
-        )
-      : null;
-    bar?.start(batches.length, extra.batchIndex, { loss: '-', ppl: '-', rate: '-' });
-    let windowStarted = Date.now();
-    for (let b = extra.batchIndex; b < batches.length; b++) {
-      const batch = makeBatch(batches[b]!.map((i) => pairs[i]!), { reverseSource: o.reverseSource });
-      const loss = trainStep(model, optimizer, batch, {
-        seed: deriveSeed(o.seed, 1_000_000 + step),
-        teacherForcing: o.teacherForcing,
-        clipNorm: o.clipNorm,
-        labelSmoothing: o.labelSmoothing,
-        shortlist: o.shortlist,
-      });
-      pending.push([loss, batch.targetTokens]);
-      batch.dispose();
-      step++;
-      stepsThisRun++;
-      extra.batchIndex = b + 1;
-      if (step % 10 === 0 || b === batches.length - 1) {
-        await flush();
-        const mean = windowLoss / Math.max(1, windowTokens);
-        const rate = windowTokens / Math.max(1e-3, (Date.now() - windowStarted) / 1000);
-        bar?.update(b + 1, { loss: mean.toFixed(3), ppl: Math.exp(mean).toFixed(1), rate: rate.toFixed(0) });
-        if (!bar && (step % logEvery === 0 || b === batches.length - 1)) {
-          const perStep = (Date.now() - runStarted) / stepsThisRun;
-          io.log(
-            `epoch ${epoch + 1} batch ${b + 1}/${batches.length} step ${step} | loss ${mean.toFixed(3)} ppl ${Math.exp(mean).toFixed(1)} | ${rate.toFixed(0)} tok/s | elapsed ${formatDuration(elapsed())} | epoch ETA ${formatDuration(perStep * (batches.length - b - 1))}`,
-          );
+  io.onStepLoop?.(true);
+  try {
+    outer: while (epoch < o.epochs) {
+      const batches = epochBatches(pairs, o.batchSize, o.seed, epoch);
+      const bar = io.progress
+        ? new cliProgress.SingleBar(
+            { format: `epoch ${epoch + 1}/${o.epochs} |{bar}| {value}/{total} batches | loss {loss} | ppl {ppl} | {rate} tok/s | ETA {eta_formatted}`, hideCursor: true, etaBuffer: 50 },
+            cliProgress.Presets.shades_classic,
+          )
+        : null;
+      bar?.start(batches.length, extra.batchIndex, { loss: '-', ppl: '-', rate: '-' });
+      let windowStarted = Date.now();
+      for (let b = extra.batchIndex; b < batches.length; b++) {
+        const batch = makeBatch(batches[b]!.map((i) => pairs[i]!), { reverseSource: o.reverseSource });
+        const stepOptions = {
+          seed: deriveSeed(o.seed, 1_000_000 + step),
+          teacherForcing: o.teacherForcing,
+          clipNorm: o.clipNorm,
+          labelSmoothing: o.labelSmoothing,
+          shortlist: o.shortlist,
+        };
+        if (o.onNonFinite === 'skip') {
+          try {
+            const r = await trainStepChecked(model, optimizer, batch, { ...stepOptions, step: step + 1, onNonFinite: 'skip' });
+            if (r.skipped) {
+              skipped++;
+              io.log(`warning: step ${step + 1}: the ${Number.isFinite(r.loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(r.loss) ? r.gradientNorm : r.loss}; update skipped (${skipped} so far)`);
+            } else {
+              windowLoss += r.loss * batch.targetTokens;
+              windowTokens += batch.targetTokens;
+              epochLoss += r.loss * batch.targetTokens;
+              epochTokens += batch.targetTokens;
+            }
+          } finally {
+            batch.dispose();
+          }
+        } else {
+          pending.push([trainStep(model, optimizer, batch, stepOptions), batch.targetTokens, step + 1]);
+          batch.dispose();
         }
-        windowLoss = 0;
-        windowTokens = 0;
-        windowStarted = Date.now();
+        step++;
+        stepsThisRun++;
+        extra.batchIndex = b + 1;
+        if (step % 10 === 0 || b === batches.length - 1) {
+          await flush();
+          const mean = windowLoss / Math.max(1, windowTokens);
+          const rate = windowTokens / Math.max(1e-3, (Date.now() - windowStarted) / 1000);
+          bar?.update(b + 1, { loss: mean.toFixed(3), ppl: Math.exp(mean).toFixed(1), rate: rate.toFixed(0) });
+          if (!bar && (step % logEvery === 0 || b === batches.length - 1)) {
+            const perStep = (Date.now() - runStarted) / stepsThisRun;
+            io.log(
+              `epoch ${epoch + 1} batch ${b + 1}/${batches.length} step ${step} | loss ${mean.toFixed(3)} ppl ${Math.exp(mean).toFixed(1)} | ${rate.toFixed(0)} tok/s | elapsed ${formatDuration(elapsed())} | epoch ETA ${formatDuration(perStep * (batches.length - b - 1))}`,
+            );
+          }
+          windowLoss = 0;
+          windowTokens = 0;
+          windowStarted = Date.now();
+        }
+        const stopNow = io.stopRequested?.() || (o.maxSteps !== undefined && step >= o.maxSteps) || Date.now() >= deadline;
+        if (step % o.checkpointEvery === 0 || stopNow) {
+          await flush();
+          await save();
+        }
+        if (step === o.stopAfterStep) {
+          // Test hook: end like a killed process (nothing saved since the last checkpoint).
+          await flush();
+          bar?.stop();
+          model.dispose();
+          return { steps: step, epochs: epoch, elapsedMs: elapsed(), stoppedEarly: true, history: extra.history, modelPath: '' };
+        }
+        if (stopNow) {
+          bar?.stop();
+          stoppedEarly = true;
+          io.log(`stopping at step ${step} (${io.stopRequested?.() ? 'signal' : o.maxSteps !== undefined && step >= o.maxSteps ? '--max-steps' : '--max-minutes'}); checkpoint saved to ${checkpointFile}`);
+          break outer;
+        }
       }
-      const stopNow = io.stopRequested?.() || (o.maxSteps !== undefined && step >= o.maxSteps) || Date.now() >= deadline;
-      if (step % o.checkpointEvery === 0 || stopNow) {
-        await flush();
-        await save();
-      }
-      if (step === o.stopAfterStep) {
-        // Test hook: end like a killed process (nothing saved since the last checkpoint).
-        await flush();
-        bar?.stop();
-        model.dispose();
-        return { steps: step, epochs: epoch, elapsedMs: elapsed(), stoppedEarly: true, history: extra.history, modelPath: '' };
-      }
-      if (stopNow) {
-        bar?.stop();
-        stoppedEarly = true;
-        io.log(`stopping at step ${step} (${io.stopRequested?.() ? 'signal' : o.maxSteps !== undefined && step >= o.maxSteps ? '--max-steps' : '--max-minutes'}); checkpoint saved to ${checkpointFile}`);
-        break outer;
-      }
+      bar?.stop();
+      await flush();
+      const trainLoss = epochLoss / Math.max(1, epochTokens);
+      epochLoss = 0;
+      epochTokens = 0;
+      const validation = await evaluate(loaded, corpus.valid, { limit: o.validSize, beamSize: 1 });
+      const record: EpochRecord = { epoch: epoch + 1, step, trainLoss, validBleu: validation.bleu, validPerplexity: validation.perplexity, elapsedMs: elapsed() };
+      extra.history.push(record);
+      io.log(
+        `epoch ${epoch + 1} done at step ${step}: train loss ${trainLoss.toFixed(3)} | valid BLEU ${validation.bleu.toFixed(2)} (greedy, ${validation.sentences} sentences) | valid ppl ${validation.perplexity.toFixed(2)} | elapsed ${formatDuration(elapsed())}`,
+      );
+      for (const e of validation.examples.slice(0, 3)) io.log(`  ${e.source}  →  ${e.hypothesis}   [ref: ${e.reference}]`);
+      epoch++;
+      extra.batchIndex = 0;
+      await save();
     }
-    bar?.stop();
     await flush();
-    const trainLoss = epochLoss / Math.max(1, epochTokens);
-    epochLoss = 0;
-    epochTokens = 0;
-    const validation = await evaluate(loaded, corpus.valid, { limit: o.validSize, beamSize: 1 });
-    const record: EpochRecord = { epoch: epoch + 1, step, trainLoss, validBleu: validation.bleu, validPerplexity: validation.perplexity, elapsedMs: elapsed() };
-    extra.history.push(record);
-    io.log(
-      `epoch ${epoch + 1} done at step ${step}: train loss ${trainLoss.toFixed(3)} | valid BLEU ${validation.bleu.toFixed(2)} (greedy, ${validation.sentences} sentences) | valid ppl ${validation.perplexity.toFixed(2)} | elapsed ${formatDuration(elapsed())}`,
-    );
-    for (const e of validation.examples.slice(0, 3)) io.log(`  ${e.source}  →  ${e.hypothesis}   [ref: ${e.reference}]`);
-    epoch++;
-    extra.batchIndex = 0;
-    await save();
+    if (!stoppedEarly) await save();
+  } catch (e) {
+    // Tensors of steps not read yet would leak; the model is not saved after a failure.
+    for (const [t] of pending) t.dispose();
+    model.dispose();
+    throw e;
+  } finally {
+    io.onStepLoop?.(false);
   }
-  await flush();
-  if (!stoppedEarly) await save();
 
   const info = { steps: step, epochs: epoch, elapsedMs: elapsed(), history: extra.history, data: corpus.name, trainingPairs: pairs.length, options: Object.fromEntries(FIXED.map((k) => [k, o[k] ?? null])) };
   const modelPath = join(o.out, 'model.safetensors');
@@ -343,7 +435,8 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
  * the end; useful when a run was killed).
  */
 export async function exportRun(out: string, modelPath: string, options: { f16?: boolean; int8?: boolean }): Promise<{ step: number; bytes: number }> {
-  const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { options: TrainOptions; preprocessing: Preprocessing };
+  await assertWritable(modelPath);
+  const run = readRunFile(join(out, 'run.json'));
   const o = run.options;
   const sourceVocabulary = readVocabulary(join(out, 'source-vocab.json'));
   const targetVocabulary = readVocabulary(join(out, 'target-vocab.json'));

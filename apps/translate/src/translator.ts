@@ -2,11 +2,15 @@
  * Sentences in, translations out, for the CLI and the web page (browser-safe).
  */
 import { beamSearch, greedyDecode, makeBatch, type Hypothesis, type LoadedModel } from '@cellstate/seq2seq';
+import { ArgumentError } from '@cellstate/tensor';
 import { textOf, tokensOf } from './preprocess.js';
+
+/** Largest beam `translate` accepts: time and memory grow with the beam, quality stops improving long before. */
+export const MAX_BEAM_SIZE = 64;
 
 /** Options of `Translator.translate`. */
 export interface TranslateOptions {
-  /** 1 = greedy decoding (default 5). */
+  /** An integer from 1 (greedy decoding) to `MAX_BEAM_SIZE` (default 5). */
   beamSize?: number;
   lengthPenalty?: number;
   /** Sentences decoded together (default 32). */
@@ -50,9 +54,12 @@ export class Translator {
   readonly loaded: LoadedModel;
   readonly maxInputTokens: number;
 
+  /** Throws `ArgumentError` for a `maxInputTokens` that is not a positive integer. */
   constructor(loaded: LoadedModel, options: { maxInputTokens?: number } = {}) {
+    const max = options.maxInputTokens ?? DEFAULT_MAX_INPUT_TOKENS;
+    if (!Number.isSafeInteger(max) || max < 1) throw new ArgumentError('Translator', `maxInputTokens must be a positive integer, got ${max}`);
     this.loaded = loaded;
-    this.maxInputTokens = options.maxInputTokens ?? DEFAULT_MAX_INPUT_TOKENS;
+    this.maxInputTokens = max;
   }
 
   /** Translates sentences in batches; blank lines give ''. */
@@ -60,6 +67,9 @@ export class Translator {
     const { model, sourceVocabulary, targetVocabulary, preprocessing } = this.loaded;
     const beamSize = options.beamSize ?? 5;
     const batchSize = options.batchSize ?? 32;
+    if (!Number.isInteger(beamSize) || beamSize < 1 || beamSize > MAX_BEAM_SIZE) throw new ArgumentError('Translator.translate', `beamSize must be an integer from 1 to ${MAX_BEAM_SIZE}, got ${beamSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError('Translator.translate', `batchSize must be a positive integer, got ${batchSize}`);
+    if (options.lengthPenalty !== undefined && !(options.lengthPenalty >= 0 && Number.isFinite(options.lengthPenalty))) throw new ArgumentError('Translator.translate', `lengthPenalty must be a finite number >= 0, got ${options.lengthPenalty}`);
     const results: Translation[] = sentences.map(() => ({ text: '', sourceTokens: [], targetTokens: [], unknownWords: [], truncated: false, logProb: 0 }));
     const work: { index: number; ids: number[] }[] = [];
     sentences.forEach((sentence, index) => {
