@@ -5,7 +5,8 @@ import { sourceConditions } from '../../vitest.shared.ts';
 
 // Browser project: the WebAssembly kernels in headless Debian chromium, on the page's main
 // thread (asynchronous compile) and, the page being cross-origin isolated by the headers
-// below, on Web Workers over shared memory. Run with `pnpm test:browser`.
+// below, on Web Workers over shared memory. Part of the root `pnpm test` where chromium
+// can start (tools/test-env/projects.ts); alone: `pnpm test:browser`.
 export default defineProject({
   ...sourceConditions,
   server: {
@@ -19,6 +20,8 @@ export default defineProject({
     include: ['src/**/*.browser.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // In the root `pnpm test`, after the Node projects: chromium does not compete with them for the CPUs.
+    sequence: { groupOrder: 1 },
     browser: {
       enabled: true,
       headless: true,

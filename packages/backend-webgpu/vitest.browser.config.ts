@@ -4,7 +4,8 @@ import { chromiumLaunchOptions } from '../../tools/browser/chromium.ts';
 import { sourceConditions } from '../../vitest.shared.ts';
 
 // Browser project: the same conformance suite in headless Debian chromium, WebGPU on
-// SwiftShader (flags in tools/browser/chromium.ts). Run with `pnpm test:browser`.
+// SwiftShader (flags in tools/browser/chromium.ts). Part of the root `pnpm test` where
+// chromium can start (tools/test-env/projects.ts); alone: `pnpm test:browser`.
 export default defineProject({
   ...sourceConditions,
   test: {
@@ -12,6 +13,8 @@ export default defineProject({
     include: ['src/**/*.browser.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // In the root `pnpm test`, after the Node projects: chromium does not compete with them for the CPUs.
+    sequence: { groupOrder: 1 },
     browser: {
       enabled: true,
       headless: true,

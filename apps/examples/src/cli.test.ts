@@ -1,12 +1,12 @@
 // The two commands a newcomer runs, end to end (shortened with flags).
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dawnMissing, skipTitle } from '../../../tools/test-env/requirements.ts';
 import { checkSvg } from './shared/svg-check.js';
 
 const app = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -16,6 +16,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 const run = (script: string, args: string[], env: Record<string, string> = {}) =>
   promisify(execFile)(process.execPath, ['--conditions=@cellstate/source', '--import', 'tsx', script, ...args], { cwd: app, env: { ...process.env, NO_COLOR: '1', ...env } });
 const swiftShader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const gpuMissing = dawnMissing();
 const lstmMae = (stdout: string) => Number(/^LSTM +(\d+\.\d\d)/m.exec(stdout)?.[1]);
 
 describe('command line', () => {
@@ -48,7 +49,7 @@ describe('command line', () => {
     await expect(run('src/forecast/main.ts', ['--backend', 'tpu'])).rejects.toMatchObject({ stderr: expect.stringContaining('expected one of cpu, webgpu') });
   }, 60_000);
 
-  it.skipIf(!existsSync(swiftShader))(`forecast --backend webgpu (Dawn + SwiftShader) learns like the CPU backend${existsSync(swiftShader) ? '' : ` (skipped: no ${swiftShader})`}`, async () => {
+  it.skipIf(!!gpuMissing)(skipTitle('forecast --backend webgpu (Dawn + SwiftShader) learns like the CPU backend', gpuMissing), async () => {
     const args = ['--steps', '30', '--hidden', '8', '--log-every', '10'];
     const cpu = await run('src/forecast/main.ts', [...args, '--backend', 'cpu', '--out', join(dir, 'c.svg')]);
     const gpu = await run('src/forecast/main.ts', [...args, '--backend', 'webgpu', '--out', join(dir, 'g.svg')], { VK_ICD_FILENAMES: swiftShader });

@@ -12,14 +12,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_EXAMPLES } from '../web/demo-data.js';
+import { chromiumMissing, chromiumPath, skipTitle } from '../../../tools/test-env/requirements.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const MODEL = process.env.SENTIMENT_E2E_MODEL ?? 'airline';
 const modelDir = fileURLToPath(new URL(`../models/${MODEL}/sentiment.json`, import.meta.url));
-const reason = !existsSync(CHROMIUM) ? `${CHROMIUM} not found` : !existsSync(modelDir) ? `no model at models/${MODEL}` : '';
-if (reason) console.warn(`web end-to-end test skipped: ${reason}`);
+const reason = chromiumMissing() ?? (!existsSync(modelDir) ? `no model at models/${MODEL}` : undefined);
 
-describe.skipIf(reason !== '')(`web page in headless Chromium${reason ? ` (skipped: ${reason})` : ''}`, () => {
+describe.skipIf(reason !== undefined)(skipTitle('web page in headless Chromium', reason), () => {
   let close: (() => Promise<void>) | undefined;
   let url = '';
   let browser: import('playwright-core').Browser | undefined;
@@ -35,7 +34,7 @@ describe.skipIf(reason !== '')(`web page in headless Chromium${reason ? ` (skipp
     url = server.resolvedUrls!.local[0]!;
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: chromiumPath(),
       args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     close = async () => {

@@ -15,13 +15,13 @@ import { decodeSeq2SeqModel } from '@cellstate/seq2seq';
 import { selectBackend } from '../src/backend.js';
 import { Translator } from '../src/translator.js';
 import { demoPairs, prepareTraining } from '../src/web/training-data.js';
+import { chromiumMissing, chromiumPath, skipTitle } from '../../../tools/test-env/requirements.ts';
 
 const appDir = dirname(dirname(fileURLToPath(import.meta.url)));
-const executablePath = '/usr/bin/chromium';
 const modelFile = join(appDir, 'models/en-fr.safetensors');
-const reason = !existsSync(executablePath) ? `${executablePath} is not installed` : !existsSync(modelFile) ? `${modelFile} is missing` : null;
+const reason = chromiumMissing() ?? (!existsSync(modelFile) ? `${modelFile} is missing` : undefined);
 
-describe.skipIf(reason !== null)(`web page in headless Chromium${reason ? ` (skipped: ${reason})` : ''}`, () => {
+describe.skipIf(reason !== undefined)(skipTitle('web page in headless Chromium', reason), () => {
   let server: ViteDevServer;
   let browser: Browser;
   let url: string;
@@ -33,7 +33,7 @@ describe.skipIf(reason !== null)(`web page in headless Chromium${reason ? ` (ski
     url = server.resolvedUrls!.local[0]!;
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
-      executablePath,
+      executablePath: chromiumPath(),
       headless: true,
       args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--headless'],
     });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeTrainingState } from '@cellstate/nn';
@@ -11,6 +11,7 @@ import { selectBackend } from './backend.js';
 import { readTsv } from './data.js';
 import { tokensOf } from './preprocess.js';
 import { writeTinyCorpus } from './test-data.js';
+import { dawnMissing, skipTitle } from '../../../tools/test-env/requirements.ts';
 
 const appDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const corpus = writeTinyCorpus(40);
@@ -18,6 +19,7 @@ const modelFile = join(corpus.dir, 'tiny.safetensors');
 const checkpointFile = join(corpus.dir, 'checkpoint.safetensors');
 
 const swiftShader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const gpuMissing = dawnMissing();
 
 function cli(args: string[], input?: string, env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, ['--conditions=@cellstate/source', '--import', 'tsx', 'src/cli.ts', ...args], {
@@ -89,7 +91,7 @@ describe('translate CLI', () => {
     expect(r.stderr).toContain('cpu (priority 1)');
   });
 
-  it.skipIf(!existsSync(swiftShader))(`--backend webgpu on Dawn + SwiftShader translates like the CPU backend${existsSync(swiftShader) ? '' : ` (skipped: no ${swiftShader})`}`, () => {
+  it.skipIf(!!gpuMissing)(skipTitle('--backend webgpu on Dawn + SwiftShader translates like the CPU backend', gpuMissing), () => {
     const text = 'I see a cat.\nthe big dog\n';
     const cpu = cli(['run', '-m', modelFile, '-b', '2'], text);
     const gpu = cli(['--backend', 'webgpu', '--verbose', 'run', '-m', modelFile, '-b', '2'], text, { VK_ICD_FILENAMES: swiftShader });

@@ -3,9 +3,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import '@cellstate/backend-cpu';
 import { listBackends, ready, removeBackend } from '@cellstate/tensor';
+import { dawnMissing, skipTitle } from '../../../tools/test-env/requirements.ts';
 import '../src/node.js';
 
-describe('@cellstate/backend-webgpu/node', () => {
+// Checked before Dawn starts: without a Vulkan loader it prints warnings and finds nothing.
+const missing = dawnMissing();
+
+describe.skipIf(!!missing)(skipTitle('@cellstate/backend-webgpu/node', missing), () => {
   afterAll(() => {
     removeBackend('webgpu');
     removeBackend('cpu');

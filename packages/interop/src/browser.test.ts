@@ -9,13 +9,13 @@ import { extname, join, normalize } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
+import { chromiumMissing, chromiumPath, skipTitle } from '../../../tools/test-env/requirements.ts';
 import { expectClose, FIXTURES } from './test-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found (apt-get install chromium)`;
+const missing = chromiumMissing();
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json' };
 
-describe.skipIf(!!missing)(`@cellstate/interop in headless Chromium${missing ? ` [skipped: ${missing}]` : ''}`, () => {
+describe.skipIf(!!missing)(skipTitle('@cellstate/interop in headless Chromium', missing), () => {
   let dir = '';
   let server: Server;
   let browser: Browser;
@@ -44,7 +44,7 @@ describe.skipIf(!!missing)(`@cellstate/interop in headless Chromium${missing ? `
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: chromiumPath(),
       headless: true,
       args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });

@@ -5,6 +5,8 @@ import { Adam, Linear, crossEntropyLoss, type Module } from '@cellstate/nn';
 import { backward, memory, noGrad, readMany, registerBackend, removeBackend, reshape, scope, setBackend, slice, tensor, type Backend, type Tensor } from '@cellstate/tensor';
 import type { GradientCheckResult, ReferenceBackend } from '@cellstate/tensor/testing';
 import type { RecurrentOptions } from './recurrent-options.js';
+import { SWIFTSHADER_ICD } from '../../../tools/browser/chromium.ts';
+import { dawnMissing, skipTitle } from '../../../tools/test-env/requirements.ts';
 import { seeded, useBackend } from './test-setup.js';
 
 /** Max |actual - expected| / max(1, |expected|): relative for large values, absolute near zero. */
@@ -152,7 +154,10 @@ export function streamAgainstLayer(layer: Module, cell: Module, inputSize: numbe
  * Vulkan ICD is used when VK_ICD_FILENAMES is not set), or null with the reason.
  */
 export async function webGpuForTests(): Promise<{ gpu: Backend | null; reason: string }> {
-  const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+  // Checked before Dawn starts: without a Vulkan loader it prints warnings and finds nothing.
+  const missing = dawnMissing();
+  if (missing) return { gpu: null, reason: missing };
+  const ICD = SWIFTSHADER_ICD;
   if (!process.env.VK_ICD_FILENAMES && existsSync(ICD)) process.env.VK_ICD_FILENAMES = ICD;
   let gpu: Backend | null = null;
   let reason = '';
@@ -221,7 +226,7 @@ async function trainingStep<L extends Module>(backendName: string, lengths: numb
  */
 export function describeWebGpuAgreesWithCpu<L extends Module>(gpu: Backend | null, reason: string, spec: TrainingStepLayer<L>) {
   const backendName = `webgpu-${spec.name}-test`;
-  describe.skipIf(!gpu)(`${spec.name.toUpperCase()} on webgpu vs cpu${gpu ? '' : ` (skipped: ${reason})`}`, () => {
+  describe.skipIf(!gpu)(skipTitle(`${spec.name.toUpperCase()} on webgpu vs cpu`, gpu ? undefined : reason), () => {
     registerBackend(backendName, () => gpu, { priority: -10, autoSelect: false });
     afterAll(async () => {
       removeBackend(backendName);

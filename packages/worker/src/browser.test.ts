@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromiumMissing, chromiumPath, skipTitle } from '../../../tools/test-env/requirements.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} not found (apt-get install chromium)`;
+const missing = chromiumMissing();
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>cellstate worker test</title></head>
@@ -21,7 +21,7 @@ const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>cellstate 
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.map': 'application/json' };
 
-describe.skipIf(!!missing)(`Web Worker training in headless Chromium${missing ? ` [skipped: ${missing}]` : ''}`, () => {
+describe.skipIf(!!missing)(skipTitle('Web Worker training in headless Chromium', missing), () => {
   let dir = '';
   let server: Server;
   let origin = '';
@@ -62,7 +62,7 @@ describe.skipIf(!!missing)(`Web Worker training in headless Chromium${missing ? 
     const address = server.address();
     origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: chromiumPath(),
       headless: true,
       args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
