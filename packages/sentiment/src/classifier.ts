@@ -1,5 +1,6 @@
-import { decodeInto } from '@cellstate/nn';
+import { decodeInto, parseSafetensors } from '@cellstate/nn';
 import { CellstateError, noGrad, readMany, scope, softmax, type Backend } from '@cellstate/tensor';
+import * as v from 'valibot';
 import { UNK_ID, Vocabulary, type VocabularyJSON } from '@cellstate/text';
 import { makeBatch, sortedBatches } from './batching.js';
 import { encodeSafetensors } from './float16.js';
@@ -22,6 +23,61 @@ export class SentimentError extends CellstateError {
     this.name = 'SentimentError';
     this.code = code;
   }
+}
+
+/** A label -> value record whose keys are own data properties, so labels like "__proto__" or "constructor" stay ordinary keys. */
+export function labelRecord(labels: readonly string[], value: (label: string, index: number) => number): Record<string, number> {
+  return Object.fromEntries(labels.map((l, i) => [l, value(l, i)]));
+}
+
+const int = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+const probability = v.pipe(v.number(), v.minValue(0), v.maxValue(1));
+const strings = v.array(v.string());
+const POOLING = v.picklist(['last', 'mean', 'max']);
+
+/**
+ * The JSON half of a saved classifier, as read: every list a real list (a string
+ * where a list belongs would otherwise be read character by character) and every size
+ * bounded before anything is multiplied.
+ */
+const ClassifierJSONSchema = v.object({
+  format: v.literal(CLASSIFIER_FORMAT),
+  version: v.literal(CLASSIFIER_VERSION),
+  labels: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(2), v.maxLength(10_000)),
+  preprocess: v.object({
+    lowercase: v.optional(v.boolean()),
+    removeStopWords: v.optional(v.boolean()),
+    stopWords: v.optional(v.union([v.literal('stopword:eng'), strings])),
+    keepWords: v.optional(strings),
+    maxChars: v.optional(int(1, 100_000_000)),
+    maxTokens: v.optional(int(1, 1_000_000)),
+    normalizeEntities: v.optional(v.boolean()),
+    keepPunctuation: v.optional(strings),
+  }),
+  model: v.object({
+    vocabSize: int(1, 10_000_000),
+    numLabels: int(2, 10_000),
+    embeddingDim: v.optional(int(1, 65_536)),
+    hiddenSize: v.optional(int(1, 65_536)),
+    numLayers: v.optional(int(1, 64)),
+    bidirectional: v.optional(v.boolean()),
+    pooling: v.optional(v.union([POOLING, v.pipe(v.array(POOLING), v.minLength(1), v.maxLength(3))])),
+    dropout: v.optional(probability),
+    embeddingDropout: v.optional(probability),
+    seed: v.optional(int(0, Number.MAX_SAFE_INTEGER)),
+  }),
+  vocabulary: v.custom<VocabularyJSON>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), 'expected a vocabulary object'),
+  info: v.optional(v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), 'expected a JSON object')),
+});
+
+/** The number of parameters `new SentimentModel(config)` allocates, computed without allocating. */
+export function sentimentParameterCount(c: ResolvedModelConfig): number {
+  const D = c.bidirectional ? 2 : 1;
+  const H = c.hiddenSize;
+  let n = c.vocabSize * c.embeddingDim;
+  for (let l = 0; l < c.numLayers; l++) n += D * (4 * H * (l === 0 ? c.embeddingDim : D * H) + 4 * H * H + 8 * H);
+  const features = c.pooling.length * H * D;
+  return n + features * c.numLabels + c.numLabels;
 }
 
 /** The JSON half of a saved classifier (the weights are a safetensors file beside it). */
@@ -166,8 +222,7 @@ export class SentimentClassifier {
     if (e.hadInvalidBytes) warnings.push('the text held bytes that are not valid UTF-8; they were ignored');
     if (e.tokens.length === 0) warnings.push('no words left after preprocessing (empty text, or only stop words/punctuation): the label is the model\'s prior');
     else if (e.unknown === e.tokens.length) warnings.push('none of the words is in the vocabulary: the prediction is unreliable');
-    const probabilities: Record<string, number> = {};
-    this.labels.forEach((l, c) => (probabilities[l] = p[c]!));
+    const probabilities = labelRecord(this.labels, (_, c) => p[c]!);
     return { label: this.labels[argmaxOf(p)]!, probabilities, tokens: e.tokens, warnings };
   }
 
@@ -190,8 +245,7 @@ export class SentimentClassifier {
     const c = this.labels.indexOf(base.label);
     const influences = e.tokens.map((token, i) => {
       const without = probs[i + 1]!;
-      const deltas: Record<string, number> = {};
-      this.labels.forEach((l, k) => (deltas[l] = probs[0]![k]! - without[k]!));
+      const deltas = labelRecord(this.labels, (_, k) => probs[0]![k]! - without[k]!);
       return { token, weight: probs[0]![c]! - without[c]!, deltas };
     });
     return { ...base, influences };
@@ -226,32 +280,49 @@ export class SentimentClassifier {
   }
 
   /**
-   * Rebuilds a classifier from its JSON and weights (browser-safe). Throws a
-   * `SentimentError` (code `invalid-model`) naming `source` when the JSON is not a
-   * classifier, or the weights don't fit it.
+   * Rebuilds a classifier from its JSON and weights (browser-safe). The JSON is
+   * validated against its schema (types, lists, sane sizes), and the architecture it
+   * describes must account for exactly the weights in the file before the model is
+   * built, so a forged `numLayers: 10000` fails at once instead of allocating
+   * gigabytes. Throws a `SentimentError` (code `invalid-model`) naming `source` when
+   * the JSON is not a classifier or the weights don't fit it; weights holding NaN or
+   * ±Infinity are refused unless `options.allowNonFinite`.
    */
-  static async load(json: unknown, weights: Uint8Array, source = 'model'): Promise<SentimentClassifier> {
+  static async load(json: unknown, weights: Uint8Array, source = 'model', options: { allowNonFinite?: boolean } = {}): Promise<SentimentClassifier> {
     const o = json as Partial<ClassifierJSON> | null;
     if (!o || typeof o !== 'object' || o.format !== CLASSIFIER_FORMAT) {
       throw new SentimentError('invalid-model', `${source}: not a cellstate sentiment model (format ${JSON.stringify((o as { format?: unknown } | null)?.format ?? null)}, expected "${CLASSIFIER_FORMAT}")`);
     }
     if (o.version !== CLASSIFIER_VERSION) throw new SentimentError('invalid-model', `${source}: version ${String(o.version)} is not supported (this code reads ${CLASSIFIER_VERSION})`);
-    if (!Array.isArray(o.labels) || !o.model || !o.vocabulary || !o.preprocess) throw new SentimentError('invalid-model', `${source}: labels, model, vocabulary or preprocess is missing`);
+    const checked = v.safeParse(ClassifierJSONSchema, json);
+    if (!checked.success) {
+      const issue = checked.issues[0]!;
+      const path = issue.path?.map((p) => String(p.key)).join('.');
+      throw new SentimentError('invalid-model', `${source}: ${path ? `'${path}': ` : ''}${issue.message}`);
+    }
+    const c = checked.output;
     let clf: SentimentClassifier;
     try {
-      const vocabulary = Vocabulary.fromJSON(o.vocabulary, source);
-      const model = new SentimentModel(resolveModelConfig(o.model));
-      clf = new SentimentClassifier(o.labels, vocabulary, resolvePreprocessOptions(o.preprocess), model);
+      const vocabulary = Vocabulary.fromJSON(c.vocabulary, source);
+      const config = resolveModelConfig({ ...c.model, vocabSize: c.model.vocabSize, numLabels: c.model.numLabels } as SentimentModelConfig);
+      // Bounds from the bytes: what the config would allocate must be what the file holds.
+      const held = [...parseSafetensors(weights, { source: `${source} weights` }).tensors.values()].reduce((n, t) => n + t.data.length, 0);
+      const needed = sentimentParameterCount(config);
+      if (needed !== held) throw new SentimentError('invalid-model', `${source}: the model config describes ${needed} parameters, but the weights file holds ${held}`);
+      const model = new SentimentModel(config);
+      clf = new SentimentClassifier(c.labels, vocabulary, resolvePreprocessOptions(c.preprocess as PreprocessOptions), model);
     } catch (cause) {
+      if (cause instanceof SentimentError) throw cause;
       throw new SentimentError('invalid-model', `${source}: ${(cause as Error).message}`);
     }
     try {
-      await decodeInto(clf.model, weights, { source: `${source} weights` });
+      await decodeInto(clf.model, weights, { source: `${source} weights`, ...(options.allowNonFinite ? { allowNonFinite: true } : {}) });
     } catch (cause) {
       clf.model.dispose();
       throw new SentimentError('invalid-model', `${source}: the weights do not fit the model: ${(cause as Error).message}`);
     }
-    clf.info = o.info ?? {};
+    // The parsed object itself (valibot's output is a copy, where "__proto__" keys would not survive).
+    clf.info = (o.info as Record<string, unknown> | undefined) ?? {};
     return clf;
   }
 

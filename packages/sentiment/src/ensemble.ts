@@ -1,4 +1,4 @@
-import { SentimentError, type Explanation, type Prediction, type SentimentClassifier } from './classifier.js';
+import { SentimentError, labelRecord, type Explanation, type Prediction, type SentimentClassifier } from './classifier.js';
 import { argmaxOf, computeMetrics, type EvaluationReport } from './metrics.js';
 import type { ResolvedPreprocessOptions } from './preprocess.js';
 
@@ -57,8 +57,7 @@ export class SentimentEnsemble {
     for (const m of this.members) each.push(await m.explain(text));
     const base = this.#mean(each);
     const influences = each[0]!.influences.map((inf, k) => {
-      const deltas: Record<string, number> = {};
-      for (const l of this.labels) deltas[l] = mean(each.map((e) => e.influences[k]!.deltas[l]!));
+      const deltas = labelRecord(this.labels, (l) => mean(each.map((e) => e.influences[k]!.deltas[l]!)));
       return { token: inf.token, weight: deltas[base.label]!, deltas };
     });
     return { ...base, influences };
@@ -77,8 +76,7 @@ export class SentimentEnsemble {
   }
 
   #mean(ps: readonly Prediction[]): Prediction {
-    const probabilities: Record<string, number> = {};
-    for (const l of this.labels) probabilities[l] = mean(ps.map((p) => p.probabilities[l]!));
+    const probabilities = labelRecord(this.labels, (l) => mean(ps.map((p) => p.probabilities[l]!)));
     const label = this.labels[argmaxOf(this.labels.map((l) => probabilities[l]!))]!;
     return { label, probabilities, tokens: ps[0]!.tokens, warnings: [...new Set(ps.flatMap((p) => p.warnings))] };
   }

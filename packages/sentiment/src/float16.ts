@@ -1,3 +1,4 @@
+import { CheckpointError } from '@cellstate/nn';
 import { readMany, type Tensor } from '@cellstate/tensor';
 
 const f32 = new Float32Array(1);
@@ -32,12 +33,20 @@ export function floatToHalf(value: number): number {
 /**
  * Serializes named tensors as a safetensors file with F16 (or F32) data. `@cellstate/nn`'s
  * `decodeInto` reads F16 into float32 parameters, so a model saved this way loads like any
- * other checkpoint at half the size.
+ * other checkpoint at half the size. Values that are NaN or ±Infinity are refused with a
+ * `CheckpointError` (code `non-finite`) unless `allowNonFinite`.
  */
-export async function encodeSafetensors(entries: readonly (readonly [string, Tensor])[], options: { dtype?: 'F16' | 'F32'; metadata?: Record<string, string> } = {}): Promise<Uint8Array> {
+export async function encodeSafetensors(entries: readonly (readonly [string, Tensor])[], options: { dtype?: 'F16' | 'F32'; metadata?: Record<string, string>; allowNonFinite?: boolean } = {}): Promise<Uint8Array> {
   const dtype = options.dtype ?? 'F16';
   const sorted = [...entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const values = (await readMany(sorted.map(([, t]) => t))) as Float32Array[];
+  if (!options.allowNonFinite) {
+    // A diverged model must never replace a good file (or become the "best" epoch).
+    values.forEach((v, i) => {
+      const bad = v.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) throw new CheckpointError('non-finite', `cannot write: tensor '${sorted[i]![0]}' holds ${v[bad]} at index ${bad}; a diverged model is not saved`, { tensor: sorted[i]![0] });
+    });
+  }
   const size = dtype === 'F16' ? 2 : 4;
   const header: Record<string, unknown> = {};
   if (options.metadata) header.__metadata__ = options.metadata;

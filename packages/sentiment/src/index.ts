@@ -43,6 +43,8 @@ export { SentimentModel, resolveModelConfig, type SentimentModelConfig, type Res
 export {
   SentimentClassifier,
   SentimentError,
+  labelRecord,
+  sentimentParameterCount,
   DEFAULT_LABELS,
   CLASSIFIER_FORMAT,
   CLASSIFIER_VERSION,

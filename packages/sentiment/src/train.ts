@@ -75,6 +75,13 @@ export interface TrainOptions {
    */
   checkpoints?: CheckpointStore;
   resume?: boolean;
+  /**
+   * A NaN or infinite loss or gradient norm: 'throw' (default) stops training with
+   * @cellstate/nn's `NonFiniteLossError` naming the step, before the epoch is
+   * evaluated or checkpointed; 'skip' leaves out that update (counted in
+   * `skippedSteps`). Either way a model whose weights are not finite is never saved.
+   */
+  onNonFinite?: 'throw' | 'skip';
   /** Called after every step (for progress bars). */
   onStep?: (info: { epoch: number; step: number; steps: number; loss: number }) => void;
   onEpoch?: (summary: EpochSummary) => void;
@@ -103,8 +110,9 @@ export interface TrainResult {
  * Trains the classifier's model with Adam on `train`, measures macro-F1 on `valid`
  * after each epoch, keeps the best weights, lowers the learning rate when an epoch
  * does not improve and stops after `patience` epochs without improvement; the best
- * weights are loaded back at the end. Batches group texts of similar length. Non-finite
- * losses skip the update (counted in `skippedSteps`). Unknown labels throw a
+ * weights are loaded back at the end. Batches group texts of similar length. A
+ * non-finite loss throws `NonFiniteLossError` naming the step (or, with
+ * `onNonFinite: 'skip'`, skips the update). Unknown labels throw a
  * `SentimentError` naming the example before any training.
  *
  * @example
@@ -136,7 +144,7 @@ export async function trainClassifier(clf: SentimentClassifier, train: readonly 
   const model = clf.model;
   const backend = model.embedding.weight.value.backend;
   const optimizer = new Adam(model, { learningRate: options.learningRate ?? 2e-3, weightDecay: options.weightDecay ?? 0 });
-  const trainer = new Trainer({ optimizer, clipGradNorm: options.clipGradNorm ?? 5, onNonFinite: 'skip' });
+  const trainer = new Trainer({ optimizer, clipGradNorm: options.clipGradNorm ?? 5, onNonFinite: options.onNonFinite ?? 'throw' });
   const weightTensor = tensor(classWeights, [C], { backend });
 
   const fingerprint = vocabularyFingerprint(clf.vocabulary.tokens);

@@ -35,8 +35,11 @@ export async function saveClassifier(dir: string, clf: SentimentClassifier, opti
   return { jsonBytes: json.length, weightBytes: weights.length };
 }
 
-/** Reads a directory written by `saveClassifier`; errors name the file. */
-export async function loadClassifier(dir: string): Promise<SentimentClassifier> {
+/**
+ * Reads a directory written by `saveClassifier`; errors name the file. Weights that
+ * are NaN or infinite are refused unless `options.allowNonFinite`.
+ */
+export async function loadClassifier(dir: string, options: { allowNonFinite?: boolean } = {}): Promise<SentimentClassifier> {
   const jsonPath = join(dir, MODEL_JSON);
   let json: unknown;
   try {
@@ -46,7 +49,7 @@ export async function loadClassifier(dir: string): Promise<SentimentClassifier> 
     throw new SentimentError('invalid-model', code === 'ENOENT' ? `no model at ${dir} (${MODEL_JSON} not found)` : `${jsonPath}: ${(cause as Error).message}`);
   }
   const weights = await loadCheckpointFile(join(dir, MODEL_WEIGHTS));
-  return SentimentClassifier.load(json, weights, jsonPath);
+  return SentimentClassifier.load(json, weights, jsonPath, options);
 }
 
 /** A `CheckpointStore` writing `dir/last.safetensors` and `dir/best.safetensors` atomically. */
