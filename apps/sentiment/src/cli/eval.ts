@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { assertWritable } from '@cellstate/nn/node';
 import { BagOfWordsClassifier, SentimentEnsemble, formatReport, type EvaluationReport } from '@cellstate/sentiment';
 import { loadLabelled, parseLabels, type DataOptions } from './train.js';
 import { userPath, type Io } from './io.js';
@@ -17,6 +18,8 @@ export interface EvalCommandOptions extends DataOptions {
 
 /** `eval`: metrics of the model (and optionally the bag-of-words baseline) on a labelled file. */
 export async function evalCommand(o: EvalCommandOptions, io: Io): Promise<number> {
+  // Before the model is even loaded: an unwritable --json found after evaluating loses the report.
+  if (o.json) await assertWritable(userPath(o.json));
   const clf = await openModel(o.model);
   try {
     const labels = o.labels ? o.labels.split(',').map((l) => l.trim()) : clf.labels;
@@ -73,6 +76,7 @@ export interface BaselineCommandOptions extends DataOptions {
 /** `baseline`: the bag-of-words logistic regression alone, trained on train/valid and reported on test. */
 export async function baselineCommand(o: BaselineCommandOptions, io: Io): Promise<number> {
   const labels = parseLabels(o.labels);
+  if (o.json) await assertWritable(userPath(o.json));
   const started = Date.now();
   const train = loadLabelled(o.train, labels, o, io, o.verbose);
   const valid = loadLabelled(o.valid, labels, o, io, o.verbose);

@@ -10,7 +10,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { selectBackend } from './backend.js';
 import { baselineCommand, evalCommand } from './eval.js';
 import { processIo } from './io.js';
-import { runCommand } from './run.js';
+import { modelDirs, runCommand } from './run.js';
 import { trainCommand } from './train.js';
 import { vectorsCommand } from './vectors.js';
 
@@ -19,10 +19,27 @@ const int = (name: string) => (v: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
   return n;
 };
-const num = (name: string) => (v: string) => {
+const num = (name: string, max = Infinity) => (v: string) => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative number`);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > max) throw new InvalidArgumentError(`${name} must be a non-negative number${max === Infinity ? '' : ` up to ${max}`}`);
   return n;
+};
+const positive = (name: string) => (v: string) => {
+  const n = num(name)(v);
+  if (n === 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return n;
+};
+const models = (v: string) => {
+  try {
+    modelDirs(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+  return v;
+};
+const path = (name: string) => (v: string) => {
+  if (v.trim() === '') throw new InvalidArgumentError(`${name} must be a path`);
+  return v;
 };
 
 function dataOptions(cmd: Command): Command {
@@ -48,7 +65,7 @@ export function buildProgram(): Command {
     .command('run')
     .description('classify a text (or, without text, one text per line of standard input -> one JSON object per line)')
     .argument('[text...]', 'the text')
-    .option('--model <dir>', 'model directory (default: the shipped airline model); several, comma-separated, are used as an ensemble')
+    .option('--model <dir>', 'model directory (default: the shipped airline model); several, comma-separated, are used as an ensemble', models)
     .option('--explain', 'show which words pushed the decision', false)
     .option('--json', 'print JSON for a single text too', false)
     .action(async (text: string[], opts, cmd: Command) => {
@@ -60,8 +77,8 @@ export function buildProgram(): Command {
   program
     .command('vectors')
     .description("write a model's learned word vectors in the GloVe text format (for train --vectors)")
-    .option('--model <dir>', 'model directory (default: the shipped airline model)')
-    .requiredOption('--out <file>', 'the vectors file to write')
+    .option('--model <dir>', 'model directory (default: the shipped airline model)', models)
+    .requiredOption('--out <file>', 'the vectors file to write', path('--out'))
     .action(async (opts, cmd: Command) => {
       const g = cmd.optsWithGlobals();
       await selectBackend(g.backend);
@@ -73,7 +90,7 @@ export function buildProgram(): Command {
       .command('eval')
       .description('accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix on a labelled file')
       .requiredOption('--data <file>', 'labelled JSONL/CSV/TSV file')
-      .option('--model <dir>', 'model directory (default: the shipped airline model); several, comma-separated, are used as an ensemble')
+      .option('--model <dir>', 'model directory (default: the shipped airline model); several, comma-separated, are used as an ensemble', models)
       .option('--baseline-train <file>', 'also train the bag-of-words baseline on this file and report it')
       .option('--baseline-valid <file>', "the baseline's validation file (early stopping)")
       .option('--json <file>', 'write the reports as JSON (read by the web page)'),
@@ -105,20 +122,22 @@ export function buildProgram(): Command {
       .description('train a model on labelled JSONL/CSV/TSV files (text and label columns)')
       .requiredOption('--train <file>', 'training data')
       .option('--valid <file>', 'validation data (early stopping on macro-F1)')
-      .option('--valid-fraction <x>', 'without --valid: hold out this fraction of the training data', num('--valid-fraction'))
+      .option('--valid-fraction <x>', 'without --valid: hold out this fraction of the training data', num('--valid-fraction', 0.9))
       .option('--test <file>', 'also report metrics on this file')
-      .requiredOption('--out <dir>', 'where to save the model')
+      .requiredOption('--out <dir>', 'where to save the model', path('--out'))
+      .option('--overwrite', 'replace a model already in --out (and start over in a --checkpoint-dir that holds a checkpoint)', false)
+      .addOption(new Option('--on-non-finite <mode>', 'a NaN/infinite loss: stop with an error naming the step, or skip the update').choices(['stop', 'skip']).default('stop'))
       .option('--epochs <n>', 'most epochs', int('--epochs'), 15)
       .option('--batch-size <n>', 'batch size', int('--batch-size'), 32)
-      .option('--lr <x>', 'Adam learning rate', num('--lr'), 2e-3)
+      .option('--lr <x>', 'Adam learning rate', positive('--lr'), 2e-3)
       .option('--patience <n>', 'stop after n epochs without a better valid macro-F1', int('--patience'), 3)
       .option('--embedding-dim <n>', 'word-vector size', int('--embedding-dim'), 100)
       .option('--hidden-size <n>', 'LSTM hidden size per direction', int('--hidden-size'), 64)
       .option('--layers <n>', 'LSTM layers', int('--layers'), 1)
       .option('--no-bidirectional', 'one direction only')
       .option('--pooling <list>', 'last, mean, max, or several: mean,max', 'mean,max')
-      .option('--dropout <p>', 'dropout before the classifier', num('--dropout'), 0.5)
-      .option('--embedding-dropout <p>', 'dropout on word vectors', num('--embedding-dropout'), 0.25)
+      .option('--dropout <p>', 'dropout before the classifier', num('--dropout', 0.99), 0.5)
+      .option('--embedding-dropout <p>', 'dropout on word vectors', num('--embedding-dropout', 0.99), 0.25)
       .addOption(new Option('--class-weights <mode>', 'loss weights for imbalanced classes').choices(['sqrt', 'balanced', 'none']).default('sqrt'))
       .option('--min-frequency <n>', 'vocabulary: keep words seen this often', int('--min-frequency'), 2)
       .option('--max-vocab <n>', 'vocabulary: most entries', int('--max-vocab'), 20000)

@@ -1,7 +1,6 @@
-import { createInterface } from 'node:readline';
-import { SentimentEnsemble, type Prediction, type SentimentClassifier, type TokenInfluence } from '@cellstate/sentiment';
+import { SentimentEnsemble, SentimentError, type Prediction, type SentimentClassifier, type TokenInfluence } from '@cellstate/sentiment';
 import { loadClassifier } from '@cellstate/sentiment/node';
-import { DEFAULT_MODEL_DIR, userPath, type Io } from './io.js';
+import { DEFAULT_MODEL_DIR, inputLines, userPath, type Io } from './io.js';
 
 export interface RunCommandOptions {
   model?: string;
@@ -15,7 +14,7 @@ export interface RunCommandOptions {
  * models (mean probabilities). A failed load disposes what was already loaded.
  */
 export async function openModel(dir: string | undefined): Promise<SentimentClassifier | SentimentEnsemble> {
-  const dirs = dir ? dir.split(',').map((d) => d.trim()).filter(Boolean) : [];
+  const dirs = dir === undefined ? [] : modelDirs(dir);
   if (dirs.length <= 1) return loadClassifier(dirs[0] ? userPath(dirs[0]) : DEFAULT_MODEL_DIR);
   const members: SentimentClassifier[] = [];
   try {
@@ -25,6 +24,16 @@ export async function openModel(dir: string | undefined): Promise<SentimentClass
     for (const m of members) m.dispose();
     throw e;
   }
+}
+
+/**
+ * The directories of a `--model` value (`a` or `a,b,c`). Empty entries (",,,", "a,,b")
+ * are refused: silently falling back to the shipped model would evaluate the wrong one.
+ */
+export function modelDirs(spec: string): string[] {
+  const dirs = spec.split(',').map((d) => d.trim());
+  if (dirs.some((d) => d === '')) throw new SentimentError('invalid-argument', `--model ${JSON.stringify(spec)}: give a model directory, or several separated by single commas`);
+  return dirs;
 }
 
 /** The JSON line written for one text in stdin mode. */
@@ -73,7 +82,7 @@ export async function runCommand(texts: string[], o: RunCommandOptions, io: Io):
       }
       return 0;
     }
-    const lines = io.stdinLines ? io.stdinLines() : createInterface({ input: process.stdin, crlfDelay: Infinity });
+    const lines = io.stdinLines ? io.stdinLines() : inputLines(process.stdin);
     let n = 0;
     const pending: { line: number; text: string }[] = [];
     const flush = async () => {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
@@ -17,7 +18,8 @@ import {
   type Pooling,
   type PreprocessOptions,
 } from '@cellstate/sentiment';
-import { createFileCheckpointStore, loadClassifier, readWordVectorsFile, saveClassifier } from '@cellstate/sentiment/node';
+import { assertWritable } from '@cellstate/nn/node';
+import { createFileCheckpointStore, loadClassifier, MODEL_JSON, MODEL_WEIGHTS, readWordVectorsFile, saveClassifier } from '@cellstate/sentiment/node';
 import { DataError, parseLabelMap, readDataset, type DataFormat, type DatasetLine, type Problem } from '../data.js';
 import { userPath, type Io } from './io.js';
 
@@ -58,6 +60,10 @@ export interface TrainCommandOptions extends DataOptions {
   initFrom?: string;
   checkpointDir?: string;
   resume?: boolean;
+  /** Replace a model in `out` / start over in a `checkpointDir` holding a checkpoint (refused without it). */
+  overwrite?: boolean;
+  /** A non-finite loss: 'stop' (default, an error naming the step) or 'skip' the update. */
+  onNonFinite?: 'stop' | 'skip';
   patience?: number;
   seed?: number;
   baseline?: boolean;
@@ -110,8 +116,29 @@ function countLabels(data: readonly LabeledText[], labels: readonly string[]): s
   return labels.map((l) => `${l} ${data.filter((d) => d.label === l).length}`).join(', ');
 }
 
+/**
+ * Refuses, before any work, to train when the result could not be saved or would
+ * silently replace an earlier run: an unwritable --out or --checkpoint-dir, a model
+ * already in --out, a checkpoint in --checkpoint-dir without --resume.
+ */
+async function checkOutputs(o: TrainCommandOptions): Promise<void> {
+  if (o.resume && o.overwrite) throw new DataError('--resume and --overwrite exclude each other: continue the run, or start it over', userPath(o.checkpointDir ?? o.out));
+  const outDir = userPath(o.out);
+  await assertWritable(outDir, { directory: true });
+  const existing = [MODEL_JSON, MODEL_WEIGHTS].filter((f) => existsSync(join(outDir, f)));
+  if (existing.length && !o.overwrite) throw new DataError(`already holds a model (${existing.join(', ')}); pass --overwrite to replace it, or choose another --out`, outDir);
+  if (o.checkpointDir) {
+    const dir = userPath(o.checkpointDir);
+    await assertWritable(dir, { directory: true });
+    if (existsSync(join(dir, 'last.safetensors')) && !o.resume && !o.overwrite) {
+      throw new DataError('holds the checkpoint of an earlier run; pass --resume to continue it, --overwrite to start over, or choose another --checkpoint-dir', dir);
+    }
+  } else if (o.resume) throw new DataError('--resume needs --checkpoint-dir (where the checkpoint is)', outDir);
+}
+
 export async function trainCommand(o: TrainCommandOptions, io: Io): Promise<void> {
   const started = Date.now();
+  await checkOutputs(o);
   const labels = parseLabels(o.labels);
   let train = loadLabelled(o.train, labels, o, io, o.verbose);
   if (o.limit) train = train.slice(0, o.limit);
@@ -132,6 +159,10 @@ export async function trainCommand(o: TrainCommandOptions, io: Io): Promise<void
   const preprocess: PreprocessOptions = { removeStopWords: o.stopWords ?? true, maxTokens: o.maxTokens ?? 200 };
   const vocabulary = buildVocabulary(train.map((t) => t.text), { preprocess, minFrequency: o.minFrequency ?? 2, maxSize: o.maxVocab ?? 20_000 });
   io.err(`vocabulary: ${vocabulary.size} entries (min frequency ${o.minFrequency ?? 2})\n`);
+  if (vocabulary.size <= 4) {
+    // Only <pad>, <unk>, <bos>, <eos>: every text would read as unknown words.
+    throw new DataError(`no words left in the training texts after preprocessing (all empty, stop words or punctuation, or --min-frequency ${o.minFrequency ?? 2} is too high): a model would only learn the label frequencies`, userPath(o.train));
+  }
   const source = o.initFrom ? await loadClassifier(userPath(o.initFrom)) : undefined;
   const from = source?.model.config;
   const pooling = o.pooling ? (o.pooling.split(',').map((p) => p.trim()) as Pooling[]) : (from?.pooling ?? ['mean', 'max']);
@@ -180,6 +211,7 @@ export async function trainCommand(o: TrainCommandOptions, io: Io): Promise<void
     classWeights: (o.classWeights as 'sqrt' | 'balanced' | 'none' | undefined) ?? 'sqrt',
     seed: o.seed ?? 1,
     ...(checkpoints ? { checkpoints, resume: o.resume ?? false } : {}),
+    onNonFinite: o.onNonFinite === 'skip' ? 'skip' : 'throw',
     onStep: ({ epoch, step, steps, loss }) => {
       if (bar) {
         if (barEpoch !== epoch) {
