@@ -6,6 +6,8 @@
  *
  * Dawn keeps Node alive while the object returned by its `create()` is referenced,
  * so each backend holds its own instance and `dispose()` drops it.
+ * Without the `webgpu` package the import throws `BackendUnavailableError` naming the
+ * install command ({@link WEBGPU_INSTALL_HINT}).
  * Linux without a GPU: install the Vulkan loader (`libvulkan1`) and point
  * `VK_ICD_FILENAMES` at a SwiftShader ICD (Debian's chromium ships
  * /usr/lib/chromium/vk_swiftshader_icd.json), then pass `allowSoftware: true`.
@@ -19,13 +21,19 @@
  * ```
  */
 import { markUnavailable, registerBackend } from '@cellstate/tensor';
-import { create } from 'webgpu';
 import { tryCreateWebGpuBackend, type CreateResult } from './create-backend.js';
+import { loadDawn } from './dawn-loader.js';
 import type { WebGpuBackend, WebGpuBackendOptions } from './webgpu-backend.js';
 
 export { WebGpuBackend, type WebGpuBackendOptions } from './webgpu-backend.js';
 export { DeviceLostError, WgslCompileError, GpuError } from './errors.js';
 export { acquireDevice, isSoftwareAdapter, type AcquireOptions, type AcquiredDevice, type AcquireResult } from './acquire-device.js';
+export { WEBGPU_INSTALL_HINT } from './dawn-loader.js';
+
+// Without the `webgpu` package, importing this entry throws BackendUnavailableError
+// (with the install command) rather than Node's ERR_MODULE_NOT_FOUND; importBackend()
+// records that message as the reason 'webgpu' is unavailable.
+const { create } = await loadDawn();
 
 export interface NodeWebGpuBackendOptions extends WebGpuBackendOptions {
   /** Flags for Dawn's `create()`, e.g. `['backend=vulkan', 'enable-dawn-features=dump_shaders']`. */
