@@ -149,6 +149,7 @@ export function validateConfig(config: unknown, format: InteropFormat = 'cellsta
   if (c.version !== 1) bad(`config 'version' must be 1`, { actual: String(c.version) });
   if (typeof c.batchFirst !== 'boolean') bad(`config 'batchFirst' must be a boolean`);
   if (!Array.isArray(c.layers) || c.layers.length === 0) bad(`config 'layers' must be a non-empty list`);
+  if ((c.layers as unknown[]).length > CONFIG_LIMITS.layers) bad(`config 'layers' has ${(c.layers as unknown[]).length} entries, more than the limit of ${CONFIG_LIMITS.layers}`);
   const names = new Set<string>();
   const layers: LayerSpec[] = [];
   let flow: Flow = { kind: 'unknown' };
@@ -162,7 +163,8 @@ export function validateConfig(config: unknown, format: InteropFormat = 'cellsta
     const int = (key: string, optional = false, min = 1): number | undefined => {
       const v = l[key];
       if (v === undefined && optional) return undefined;
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < min) bad(`${where}: '${key}' must be an integer >= ${min}`, { actual: String(v) });
+      const max = key === 'numEmbeddings' ? CONFIG_LIMITS.numEmbeddings : key === 'numLayers' ? CONFIG_LIMITS.numLayers : CONFIG_LIMITS.size;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) bad(`${where}: '${key}' must be an integer from ${min} to ${max}`, { actual: String(v) });
       return v as number;
     };
     const bool = (key: string): boolean | undefined => {
@@ -232,6 +234,45 @@ export function validateConfig(config: unknown, format: InteropFormat = 'cellsta
     }
   });
   return { format: MODEL_CONFIG_FORMAT, version: 1, batchFirst: c.batchFirst as boolean, layers };
+}
+
+/**
+ * Largest sizes a config may declare: far above real models, low enough that no
+ * product of them overflows or reaches a multi-gigabyte allocation unchecked.
+ */
+export const CONFIG_LIMITS = { layers: 10_000, numEmbeddings: 10_000_000, size: 65_536, numLayers: 64 } as const;
+
+/** The number of parameters `new SequenceModel(config)` allocates, computed without allocating. */
+export function sequenceModelParameterCount(config: ModelConfig): number {
+  let n = 0;
+  for (const l of config.layers) {
+    if (l.type === 'embedding') n += l.numEmbeddings * l.embeddingDim;
+    else if (l.type === 'linear') n += l.outFeatures * l.inFeatures + (l.bias ?? true ? l.outFeatures : 0);
+    else if (l.type === 'lstm' || l.type === 'gru') {
+      const G = (l.type === 'lstm' ? 4 : 3) * l.hiddenSize;
+      const D = l.bidirectional ? 2 : 1;
+      for (let k = 0; k < (l.numLayers ?? 1); k++) {
+        const input = k === 0 ? l.inputSize : D * l.hiddenSize;
+        n += D * (G * input + G * l.hiddenSize + (l.bias ?? true ? 2 * G : 0));
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * Refuses a config that needs far more parameters than `weights` holds, before the
+ * model is built: the weights are bounded by the file's size, the config's numbers are
+ * not. The slack (2 × the weights + 1M) lets a small mismatch through to the loader,
+ * whose message names the tensor, while what gets allocated stays bounded by the file.
+ */
+export function checkConfigAgainstWeights(config: ModelConfig, weights: ReadonlyMap<string, { data: ArrayLike<number> }>, format: InteropFormat, source?: string): void {
+  const needed = sequenceModelParameterCount(config);
+  let held = 0;
+  for (const t of weights.values()) held += t.data.length;
+  if (needed > 2 * held + 1_000_000) {
+    throw new InteropError(format, 'invalid-config', `the model config describes ${needed} parameters, but the file holds only ${held} weights`, { expected: needed, actual: held, ...(source !== undefined ? { source } : {}) });
+  }
 }
 
 /** Size of one input step (features) or null when the model takes ids. */

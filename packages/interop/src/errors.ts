@@ -16,6 +16,10 @@ export type InteropErrorCode =
   | 'shape-mismatch'
   /** A tensor's dtype cannot load into the parameter (an integer tensor for a float weight). */
   | 'dtype-mismatch'
+  /** A float weight is NaN or ±Infinity (refused unless `allowNonFinite`). */
+  | 'non-finite'
+  /** The file would inflate or allocate beyond the loader's size budget (a zip bomb, a forged shape). */
+  | 'too-large'
   /** An exporter was given something it cannot write. */
   | 'invalid-argument';
 

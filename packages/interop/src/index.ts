@@ -26,7 +26,9 @@
 export { InteropError, type InteropErrorCode, type InteropFormat, type InteropErrorFields } from './errors.js';
 export {
   MODEL_CONFIG_FORMAT,
+  CONFIG_LIMITS,
   validateConfig,
+  sequenceModelParameterCount,
   type ModelConfig,
   type LayerSpec,
   type EmbeddingSpec,

@@ -7,7 +7,7 @@
  * other way round. The model config travels in the metadata as `cellstate.config`.
  */
 import { parseSafetensors, serializeSafetensors, type Module, type SafetensorsWritableTensor } from '@cellstate/nn';
-import { validateConfig, type ModelConfig } from './config.js';
+import { checkConfigAgainstWeights, validateConfig, type ModelConfig } from './config.js';
 import { InteropError } from './errors.js';
 import { SequenceModel, type SequenceModelOptions } from './model.js';
 import { applyWeights, readParameters, type HostTensor, type LoadReport } from './weights.js';
@@ -47,6 +47,8 @@ export async function exportPytorch(module: Module, options: ExportPytorchOption
 export interface ReadPytorchOptions {
   /** File name or label for messages. */
   source?: string;
+  /** Load weights holding NaN or ±Infinity (default false: `InteropError` code `non-finite` naming the tensor). */
+  allowNonFinite?: boolean;
 }
 
 export interface PytorchFile {
@@ -100,7 +102,7 @@ export interface LoadPytorchOptions extends ReadPytorchOptions {
  */
 export async function loadPytorch(module: Module, bytes: Uint8Array, options: LoadPytorchOptions = {}): Promise<LoadReport & { metadata: Record<string, string> }> {
   const file = readPytorch(bytes, options);
-  const report = applyWeights(module, file.tensors, { format: 'pytorch', strict: options.strict ?? true, ...(options.source !== undefined ? { source: options.source } : {}) });
+  const report = applyWeights(module, file.tensors, { format: 'pytorch', strict: options.strict ?? true, ...(options.source !== undefined ? { source: options.source } : {}), ...(options.allowNonFinite ? { allowNonFinite: true } : {}) });
   return { ...report, metadata: file.metadata };
 }
 
@@ -119,9 +121,10 @@ export async function importPytorch(bytes: Uint8Array, options: ImportPytorchOpt
   if (!config) {
     throw new InteropError('pytorch', 'invalid-config', `the file has no '${CONFIG_METADATA_KEY}' metadata; pass options.config (or use loadPytorch with a model you built)`, options.source !== undefined ? { source: options.source } : {});
   }
+  checkConfigAgainstWeights(config, file.tensors, 'pytorch', options.source);
   const model = new SequenceModel(config, options.seed !== undefined ? { seed: options.seed } : {});
   try {
-    applyWeights(model, file.tensors, { format: 'pytorch', ...(options.source !== undefined ? { source: options.source } : {}) });
+    applyWeights(model, file.tensors, { format: 'pytorch', ...(options.source !== undefined ? { source: options.source } : {}), ...(options.allowNonFinite ? { allowNonFinite: true } : {}) });
   } catch (e) {
     model.dispose();
     throw e;

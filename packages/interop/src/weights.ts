@@ -15,6 +15,8 @@ export interface ApplyWeightsOptions {
   source?: string;
   /** How the file calls a cellstate parameter (for messages), e.g. `layers/lstm/cell/vars/0 (kernel)`. */
   fileName?: (cellstateName: string) => string | undefined;
+  /** Load float weights holding NaN or ±Infinity (default false: refused with code `non-finite`, naming the tensor). */
+  allowNonFinite?: boolean;
 }
 
 export interface LoadReport {
@@ -55,6 +57,10 @@ export function applyWeights(module: Module, weights: Map<string, HostTensor>, o
     if (w.data.length !== size) throw new InteropError(format, 'invalid-file', `tensor ${label(name)} has ${w.data.length} values for its shape`, fields(name, { expected: size, actual: w.data.length }));
     const dtype = w.data instanceof Float32Array ? 'float32' : 'int32';
     if (dtype !== p.value.dtype) throw new InteropError(format, 'dtype-mismatch', `tensor ${label(name)} is ${dtype}, the parameter ${p.value.dtype}`, fields(name, { expected: p.value.dtype, actual: dtype }));
+    if (dtype === 'float32' && !options.allowNonFinite) {
+      const bad = (w.data as Float32Array).findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) throw new InteropError(format, 'non-finite', `tensor ${label(name)} holds ${w.data[bad]} at index ${bad}: the weights are not finite (pass allowNonFinite to load them anyway)`, fields(name));
+    }
     report.loaded.push(name);
   }
   const names = new Set(params.map(([n]) => n));

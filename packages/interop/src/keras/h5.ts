@@ -6,14 +6,18 @@ import type { HostTensor } from '../weights.js';
 export class H5 {
   readonly #file: hdf5.File;
   readonly source: string | undefined;
+  /** Bytes of tensor data still allowed to be read (a forged shape must not allocate gigabytes). */
+  #budget: number;
 
-  constructor(bytes: Uint8Array, source?: string) {
+  /** `budget`: most bytes of tensor data all `tensor` calls together may read (default: no limit). */
+  constructor(bytes: Uint8Array, source?: string, budget = Number.POSITIVE_INFINITY) {
     this.source = source;
+    this.#budget = budget;
     try {
       const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
       this.#file = new hdf5.File(buffer, source ?? 'weights.h5');
     } catch (cause) {
-      throw new InteropError('keras', 'invalid-file', `not a readable HDF5 file: ${(cause as Error).message}`, { cause, ...(source !== undefined ? { source } : {}) });
+      throw new InteropError('keras', 'invalid-file', `not a readable HDF5 file: ${message(cause)}`, { cause, ...(source !== undefined ? { source } : {}) });
     }
   }
 
@@ -79,13 +83,31 @@ export class H5 {
     if (!node || !('shape' in node)) {
       throw new InteropError('keras', 'missing-tensor', `missing tensor '${path}' in the weights file`, { tensor: path, ...(this.source !== undefined ? { source: this.source } : {}) });
     }
-    const shape = [...(node.shape ?? [])];
-    const dtype = String(node.dtype);
+    const where = { tensor: path, ...(this.source !== undefined ? { source: this.source } : {}) };
+    let shape: number[];
+    let dtype: string;
+    try {
+      shape = [...(node.shape ?? [])].map(Number);
+      dtype = String(node.dtype);
+    } catch (cause) {
+      throw new InteropError('keras', 'invalid-file', `cannot read the header of tensor '${path}': ${message(cause)}`, { ...where, cause });
+    }
+    if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new InteropError('keras', 'invalid-file', `tensor '${path}' has shape [${shape.join(', ')}]`, where);
+    // The size the shape claims, checked before jsfive allocates it.
+    const itemSize = Number(/(\d+)$/.exec(dtype)?.[1] ?? 8);
+    const bytes = shape.reduce((a, b) => a * b, 1) * itemSize;
+    if (!(bytes <= this.#budget)) {
+      throw new InteropError('keras', 'too-large', `tensor '${path}' claims shape [${shape.join(', ')}] (${bytes} bytes), beyond what is left of the read budget (${this.#budget} bytes; raise maxUncompressedBytes for a model this large)`, where);
+    }
+    this.#budget -= bytes;
     let values: ArrayLike<number | bigint>;
     try {
       values = node.value as ArrayLike<number | bigint>;
     } catch (cause) {
-      throw new InteropError('keras', 'invalid-file', `cannot read tensor '${path}' (dtype ${dtype}): ${(cause as Error).message}`, { tensor: path, cause, ...(this.source !== undefined ? { source: this.source } : {}) });
+      throw new InteropError('keras', 'invalid-file', `cannot read tensor '${path}' (dtype ${dtype}): ${message(cause)}`, { ...where, cause });
+    }
+    if (values?.length !== undefined && values.length !== shape.reduce((a, b) => a * b, 1)) {
+      throw new InteropError('keras', 'invalid-file', `tensor '${path}' holds ${values.length} values for shape [${shape.join(', ')}]`, where);
     }
     const isFloat = /f[248]$/.test(dtype);
     if (!isFloat && !/[iu][1248]$/.test(dtype)) {
@@ -94,6 +116,11 @@ export class H5 {
     const data = isFloat ? Float32Array.from(values as ArrayLike<number>, Number) : Int32Array.from(values as ArrayLike<number>, Number);
     return { shape, data };
   }
+}
+
+/** The text of anything thrown (jsfive throws bare strings). */
+function message(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
 }
 
 function decodeText(v: unknown): string {

@@ -20,7 +20,7 @@
  */
 import { unzipSync } from 'fflate';
 import { kerasToPytorch } from '@cellstate/lstm';
-import { validateConfig, MODEL_CONFIG_FORMAT, type ActivationFunction, type LayerSpec, type ModelConfig } from '../config.js';
+import { checkConfigAgainstWeights, CONFIG_LIMITS, validateConfig, MODEL_CONFIG_FORMAT, type ActivationFunction, type LayerSpec, type ModelConfig } from '../config.js';
 import { InteropError } from '../errors.js';
 import { SequenceModel, type SequenceModelOptions } from '../model.js';
 import { applyWeights, type HostTensor, type LoadReport } from '../weights.js';
@@ -36,6 +36,14 @@ export interface ReadKerasOptions {
    * `config.json`), for weights-only files. Ignored when the file has its own.
    */
   kerasConfig?: unknown;
+  /** Load weights holding NaN or ±Infinity (default false: `InteropError` code `non-finite` naming the tensor). */
+  allowNonFinite?: boolean;
+  /**
+   * Most bytes a `.keras` archive may inflate to, and most bytes of tensors read from
+   * an HDF5 file (default 64 MiB + 8 × the file's size). Beyond it the loader throws
+   * `InteropError` code `too-large` before inflating or reading anything.
+   */
+  maxUncompressedBytes?: number;
 }
 
 export interface KerasFile {
@@ -66,35 +74,74 @@ export function toSnakeCase(name: string): string {
   return insecure.startsWith('_') ? `private${insecure}` : insecure;
 }
 
-/** Reads a Keras file into a config and PyTorch-layout weights (no backend needed). */
+/** The members of a `.keras` archive that are read; nothing else is inflated. */
+const ARCHIVE_MEMBERS = new Set(['config.json', 'metadata.json', 'model.weights.h5']);
+
+/** The text of anything thrown: jsfive throws bare strings. */
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/**
+ * Reads a Keras file into a config and PyTorch-layout weights (no backend needed).
+ * Every failure is an `InteropError` naming `options.source`: a `.keras` archive
+ * inflates only the members it needs, within `maxUncompressedBytes` (checked before
+ * inflating), and HDF5 datasets are read only within the same budget.
+ */
 export function readKeras(bytes: Uint8Array, options: ReadKerasOptions = {}): KerasFile {
+  try {
+    return readKerasFile(bytes, options);
+  } catch (cause) {
+    if (cause instanceof InteropError) throw cause;
+    // jsfive and friends throw strings, RangeErrors, TypeErrors on hostile bytes.
+    throw new InteropError('keras', 'invalid-file', `cannot read the file: ${describe(cause)}`, { cause, ...(options.source !== undefined ? { source: options.source } : {}) });
+  }
+}
+
+function readKerasFile(bytes: Uint8Array, options: ReadKerasOptions): KerasFile {
   const source = options.source;
   const src = source !== undefined ? { source } : {};
   const invalid = (detail: string, cause?: unknown): never => {
     throw new InteropError('keras', 'invalid-file', detail, { ...src, ...(cause !== undefined ? { cause } : {}) });
   };
+  const budget = options.maxUncompressedBytes ?? 64 * 2 ** 20 + 8 * bytes.length;
   if (isZip(bytes)) {
     let files: Record<string, Uint8Array>;
+    const members: string[] = [];
+    let total = 0;
+    let tooLarge: { name: string; size: number } | undefined;
     try {
-      files = unzipSync(bytes);
+      // The sizes come from the archive's directory; fflate never inflates past them.
+      files = unzipSync(bytes, {
+        filter: (f) => {
+          members.push(f.name);
+          if (!ARCHIVE_MEMBERS.has(f.name) || tooLarge) return false;
+          total += f.originalSize;
+          if (total > budget) tooLarge = { name: f.name, size: f.originalSize };
+          return !tooLarge;
+        },
+      });
     } catch (cause) {
-      return invalid(`not a readable zip archive: ${(cause as Error).message}`, cause);
+      return invalid(`not a readable zip archive: ${describe(cause)}`, cause);
+    }
+    if (tooLarge) {
+      throw new InteropError('keras', 'too-large', `the archive member '${tooLarge.name}' inflates to ${tooLarge.size} bytes, beyond the budget of ${budget} bytes (raise maxUncompressedBytes for a model this large)`, { ...src, expected: budget, actual: total });
     }
     const configBytes = files['config.json'];
-    if (!configBytes) invalid(`the .keras archive has no config.json (it has ${Object.keys(files).join(', ') || 'nothing'})`);
+    if (!configBytes) invalid(`the .keras archive has no config.json (it has ${members.slice(0, 20).join(', ') || 'nothing'})`);
     const weights = files['model.weights.h5'];
-    if (!weights) invalid(files['model.weights.npz'] ? 'the .keras archive stores its weights as model.weights.npz; only the default model.weights.h5 is read' : 'the .keras archive has no model.weights.h5');
+    if (!weights) invalid(members.includes('model.weights.npz') ? 'the .keras archive stores its weights as model.weights.npz; only the default model.weights.h5 is read' : 'the .keras archive has no model.weights.h5');
     const config = parseJson(new TextDecoder().decode(configBytes), 'config.json', source);
     let kerasVersion: string | undefined;
     if (files['metadata.json']) {
       const meta = parseJson(new TextDecoder().decode(files['metadata.json']), 'metadata.json', source) as Record<string, unknown>;
       if (typeof meta.keras_version === 'string') kerasVersion = meta.keras_version;
     }
-    const h5 = new H5(weights!, source ? `${source}:model.weights.h5` : 'model.weights.h5');
+    const h5 = new H5(weights!, source ? `${source}:model.weights.h5` : 'model.weights.h5', budget);
     return build('keras3', kerasVersion, config, keras3Weights(h5), source);
   }
   if (!isHdf5(bytes)) invalid('neither a .keras archive (zip) nor an HDF5 .h5 file');
-  const h5 = new H5(bytes, source);
+  const h5 = new H5(bytes, source, budget);
   const modelConfigText = h5.text('', 'model_config');
   if (modelConfigText !== undefined || h5.isGroup('model_weights') || h5.texts('', 'layer_names')) {
     const config = modelConfigText !== undefined ? parseJson(modelConfigText, "the 'model_config' attribute", source) : options.kerasConfig;
@@ -124,11 +171,25 @@ interface WeightSource {
 }
 
 function keras3Weights(h5: H5): WeightSource {
+  // Keras 3 names a layer's group by its class and how many of that class came before it;
+  // counted once for the whole list (a recount per layer is quadratic in the layer count).
+  const groupNames = new WeakMap<KerasLayer[], string[]>();
+  const groupName = (index: number, all: KerasLayer[]): string => {
+    let names = groupNames.get(all);
+    if (!names) {
+      const seen = new Map<string, number>();
+      names = all.map((l) => {
+        const snake = toSnakeCase(l.className);
+        const n = seen.get(snake) ?? 0;
+        if (l.className !== 'InputLayer') seen.set(snake, n + 1);
+        return n === 0 ? snake : `${snake}_${n}`;
+      });
+      groupNames.set(all, names);
+    }
+    return names[index]!;
+  };
   const basePath = (layer: KerasLayer, index: number, all: KerasLayer[]): string => {
-    const snake = toSnakeCase(layer.className);
-    let n = 0;
-    for (let i = 0; i < index; i++) if (toSnakeCase(all[i]!.className) === snake && all[i]!.className !== 'InputLayer') n++;
-    const name = n === 0 ? snake : `${snake}_${n}`;
+    const name = groupName(index, all);
     for (const root of ['layers', '_layer_checkpoint_dependencies']) if (h5.isGroup(`${root}/${name}`)) return `${root}/${name}`;
     throw new InteropError('keras', 'missing-tensor', `missing weights of layer '${layer.name}' (${layer.className}): no group 'layers/${name}' in model.weights.h5`, { tensor: `layers/${name}`, ...(h5.source !== undefined ? { source: h5.source } : {}) });
   };
@@ -188,6 +249,7 @@ function kerasLayers(raw: unknown, source: string | undefined): { layers: KerasL
   }
   const list = Array.isArray(cfg) ? cfg : ((cfg as Record<string, unknown> | undefined)?.layers as unknown[] | undefined);
   if (!Array.isArray(list)) bad("the Keras model config has no 'layers' list");
+  if (list!.length > CONFIG_LIMITS.layers) bad(`the Keras model config has ${list!.length} layers, more than the limit of ${CONFIG_LIMITS.layers}`);
   const layers = list!.map((l, i) => {
     const layer = l as Record<string, unknown>;
     const config = (layer.config ?? {}) as Record<string, unknown>;
@@ -252,11 +314,18 @@ function build(format: KerasFormat, kerasVersion: string | undefined, rawConfig:
   const origins = new Map<string, string>();
   const notes: string[] = [];
   const used = new Set<string>();
+  const nextSuffix = new Map<string, number>();
   const uniqueName = (base: string) => {
     let name = base.replace(/[^A-Za-z0-9_]/g, '_');
     if (!/^[A-Za-z_]/.test(name)) name = `_${name}`;
     const stem = name;
-    for (let k = 1; used.has(name); k++) name = `${stem}_${k}`;
+    // Resume probing where the last clash of this stem stopped: linear, not quadratic, in clashes.
+    let k = nextSuffix.get(stem) ?? 1;
+    if (used.has(name)) {
+      do name = `${stem}_${k++}`;
+      while (used.has(name));
+    }
+    nextSuffix.set(stem, k);
     used.add(name);
     return name;
   };
@@ -448,9 +517,10 @@ export interface ImportedKeras {
  */
 export async function importKeras(bytes: Uint8Array, options: ImportKerasOptions = {}): Promise<ImportedKeras> {
   const file = readKeras(bytes, options);
+  checkConfigAgainstWeights(file.config, file.tensors, 'keras', options.source);
   const model = new SequenceModel(file.config, options.seed !== undefined ? { seed: options.seed } : {});
   try {
-    applyWeights(model, file.tensors, { format: 'keras', fileName: (n) => file.origins.get(n), ...(options.source !== undefined ? { source: options.source } : {}) });
+    applyWeights(model, file.tensors, { format: 'keras', fileName: (n) => file.origins.get(n), ...(options.source !== undefined ? { source: options.source } : {}), ...(options.allowNonFinite ? { allowNonFinite: true } : {}) });
   } catch (e) {
     model.dispose();
     throw e;
@@ -469,5 +539,5 @@ export interface LoadKerasOptions extends ReadKerasOptions {
  */
 export async function loadKeras(model: SequenceModel, bytes: Uint8Array, options: LoadKerasOptions = {}): Promise<LoadReport> {
   const file = readKeras(bytes, options);
-  return applyWeights(model, file.tensors, { format: 'keras', strict: options.strict ?? true, fileName: (n) => file.origins.get(n), ...(options.source !== undefined ? { source: options.source } : {}) });
+  return applyWeights(model, file.tensors, { format: 'keras', strict: options.strict ?? true, fileName: (n) => file.origins.get(n), ...(options.source !== undefined ? { source: options.source } : {}), ...(options.allowNonFinite ? { allowNonFinite: true } : {}) });
 }

@@ -13,7 +13,7 @@
  * ONNX LSTM gates i, o, f, c -> i, f, g, o; ONNX GRU gates z, r, h -> r, z, n.
  */
 import { onnxGruToPytorch, onnxToPytorch } from '@cellstate/lstm';
-import { validateConfig, MODEL_CONFIG_FORMAT, type GruSpec, type LayerSpec, type LstmSpec, type ModelConfig, type RecurrentOutput } from '../config.js';
+import { checkConfigAgainstWeights, validateConfig, MODEL_CONFIG_FORMAT, type GruSpec, type LayerSpec, type LstmSpec, type ModelConfig, type RecurrentOutput } from '../config.js';
 import { InteropError } from '../errors.js';
 import { SequenceModel, type SequenceModelOptions } from '../model.js';
 import { applyWeights, type HostTensor, type LoadReport } from '../weights.js';
@@ -23,6 +23,8 @@ import { hostTensor, intValues } from './tensors.js';
 export interface ReadOnnxOptions {
   /** File name or label for messages. */
   source?: string;
+  /** Load weights holding NaN or ±Infinity (default false: `InteropError` code `non-finite` naming the tensor). */
+  allowNonFinite?: boolean;
 }
 
 export interface OnnxFile {
@@ -70,7 +72,13 @@ class Graph {
         continue;
       }
       node.output?.forEach((o, index) => this.producer.set(o, { node, index }));
-      for (const i of node.input ?? []) if (i) this.consumers.set(i, [...(this.consumers.get(i) ?? []), node]);
+      for (const i of node.input ?? []) {
+        if (!i) continue;
+        // Appending in place: copying the list per consumer made a fan-out of n nodes cost n².
+        const list = this.consumers.get(i);
+        if (list) list.push(node);
+        else this.consumers.set(i, [node]);
+      }
     }
   }
 
@@ -220,9 +228,16 @@ export function readOnnx(bytes: Uint8Array, options: ReadOnnxOptions = {}): Onnx
   const tensors = new Map<string, HostTensor>();
   const origins = new Map<string, string>();
   const used = new Set<string>();
+  // Next suffix to try per base name: probing from _1 each time made n equal scopes cost n².
+  const nextSuffix = new Map<string, number>();
   const uniqueName = (base: string) => {
     let name = base;
-    for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
+    let k = nextSuffix.get(base) ?? 1;
+    if (used.has(name)) {
+      do name = `${base}_${k++}`;
+      while (used.has(name));
+    }
+    nextSuffix.set(base, k);
     used.add(name);
     return name;
   };
@@ -243,6 +258,7 @@ export function readOnnx(bytes: Uint8Array, options: ReadOnnxOptions = {}): Onnx
 
   let batchFirst: boolean | undefined;
   let sawTranspose = false;
+  let sawRecurrent = false;
   // State of the value flowing from the last recurrent layer to the next layer.
   let rec: { spec: LstmSpec | GruSpec; out: number; timeAxis: number; rank: number; mode: RecurrentOutput | 'both' | 'states'; lastNode: NodeProto } | undefined;
   let width: number | undefined;
@@ -278,7 +294,7 @@ export function readOnnx(bytes: Uint8Array, options: ReadOnnxOptions = {}): Onnx
       case 'glue':
       case 'states-concat':
       case 'final-both': {
-        if (step.kind === 'glue' && node.op_type === 'Transpose' && !rec && !layers.some((l) => l.type === 'lstm' || l.type === 'gru')) {
+        if (step.kind === 'glue' && node.op_type === 'Transpose' && !rec && !sawRecurrent) {
           const perm = attrInts(node, 'perm');
           if (perm?.join() === '1,0,2') sawTranspose = !sawTranspose;
           else g.fail(node, `a Transpose with perm [${perm?.join(', ') ?? ''}] before the first recurrent layer is not supported`);
@@ -335,6 +351,7 @@ export function readOnnx(bytes: Uint8Array, options: ReadOnnxOptions = {}): Onnx
         break;
       }
       case 'recurrent': {
+        sawRecurrent = true;
         const op = node.op_type as 'LSTM' | 'GRU';
         const gates = op === 'LSTM' ? 4 : 3;
         const H = attrInt(node, 'hidden_size', 0);
@@ -507,9 +524,10 @@ export interface ImportedOnnx {
 export async function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): Promise<ImportedOnnx> {
   const file = readOnnx(bytes, options);
   refuseResetBeforeLinear(file, options.source);
+  checkConfigAgainstWeights(file.config, file.tensors, 'onnx', options.source);
   const model = new SequenceModel(file.config, options.seed !== undefined ? { seed: options.seed } : {});
   try {
-    applyWeights(model, file.tensors, { format: 'onnx', fileName: (n) => file.origins.get(n), ...(options.source !== undefined ? { source: options.source } : {}) });
+    applyWeights(model, file.tensors, { format: 'onnx', fileName: (n) => file.origins.get(n), ...(options.source !== undefined ? { source: options.source } : {}), ...(options.allowNonFinite ? { allowNonFinite: true } : {}) });
   } catch (e) {
     model.dispose();
     throw e;
@@ -529,5 +547,5 @@ export interface LoadOnnxOptions extends ReadOnnxOptions {
 export async function loadOnnx(model: SequenceModel, bytes: Uint8Array, options: LoadOnnxOptions = {}): Promise<LoadReport> {
   const file = readOnnx(bytes, options);
   refuseResetBeforeLinear(file, options.source);
-  return applyWeights(model, file.tensors, { format: 'onnx', strict: options.strict ?? true, fileName: (n) => file.origins.get(n), ...(options.source !== undefined ? { source: options.source } : {}) });
+  return applyWeights(model, file.tensors, { format: 'onnx', strict: options.strict ?? true, fileName: (n) => file.origins.get(n), ...(options.source !== undefined ? { source: options.source } : {}), ...(options.allowNonFinite ? { allowNonFinite: true } : {}) });
 }

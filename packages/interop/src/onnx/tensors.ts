@@ -34,6 +34,7 @@ export function hostTensor(t: TensorProto, source?: string): HostTensor {
   };
   if (t.data_location === 1 || (t.external_data && t.external_data.length > 0)) fail('its data is stored in an external file; load models with their weights inside the .onnx file');
   const dims = (t.dims ?? []).map(Number);
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new InteropError('onnx', 'invalid-file', `tensor '${name}' has dims [${dims.join(', ')}]`, { tensor: name, ...(source !== undefined ? { source } : {}) });
   const count = dims.reduce((a, b) => a * b, 1);
   const raw = t.raw_data && t.raw_data.length > 0 ? t.raw_data : undefined;
   const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : undefined;
