@@ -22,6 +22,7 @@ import {
   type LstmSequenceResult,
   type SoftmaxCrossEntropyArgs,
   type SoftmaxCrossEntropyResult,
+  type SumOfSquaresArgs,
 } from '@cellstate/tensor';
 import { adamStep as adamStepKernel } from './kernels/adam-step.js';
 import * as elementwise from './kernels/elementwise.js';
@@ -34,6 +35,7 @@ import * as movement from './kernels/movement.js';
 import * as random from './kernels/random.js';
 import * as reduce from './kernels/reduce.js';
 import { softmaxCrossEntropy as softmaxCrossEntropyKernel } from './kernels/softmax-cross-entropy.js';
+import { sumOfSquares as sumOfSquaresKernel } from './kernels/sum-of-squares.js';
 import { ResidentReserve, WasmKernels, type WasmTuning, type WasmVariant } from './wasm/kernels.js';
 import { availableCores } from './wasm/platform.js';
 import { BufferPool } from './buffer-pool.js';
@@ -141,7 +143,7 @@ export class CpuBackend implements Backend {
     this.capabilities = {
       syncRead: true,
       dtypes: ['float32', 'int32'],
-      fused: { lstmSequence: fused, lstmSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused },
+      fused: { lstmSequence: fused, lstmSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused },
       maxBufferBytes: 2 ** 31 - 1,
       isSoftware: false,
     };
@@ -529,6 +531,14 @@ export class CpuBackend implements Backend {
       softmaxCrossEntropyKernel(logits, labels, N, C, loss, probabilities);
     }
     return { loss: this.#store(loss, [N]), probabilities: this.#store(probabilities, [N, C]) };
+  }
+
+  sumOfSquares(args: SumOfSquaresArgs): Handle {
+    let total = 0;
+    for (const h of args.xs) total += sumOfSquaresKernel(this.#float(h, 'sumOfSquares'), sizeOf(h.shape));
+    const out = this.#f32(1);
+    out[0] = total;
+    return this.#store(out, []);
   }
 
   adamStep(args: AdamStepArgs): AdamStepResult {

@@ -19,6 +19,7 @@ import {
   broadcastShapes,
   shapesEqual,
   type AdamStepArgs,
+  type SumOfSquaresArgs,
   type AdamStepResult,
   type Backend,
   type BackendCapabilities,
@@ -183,7 +184,7 @@ export class WebGpuBackend implements Backend {
     this.capabilities = {
       syncRead: false,
       dtypes: ['float32', 'int32'],
-      fused: { lstmSequence: fused, lstmSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused },
+      fused: { lstmSequence: fused, lstmSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused },
       maxBufferBytes: Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize),
       isSoftware: acquired.isSoftware,
     };
@@ -562,7 +563,7 @@ export class WebGpuBackend implements Backend {
     return out;
   }
 
-  #reduceInto(op: 'sum' | 'max' | 'argmax', dtype: DType, x: GPUBuffer, xOffset: number, kept: StridedLayout, red: StridedLayout, out: GPUBuffer, outOffset: number, outputs: number, count: number): void {
+  #reduceInto(op: 'sum' | 'max' | 'argmax' | 'sumsq', dtype: DType, x: GPUBuffer, xOffset: number, kept: StridedLayout, red: StridedLayout, out: GPUBuffer, outOffset: number, outputs: number, count: number): void {
     checkRank(op, kept);
     checkRank(op, red);
     const u = words();
@@ -883,6 +884,27 @@ export class WebGpuBackend implements Backend {
       this.#dispatch(softmaxCrossEntropyKernel, {}, u, [logits, labels, this.#buf(loss, op), this.#buf(probabilities, op)], grid(N));
     }
     return { loss, probabilities };
+  }
+
+  sumOfSquares(args: SumOfSquaresArgs): Handle {
+    const op = 'sumOfSquares';
+    const k = args.xs.length;
+    if (k === 0) return this.fill([], 'float32', 0);
+    this.#begin(op);
+    // One reduction per tensor into its slot of [k] partial sums (all in one submit),
+    // then one sum of the k partials: no x² tensors, k + 1 dispatches.
+    const out = this.#alloc([], 'float32');
+    const partials = k > 1 ? this.#alloc([k], 'float32') : out;
+    const whole: StridedLayout = { shape: [], strides: [[]] };
+    args.xs.forEach((h, i) => {
+      const n = sizeOfShape(h.shape);
+      this.#reduceInto('sumsq', 'float32', this.#buf(h, op), 0, whole, coalesce([n], [[1]]), this.#buf(partials, op), i, 1, n);
+    });
+    if (k > 1) {
+      this.#reduceInto('sum', 'float32', this.#buf(partials, op), 0, whole, coalesce([k], [[1]]), this.#buf(out, op), 0, 1, k);
+      this.release(partials);
+    }
+    return out;
   }
 
   adamStep(args: AdamStepArgs): AdamStepResult {

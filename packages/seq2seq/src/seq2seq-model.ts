@@ -180,11 +180,18 @@ export class Seq2Seq extends Module {
         const ids = useGold ? gold : previous!;
         const out = this.decoder.step(ids, state, encoded.memory, stream);
         state = out.state;
+        if (teacherForcing >= 1) {
+          // Nothing feeds back from the logits: project all steps at once after the loop
+          // (one [B·T, H] x [H, V] matmul instead of T small ones, no per-step gradient
+          // sums of the output layer, no concatenation of [B, V] logits).
+          steps.push(out.output);
+          continue;
+        }
         const logits = this.decoder.logits(out.output, candidates);
         steps.push(logits);
-        previous = teacherForcing < 1 ? (candidates ? gather(candidates, argmax(logits, -1), 0) : argmax(logits, -1)) : null;
+        previous = candidates ? gather(candidates, argmax(logits, -1), 0) : argmax(logits, -1);
       }
-      return stack(steps, 1);
+      return teacherForcing >= 1 ? this.decoder.logits(stack(steps, 1), candidates) : stack(steps, 1);
     });
   }
 

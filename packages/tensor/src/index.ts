@@ -78,8 +78,9 @@ export * from './ops/random.js';
 export * from './ops/activation.js';
 export * from './ops/softmax-cross-entropy.js';
 export * from './ops/adam-step.js';
+export * from './ops/sum-of-squares.js';
 export * from './ops/lstm-sequence.js';
-export { lstmSequenceReference, softmaxCrossEntropyReference, adamStepReference, oneHot } from './backend/fused-reference.js';
+export { lstmSequenceReference, softmaxCrossEntropyReference, adamStepReference, sumOfSquaresReference, oneHot } from './backend/fused-reference.js';
 
 export { backward, type Gradients, type BackwardOptions } from './autograd/backward.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/no-grad.js';

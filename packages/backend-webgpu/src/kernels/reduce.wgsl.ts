@@ -1,5 +1,5 @@
 /**
- * Reductions: sum, max (over any set of axes) and argmax (over one axis).
+ * Reductions: sum, sum of squares, max (over any set of axes) and argmax (over one axis).
  *
  * One workgroup of 64 invocations per output element: each invocation folds a strided
  * share of the reduced elements, then a tree in workgroup memory combines the 64
@@ -20,7 +20,8 @@ import type { KernelSpec } from './kernel-spec.js';
 import { PREAMBLE, storage } from './preamble.wgsl.js';
 
 export interface ReduceConfig {
-  op: 'sum' | 'max' | 'argmax';
+  /** sumsq: Σ x² (each element squared as it is read, then summed like sum). */
+  op: 'sum' | 'max' | 'argmax' | 'sumsq';
   dtype: DType;
 }
 
@@ -35,7 +36,7 @@ export const reduceKernel: KernelSpec<ReduceConfig> = {
     const outType = isArg ? 'i32' : t;
     let init: string;
     let combine: string;
-    if (c.op === 'sum') {
+    if (c.op === 'sum' || c.op === 'sumsq') {
       init = c.dtype === 'int32' ? '0' : '0.0';
       combine = 'fn combine(x: T, y: T) -> T { return x + y; }';
     } else {
@@ -81,7 +82,8 @@ export const reduceKernel: KernelSpec<ReduceConfig> = {
       : /* wgsl */ `
   var acc = ${init};
   for (var r = lid; r < R; r = r + ${WG}u) {
-    acc = combine(acc, x[reduced_offset(base, r)]);
+    let v = x[reduced_offset(base, r)];
+    acc = combine(acc, ${c.op === 'sumsq' ? 'v * v' : 'v'});
   }
   values[lid] = acc;
   workgroupBarrier();

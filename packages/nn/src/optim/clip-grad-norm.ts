@@ -1,4 +1,4 @@
-import { ArgumentError, abs, add, div, exp, log, max, maximum, minimum, mul, noGrad, scalar, scope, sqrt, square, sum, type Tensor } from '@cellstate/tensor';
+import { ArgumentError, abs, add, div, exp, log, max, maximum, minimum, mul, noGrad, scalar, scope, sqrt, square, sum, sumOfSquares, type Tensor } from '@cellstate/tensor';
 
 export interface ClipGradNormOptions {
   /** p of the p-norm: 2 (default), 1, any p > 0, or Infinity (largest |g|). */
@@ -64,6 +64,16 @@ export function gradNormScale(gradients: ReadonlyMap<Tensor, Tensor>, maxNorm: n
   if (!(p > 0)) throw new ArgumentError('clipGradNorm', `normType must be positive (or Infinity), got ${p}`);
   const entries = [...gradients];
   if (entries.length === 0) return { totalNorm: scalar(0), scale: scalar(1) };
+  if (p === 2) {
+    // One pass over every gradient (the fused sumOfSquares where the backend has it):
+    // no g² tensors, one scalar per step instead of two ops per parameter.
+    return noGrad(() =>
+      scope(() => {
+        const total = sqrt(sumOfSquares(entries.map(([, g]) => g)));
+        return { totalNorm: total, scale: minimum(div(maxNorm, add(total, 1e-6)), 1) };
+      }),
+    );
+  }
   return noGrad(() =>
     scope(() => {
       const parts = entries.map(([, g]) => {

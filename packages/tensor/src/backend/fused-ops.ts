@@ -110,11 +110,19 @@ export interface AdamStepResult {
   v: Handle;
 }
 
+/** Σ x² over every element of every tensor: the squared L2 norm of a set of gradients. */
+export interface SumOfSquaresArgs {
+  /** float32 tensors of any shapes (possibly empty). */
+  xs: readonly Handle[];
+}
+
 export interface FusedOps {
   lstmSequence(args: LstmSequenceArgs): LstmSequenceResult;
   lstmSequenceBackward(args: LstmSequenceBackwardArgs): LstmSequenceGradients;
   softmaxCrossEntropy(args: SoftmaxCrossEntropyArgs): SoftmaxCrossEntropyResult;
   adamStep(args: AdamStepArgs): AdamStepResult;
+  /** One float32 scalar (shape []); one pass over the inputs, no x² tensors. */
+  sumOfSquares(args: SumOfSquaresArgs): Handle;
 }
 
 export type FusedOpName = keyof FusedOps;

@@ -1,5 +1,6 @@
 import type { Tensor } from '../tensor.js';
-import { arange } from '../ops/creation.js';
+import { arange, zeros } from '../ops/creation.js';
+import type { Backend } from './backend.js';
 import { add, div, equal, greater, mul, neg, sigmoid, sqrt, sub, tanh, where } from '../ops/elementwise.js';
 import { logSoftmax } from '../ops/activation.js';
 import { exp } from '../ops/elementwise.js';
@@ -40,6 +41,15 @@ type AdamTensors = Pick<AdamStepArgs, 'step' | 'learningRate' | 'beta1' | 'beta2
   v: Tensor;
   gradScale?: Tensor;
 };
+
+/** Σ x² over every element of every tensor, a float32 scalar (0 for none). */
+export function sumOfSquaresReference(xs: readonly Tensor[], backend: Backend): Tensor {
+  return scope(() => {
+    let total = zeros([], { backend });
+    for (const x of xs) total = add(total, sum(mul(x, x)));
+    return total;
+  });
+}
 
 /** One Adam/AdamW step, as PyTorch's torch.optim.Adam / AdamW compute it. */
 export function adamStepReference(a: AdamTensors): { param: Tensor; m: Tensor; v: Tensor } {

@@ -1,5 +1,6 @@
 import { backward } from '../../autograd/backward.js';
-import { lstmSequenceReference, softmaxCrossEntropyReference, adamStepReference } from '../../backend/fused-reference.js';
+import { lstmSequenceReference, softmaxCrossEntropyReference, adamStepReference, sumOfSquaresReference } from '../../backend/fused-reference.js';
+import { sumOfSquares } from '../../ops/sum-of-squares.js';
 import { scope } from '../../memory.js';
 import { tensor } from '../../ops/creation.js';
 import { add, mul } from '../../ops/elementwise.js';
@@ -157,6 +158,35 @@ export function fusedSuite(ctx: ConformanceContext): void {
         }
       } finally {
         for (const t of [param, grad, m, v, gradScale, out.param, out.m, out.v, ...expected]) t.dispose();
+      }
+      if (s.backend.memory().handles !== before) throw new Error(`${ctx.name} ${title}: ${s.backend.memory().handles - before} handles leaked`);
+    });
+  }
+
+  const sumCases: { title: string; shapes: number[][]; scale: number }[] = [
+    { title: 'no tensors', shapes: [], scale: 1 },
+    { title: 'one scalar', shapes: [[]], scale: 1 },
+    { title: 'mixed shapes with an empty one', shapes: [[3, 5], [0, 4], [7], [2, 3, 4]], scale: 1 },
+    { title: 'large values (their squares overflow nothing in float32)', shapes: [[50, 41], [300]], scale: 1e15 },
+    { title: 'many elements', shapes: [[257, 129], [1000], [64, 65]], scale: 3 },
+  ];
+  for (const c of sumCases) {
+    const title = `sumOfSquares, ${c.title}: one float32 scalar; no leak`;
+    ctx.test(title, async (s) => {
+      const rng = mulberry32(101 + c.shapes.length);
+      const vals = c.shapes.map((shape) => randomFloats(rng, shape, -c.scale, c.scale));
+      const before = s.backend.memory().handles;
+      const xs = vals.map((v, i) => tensor(v, c.shapes[i]!, { backend: s.backend }));
+      const got = sumOfSquares(xs, s.backend);
+      const expected = scope(() => sumOfSquaresReference(vals.map((v, i) => tensor(v, c.shapes[i]!, { backend: s.reference })), s.reference));
+      try {
+        if (got.rank !== 0 || got.dtype !== 'float32') throw new Error(`${ctx.name} ${title}: got shape [${got.shape}] ${got.dtype}, expected a float32 scalar`);
+        expectClose(await got.data(), s.reference.readFloat64(expected.handle), { atol: 0, rtol: 1e-5, label: `${ctx.name} ${title}` });
+        // The inputs are read, never changed.
+        const inputs = await readMany(xs);
+        inputs.forEach((x, i) => expectClose(x, vals[i]!, { atol: 0, rtol: 0, label: `${ctx.name} ${title}: input ${i} unchanged` }));
+      } finally {
+        for (const t of [...xs, got, expected]) t.dispose();
       }
       if (s.backend.memory().handles !== before) throw new Error(`${ctx.name} ${title}: ${s.backend.memory().handles - before} handles leaked`);
     });
