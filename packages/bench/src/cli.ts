@@ -8,6 +8,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import cac from 'cac';
 import { allSystems, type Runnable } from './peers.js';
+import { ensureJsPeers } from './peer-install.js';
 import { WORKLOADS, type Workload } from './workloads.js';
 import { errorResult, normalizeResult, type BenchResult } from './result.js';
 import { renderMarkdown, type RunMeta } from './report.js';
@@ -25,14 +26,26 @@ cli
   .option('--json', 'one JSON object per line (stdout) instead of the tables')
   .option('--workloads <ids>', `comma-separated workloads (default ${DEFAULT_WORKLOADS}; whole training steps on real data: W5,W5F,W6,W7; inference of the apps: W8T,W8S)`)
   .option('--systems <names>', 'comma-separated systems (default: all that run by default; see --list)')
-  .option('--peers', 'run the peers too (default)', { default: true })
-  .option('--no-peers', 'cellstate systems only')
+  .option('--no-peers', 'cellstate systems only (without it the peers run too)')
   .option('--quick', 'fewer iterations (1 warm-up, 2 timed): smoke tests, not measurements')
   .option('--timeout <s>', 'wall-clock limit per (system, workload) process, in seconds', { default: 900 })
   .option('--save <file>', 'also append the JSON lines to this file')
   .option('--from <file>', 'render the tables from saved JSON lines (--save or --json output) instead of running')
   .option('--list', 'list the systems and exit')
-  .help();
+  // cac prints "(default: true)" after every --no-* flag, which reads as the opposite.
+  .help((sections) => [
+    ...sections.map((s) => ({ ...s, body: s.body.replace(/(--no-peers .*?) \(default: true\)/, '$1') })),
+    {
+      title: 'How long',
+      body: [
+        '  A full run (the defaults: 5 cellstate systems and 7 peers, W1-W4 and MM, one process each)',
+        '  takes about 15 minutes on a 2-core machine (estimated from the per-process wall_s of',
+        '  docs/bench/2026-11-25-cpu.jsonl: 8 of these systems took 8 minutes), --no-peers about 5.',
+        '  The first run that needs TF.js or brain.js installs them (about 250 MB, a minute; or',
+        '  beforehand: pnpm bench:peers).',
+      ].join('\n'),
+    },
+  ]);
 // `pnpm bench -- --json` hands the script a literal '--'; drop it so the flags after it count.
 const { options } = cli.parse(process.argv.filter((a) => a !== '--'));
 if (options.help) process.exit(0);
@@ -90,6 +103,7 @@ if (options.systems) {
   chosen = systems.filter((s) => s.byDefault);
 }
 if (options.peers === false) chosen = chosen.filter((s) => s.kind === 'cellstate');
+ensureJsPeers(chosen, (line) => console.error(line));
 
 const timeoutSec = Number(options.timeout);
 
