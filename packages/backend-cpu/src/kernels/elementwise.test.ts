@@ -222,6 +222,12 @@ describe('where', () => {
       [[2, 3], [2, 3], [2, 3]],
       [[3, 1, 4], [1, 5, 1], [4]],
       [[1], [0, 2], [2]],
+      // one condition per row (the row is copied or filled): every pairing of a and b strides
+      [[6, 4, 1], [6, 4, 7], []],
+      [[6, 4, 1], [6, 4, 7], [6, 4, 7]],
+      [[6, 4, 1], [7], [6, 1, 1]],
+      [[5, 1], [1, 9], [5, 9]],
+      [[5, 1], [5, 9], [9]],
     ];
     for (const [cShape, aShape, bShape] of shapes) {
       const c = Float32Array.from({ length: sizeOf(cShape) }, () => (next() < 0.5 ? 0 : 1));

@@ -213,8 +213,16 @@ export function where(
   let ai = 0;
   let bi = 0;
   for (let row = 0, o = 0; row < rows; row++) {
-    for (let j = 0, c = ci, x = ai, y = bi; j < n; j++, o++, c += sc, x += sa, y += sb) {
-      out[o] = condition[c] !== 0 ? a[x]! : b[y]!;
+    if (sc === 0 && (condition[ci] !== 0 ? sa === 1 : sb === 0)) {
+      // One condition for the whole row (a mask broadcast over features, e.g. padding
+      // by sequence length): the row is a copy of a's or a fill with b's one value.
+      if (condition[ci] !== 0) out.set(a.subarray(ai, ai + n), o);
+      else out.fill(b[bi]!, o, o + n);
+      o += n;
+    } else {
+      for (let j = 0, c = ci, x = ai, y = bi; j < n; j++, o++, c += sc, x += sa, y += sb) {
+        out[o] = condition[c] !== 0 ? a[x]! : b[y]!;
+      }
     }
     for (let d = rank - 2; d >= 0; d--) {
       ci += cs[d]!;
