@@ -17,7 +17,7 @@
  * await decodeInto(model, checkpoint!.bytes); // the trained weights, on the main thread
  * ```
  */
-export { startTraining, TrainingSession, TrainingError, type StartTrainingOptions, type StartWebTrainingOptions } from './session.js';
+export { startTraining, TrainingSession, TrainingError, type TrainingErrorCode, type StartTrainingOptions, type StartWebTrainingOptions } from './session.js';
 export {
   endpointFromWorker,
   type Endpoint,

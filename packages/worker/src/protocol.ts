@@ -54,6 +54,8 @@ export interface StartMessage {
   checkpointEvery: number;
   progressIntervalMs: number;
   finalCheckpoint: boolean;
+  /** What a non-finite step loss does (default 'fail'). */
+  onNonFiniteLoss?: 'fail' | 'continue';
   resumeFrom?: Uint8Array;
 }
 
@@ -63,6 +65,8 @@ export interface SerializedError {
   name: string;
   message: string;
   stack?: string;
+  /** The training step the error is about (a non-finite loss). */
+  step?: number;
 }
 
 export type FromWorker =
@@ -84,6 +88,11 @@ export interface Endpoint {
   listen(handler: (message: unknown) => void): () => void;
   /** Errors of the worker itself (a script that fails to load, an uncaught exception). */
   onError?(handler: (error: Error) => void): () => void;
+  /**
+   * The worker ended (Node's `exit` event; Web Workers have none). A run that has not
+   * finished when this fires fails instead of waiting forever.
+   */
+  onExit?(handler: (exitCode: number) => void): () => void;
   terminate?(): void | Promise<unknown>;
 }
 
@@ -94,6 +103,8 @@ export interface WebWorkerLike {
   removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
   addEventListener(type: 'error', listener: (event: ErrorEvent) => void): void;
   removeEventListener(type: 'error', listener: (event: ErrorEvent) => void): void;
+  addEventListener(type: 'messageerror', listener: (event: MessageEvent) => void): void;
+  removeEventListener(type: 'messageerror', listener: (event: MessageEvent) => void): void;
   terminate?(): void;
 }
 
@@ -111,8 +122,14 @@ export function endpointFromWorker(worker: WebWorkerLike): Endpoint {
         event.preventDefault?.();
         handler(event.error instanceof Error ? event.error : new Error(event.message || 'the worker failed (its script may not have loaded)'));
       };
+      // A message that cannot be deserialized would otherwise be dropped, and with it the run's end.
+      const messageError = () => handler(new Error('a message from the worker could not be deserialized'));
       worker.addEventListener('error', listener);
-      return () => worker.removeEventListener('error', listener);
+      worker.addEventListener('messageerror', messageError);
+      return () => {
+        worker.removeEventListener('error', listener);
+        worker.removeEventListener('messageerror', messageError);
+      };
     },
     ...(worker.terminate ? { terminate: () => worker.terminate!() } : {}),
   };

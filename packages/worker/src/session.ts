@@ -1,3 +1,4 @@
+import { CellstateError } from '@cellstate/tensor';
 import { endpointFromWorker, type Endpoint, type FromWorker, type SerializedError, type StartMessage, type ToWorker, type TrainingCheckpoint, type TrainingProgress, type TrainingResult, type TrainingStatus, type WebWorkerLike } from './protocol.js';
 
 export interface StartTrainingOptions {
@@ -18,15 +19,39 @@ export interface StartTrainingOptions {
   finalCheckpoint?: boolean;
   /** Resume from a checkpoint (`TrainingCheckpoint.bytes`): model, optimizer and step are restored. A copy is transferred to the worker. */
   resumeFrom?: Uint8Array;
+  /**
+   * A step that reports a NaN or infinite loss: 'fail' (default) ends the run with a
+   * `TrainingError` of code `non-finite-loss` naming the step; 'continue' goes on (the
+   * progress event carries the value, checkpoints record the loss as null).
+   */
+  onNonFiniteLoss?: 'fail' | 'continue';
 }
 
+/** Why a training run failed. */
+export type TrainingErrorCode =
+  /** The training module threw (or could not be loaded). */
+  | 'module-error'
+  /** A step reported a NaN or infinite loss (`step` says which). */
+  | 'non-finite-loss'
+  /** The worker crashed: an uncaught exception, an unhandled rejection, a message that could not be read. */
+  | 'worker-error'
+  /** The worker thread exited before the run ended. */
+  | 'worker-exited'
+  /** `terminate()` was called. */
+  | 'terminated';
+
 /** The run failed inside the worker (the training module threw, or the worker died). */
-export class TrainingError extends Error {
+export class TrainingError extends CellstateError {
+  readonly code: TrainingErrorCode;
   readonly workerStack?: string;
-  constructor(error: SerializedError) {
-    super(error.message);
+  /** The step the failure is about, when there is one (a non-finite loss). */
+  readonly step?: number;
+  constructor(error: SerializedError, code: TrainingErrorCode = error.name === 'NonFiniteLossError' ? 'non-finite-loss' : 'module-error') {
+    super(error.message, { op: 'training worker' });
     this.name = error.name === 'Error' ? 'TrainingError' : `TrainingError(${error.name})`;
+    this.code = code;
     if (error.stack) this.workerStack = error.stack;
+    if (error.step !== undefined) this.step = error.step;
   }
 }
 
@@ -70,7 +95,10 @@ export class TrainingSession {
     // Unobserved failures should not crash Node with an unhandled rejection before the caller awaits.
     this.done.catch(() => undefined);
     this.#stop.push(endpoint.listen((m) => this.#onMessage(m as FromWorker)));
-    if (endpoint.onError) this.#stop.push(endpoint.onError((e) => this.#fail({ name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) })));
+    if (endpoint.onError) this.#stop.push(endpoint.onError((e) => this.#fail({ name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) }, 'worker-error')));
+    if (endpoint.onExit) {
+      this.#stop.push(endpoint.onExit((code) => this.#fail({ name: 'Error', message: `the training worker exited (code ${code}) before the run ended` }, 'worker-exited')));
+    }
     const start: StartMessage = {
       type: 'start',
       module: options.module === undefined ? '' : String(options.module),
@@ -78,6 +106,7 @@ export class TrainingSession {
       checkpointEvery: options.checkpointEvery ?? 0,
       progressIntervalMs: options.progressIntervalMs ?? 100,
       finalCheckpoint: options.finalCheckpoint ?? true,
+      onNonFiniteLoss: options.onNonFiniteLoss ?? 'fail',
     };
     // A copy: the caller keeps its bytes, and a view into a shared or pooled buffer never gets transferred.
     const resume = options.resumeFrom ? new Uint8Array(options.resumeFrom) : undefined;
@@ -140,7 +169,7 @@ export class TrainingSession {
 
   /** Ends the worker at once (no final checkpoint); `done` rejects if the run had not finished. */
   async terminate(): Promise<void> {
-    this.#fail({ name: 'Error', message: 'the training worker was terminated' });
+    this.#fail({ name: 'Error', message: 'the training worker was terminated' }, 'terminated');
     await this.#endpoint.terminate?.();
   }
 
@@ -198,7 +227,7 @@ export class TrainingSession {
         this.#settle.resolve(message.result);
         break;
       case 'error':
-        this.#fail(message.error);
+        this.#fail(message.error, message.error.name === 'UnhandledRejection' ? 'worker-error' : undefined);
         break;
     }
   }
@@ -210,11 +239,11 @@ export class TrainingSession {
     this.#checkpointRequests.clear();
   }
 
-  #fail(error: SerializedError): void {
+  #fail(error: SerializedError, code?: TrainingErrorCode): void {
     if (this.#finished) return;
     this.#finish();
     this.#setStatus('failed');
-    this.#settle.reject(new TrainingError(error));
+    this.#settle.reject(new TrainingError(error, code));
   }
 }
 

@@ -23,6 +23,10 @@ export function endpointFromNodePort(port: {
   off(event: 'message', listener: (value: unknown) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
   off(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  off(event: 'exit', listener: (code: number) => void): unknown;
+  on(event: 'messageerror', listener: (error: Error) => void): unknown;
+  off(event: 'messageerror', listener: (error: Error) => void): unknown;
   terminate?(): Promise<number>;
 }): Endpoint {
   return {
@@ -33,7 +37,15 @@ export function endpointFromNodePort(port: {
     },
     onError: (handler) => {
       port.on('error', handler);
-      return () => port.off('error', handler);
+      port.on('messageerror', handler);
+      return () => {
+        port.off('error', handler);
+        port.off('messageerror', handler);
+      };
+    },
+    onExit: (handler) => {
+      port.on('exit', handler);
+      return () => port.off('exit', handler);
     },
     ...(port.terminate ? { terminate: () => port.terminate!() } : {}),
   };

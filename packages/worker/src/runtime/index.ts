@@ -25,7 +25,7 @@
  * ```
  */
 import { ready } from '@cellstate/tensor';
-import { decodeTrainingState, encodeTrainingState, type CheckpointableOptimizer, type Module } from '@cellstate/nn';
+import { decodeTrainingState, encodeTrainingState, NonFiniteLossError, type CheckpointableOptimizer, type Module } from '@cellstate/nn';
 import type { Endpoint, FromWorker, SerializedError, StartMessage, ToWorker, TrainingCheckpoint, TrainingProgress, TrainingResult, TrainingStatus } from '../protocol.js';
 
 /** What one step reports: the loss, or the loss with metrics (and `done: true` to stop early). */
@@ -90,10 +90,35 @@ function now(): number {
   return typeof performance !== 'undefined' ? performance.now() : Date.now();
 }
 
+/** Something thrown, as the structured-clone data the protocol's `error` message carries (the step of a `NonFiniteLossError` included). */
 function serialize(error: unknown): SerializedError {
-  if (error instanceof Error) return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+  if (error instanceof Error) {
+    const step = error instanceof NonFiniteLossError ? error.step : undefined;
+    return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}), ...(step !== undefined ? { step } : {}) };
+  }
   return { name: 'Error', message: String(error) };
 }
+
+/** JSON-safe numbers for a checkpoint's `extra`: NaN and ±Infinity become null. */
+function finiteOrNull(x: number | undefined): number | null {
+  return x !== undefined && Number.isFinite(x) ? x : null;
+}
+
+/**
+ * Reports a rejection nobody handled (a training module's forgotten promise) as the
+ * run's failure: otherwise a browser worker carries on silently and the session's
+ * `done` never settles. Node's worker entry does the same with process events.
+ */
+function reportUnhandledRejections(post: (m: FromWorker) => void): void {
+  const scope = globalThis as { addEventListener?: (type: string, listener: (event: { reason?: unknown; preventDefault?: () => void }) => void) => void };
+  scope.addEventListener?.('unhandledrejection', (event) => {
+    event.preventDefault?.();
+    post({ type: 'error', error: { ...serialize(event.reason), name: 'UnhandledRejection' } });
+  });
+}
+
+/** For worker entries that report failures of their own (Node's `unhandledRejection`). */
+export { serialize as serializeWorkerError };
 
 const importByUrl = (url: string) => import(/* @vite-ignore */ url) as Promise<TrainingModule>;
 
@@ -112,6 +137,7 @@ export function runTrainingWorker(endpoint: Endpoint, load: (url: string) => Pro
   };
   const abort = new AbortController();
   const post = (m: FromWorker, transfer?: ArrayBuffer[]) => endpoint.post(m, transfer);
+  reportUnhandledRejections(post);
 
   endpoint.listen((raw) => {
     const m = raw as ToWorker;
@@ -166,7 +192,7 @@ export function runTrainingWorker(endpoint: Endpoint, load: (url: string) => Pro
         ...(tracked.optimizer ? { optimizer: tracked.optimizer } : {}),
         step,
         ...(last?.epoch !== undefined ? { epoch: last.epoch } : {}),
-        extra: { loss: last?.loss ?? null, metrics: last?.metrics ?? {} },
+        extra: { loss: finiteOrNull(last?.loss), metrics: Object.fromEntries(Object.entries(last?.metrics ?? {}).map(([k, x]) => [k, finiteOrNull(x)])) },
       });
       const c: TrainingCheckpoint = { step, bytes, reason };
       if (reason !== 'final') post({ type: 'checkpoint', ...(id !== undefined ? { id } : {}), checkpoint: c }, [bytes.buffer as ArrayBuffer]);
@@ -221,6 +247,7 @@ export function runTrainingWorker(endpoint: Endpoint, load: (url: string) => Pro
       step += 1;
       const o = typeof output === 'number' ? { loss: output } : output;
       if (typeof o.loss !== 'number') throw new Error(`step ${step}: the training module must return a number or { loss }`);
+      if (!Number.isFinite(o.loss) && start.onNonFiniteLoss !== 'continue') throw new NonFiniteLossError(step, o.loss, 'loss');
       last = { loss: o.loss, metrics: { ...(o.metrics ?? {}) }, ...(o.epoch !== undefined ? { epoch: o.epoch } : {}) };
       const t = now();
       const dt = t - lastStepEnd;
