@@ -88,6 +88,13 @@ describe.skipIf(reason !== undefined)(skipTitle('web page in headless Chromium',
     const stepAbove = (n: number, timeout = 30_000) =>
       page.waitForFunction((s) => Number(document.getElementById('train-progress-text')!.dataset.step ?? 0) > s, n, { timeout });
 
+    // A broken file gives a message naming it, not a crash or a frozen tab: a .gz that is not gzip, then binary junk.
+    await page.setInputFiles('#train-file', { name: 'broken.jsonl.gz', mimeType: 'application/gzip', buffer: Buffer.from('this is not gzip data at all') });
+    await page.waitForFunction(() => /^broken\.jsonl\.gz: ./.test(document.getElementById('train-data-summary')!.textContent ?? ''));
+    expect(await page.$eval('#train-data-summary', (el) => (el as HTMLElement).dataset.examples)).toBe('0');
+    await page.setInputFiles('#train-file', { name: 'junk.jsonl', mimeType: 'application/json', buffer: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131) % 256)) });
+    await page.waitForFunction(() => /^junk\.jsonl: 0 examples/.test(document.getElementById('train-data-summary')!.textContent ?? ''));
+
     // A user's file is parsed in the page (the CLI's parser, csv-parse's browser build): counts and skipped lines.
     await page.setInputFiles('#train-file', { name: 'mini.csv', mimeType: 'text/csv', buffer: Buffer.from('text,label\n"great, thanks",positive\nawful,negative\n"bad",line,x\n"at noon",neutral\n') });
     await page.waitForSelector('#train-data-summary[data-examples="3"]');

@@ -14,6 +14,7 @@ import type { LabeledText, SentimentClassifier } from '@cellstate/sentiment';
 import { startTraining, type TrainingCheckpoint, type TrainingProgress, type TrainingResult, type TrainingSession, type TrainingStatus } from '@cellstate/worker';
 import { Chart, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip } from 'chart.js';
 import { parseDataset, type Problem } from '../src/dataset.js';
+import { readTrainingFile } from '../src/web-file.js';
 import { DEMO_LABELS, demoDataset } from './demo-data.js';
 import { DEFAULT_SETTINGS, labelsOf, prepareTraining, type TrainSettings } from './prepare.js';
 import type { WebTrainingMetrics, WebTrainingOptions } from './training.js';
@@ -97,9 +98,8 @@ export function initTrainView(hooks: { onTrained(model: TrainedModel): void }): 
     fileRadio.checked = true;
     summaryEl.textContent = `reading ${file.name}…`;
     try {
-      const bytes = file.name.toLowerCase().endsWith('.gz')
-        ? new Uint8Array(await new Response(file.stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer())
-        : new Uint8Array(await file.arrayBuffer());
+      // Within a size budget: a huge file or a gzip bomb must not freeze the tab.
+      const bytes = await readTrainingFile(file);
       const textColumn = $<HTMLInputElement>('train-text-column').value.trim();
       const labelColumn = $<HTMLInputElement>('train-label-column').value.trim();
       const ds = parseDataset(bytes, file.name, { ...(textColumn ? { textColumn } : {}), ...(labelColumn ? { labelColumn } : {}), onError: 'skip' });

@@ -9,7 +9,7 @@
 import { decodeInto } from '@cellstate/nn';
 import { encodeSeq2SeqModel, Seq2Seq, type LoadedModel } from '@cellstate/seq2seq';
 import { startTraining, type TrainingProgress, type TrainingSession, type TrainingStatus } from '@cellstate/worker';
-import { demoPairs, parseTsv, prepareTraining, toTsv, type PreparedTraining, type WebTrainingOptions } from './training-data.js';
+import { demoPairs, MAX_WEB_TRAINING_BYTES, parseTsv, prepareTraining, toTsv, type PreparedTraining, type WebTrainingOptions } from './training-data.js';
 
 /** A model trained on the page, ready to translate with. */
 export interface TrainedModel {
@@ -114,6 +114,11 @@ export function setupTrainPanel(hooks: TrainPanelHooks): void {
   $<HTMLInputElement>('train-file').addEventListener('change', async (event) => {
     const file = (event.target as HTMLInputElement).files?.[0];
     if (!file) return;
+    // A file this size would freeze the tab in the text area and the tokenizer long before training.
+    if (file.size > MAX_WEB_TRAINING_BYTES) {
+      setStatus(`${file.name}: larger than ${MAX_WEB_TRAINING_BYTES / 2 ** 20} MiB; train on it with the CLI (pnpm translate train --data ${file.name})`, 'error');
+      return;
+    }
     data.value = await file.text();
     describeData();
   });

@@ -49,6 +49,9 @@ export function parseTsv(text: string): ParsedTsv {
   return { pairs, skipped };
 }
 
+/** Largest training file the page reads (bigger corpora are for the CLI, which streams them). */
+export const MAX_WEB_TRAINING_BYTES = 64 * 2 ** 20;
+
 /** Pairs back to TSV text. */
 export function toTsv(pairs: readonly TextPair[]): string {
   return pairs.map((p) => `${p.source}\t${p.target}`).join('\n') + (pairs.length ? '\n' : '');
