@@ -28,7 +28,7 @@ export interface StepResult {
   /** 1-based number of this step (counting skipped ones). */
   step: number;
   loss: number;
-  /** Global gradient norm before clipping (when clipping is on). */
+  /** Global gradient norm before clipping (measured on every step: a non-finite gradient is caught even without clipping). */
   gradientNorm?: number;
   /** True when the update was skipped because of a non-finite loss. */
   skipped: boolean;
@@ -75,10 +75,16 @@ export class Trainer {
     const prepared = scope(() => {
       const value = loss();
       const gradients = backward(value);
-      if (clip === undefined) return { value, gradients, norm: undefined as Tensor | undefined, scale: undefined as Tensor | undefined };
+      if (clip === undefined) {
+        // No clipping, but the norm still tells whether a gradient is NaN or infinite
+        // (a finite loss can have them), read together with the loss.
+        const { totalNorm, scale } = gradNormScale(gradients, Number.MAX_VALUE);
+        scale.dispose();
+        return { value, gradients, norm: totalNorm, scale: undefined as Tensor | undefined };
+      }
       // The clipping coefficient goes to the optimizer, which folds it into its update.
       const { totalNorm, scale } = gradNormScale(gradients, clip);
-      return { value, gradients, norm: totalNorm, scale };
+      return { value, gradients, norm: totalNorm as Tensor | undefined, scale: scale as Tensor | undefined };
     });
     const toRead = prepared.norm ? [prepared.value, prepared.norm] : [prepared.value];
     try {
