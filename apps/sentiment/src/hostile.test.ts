@@ -92,7 +92,7 @@ describe('sentiment CLI: careless commands and hostile files', () => {
     for (const r of [run, ev]) {
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/'classifier\.weight' holds NaN/);
-      expect(r.stderr).toContain(nanDir);
+      expect(r.stderr).toContain(`(in ${join(nanDir, MODEL_WEIGHTS)})`);
       expect(r.stdout).not.toMatch(/NaN/);
     }
     expect(commas.code).not.toBe(0);

@@ -286,9 +286,11 @@ export class SentimentClassifier {
    * built, so a forged `numLayers: 10000` fails at once instead of allocating
    * gigabytes. Throws a `SentimentError` (code `invalid-model`) naming `source` when
    * the JSON is not a classifier or the weights don't fit it; weights holding NaN or
-   * ±Infinity are refused unless `options.allowNonFinite`.
+   * ±Infinity are refused unless `options.allowNonFinite`. `options.weightsSource`
+   * names the weights file in messages (default: "`source` weights").
    */
-  static async load(json: unknown, weights: Uint8Array, source = 'model', options: { allowNonFinite?: boolean } = {}): Promise<SentimentClassifier> {
+  static async load(json: unknown, weights: Uint8Array, source = 'model', options: { allowNonFinite?: boolean; weightsSource?: string } = {}): Promise<SentimentClassifier> {
+    const weightsSource = options.weightsSource ?? `${source} weights`;
     const o = json as Partial<ClassifierJSON> | null;
     if (!o || typeof o !== 'object' || o.format !== CLASSIFIER_FORMAT) {
       throw new SentimentError('invalid-model', `${source}: not a cellstate sentiment model (format ${JSON.stringify((o as { format?: unknown } | null)?.format ?? null)}, expected "${CLASSIFIER_FORMAT}")`);
@@ -306,7 +308,7 @@ export class SentimentClassifier {
       const vocabulary = Vocabulary.fromJSON(c.vocabulary, source);
       const config = resolveModelConfig({ ...c.model, vocabSize: c.model.vocabSize, numLabels: c.model.numLabels } as SentimentModelConfig);
       // Bounds from the bytes: what the config would allocate must be what the file holds.
-      const held = [...parseSafetensors(weights, { source: `${source} weights` }).tensors.values()].reduce((n, t) => n + t.data.length, 0);
+      const held = [...parseSafetensors(weights, { source: weightsSource }).tensors.values()].reduce((n, t) => n + t.data.length, 0);
       const needed = sentimentParameterCount(config);
       if (needed !== held) throw new SentimentError('invalid-model', `${source}: the model config describes ${needed} parameters, but the weights file holds ${held}`);
       const model = new SentimentModel(config);
@@ -316,7 +318,7 @@ export class SentimentClassifier {
       throw new SentimentError('invalid-model', `${source}: ${(cause as Error).message}`);
     }
     try {
-      await decodeInto(clf.model, weights, { source: `${source} weights`, ...(options.allowNonFinite ? { allowNonFinite: true } : {}) });
+      await decodeInto(clf.model, weights, { source: weightsSource, ...(options.allowNonFinite ? { allowNonFinite: true } : {}) });
     } catch (cause) {
       clf.model.dispose();
       throw new SentimentError('invalid-model', `${source}: the weights do not fit the model: ${(cause as Error).message}`);

@@ -48,8 +48,9 @@ export async function loadClassifier(dir: string, options: { allowNonFinite?: bo
     const code = (cause as NodeJS.ErrnoException).code;
     throw new SentimentError('invalid-model', code === 'ENOENT' ? `no model at ${dir} (${MODEL_JSON} not found)` : `${jsonPath}: ${(cause as Error).message}`);
   }
-  const weights = await loadCheckpointFile(join(dir, MODEL_WEIGHTS));
-  return SentimentClassifier.load(json, weights, jsonPath, options);
+  const weightsPath = join(dir, MODEL_WEIGHTS);
+  const weights = await loadCheckpointFile(weightsPath);
+  return SentimentClassifier.load(json, weights, jsonPath, { ...options, weightsSource: weightsPath });
 }
 
 /** A `CheckpointStore` writing `dir/last.safetensors` and `dir/best.safetensors` atomically. */
