@@ -133,6 +133,27 @@ describe('translate: hostile input and careless commands', () => {
     await expect(train(options(join(corpus.dir, 'x'), { export: '/proc/self/model.safetensors' }), quiet)).rejects.toThrow(/special filesystem/);
   });
 
+  it('SIGTERM ends train promptly: at once before the step loop, after a checkpoint within it', async () => {
+    const out = join(corpus.dir, 'signal');
+    const child = spawn(process.execPath, ['--conditions=@cellstate/source', '--import', 'tsx', 'src/cli.ts', 'train', '--data', corpus.train, '--valid', corpus.valid, '--out', out, '--embedding', '8', '--hidden', '8', '--epochs', '1000', '--batch-size', '4', '--min-freq', '1'], { cwd: appDir, env: { ...process.env, INIT_CWD: appDir } });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+      if (stdout.includes('translate train')) resolve();
+    }));
+    const sent = Date.now();
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(Date.now() - sent).toBeLessThan(10_000);
+    expect(stderr).toMatch(/SIGTERM: (quitting|stopping after this step)/);
+    if (code !== 143) {
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/stopping at step \d+ \(signal\); checkpoint saved/);
+    }
+  });
+
   it('a second train into an existing run is refused unless --resume or --overwrite; the checkpoint is kept', async () => {
     const out = join(corpus.dir, 'run');
     await train(options(out, { stopAfterStep: 4 }), quiet);
