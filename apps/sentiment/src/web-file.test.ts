@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDataset } from './dataset.js';
 import { FileTooLargeError, readTrainingFile } from './web-file.js';
 
-const file = (bytes: Uint8Array, name: string) => Object.assign(new Blob([bytes]), { name });
+const file = (bytes: Uint8Array, name: string) => Object.assign(new Blob([new Uint8Array(bytes)]), { name });
 
 describe('readTrainingFile (the web page’s file input)', () => {
   it('reads plain and gzipped files', async () => {
