@@ -115,6 +115,57 @@ export function softmaxXent(args: usize, tid: i32, nt: i32, canWait: i32): void 
   }
 }
 
+/**
+ * Row-wise log-softmax in two phases (log stays in the caller, as for softmaxXent).
+ * args: 0 N, 1 C, 2 x [N,C], 3 parts [N, 2] (f64), 4 y [N,C], 5 phase.
+ * Phase 0: parts = (m, Σ exp(x - m)) per row, m the max (NaN if the row holds one).
+ * Phase 1 (the caller has replaced Σ by its log l): y = (x - m) - l.
+ */
+export function logSoftmax(args: usize, tid: i32, nt: i32, canWait: i32): void {
+  const N = arg(args, 0), C = arg(args, 1);
+  const xs = ptr(args, 2), parts = ptr(args, 3), ys = ptr(args, 4);
+  const phase = arg(args, 5);
+  const n0 = <i32>((<i64>tid * N) / nt), n1 = <i32>((<i64>(tid + 1) * N) / nt);
+  const C4 = C & ~3;
+  for (let r = n0; r < n1; r++) {
+    const x = xs + (<usize>r * <usize>C << 2);
+    const part = parts + (<usize>r << 4);
+    if (phase == 1) {
+      const m4 = f32x4.splat(<f32>load<f64>(part));
+      const lf = <f32>load<f64>(part, 8);
+      const l4 = f32x4.splat(lf);
+      const mf = <f32>load<f64>(part);
+      const y = ys + (<usize>r * <usize>C << 2);
+      let c = 0;
+      for (; c < C4; c += 4) v128.store(y + (<usize>c << 2), f32x4.sub(f32x4.sub(v128.load(x + (<usize>c << 2)), m4), l4));
+      for (; c < C; c++) store<f32>(y + (<usize>c << 2), (load<f32>(x + (<usize>c << 2)) - mf) - lf);
+      continue;
+    }
+    let mv = f32x4.splat(-Infinity);
+    let c = 0;
+    for (; c < C4; c += 4) mv = f32x4.max(mv, v128.load(x + (<usize>c << 2)));
+    let mx = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+    let nan = mx != mx;
+    for (; c < C; c++) {
+      const v = load<f32>(x + (<usize>c << 2));
+      if (v > mx) mx = v;
+      if (v != v) nan = true;
+    }
+    if (nan) mx = NaN;
+    const m4 = f32x4.splat(mx);
+    let sv = f64x2.splat(0);
+    c = 0;
+    for (; c < C4; c += 4) {
+      const e = vexp(f32x4.sub(v128.load(x + (<usize>c << 2)), m4));
+      sv = f64x2.add(sv, f64x2.add(f64x2.promote_low_f32x4(e), f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1))));
+    }
+    let sum = f64x2.extract_lane(sv, 0) + f64x2.extract_lane(sv, 1);
+    for (; c < C; c++) sum += <f64>f32x4.extract_lane(vexp(f32x4.splat(load<f32>(x + (<usize>c << 2)) - mx)), 0);
+    store<f64>(part, <f64>mx);
+    store<f64>(part, sum, 8);
+  }
+}
+
 @inline function rotl4(x: v128, r: i32): v128 {
   return v128.or(i32x4.shl(x, r), i32x4.shr_u(x, 32 - r));
 }

@@ -23,6 +23,7 @@ import {
   type SoftmaxCrossEntropyArgs,
   type SoftmaxCrossEntropyResult,
   type SumOfSquaresArgs,
+  type LogSoftmaxArgs,
 } from '@cellstate/tensor';
 import { adamStep as adamStepKernel } from './kernels/adam-step.js';
 import * as elementwise from './kernels/elementwise.js';
@@ -36,6 +37,7 @@ import * as random from './kernels/random.js';
 import * as reduce from './kernels/reduce.js';
 import { softmaxCrossEntropy as softmaxCrossEntropyKernel } from './kernels/softmax-cross-entropy.js';
 import { sumOfSquares as sumOfSquaresKernel } from './kernels/sum-of-squares.js';
+import { logSoftmax as logSoftmaxKernel } from './kernels/log-softmax.js';
 import { ResidentReserve, WasmKernels, type WasmTuning, type WasmVariant } from './wasm/kernels.js';
 import { availableCores } from './wasm/platform.js';
 import { BufferPool } from './buffer-pool.js';
@@ -143,7 +145,7 @@ export class CpuBackend implements Backend {
     this.capabilities = {
       syncRead: true,
       dtypes: ['float32', 'int32'],
-      fused: { lstmSequence: fused, lstmSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused },
+      fused: { lstmSequence: fused, lstmSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused, logSoftmax: fused },
       maxBufferBytes: 2 ** 31 - 1,
       isSoftware: false,
     };
@@ -531,6 +533,17 @@ export class CpuBackend implements Backend {
       softmaxCrossEntropyKernel(logits, labels, N, C, loss, probabilities);
     }
     return { loss: this.#store(loss, [N]), probabilities: this.#store(probabilities, [N, C]) };
+  }
+
+  logSoftmax(args: LogSoftmaxArgs): Handle {
+    const shape = args.x.shape;
+    const C = shape.length === 0 ? 1 : shape[shape.length - 1]!;
+    const size = sizeOf(shape);
+    const N = C === 0 ? 0 : size / C;
+    const x = this.#float(args.x, 'logSoftmax');
+    const out = this.#f32(size);
+    if (N > 0 && !this.#wasm?.logSoftmax(x, N, C, out)) logSoftmaxKernel(x, N, C, out);
+    return this.#store(out, shape);
   }
 
   sumOfSquares(args: SumOfSquaresArgs): Handle {

@@ -20,6 +20,7 @@ import {
   shapesEqual,
   type AdamStepArgs,
   type SumOfSquaresArgs,
+  type LogSoftmaxArgs,
   type AdamStepResult,
   type Backend,
   type BackendCapabilities,
@@ -52,6 +53,7 @@ import { lstmStepKernel } from './kernels/lstm-step.wgsl.js';
 import { MATMUL_BLOCK, MATMUL_BLOCK_GROUP, MATMUL_TILE, matmulKernel } from './kernels/matmul.wgsl.js';
 import { randomKernel } from './kernels/random.wgsl.js';
 import { reduceKernel } from './kernels/reduce.wgsl.js';
+import { logSoftmaxKernel } from './kernels/log-softmax.wgsl.js';
 import { scatterAddKernel } from './kernels/scatter-add.wgsl.js';
 import { softmaxCrossEntropyKernel } from './kernels/softmax-cross-entropy.wgsl.js';
 import { bitsOf, broadcastStrides, checkRank, coalesce, contiguousStrides, sizeOfShape, toInt32, type StridedLayout } from './layout.js';
@@ -184,7 +186,7 @@ export class WebGpuBackend implements Backend {
     this.capabilities = {
       syncRead: false,
       dtypes: ['float32', 'int32'],
-      fused: { lstmSequence: fused, lstmSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused },
+      fused: { lstmSequence: fused, lstmSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused, logSoftmax: fused },
       maxBufferBytes: Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize),
       isSoftware: acquired.isSoftware,
     };
@@ -884,6 +886,23 @@ export class WebGpuBackend implements Backend {
       this.#dispatch(softmaxCrossEntropyKernel, {}, u, [logits, labels, this.#buf(loss, op), this.#buf(probabilities, op)], grid(N));
     }
     return { loss, probabilities };
+  }
+
+  logSoftmax(args: LogSoftmaxArgs): Handle {
+    const op = 'logSoftmax';
+    this.#begin(op);
+    const shape = args.x.shape;
+    const C = shape.length === 0 ? 1 : shape[shape.length - 1]!;
+    const N = C === 0 ? 0 : sizeOfShape(shape) / C;
+    const x = this.#buf(args.x, op);
+    const y = this.#alloc(shape, 'float32');
+    if (N > 0) {
+      const u = words();
+      u[0] = N;
+      u[1] = C;
+      this.#dispatch(logSoftmaxKernel, {}, u, [x, this.#buf(y, op)], grid(N));
+    }
+    return y;
   }
 
   sumOfSquares(args: SumOfSquaresArgs): Handle {

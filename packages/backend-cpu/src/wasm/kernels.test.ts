@@ -12,6 +12,7 @@ import { randomBernoulli } from '../kernels/random.js';
 import { binaryGeneral, unary as unaryKernel } from '../kernels/elementwise.js';
 import { sum as sumKernel } from '../kernels/reduce.js';
 import { softmaxCrossEntropy } from '../kernels/softmax-cross-entropy.js';
+import { logSoftmax } from '../kernels/log-softmax.js';
 import { WasmKernels } from './kernels.js';
 import { relaxedSimdSupported, sharedMemorySupported, wasmSimdSupported } from './platform.js';
 
@@ -290,6 +291,26 @@ function describeVariant(label: string, threads: number, relaxedSimd: boolean): 
           const finite = (a: Float32Array) => a.map((x) => (Number.isFinite(x) ? x : 0));
           expectClose(finite(got[k]), finite(want[k]), 2e-6, `${k ? 'probabilities' : 'loss'} N=${N} C=${C}`);
         }
+      }
+    });
+
+    it('logSoftmax agrees with the TypeScript kernel (odd widths, NaN and -Inf entries, a row of -Inf)', () => {
+      const rng = mulberry32(37 + threads);
+      for (const [N, C] of [[1, 1], [3, 5], [7, 4], [5, 2021], [64, 33], [160, 8000]] as const) {
+        const x = uniform(rng, N * C, 8);
+        if (N > 4 && C > 3) {
+          x[3 * C + 1] = NaN;
+          x[4 * C] = -Infinity;
+          for (let c = 0; c < C; c++) x[2 * C + c] = -Infinity;
+        }
+        const want = new Float32Array(N * C);
+        logSoftmax(x, N, C, want);
+        const got = new Float32Array(N * C).fill(7);
+        expect(kernels.logSoftmax(x, N, C, got)).toBe(true);
+        const special = (a: Float32Array) => Array.from(a, (v) => (Number.isFinite(v) ? 'finite' : String(v)));
+        expect(special(got), `non-finite positions N=${N} C=${C}`).toEqual(special(want));
+        const finite = (a: Float32Array) => a.map((v) => (Number.isFinite(v) ? v : 0));
+        expectClose(finite(got), finite(want), 4e-6, `logSoftmax N=${N} C=${C}`);
       }
     });
 

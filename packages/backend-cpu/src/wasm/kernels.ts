@@ -19,6 +19,7 @@ interface KernelExports {
   binary: Job;
   reduceSum: Job;
   unary: Job;
+  logSoftmax: Job;
   sigmoidf(x: number): number;
   tanhf(x: number): number;
   MR: WebAssembly.Global;
@@ -851,6 +852,29 @@ export class WasmKernels {
     const parts = new Float64Array(e.memory.buffer, pparts, 2 * N);
     for (let n = 0; n < N; n++) loss[n] = parts[2 * n]! + Math.log(parts[2 * n + 1]!);
     e.get(pp, probabilities, N * C);
+    return true;
+  }
+
+  /** Same contract as `logSoftmax` in kernels/log-softmax.ts (rows of C, the last axis). */
+  logSoftmax(x: Float32Array, N: number, C: number, out: Float32Array): boolean {
+    if (!this.ready) return false;
+    if (N * C < this.#tuning.minWasmElementwise) return false;
+    const e = this.#engine;
+    const nt = this.#threadsFor(20 * N * C, 20 * N * C, N);
+    e.reset();
+    const px = e.alloc(N * C * 4);
+    const pparts = e.alloc(N * 16);
+    const py = e.alloc(N * C * 4);
+    if (!e.commit()) return false;
+    e.put(px, x, 0, N * C);
+    e.args([N, C, px, pparts, py, 0]);
+    e.run('logSoftmax', nt);
+    // Σ -> log Σ between the phases: log stays out of the module (see softmaxCrossEntropy).
+    const parts = new Float64Array(e.memory.buffer, pparts, 2 * N);
+    for (let n = 0; n < N; n++) parts[2 * n + 1] = Math.log(parts[2 * n + 1]!);
+    e.args([N, C, px, pparts, py, 1]);
+    e.run('logSoftmax', nt);
+    e.get(py, out, N * C);
     return true;
   }
 

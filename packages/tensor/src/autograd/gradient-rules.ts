@@ -2,7 +2,7 @@ import type { Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { OpAttrs, RecordedOpName } from './op-attrs.js';
 import { unbroadcast } from './unbroadcast.js';
-import { add, div, equal, greater, less, mul, neg, sub, where } from '../ops/elementwise.js';
+import { add, div, equal, exp, greater, less, mul, neg, sub, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { matmul } from '../ops/matmul.js';
 import { broadcastTo, pad, reshape, slice, stack, transpose } from '../ops/movement.js';
@@ -165,6 +165,11 @@ export const gradientRules: { readonly [K in RecordedOpName]: GradientRule<K> } 
   },
   lstmSequence: (ctx) => lstmSequenceGradient(ctx),
   softmaxCrossEntropy: (ctx) => softmaxCrossEntropyGradient(ctx),
+  // y = logSoftmax(x) over the last axis (saved): dx = dy - exp(y) · Σ dy.
+  logSoftmax: (ctx) => {
+    const y = ctx.output(0);
+    return [sub(ctx.dy, mul(exp(y), sum(ctx.dy, y.rank - 1, { keepDims: true })))];
+  },
 };
 
 // `add` is used by the engine to accumulate gradients.

@@ -43,6 +43,7 @@ export interface OpAttrs {
   unstack: { axis: number };
   lstmSequence: { reverse: boolean };
   softmaxCrossEntropy: NoAttrs;
+  logSoftmax: NoAttrs;
 }
 
 export type RecordedOpName = keyof OpAttrs;

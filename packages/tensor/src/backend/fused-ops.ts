@@ -110,6 +110,11 @@ export interface AdamStepResult {
   v: Handle;
 }
 
+/** log(softmax(x)) over the last axis of x (float32, any rank >= 1). */
+export interface LogSoftmaxArgs {
+  x: Handle;
+}
+
 /** Σ x² over every element of every tensor: the squared L2 norm of a set of gradients. */
 export interface SumOfSquaresArgs {
   /** float32 tensors of any shapes (possibly empty). */
@@ -121,6 +126,8 @@ export interface FusedOps {
   lstmSequenceBackward(args: LstmSequenceBackwardArgs): LstmSequenceGradients;
   softmaxCrossEntropy(args: SoftmaxCrossEntropyArgs): SoftmaxCrossEntropyResult;
   adamStep(args: AdamStepArgs): AdamStepResult;
+  /** x's shape: (x - max) - log Σ exp(x - max) per row of the last axis. */
+  logSoftmax(args: LogSoftmaxArgs): Handle;
   /** One float32 scalar (shape []); one pass over the inputs, no x² tensors. */
   sumOfSquares(args: SumOfSquaresArgs): Handle;
 }

@@ -3,6 +3,7 @@ import { arange, zeros } from '../ops/creation.js';
 import type { Backend } from './backend.js';
 import { add, div, equal, greater, mul, neg, sigmoid, sqrt, sub, tanh, where } from '../ops/elementwise.js';
 import { logSoftmax } from '../ops/activation.js';
+export { logSoftmaxReference } from '../ops/activation.js';
 import { exp } from '../ops/elementwise.js';
 import { reshape, split, stack, unstack } from '../ops/movement.js';
 import { matmul } from '../ops/matmul.js';

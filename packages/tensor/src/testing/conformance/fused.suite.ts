@@ -1,9 +1,10 @@
 import { backward } from '../../autograd/backward.js';
 import { lstmSequenceReference, softmaxCrossEntropyReference, adamStepReference, sumOfSquaresReference } from '../../backend/fused-reference.js';
 import { sumOfSquares } from '../../ops/sum-of-squares.js';
+import { logSoftmax, logSoftmaxReference } from '../../ops/activation.js';
 import { scope } from '../../memory.js';
 import { tensor } from '../../ops/creation.js';
-import { add, mul } from '../../ops/elementwise.js';
+import { add, exp, mul } from '../../ops/elementwise.js';
 import { lstmSequence } from '../../ops/lstm-sequence.js';
 import { softmaxCrossEntropy } from '../../ops/softmax-cross-entropy.js';
 import { adamStep } from '../../ops/adam-step.js';
@@ -189,6 +190,45 @@ export function fusedSuite(ctx: ConformanceContext): void {
         for (const t of [...xs, got, expected]) t.dispose();
       }
       if (s.backend.memory().handles !== before) throw new Error(`${ctx.name} ${title}: ${s.backend.memory().handles - before} handles leaked`);
+    });
+  }
+
+  const logSoftmaxCases: { shape: number[]; scale: number; negInf?: boolean }[] = [
+    { shape: [1, 1], scale: 1 },
+    { shape: [5], scale: 3 },
+    { shape: [4, 7], scale: 1 },
+    { shape: [2, 3, 9], scale: 20 },
+    { shape: [3, 300], scale: 1000 },
+    { shape: [6, 131], scale: 5 },
+    { shape: [4, 5], scale: 2, negInf: true },
+  ];
+  for (const c of logSoftmaxCases) {
+    const title = `logSoftmax [${c.shape}] scale ${c.scale}${c.negInf ? ' with -Inf (masked) entries' : ''}: values and gradient`;
+    ctx.test(title, async (s) => {
+      const rng = mulberry32(7 * c.shape.length + c.shape[c.shape.length - 1]!);
+      const xs = randomFloats(rng, c.shape, -c.scale, c.scale);
+      // Masked logits: a few -Inf, never a whole row (a row of -Inf is NaN both ways).
+      if (c.negInf) for (let i = 0; i < xs.length; i += 3) xs[i] = -Infinity;
+      const w = randomFloats(rng, c.shape);
+      const run = (backend: Backend, fusedPath: boolean) =>
+        scope(() => {
+          const x = tensor(xs, c.shape, { backend });
+          x.requiresGrad = true;
+          const y = fusedPath ? logSoftmax(x) : logSoftmaxReference(x);
+          // -Inf · w would be NaN in the loss: weigh exp(y) instead where masked.
+          const loss = sum(mul(c.negInf ? exp(y) : y, tensor(w, c.shape, { backend })));
+          return [y, backward(loss, { inputs: [x] }).get(x)!];
+        });
+      const actual = run(s.backend, true);
+      const expected = run(s.reference, false);
+      try {
+        const got = await readMany(actual);
+        ['y', 'dx'].forEach((label, i) =>
+          expectClose(got[i]!, s.reference.readFloat64(expected[i]!.handle), { atol: 1e-5 * Math.max(1, c.scale / 100), rtol: 1e-5, label: `${ctx.name} ${title}: ${label}` }),
+        );
+      } finally {
+        for (const t of [...actual, ...expected]) t.dispose();
+      }
     });
   }
 }
