@@ -65,7 +65,7 @@ export interface CpuBackendOptions {
   /**
    * Use WebAssembly relaxed SIMD where the runtime has it (default true): the GEMM then
    * runs fused multiply-adds (`f32x4.relaxed_madd`), about 1.5x the matmul rate on x64
-   * with FMA3 and on ARM. On by default in Chrome ≥ 114, Firefox ≥ 145 and Node ≥ 22;
+   * with FMA3 and on ARM. On by default in Chrome and Edge ≥ 114 and Node ≥ 22;
    * Node 20 needs `node --experimental-wasm-relaxed-simd` (or that flag in `NODE_OPTIONS`).
    * A fused multiply-add rounds once, so results differ from the SIMD128 build in the
    * last bits; false keeps the SIMD128 build everywhere (bit-identical across machines).

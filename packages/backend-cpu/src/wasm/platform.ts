@@ -72,8 +72,8 @@ const RELAXED_SIMD_PROBE = new Uint8Array([
 let relaxedSupport: boolean | undefined;
 
 /**
- * Whether WebAssembly relaxed SIMD is available: on by default in Chrome ≥ 114, Firefox
- * ≥ 145 and Node ≥ 22; Node 20 needs `--experimental-wasm-relaxed-simd`.
+ * Whether WebAssembly relaxed SIMD is available: on by default in Chrome and Edge ≥ 114
+ * and Node ≥ 22; Node 20 needs `--experimental-wasm-relaxed-simd`.
  */
 export function relaxedSimdSupported(): boolean {
   if (relaxedSupport === undefined) {
