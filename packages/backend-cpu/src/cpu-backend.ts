@@ -63,12 +63,15 @@ export interface CpuBackendOptions {
    */
   threads?: number;
   /**
-   * Use WebAssembly relaxed SIMD where the runtime has it (default true): the GEMM then
-   * runs fused multiply-adds (`f32x4.relaxed_madd`), about 1.5x the matmul rate on x64
-   * with FMA3 and on ARM. On by default in Chrome and Edge ≥ 114 and Node ≥ 22;
-   * Node 20 needs `node --experimental-wasm-relaxed-simd` (or that flag in `NODE_OPTIONS`).
-   * A fused multiply-add rounds once, so results differ from the SIMD128 build in the
-   * last bits; false keeps the SIMD128 build everywhere (bit-identical across machines).
+   * Use WebAssembly relaxed SIMD where the runtime has it (default true): the GEMM (and
+   * so the matmuls and the fused LSTM) runs fused multiply-adds (`f32x4.relaxed_madd`).
+   * That pays where adds share the FMA ports (Intel, ARM); on AMD Zen, whose separate
+   * add and multiply pipes already retire a multiply and an add per cycle each, the gain
+   * measured is small (see docs/benchmarks.md). On by default in Chrome and Edge ≥ 114
+   * and Node ≥ 22; Node 20 needs `node --experimental-wasm-relaxed-simd` on the command
+   * line (`NODE_OPTIONS` refuses that flag). A fused multiply-add rounds once, so results
+   * differ from the SIMD128 build in the last bits; false keeps the SIMD128 build
+   * everywhere (the same bits on every machine).
    */
   relaxedSimd?: boolean;
   /** Size thresholds of the WebAssembly path (measured defaults; tests lower them). */
