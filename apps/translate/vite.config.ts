@@ -7,7 +7,8 @@ export default defineConfig({
   root: fileURLToPath(new URL('./src/web', import.meta.url)),
   resolve: { conditions: ['@cellstate/source', 'browser', 'module', 'import', 'default'] },
   server: { fs: { allow: [fileURLToPath(new URL('../..', import.meta.url))] } },
-  build: { outDir: fileURLToPath(new URL('./dist', import.meta.url)), emptyOutDir: true, target: 'es2022' },
+  // dist-web, not dist: dist holds the published command line (tsup).
+  build: { outDir: fileURLToPath(new URL('./dist-web', import.meta.url)), emptyOutDir: true, target: 'es2022' },
   assetsInclude: ['**/*.safetensors'],
   // The training worker (src/web/train.worker.ts) is started with { type: 'module' }:
   // build it as an ES module too, so its bundle may be code-split (dynamic imports).
