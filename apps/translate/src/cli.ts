@@ -84,7 +84,7 @@ async function setup(): Promise<void> {
 }
 
 program
-  .command('run')
+  .command('run', { isDefault: true }) // `cellstate-translate "I am cold."` needs no command name
   .description('translate TEXT, or (without TEXT) each line of standard input, one translation per line')
   .argument('[text...]', 'the sentence to translate')
   .option('-m, --model <file>', 'model file', file, DEFAULT_MODEL)

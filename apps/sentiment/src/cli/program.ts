@@ -62,7 +62,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
 
   program
-    .command('run')
+    .command('run', { isDefault: true }) // `echo text | cellstate-sentiment` needs no command name
     .description('classify a text (or, without text, one text per line of standard input -> one JSON object per line)')
     .argument('[text...]', 'the text')
     .option('--model <dir>', 'model directory (default: the shipped airline model); several, comma-separated, are used as an ensemble', models)
