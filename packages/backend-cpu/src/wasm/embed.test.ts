@@ -14,7 +14,7 @@ describe('embedded WebAssembly kernels', () => {
     expect(WASM_SOURCE_HASH).toBe(wasmSourceHash());
   });
 
-  it.skipIf(!wasmSimdSupported())('validate and import only their memory: plain in the one-thread build, shared in the threads build', () => {
+  it.skipIf(!wasmSimdSupported())(`validate and import only their memory: plain in the one-thread build, shared in the threads build${wasmSimdSupported() ? '' : ' [skipped: this runtime has no WebAssembly SIMD]'}`, () => {
     const builds = [[WASM_ST_BASE64, false], [WASM_MT_BASE64, true]] as [string, boolean][];
     if (relaxedSimdSupported()) builds.push([WASM_ST_RELAXED_BASE64, false], [WASM_MT_RELAXED_BASE64, true]);
     for (const [b64, shared] of builds) {
