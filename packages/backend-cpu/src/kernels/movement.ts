@@ -87,7 +87,9 @@ export function concat(xs: readonly TensorData[], shapes: readonly Shape[], axis
     for (let p = 0; p < outer; p++) {
       const src = p * run;
       const dst = p * outRow + column;
-      for (let j = 0; j < run; j++) out[dst + j] = x[src + j]!;
+      // Long runs (a step's [B, V] logits into [B, T, V]) as memcpy, like copyStrided.
+      if (run >= 32) out.set(x.subarray(src, src + run), dst);
+      else for (let j = 0; j < run; j++) out[dst + j] = x[src + j]!;
     }
     column += run;
   }
