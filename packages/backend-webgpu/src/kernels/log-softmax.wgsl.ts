@@ -10,6 +10,7 @@
  */
 import type { KernelSpec } from './kernel-spec.js';
 import { PREAMBLE, storage } from './preamble.wgsl.js';
+import { ROW_SOFTMAX_DECLS, rowSoftmaxPrologue } from './row-softmax.wgsl.js';
 
 export const logSoftmaxKernel: KernelSpec<Record<string, never>> = {
   name: 'log-softmax',
@@ -17,39 +18,12 @@ export const logSoftmaxKernel: KernelSpec<Record<string, never>> = {
   wgsl: () => `${PREAMBLE}
 ${storage(1, 'x', 'f32', 'read')}
 ${storage(2, 'y', 'f32', 'read_write')}
-var<workgroup> red: array<f32, 64>;
-
-fn max_nan(a: f32, b: f32) -> f32 {
-  if (is_nan(a) || is_nan(b)) { return f32_nan(); }
-  return select(b, a, a > b);
-}
+${ROW_SOFTMAX_DECLS}
 
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let n = group_index(wid, nwg);
-  let valid = n < U(0u);
-  let C = U(1u);
-  let width = select(0u, C, valid);
-  let row = n * C;
-  var m = -f32_inf();
-  for (var k = lid; k < width; k = k + 64u) { m = max_nan(m, x[row + k]); }
-  red[lid] = m;
-  workgroupBarrier();
-  for (var step = 32u; step > 0u; step = step >> 1u) {
-    if (lid < step) { red[lid] = max_nan(red[lid], red[lid + step]); }
-    workgroupBarrier();
-  }
-  let mx = red[0];
-  workgroupBarrier();
-  var s = 0.0;
-  for (var k = lid; k < width; k = k + 64u) { s = s + exp_acc(x[row + k] - mx); }
-  red[lid] = s;
-  workgroupBarrier();
-  for (var step = 32u; step > 0u; step = step >> 1u) {
-    if (lid < step) { red[lid] = red[lid] + red[lid + step]; }
-    workgroupBarrier();
-  }
-  let l = log_acc(red[0]);
+${rowSoftmaxPrologue((k) => `x[row + ${k}]`)}
+  let l = log_acc(total);
   for (var k = lid; k < width; k = k + 64u) { y[row + k] = (x[row + k] - mx) - l; }
 }
 `,

@@ -10,6 +10,7 @@
  */
 import type { KernelSpec } from './kernel-spec.js';
 import { PREAMBLE, storage } from './preamble.wgsl.js';
+import { ROW_SOFTMAX_DECLS, rowSoftmaxPrologue } from './row-softmax.wgsl.js';
 
 export const softmaxCrossEntropyKernel: KernelSpec<Record<string, never>> = {
   name: 'softmax-cross-entropy',
@@ -19,39 +20,11 @@ ${storage(1, 'logits', 'f32', 'read')}
 ${storage(2, 'labels', 'i32', 'read')}
 ${storage(3, 'loss', 'f32', 'read_write')}
 ${storage(4, 'probabilities', 'f32', 'read_write')}
-var<workgroup> red: array<f32, 64>;
-
-fn max_nan(x: f32, y: f32) -> f32 {
-  if (is_nan(x) || is_nan(y)) { return f32_nan(); }
-  return select(y, x, x > y);
-}
+${ROW_SOFTMAX_DECLS}
 
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let n = group_index(wid, nwg);
-  let valid = n < U(0u);
-  let C = U(1u);
-  let width = select(0u, C, valid);
-  let row = n * C;
-  var m = -f32_inf();
-  for (var k = lid; k < width; k = k + 64u) { m = max_nan(m, logits[row + k]); }
-  red[lid] = m;
-  workgroupBarrier();
-  for (var step = 32u; step > 0u; step = step >> 1u) {
-    if (lid < step) { red[lid] = max_nan(red[lid], red[lid + step]); }
-    workgroupBarrier();
-  }
-  let mx = red[0];
-  workgroupBarrier();
-  var s = 0.0;
-  for (var k = lid; k < width; k = k + 64u) { s = s + exp_acc(logits[row + k] - mx); }
-  red[lid] = s;
-  workgroupBarrier();
-  for (var step = 32u; step > 0u; step = step >> 1u) {
-    if (lid < step) { red[lid] = red[lid] + red[lid + step]; }
-    workgroupBarrier();
-  }
-  let total = red[0];
+${rowSoftmaxPrologue((k) => `logits[row + ${k}]`)}
   for (var k = lid; k < width; k = k + 64u) { probabilities[row + k] = exp_acc(logits[row + k] - mx) / total; }
   if (lid == 0u && valid) {
     let label = labels[n];
