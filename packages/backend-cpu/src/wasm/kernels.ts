@@ -771,16 +771,22 @@ export class WasmKernels {
     e.put(pg, grad);
     e.put(pm, m);
     e.put(pv, v);
+    this.#runAdam(n, pp, pg, pm, pv, scale, hyper, nt);
+    e.get(pp, paramOut, n);
+    e.get(pm, mOut, n);
+    e.get(pv, vOut, n);
+    return true;
+  }
+
+  /** Runs the `adam` job over arena blocks (args layout: assembly/elementwise.ts). */
+  #runAdam(n: number, pp: number, pg: number, pm: number, pv: number, scale: number, hyper: AdamHyperparameters, nt: number): void {
+    const e = this.#engine;
     const { learningRate: lr, beta1, beta2, epsilon, weightDecay } = hyper;
     const l2 = weightDecay !== 0 && !hyper.decoupledWeightDecay ? weightDecay : 0;
     const decay = weightDecay !== 0 && hyper.decoupledWeightDecay ? 1 - lr * weightDecay : 1;
     e.args([n, pp, pg, pm, pv]);
     e.argsF32(5, [scale, beta1, beta2, 1 - beta1, 1 - beta2, epsilon, l2, decay, lr / (1 - beta1 ** hyper.step), 1 / Math.sqrt(1 - beta2 ** hyper.step)]);
     e.run('adam', nt);
-    e.get(pp, paramOut, n);
-    e.get(pm, mOut, n);
-    e.get(pv, vOut, n);
-    return true;
   }
 
   /**
@@ -823,12 +829,7 @@ export class WasmKernels {
     e.put(pg, grad);
     if (!usable(m)) e.put(pm, m instanceof ResidentReserve ? m.read() : m);
     if (!usable(v)) e.put(pv, v instanceof ResidentReserve ? v.read() : v);
-    const { learningRate: lr, beta1, beta2, epsilon, weightDecay } = hyper;
-    const l2 = weightDecay !== 0 && !hyper.decoupledWeightDecay ? weightDecay : 0;
-    const decay = weightDecay !== 0 && hyper.decoupledWeightDecay ? 1 - lr * weightDecay : 1;
-    e.args([n, pp, pg, pm, pv]);
-    e.argsF32(5, [scale, beta1, beta2, 1 - beta1, 1 - beta2, epsilon, l2, decay, lr / (1 - beta1 ** hyper.step), 1 / Math.sqrt(1 - beta2 ** hyper.step)]);
-    e.run('adam', nt);
+    this.#runAdam(n, pp, pg, pm, pv, scale, hyper, nt);
     e.get(pp, param, n);
     return { m: usable(m) ? m : new ResidentReserve(e, pm, n), v: usable(v) ? v : new ResidentReserve(e, pv, n) };
   }
