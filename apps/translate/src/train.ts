@@ -5,10 +5,10 @@
  * per epoch, dropout masks and teacher-forcing coins per step) is derived from
  * (seed, epoch) or (seed, step), so `--resume` after a kill replays the same run.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Adam, deriveSeed, NonFiniteLossError } from '@cellstate/nn';
-import { assertWritable, loadTrainingCheckpoint, saveCheckpoint, saveTrainingCheckpoint } from '@cellstate/nn/node';
+import { assertWritable, loadTrainingCheckpoint, saveCheckpoint, saveTrainingCheckpoint, writeFileAtomically } from '@cellstate/nn/node';
 import { encodeSeq2SeqModel, makeBatch, permutation, Seq2Seq, trainStep, trainStepChecked, type AttentionKind, type BridgeKind, type IdPair, type LoadedModel, type Preprocessing, type Seq2SeqConfig } from '@cellstate/seq2seq';
 import { ArgumentError, readMany, type Tensor } from '@cellstate/tensor';
 import { Vocabulary } from '@cellstate/text';
@@ -245,9 +245,10 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
   } else {
     sourceVocabulary = Vocabulary.build(tokenized.map((p) => p.source), { minFrequency: o.minFrequency, maxSize: o.sourceVocabSize });
     targetVocabulary = Vocabulary.build(tokenized.map((p) => p.target), { minFrequency: o.minFrequency, maxSize: o.targetVocabSize });
-    writeFileSync(join(o.out, 'source-vocab.json'), JSON.stringify(sourceVocabulary));
-    writeFileSync(join(o.out, 'target-vocab.json'), JSON.stringify(targetVocabulary));
-    writeFileSync(runFile, JSON.stringify({ options: o, preprocessing, createdAt: new Date().toISOString() }, null, 2));
+    // Atomic, and run.json last: a run directory holds a run.json only with both vocabularies.
+    await writeFileAtomically(join(o.out, 'source-vocab.json'), JSON.stringify(sourceVocabulary));
+    await writeFileAtomically(join(o.out, 'target-vocab.json'), JSON.stringify(targetVocabulary));
+    await writeFileAtomically(runFile, JSON.stringify({ options: o, preprocessing, createdAt: new Date().toISOString() }, null, 2));
   }
   for (const [side, v] of [['source', sourceVocabulary], ['target', targetVocabulary]] as const) {
     if (v.size <= 4) io.log(`warning: the ${side} vocabulary has no words besides the 4 special tokens (is --min-freq ${o.minFrequency} too high for ${tokenized.length} pairs?): the model cannot learn anything`);

@@ -1,5 +1,4 @@
-import { writeFile } from 'node:fs/promises';
-import { assertWritable } from '@cellstate/nn/node';
+import { assertWritable, writeFileAtomically } from '@cellstate/nn/node';
 import { BagOfWordsClassifier, SentimentEnsemble, formatReport, type EvaluationReport } from '@cellstate/sentiment';
 import { loadLabelled, parseLabels, type DataOptions } from './train.js';
 import { userPath, type Io } from './io.js';
@@ -54,7 +53,7 @@ export async function evalCommand(o: EvalCommandOptions, io: Io): Promise<number
       io.out(`\n${formatReport(baseline, `bag-of-words logistic regression (best epoch ${fit.bestEpoch}) on ${o.data}`)}\n`);
     }
     if (o.json) {
-      await writeFile(userPath(o.json), `${JSON.stringify({ data: o.data, labels: clf.labels, lstm: report, majority, ...(baseline ? { baseline } : {}) }, null, 2)}\n`);
+      await writeFileAtomically(userPath(o.json), `${JSON.stringify({ data: o.data, labels: clf.labels, lstm: report, majority, ...(baseline ? { baseline } : {}) }, null, 2)}\n`);
       io.err(`wrote ${o.json}\n`);
     }
     return 0;
@@ -88,6 +87,6 @@ export async function baselineCommand(o: BaselineCommandOptions, io: Io): Promis
   bow.dispose();
   io.out(`${formatReport(report, `bag-of-words logistic regression (best epoch ${fit.bestEpoch}) on ${o.test}`)}\n`);
   io.err(`took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-  if (o.json) await writeFile(userPath(o.json), `${JSON.stringify({ data: o.test, baseline: report }, null, 2)}\n`);
+  if (o.json) await writeFileAtomically(userPath(o.json), `${JSON.stringify({ data: o.test, baseline: report }, null, 2)}\n`);
   return 0;
 }

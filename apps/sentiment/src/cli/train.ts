@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import {
@@ -18,7 +18,7 @@ import {
   type Pooling,
   type PreprocessOptions,
 } from '@cellstate/sentiment';
-import { assertWritable } from '@cellstate/nn/node';
+import { assertWritable, writeFileAtomically } from '@cellstate/nn/node';
 import { createFileCheckpointStore, loadClassifier, MODEL_JSON, MODEL_WEIGHTS, readWordVectorsFile, saveClassifier } from '@cellstate/sentiment/node';
 import { DataError, parseLabelMap, readDataset, type DataFormat, type DatasetLine, type Problem } from '../data.js';
 import { userPath, type Io } from './io.js';
@@ -265,7 +265,7 @@ export async function trainCommand(o: TrainCommandOptions, io: Io): Promise<void
   const outDir = userPath(o.out);
   const sizes = await saveClassifier(outDir, clf, { dtype: o.float32 ? 'F32' : 'F16' });
   await mkdir(outDir, { recursive: true });
-  await writeFile(join(outDir, 'report.json'), `${JSON.stringify({ labels, metrics: stripPredictions(reports), ...(baseline ? { baseline } : {}), history: result.history, trainSeconds: Math.round(seconds) }, null, 2)}\n`);
+  await writeFileAtomically(join(outDir, 'report.json'), `${JSON.stringify({ labels, metrics: stripPredictions(reports), ...(baseline ? { baseline } : {}), history: result.history, trainSeconds: Math.round(seconds) }, null, 2)}\n`);
   for (const [split, r] of Object.entries(reports)) io.out(`${formatReport(r, `LSTM ${split}`)}\n\n`);
   if (baseline) for (const [split, r] of Object.entries(baseline)) io.out(`${formatReport(r, `bag-of-words ${split}`)}\n\n`);
   io.out(`saved ${outDir} (weights ${(sizes.weightBytes / 1024).toFixed(0)} KiB, json ${(sizes.jsonBytes / 1024).toFixed(0)} KiB); training took ${(seconds / 60).toFixed(1)} min\n`);

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { writeFileAtomically } from '@cellstate/nn/node';
 import { formatWordVectors } from '@cellstate/sentiment';
 import { loadClassifier } from '@cellstate/sentiment/node';
 import { DEFAULT_MODEL_DIR, userPath, type Io } from './io.js';
@@ -12,7 +12,7 @@ export async function vectorsCommand(o: { model?: string; out: string }, io: Io)
   try {
     const lines = await formatWordVectors(clf);
     const path = userPath(o.out);
-    await writeFile(path, lines.join('\n') + '\n');
+    await writeFileAtomically(path, lines.join('\n') + '\n');
     io.out(`${lines.length} word vectors of ${clf.model.embedding.embeddingDim} dimensions written to ${path}\n`);
     return 0;
   } finally {

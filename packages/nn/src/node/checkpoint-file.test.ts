@@ -14,6 +14,7 @@ import {
   saveCheckpoint,
   saveModel,
   saveTrainingCheckpoint,
+  writeFileAtomically,
 } from './index.js';
 
 /** Lets a test make `rename` fail, as a crash between writing and renaming would. */
@@ -119,6 +120,24 @@ describe('saveCheckpoint', () => {
     again.weight.assign(tensor([[0, 0], [0, 0]]));
     await loadModel(path, again);
     expect(await values(again)).toEqual(await values(model));
+  });
+});
+
+describe('writeFileAtomically', () => {
+  it('writes UTF-8 text and bytes, replacing a file only with a complete one', async () => {
+    const path = join(dir, 'run.json');
+    await writeFileAtomically(path, '{"a":"é"}');
+    expect(await readFile(path, 'utf8')).toBe('{"a":"é"}');
+    fsHooks.failRename = true;
+    try {
+      await expect(writeFileAtomically(path, '{"a":2}')).rejects.toBeInstanceOf(CheckpointError);
+    } finally {
+      fsHooks.failRename = false;
+    }
+    expect(await readFile(path, 'utf8')).toBe('{"a":"é"}');
+    await writeFileAtomically(path, new Uint8Array([123, 125]));
+    expect(await readFile(path, 'utf8')).toBe('{}');
+    expect(await readdir(dir)).toEqual(['run.json']);
   });
 });
 

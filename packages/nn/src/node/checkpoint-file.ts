@@ -55,6 +55,19 @@ export async function saveCheckpoint(path: string, bytes: Uint8Array): Promise<v
   await syncDirectory(dirname(path));
 }
 
+/**
+ * Writes text or bytes to `path` atomically (as `saveCheckpoint` does): run metadata,
+ * vocabularies and reports beside a checkpoint are never left half-written either.
+ *
+ * @example
+ * ```ts
+ * await writeFileAtomically('runs/en-fr/run.json', JSON.stringify(options));
+ * ```
+ */
+export async function writeFileAtomically(path: string, data: string | Uint8Array): Promise<void> {
+  await saveCheckpoint(path, typeof data === 'string' ? new TextEncoder().encode(data) : data);
+}
+
 /** Reads a checkpoint file's bytes; errors (missing file, permissions) name `path`. */
 export async function loadCheckpointFile(path: string): Promise<Uint8Array> {
   try {

@@ -11,6 +11,7 @@
  */
 export {
   saveCheckpoint,
+  writeFileAtomically,
   loadCheckpointFile,
   saveModel,
   loadModel,
