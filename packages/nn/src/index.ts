@@ -29,7 +29,32 @@ export { Linear, type LinearOptions } from './layers/linear.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
 
-export { mseLoss, crossEntropyLoss, type Reduction, type CrossEntropyOptions } from './losses.js';
+export {
+  mseLoss,
+  crossEntropyLoss,
+  l1Loss,
+  huberLoss,
+  bceWithLogitsLoss,
+  type Reduction,
+  type CrossEntropyOptions,
+  type HuberOptions,
+  type BceWithLogitsOptions,
+} from './losses.js';
+export {
+  meanAbsoluteError,
+  meanSquaredError,
+  rootMeanSquaredError,
+  meanAbsolutePercentageError,
+  accuracy,
+  precision,
+  recall,
+  f1Score,
+  confusionMatrix,
+  classificationScores,
+  argmaxRows,
+  type ClassScores,
+  type ClassificationScores,
+} from './metrics.js';
 export { uniform, pytorchUniform, normal, xavierUniform, xavierNormal, orthogonal, calculateFans, calculateGain } from './init.js';
 
 export { Optimizer, OptimizerStateError, type OptimizerState, type OptimizerStepOptions, type HyperParameters, type ParameterSource } from './optim/optimizer.js';

@@ -5,13 +5,18 @@ import {
   ArgumentError,
   DTypeError,
   ShapeError,
+  abs,
   add,
   arange,
   cast,
   div,
   equal,
+  exp,
+  log,
   logSoftmax,
+  maximum,
   mean,
+  minimum,
   mul,
   neg,
   reshape,
@@ -143,5 +148,103 @@ export function crossEntropyLoss(logits: Tensor, labels: Tensor, options: CrossE
     if (reduction === 'none') return perRow;
     if (reduction === 'sum') return sum(perRow);
     return div(sum(perRow), sum(rowWeight));
+  });
+}
+
+function checkPair(op: string, pred: Tensor, target: Tensor, reduction: Reduction): void {
+  checkReduction(op, reduction);
+  checkFloat(op, 'pred', pred);
+  checkFloat(op, 'target', target);
+  if (!shapesEqual(pred.shape, target.shape)) {
+    throw new ShapeError({ op, detail: 'pred and target must have the same shape', expected: [...pred.shape], actual: [...target.shape] });
+  }
+}
+
+function reduce(values: Tensor, reduction: Reduction): Tensor {
+  return reduction === 'none' ? values : reduction === 'sum' ? sum(values) : mean(values);
+}
+
+/**
+ * Mean absolute error (PyTorch's `F.l1_loss`): |pred - target| averaged ('mean', the
+ * default), summed or per element. Less swayed by outliers than `mseLoss`.
+ *
+ * @example
+ * ```ts
+ * const loss = l1Loss(tensor([1, 2]), tensor([1, 4])); // 1
+ * ```
+ */
+export function l1Loss(pred: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  const reduction = options.reduction ?? 'mean';
+  checkPair('l1Loss', pred, target, reduction);
+  return scope(() => reduce(abs(sub(pred, target)), reduction));
+}
+
+export interface HuberOptions {
+  /** Where the loss turns from quadratic to linear (default 1, as in PyTorch). */
+  delta?: number;
+  /** Default 'mean'. */
+  reduction?: Reduction;
+}
+
+/**
+ * Huber loss (PyTorch's `F.huber_loss`): ½d² where |d| < δ, else δ(|d| - ½δ), with
+ * d = pred - target. Quadratic near the target (smooth gradients) and linear far from
+ * it (outliers pull no harder than δ).
+ *
+ * @example
+ * ```ts
+ * const loss = huberLoss(tensor([0, 0]), tensor([0.5, 3]), { delta: 1 }); // (0.125 + 2.5) / 2
+ * ```
+ */
+export function huberLoss(pred: Tensor, target: Tensor, options: HuberOptions = {}): Tensor {
+  const reduction = options.reduction ?? 'mean';
+  const delta = options.delta ?? 1;
+  checkPair('huberLoss', pred, target, reduction);
+  if (!(delta > 0 && Number.isFinite(delta))) throw new ArgumentError('huberLoss', `delta must be a positive number, got ${delta}`);
+  return scope(() => {
+    const a = abs(sub(pred, target));
+    // q = min(|d|, δ) gives both branches in one expression without a mask:
+    // ½q² + δ(|d| - q) is ½d² below δ and δ(|d| - ½δ) above it.
+    const q = minimum(a, delta);
+    return reduce(add(mul(square(q), 0.5), mul(sub(a, q), delta)), reduction);
+  });
+}
+
+export interface BceWithLogitsOptions {
+  /** Weight of each element (broadcast against the logits), PyTorch's `weight`. */
+  weight?: Tensor;
+  /**
+   * Weight of the positive term per class (broadcast against the last axis), PyTorch's
+   * `pos_weight`: above 1 raises recall on a rare positive class.
+   */
+  posWeight?: Tensor;
+  /** Default 'mean'. */
+  reduction?: Reduction;
+}
+
+/**
+ * Binary cross-entropy on logits (PyTorch's `F.binary_cross_entropy_with_logits`):
+ * -w·[p·y·log σ(x) + (1 - y)·log(1 - σ(x))] with targets y in [0, 1] (float32, the shape
+ * of the logits), computed in the stable form (1 - y)·x + (1 + (p - 1)·y)·(log(1 +
+ * e^(-|x|)) + max(-x, 0)), which never takes the log of a rounded-off 0.
+ *
+ * @example
+ * ```ts
+ * const loss = bceWithLogitsLoss(tensor([2, -1]), tensor([1, 0]));
+ * ```
+ */
+export function bceWithLogitsLoss(logits: Tensor, target: Tensor, options: BceWithLogitsOptions = {}): Tensor {
+  const op = 'bceWithLogitsLoss';
+  const reduction = options.reduction ?? 'mean';
+  checkPair(op, logits, target, reduction);
+  if (options.weight) checkFloat(op, 'weight', options.weight);
+  if (options.posWeight) checkFloat(op, 'posWeight', options.posWeight);
+  return scope(() => {
+    const softplusNeg = add(log(add(exp(neg(abs(logits))), 1)), maximum(neg(logits), 0)); // -log σ(x)
+    const negative = mul(sub(1, target), logits); // (1 - y)·x, with -log(1 - σ(x)) = x - log σ(x)
+    const positiveWeight = options.posWeight ? add(mul(sub(options.posWeight, 1), target), 1) : null;
+    let perElement = add(negative, positiveWeight ? mul(positiveWeight, softplusNeg) : softplusNeg);
+    if (options.weight) perElement = mul(perElement, options.weight);
+    return reduce(perElement, reduction);
   });
 }

@@ -1,4 +1,5 @@
-/** Classification metrics (plain numbers, browser-safe). */
+/** Classification metrics (plain numbers, browser-safe), on @cellstate/nn's scores with class names. */
+import { classificationScores, type ClassificationScores } from '@cellstate/nn';
 
 /** Precision, recall and F1 of one class. */
 export interface ClassMetrics {
@@ -37,33 +38,25 @@ export interface EvaluationReport {
 export function computeMetrics(yTrue: readonly number[], yPred: readonly number[], labels: readonly string[]): EvaluationReport {
   if (yTrue.length !== yPred.length) throw new RangeError(`computeMetrics: ${yTrue.length} true labels but ${yPred.length} predictions`);
   const C = labels.length;
-  const confusion = Array.from({ length: C }, () => new Array<number>(C).fill(0));
-  let correct = 0;
-  for (let i = 0; i < yTrue.length; i++) {
-    const t = yTrue[i]!;
-    const p = yPred[i]!;
-    if (!(t >= 0 && t < C) || !(p >= 0 && p < C)) throw new RangeError(`computeMetrics: label index out of range at ${i} (true ${t}, predicted ${p})`);
-    confusion[t]![p]!++;
-    if (t === p) correct++;
-  }
-  const perClass: ClassMetrics[] = labels.map((label, c) => {
-    const tp = confusion[c]![c]!;
-    const support = confusion[c]!.reduce((a, b) => a + b, 0);
-    const predicted = confusion.reduce((a, row) => a + row[c]!, 0);
-    const precision = predicted === 0 ? 0 : tp / predicted;
-    const recall = support === 0 ? 0 : tp / support;
-    const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-    return { label, precision, recall, f1, support };
-  });
   const n = yTrue.length;
+  if (C === 0) {
+    if (n > 0) throw new RangeError('computeMetrics: label index out of range at 0 (no classes)');
+    return { labels: [], count: 0, accuracy: 0, macroF1: 0, weightedF1: 0, perClass: [], confusion: [] };
+  }
+  let scores: ClassificationScores;
+  try {
+    scores = classificationScores(yTrue, yPred, C);
+  } catch (e) {
+    throw new RangeError(`computeMetrics: ${(e as Error).message.replace(/^confusionMatrix: /, '')}`);
+  }
   return {
     labels: [...labels],
     count: n,
-    accuracy: n === 0 ? 0 : correct / n,
-    macroF1: C === 0 ? 0 : perClass.reduce((a, m) => a + m.f1, 0) / C,
-    weightedF1: n === 0 ? 0 : perClass.reduce((a, m) => a + m.f1 * m.support, 0) / n,
-    perClass,
-    confusion,
+    accuracy: scores.accuracy,
+    macroF1: scores.macro.f1,
+    weightedF1: scores.weightedF1,
+    perClass: scores.perClass.map((m, c) => ({ label: labels[c]!, ...m })),
+    confusion: scores.confusion,
   };
 }
 
