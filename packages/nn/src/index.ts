@@ -28,6 +28,9 @@ export { IndexOutOfRangeError } from './check-indices.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 export { Embedding, type EmbeddingOptions } from './layers/embedding.js';
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
+export { LastStep, AllSteps, isRecurrentOutput, type LastStepOptions, type RecurrentOutput, type SequenceContext } from './layers/sequence.js';
+export { Sequential, type SequentialLayer, type SequentialForwardOptions, type LayerVisitor } from './sequential.js';
+export { summary, summaryRows, type SummaryOptions, type SummaryRow, type ModelSummary } from './summary.js';
 
 export {
   mseLoss,

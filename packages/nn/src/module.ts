@@ -166,6 +166,30 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /**
+   * Number of scalar weights in this module tree, each parameter counted once even when
+   * a module is registered under two names (tied weights). `trainableOnly` leaves out
+   * frozen parameters (`setTrainable(false)`).
+   *
+   * @example
+   * ```ts
+   * new Linear(4, 2).parameterCount(); // 4·2 weights + 2 biases = 10
+   * ```
+   */
+  parameterCount(options: { trainableOnly?: boolean } = {}): number {
+    let total = 0;
+    for (const p of new Set(this.parameters())) {
+      if (options.trainableOnly && !p.trainable) continue;
+      total += p.shape.reduce((a, b) => a * b, 1);
+    }
+    return total;
+  }
+
+  /** Direct child modules with their names, in registration order. */
+  namedChildren(): [string, Module][] {
+    return [...this.#modules];
+  }
+
   /** Child modules with dotted names (direct and nested). */
   namedModules(prefix = ''): [string, Module][] {
     const out: [string, Module][] = [];

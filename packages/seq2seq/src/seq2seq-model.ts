@@ -225,7 +225,7 @@ export class Seq2Seq extends Module {
   }
 
   /** Number of trainable values. */
-  parameterCount(): number {
+  override parameterCount(): number {
     return this.parameters().reduce((n, p) => n + p.value.size, 0);
   }
 }
