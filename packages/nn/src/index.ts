@@ -75,4 +75,5 @@ export {
 } from './optim/schedules.js';
 
 export * from './checkpoint/index.js';
+export * from './data/index.js';
 export { Trainer, NonFiniteLossError, type TrainerOptions, type StepResult } from './trainer.js';
