@@ -77,3 +77,24 @@ export {
 export * from './checkpoint/index.js';
 export * from './data/index.js';
 export { Trainer, NonFiniteLossError, type TrainerOptions, type StepResult } from './trainer.js';
+export {
+  fit,
+  evaluate,
+  predict,
+  snapshotParameters,
+  restoreParameters,
+  type FitModel,
+  type FitOptions,
+  type FitContext,
+  type Callback,
+  type EpochLogs,
+  type History,
+  type LossName,
+  type LossFunction,
+  type MetricName,
+  type Metric,
+  type EvaluateOptions,
+  type Evaluation,
+  type PredictOptions,
+} from './fit.js';
+export { earlyStopping, progressLogger, type EarlyStopping, type EarlyStoppingOptions, type ProgressLoggerOptions } from './callbacks.js';
