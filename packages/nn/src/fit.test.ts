@@ -130,6 +130,8 @@ describe('fit, evaluate, predict', () => {
       epochs: 5,
       batchSize: 10,
       loss: poisoned,
+      optimizer: 'sgd',
+      learningRate: 0.1,
       shuffle: false,
       callbacks: [{ onBatchEnd: () => void seen.push(weights(model)) }],
     });

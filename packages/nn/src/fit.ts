@@ -13,7 +13,8 @@ import {
   rootMeanSquaredError,
 } from './metrics.js';
 import type { Module } from './module.js';
-import { Adam } from './optim/adam.js';
+import { Adam, AdamW } from './optim/adam.js';
+import { SGD } from './optim/sgd.js';
 import type { Optimizer } from './optim/optimizer.js';
 import { ReduceLROnPlateau, type LearningRateScheduler } from './optim/schedules.js';
 import { NonFiniteLossError, Trainer } from './trainer.js';
@@ -75,8 +76,13 @@ export interface FitOptions {
   /** Examples per step (default 32). */
   batchSize?: number;
   loss: LossName | LossFunction;
-  /** Default: Adam with learning rate 1e-3 (created and released by `fit`). */
-  optimizer?: Optimizer;
+  /**
+   * An optimizer you own (its state carries over to the next `fit`), or one by name
+   * that `fit` creates with `learningRate` and releases at the end (default 'adam').
+   */
+  optimizer?: Optimizer | 'adam' | 'adamw' | 'sgd';
+  /** Learning rate of an optimizer given by name (default 1e-3). */
+  learningRate?: number;
   /** Data evaluated after each epoch (`val_*` logs). */
   validation?: Dataset<Sample>;
   /** Hold out this last fraction of `data` for validation instead (Keras: not shuffled first). */
@@ -120,8 +126,8 @@ export async function fit(model: FitModel, data: Dataset<Sample>, options: FitOp
   if (train.length === 0) throw new ArgumentError('fit', 'no training examples');
   const lossFn = resolveLoss(options.loss);
   const yDtype = options.loss === 'crossEntropy' ? 'int32' : 'float32';
-  const ownOptimizer = options.optimizer === undefined;
-  const optimizer = options.optimizer ?? new Adam(model, { learningRate: 1e-3 });
+  const ownOptimizer = typeof options.optimizer !== 'object';
+  const optimizer = makeOptimizer(model, options.optimizer ?? 'adam', options.learningRate ?? 1e-3);
   const onNonFinite = options.onNonFinite ?? 'stop';
   const trainer = new Trainer({ optimizer, onNonFinite: onNonFinite === 'skip' ? 'skip' : 'throw', ...(options.clipGradNorm !== undefined ? { clipGradNorm: options.clipGradNorm } : {}) });
   const callbacks = options.callbacks ?? [];
@@ -299,6 +305,14 @@ export async function predict(model: FitModel, data: Dataset<Pick<Sample, 'x'>> 
     }
   });
   return concatFloat(parts);
+}
+
+function makeOptimizer(model: Module, optimizer: Optimizer | 'adam' | 'adamw' | 'sgd', learningRate: number): Optimizer {
+  if (typeof optimizer === 'object') return optimizer;
+  if (optimizer === 'adam') return new Adam(model, { learningRate });
+  if (optimizer === 'adamw') return new AdamW(model, { learningRate });
+  if (optimizer === 'sgd') return new SGD(model, { learningRate });
+  throw new ArgumentError('fit', `unknown optimizer '${String(optimizer)}'`);
 }
 
 function callForward(model: FitModel, x: Tensor, lengths: number[] | undefined): Tensor {
