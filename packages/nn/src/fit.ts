@@ -382,14 +382,32 @@ function resolveMetric(metric: MetricName | Metric): ResolvedMetric {
   };
 }
 
-/** Host copies of parameter values, for restoring a best epoch. */
+/**
+ * Host copies of every parameter value (read in one batch), for restoring a best epoch
+ * with `restoreParameters`. Holds no tensors, so nothing needs releasing.
+ *
+ * @example
+ * ```ts
+ * const best = await snapshotParameters(model);
+ * await fit(model, train, { epochs: 1, loss: 'mse' });
+ * restoreParameters(model, best); // back to the weights before that epoch
+ * ```
+ */
 export async function snapshotParameters(model: Module): Promise<Map<string, { values: Float32Array | Int32Array; shape: number[] }>> {
   const named = model.namedParameters();
   const values = await readMany(named.map(([, p]) => p.value));
   return new Map(named.map(([name, p], i) => [name, { values: values[i]!.slice() as Float32Array | Int32Array, shape: [...p.shape] }]));
 }
 
-/** Loads values saved by `snapshotParameters` back into the model. */
+/**
+ * Loads values saved by `snapshotParameters` back into the model (on the backends its
+ * parameters live on); names the model does not have are ignored.
+ *
+ * @example
+ * ```ts
+ * restoreParameters(model, await snapshotParameters(model)); // a no-op round trip
+ * ```
+ */
 export function restoreParameters(model: Module, snapshot: Map<string, { values: Float32Array | Int32Array; shape: number[] }>): void {
   const current = new Map(model.namedParameters());
   const state = new Map<string, Tensor>();

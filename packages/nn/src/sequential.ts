@@ -61,7 +61,15 @@ export class Sequential extends Module {
     return this.run(x, options);
   }
 
-  /** `forward`, calling `visit` after each layer (while its output is alive). */
+  /**
+   * `forward`, calling `visit` after each layer while its output is alive (`summary`
+   * uses it for the output shapes).
+   *
+   * @example
+   * ```ts
+   * model.run(x, {}, (i, layer, out) => console.log(i, layer.constructor.name));
+   * ```
+   */
   run(x: Tensor, options: SequentialForwardOptions = {}, visit?: LayerVisitor): Tensor {
     return scope(() => {
       const context = options.lengths !== undefined ? { lengths: options.lengths } : undefined;

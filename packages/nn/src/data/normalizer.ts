@@ -87,7 +87,15 @@ export class Standardizer {
   }
 }
 
-/** Rows of features: a flat series is one feature per step. */
+/**
+ * Rows of features: a flat series is one feature per step. Throws on rows of
+ * different widths.
+ *
+ * @example
+ * ```ts
+ * toRows([1, 2]); // [[1], [2]]
+ * ```
+ */
 export function toRows(data: Series): number[][] {
   const rows = data.map((item) => (typeof item === 'number' ? [item] : [...item]));
   const width = rows[0]?.length ?? 0;

@@ -17,7 +17,16 @@ export interface SequenceContext {
   lengths?: Tensor | readonly number[];
 }
 
-/** True for the `{ output, h }` object of a recurrent layer. */
+/**
+ * True for the `{ output, h }` object of a recurrent layer (what `Sequential` routes to
+ * `LastStep`/`AllSteps` whole).
+ *
+ * @example
+ * ```ts
+ * isRecurrentOutput(lstm.forward(x)); // true
+ * isRecurrentOutput(zeros([2])); // false
+ * ```
+ */
 export function isRecurrentOutput(value: unknown): value is RecurrentOutput {
   return typeof value === 'object' && value !== null && !(value instanceof Tensor) && (value as RecurrentOutput).output instanceof Tensor && (value as RecurrentOutput).h instanceof Tensor;
 }
