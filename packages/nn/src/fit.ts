@@ -42,6 +42,8 @@ export type EpochLogs = Record<string, number>;
 export interface FitContext {
   model: FitModel;
   optimizer: Optimizer;
+  /** The `scheduler` option, for callbacks that save it with a checkpoint. */
+  scheduler?: LearningRateScheduler | ReduceLROnPlateau;
   epochs: number;
   stepsPerEpoch: number;
   /** Ends training after the current epoch (or batch), recording why. */
@@ -65,14 +67,20 @@ export interface Callback {
 export interface History {
   /** Per name, one value per completed epoch. */
   history: Record<string, number[]>;
-  /** Completed epochs. */
+  /** Completed epochs (counting the `initialEpoch` ones); the lists hold the epochs this call ran. */
   epochs: number;
   /** Why training ended before `epochs`: early stopping, a non-finite loss, an abort. */
   stopReason?: string;
 }
 
 export interface FitOptions {
+  /** Train until this epoch count (with `initialEpoch`, the total, as in Keras). */
   epochs: number;
+  /**
+   * Epochs already done (Keras' `initial_epoch`): resuming from a checkpoint continues
+   * with the shuffle order of epoch `initialEpoch`, so the run is the uninterrupted one.
+   */
+  initialEpoch?: number;
   /** Examples per step (default 32). */
   batchSize?: number;
   loss: LossName | LossFunction;
@@ -121,6 +129,8 @@ export async function fit(model: FitModel, data: Dataset<Sample>, options: FitOp
   const { epochs } = options;
   if (!Number.isInteger(epochs) || epochs < 0) throw new ArgumentError('fit', `epochs must be a non-negative integer, got ${epochs}`);
   const batchSize = options.batchSize ?? 32;
+  const initialEpoch = options.initialEpoch ?? 0;
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new ArgumentError('fit', `initialEpoch must be a non-negative integer, got ${initialEpoch}`);
   if (options.validation && options.validationSplit !== undefined) throw new ArgumentError('fit', 'pass validation or validationSplit, not both');
   const [train, validation] = options.validationSplit !== undefined ? data.split(options.validationSplit) : [data, options.validation];
   if (train.length === 0) throw new ArgumentError('fit', 'no training examples');
@@ -131,11 +141,12 @@ export async function fit(model: FitModel, data: Dataset<Sample>, options: FitOp
   const onNonFinite = options.onNonFinite ?? 'stop';
   const trainer = new Trainer({ optimizer, onNonFinite: onNonFinite === 'skip' ? 'skip' : 'throw', ...(options.clipGradNorm !== undefined ? { clipGradNorm: options.clipGradNorm } : {}) });
   const callbacks = options.callbacks ?? [];
-  const history: History = { history: {}, epochs: 0 };
+  const history: History = { history: {}, epochs: initialEpoch };
   let stopReason: string | undefined;
   const context: FitContext = {
     model,
     optimizer,
+    ...(options.scheduler ? { scheduler: options.scheduler } : {}),
     epochs,
     stepsPerEpoch: Math.ceil(train.length / batchSize),
     stop: (reason) => (stopReason ??= reason),
@@ -144,7 +155,7 @@ export async function fit(model: FitModel, data: Dataset<Sample>, options: FitOp
   const aborted = () => options.signal?.aborted === true;
   try {
     for (const c of callbacks) await c.onTrainBegin?.(context);
-    for (let epoch = 0; epoch < epochs && stopReason === undefined; epoch++) {
+    for (let epoch = initialEpoch; epoch < epochs && stopReason === undefined; epoch++) {
       for (const c of callbacks) await c.onEpochBegin?.(epoch, context);
       model.train();
       let total = 0;

@@ -21,3 +21,4 @@ export {
   type AssertWritableOptions,
 } from './checkpoint-file.js';
 export { CheckpointError } from '../checkpoint/errors.js';
+export { trainingCheckpoint, resumeTraining, type TrainingCheckpointOptions } from './fit-checkpoint.js';
