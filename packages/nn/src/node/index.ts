@@ -21,4 +21,5 @@ export {
   type AssertWritableOptions,
 } from './checkpoint-file.js';
 export { CheckpointError } from '../checkpoint/errors.js';
+export { progressBar, type ProgressBarOptions } from './progress-bar.js';
 export { trainingCheckpoint, resumeTraining, type TrainingCheckpointOptions } from './fit-checkpoint.js';
