@@ -185,9 +185,11 @@ describe('fit, evaluate, predict', () => {
   it('variable-length inputs are padded and their lengths reach forward', async () => {
     class LastValue extends Module {
       seen: unknown[] = [];
+      widths: number[] = [];
       scale = this.addParameter('scale', tensor([0.5]));
       forward(x: Tensor, options?: { lengths?: number[] }): Tensor {
         this.seen.push(options?.lengths);
+        this.widths.push(x.shape[1]!);
         return mul(sum(reshape(x, [x.shape[0]!, -1]), 1, { keepDims: true }), this.scale.value);
       }
     }
@@ -195,6 +197,14 @@ describe('fit, evaluate, predict', () => {
     const data = Dataset.from([{ x: [1, 2, 3], y: [6] }, { x: [4], y: [4] }]);
     await predict(model, data);
     expect(model.seen).toEqual([[3, 1]]);
+    // bucketBy: the two long and the two short sequences share batches, so neither
+    // batch is padded (and none needs lengths).
+    model.seen = [];
+    model.widths = [];
+    const mixed = Dataset.from([[1, 2, 3], [1], [4, 5, 6], [2]].map((x) => ({ x, y: [x.reduce((a, b) => a + b, 0)] })));
+    await fit(model, mixed, { epochs: 1, batchSize: 2, loss: 'mse', optimizer: 'sgd', bucketBy: (s) => (s.x as number[]).length });
+    expect(model.seen).toEqual([undefined, undefined]);
+    expect([...model.widths].sort()).toEqual([1, 3]);
     model.dispose();
   });
 });

@@ -102,6 +102,11 @@ export interface FitOptions {
   /** Reshuffle the training data every epoch (default true), seeded by `seed` (default 0). */
   shuffle?: boolean;
   seed?: number;
+  /**
+   * Batch examples of similar length together (`Dataset.bucketBatches`), given each
+   * example's length: less padding for variable-length sequences.
+   */
+  bucketBy?: (sample: Sample) => number;
   /** Clip the global gradient norm before each update. */
   clipGradNorm?: number;
   /** A NaN/∞ loss or gradient: 'stop' training (default, Keras' TerminateOnNaN), 'throw', or 'skip' the step. */
@@ -162,7 +167,8 @@ export async function fit(model: FitModel, data: Dataset<Sample>, options: FitOp
       let count = 0;
       let batchIndex = 0;
       let completed = true;
-      const batches = train.batches({ batchSize, ...(options.shuffle ?? true ? { shuffleSeed: options.seed ?? 0, epoch } : {}) });
+      const order = { batchSize, ...(options.shuffle ?? true ? { shuffleSeed: options.seed ?? 0, epoch } : {}) };
+      const batches = options.bucketBy ? train.bucketBatches({ ...order, length: options.bucketBy }) : train.batches(order);
       for (const batch of batches) {
         if (aborted()) stopReason ??= 'aborted';
         if (stopReason !== undefined) {

@@ -48,6 +48,23 @@ describe('Dataset', () => {
     expect([...d.batches({ batchSize: 3, shuffleSeed: 5, epoch: 1 })].flat()).toEqual(e1);
   });
 
+  it('bucketBatches: every example once, batches of similar length, reshuffled per epoch', () => {
+    const lengthOf = (i: number) => 1 + ((i * 37) % 23);
+    const d = Dataset.from(range(200));
+    const e0 = [...d.bucketBatches({ batchSize: 8, length: lengthOf, shuffleSeed: 3, epoch: 0, poolSize: 25 })];
+    expect(e0.flat().sort((a, b) => a - b)).toEqual(range(200));
+    const spread = (batches: number[][]) => Math.max(...batches.map((b) => Math.max(...b.map(lengthOf)) - Math.min(...b.map(lengthOf))));
+    // One pool holds every example here: sorted batches of 8 over 23 lengths spread by at most 1.
+    expect(spread(e0)).toBeLessThanOrEqual(1);
+    expect(spread([...d.batches({ batchSize: 8, shuffleSeed: 3 })])).toBeGreaterThan(10);
+    const e1 = [...d.bucketBatches({ batchSize: 8, length: lengthOf, shuffleSeed: 3, epoch: 1, poolSize: 25 })];
+    expect(e1.map((b) => b[0])).not.toEqual(e0.map((b) => b[0]));
+    expect([...d.bucketBatches({ batchSize: 8, length: lengthOf, shuffleSeed: 3, epoch: 1, poolSize: 25 })]).toEqual(e1);
+    // Batch order is shuffled: not sorted by length.
+    const firstLengths = e0.map((b) => lengthOf(b[0]!));
+    expect(firstLengths).not.toEqual([...firstLengths].sort((a, b) => a - b));
+  });
+
   it('collate stacks nested arrays, pads sequences and returns their lengths', () => {
     const b = collate([{ x: [[1, 2], [3, 4]], y: [1] }, { x: [[5, 6], [7, 8]], y: [0] }]);
     expect(b.x.shape).toEqual([2, 2, 2]);

@@ -177,6 +177,40 @@ export class Dataset<T> {
   }
 
   /**
+   * Batches of examples of similar length, so padding is small: within pools of
+   * `poolSize` batches (default 50) of the (seeded, per-epoch) shuffled order, examples
+   * are sorted by `length` and cut into batches, and the batch order is shuffled again,
+   * so training does not see short sequences first. Every example appears once.
+   *
+   * @example
+   * ```ts
+   * const batches = sentences.bucketBatches({ batchSize: 32, length: (s) => s.x.length, shuffleSeed: 1, epoch });
+   * ```
+   */
+  *bucketBatches(options: BatchOptions & { length: (item: T) => number; poolSize?: number }): Generator<T[]> {
+    const { batchSize } = options;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError('Dataset.bucketBatches', `batchSize must be a positive integer, got ${batchSize}`);
+    const seed = options.shuffleSeed;
+    const epochSeed = seed === undefined ? undefined : deriveSeed(seed, options.epoch ?? 0);
+    const order = epochSeed === undefined ? Array.from({ length: this.length }, (_, i) => i) : Array.from(permutation(this.length, deriveSeed(epochSeed, 0)));
+    const pool = batchSize * (options.poolSize ?? 50);
+    const batches: number[][] = [];
+    for (let start = 0; start < order.length; start += pool) {
+      const lengths = new Map<number, number>();
+      const chunk = order.slice(start, start + pool);
+      for (const i of chunk) lengths.set(i, options.length(this.#get(i)));
+      chunk.sort((a, b) => lengths.get(a)! - lengths.get(b)! || a - b);
+      for (let b = 0; b < chunk.length; b += batchSize) {
+        const batch = chunk.slice(b, b + batchSize);
+        if (options.dropLast && batch.length < batchSize) continue;
+        batches.push(batch);
+      }
+    }
+    const batchOrder = epochSeed === undefined ? null : permutation(batches.length, deriveSeed(epochSeed, 1));
+    for (let k = 0; k < batches.length; k++) yield batches[batchOrder ? batchOrder[k]! : k]!.map((i) => this.#get(i));
+  }
+
+  /**
    * Every example, in order, as an array.
    *
    * @example
