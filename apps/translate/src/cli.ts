@@ -178,6 +178,7 @@ program
   .option('--train-limit <n>', 'use a seeded sample of n training pairs', int(1))
   .option('--batch-size <n>', 'batch size', int(1), 64)
   .option('--lr <rate>', 'Adam learning rate', num({ min: 0, minOpen: true }), 1e-3)
+  .option('--lr-decay <factor>', 'multiply the learning rate by this after an epoch whose validation BLEU is not the best so far (1 = never)', num({ min: 0, max: 1, minOpen: true }), 0.5)
   .option('--epochs <n>', 'epochs', int(1), 10)
   .option('--max-steps <n>', 'stop after this many steps in total', int(1))
   .option('--max-minutes <m>', 'stop after this much wall time in this process', num({ min: 0, minOpen: true }))
@@ -219,6 +220,7 @@ program
       ...(opts.trainLimit !== undefined ? { trainLimit: opts.trainLimit as number } : {}),
       batchSize: opts.batchSize as number,
       learningRate: opts.lr as number,
+      lrDecay: opts.lrDecay as number,
       epochs: opts.epochs as number,
       ...(opts.maxSteps !== undefined ? { maxSteps: opts.maxSteps as number } : {}),
       ...(opts.maxMinutes !== undefined ? { maxMinutes: opts.maxMinutes as number } : {}),
@@ -253,15 +255,16 @@ program
 
 program
   .command('export')
-  .description('write a model file from the last training checkpoint of a run directory')
+  .description('write a model file from a run directory: the epoch with the best validation BLEU (best.safetensors), or with --last the last checkpoint')
   .option('-o, --out <dir>', 'run directory', file, 'runs/en-fr')
   .requiredOption('-m, --model <file>', 'model file to write', file)
   .option('--f16', 'float16 weights', false)
   .option('--int8', 'int8 matrices with a float32 scale per row, the rest float16 (the smallest file)', false)
-  .action(async (opts: { out: string; model: string; f16: boolean; int8: boolean }) => {
+  .option('--last', 'export the last checkpoint even when an earlier epoch validated better', false)
+  .action(async (opts: { out: string; model: string; f16: boolean; int8: boolean; last: boolean }) => {
     await setup();
-    const r = await exportRun(path(opts.out), path(opts.model), { f16: opts.f16, int8: opts.int8 });
-    console.log(`wrote ${path(opts.model)} (${(r.bytes / 1e6).toFixed(1)} MB, step ${r.step})`);
+    const r = await exportRun(path(opts.out), path(opts.model), { f16: opts.f16, int8: opts.int8, last: opts.last });
+    console.log(`wrote ${path(opts.model)} (${(r.bytes / 1e6).toFixed(1)} MB, step ${r.step}, ${r.from === 'best' ? 'the epoch with the best validation BLEU' : 'the last checkpoint'})`);
   });
 
 program

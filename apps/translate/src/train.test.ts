@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { decodeSeq2SeqModel } from '@cellstate/seq2seq';
 import { readMany } from '@cellstate/tensor';
 import { selectBackend } from './backend.js';
-import { train, type TrainOptions } from './train.js';
+import { BEST_FILE, exportRun, learningRateAfter, train, type TrainOptions } from './train.js';
 import { writeTinyCorpus } from './test-data.js';
 
 const corpus = writeTinyCorpus(64);
@@ -29,6 +29,7 @@ function options(out: string, over: Partial<TrainOptions> = {}): TrainOptions {
     maxLength: 12,
     batchSize: 8,
     learningRate: 0.01,
+    lrDecay: 0.5,
     epochs: 2,
     checkpointEvery: 3,
     seed: 4,
@@ -77,5 +78,43 @@ describe('translate train', () => {
     const out = join(corpus.dir, 'changed');
     await train(options(out, { stopAfterStep: 3 }), { log: () => {}, progress: false });
     await expect(train(options(out, { resume: true, hiddenSize: 16 }), { log: () => {}, progress: false })).rejects.toThrow(/option hiddenSize/);
+  });
+
+  it('keeps the epoch with the best validation BLEU, and export writes it unless --last', async () => {
+    const out = join(corpus.dir, 'best');
+    const lines: string[] = [];
+    const run = await train(options(out, { epochs: 4, learningRate: 0.05 }), { log: (l) => lines.push(l), progress: false });
+    const bleus = run.history.map((h) => h.validBleu);
+    const bestEpoch = bleus.indexOf(Math.max(...bleus)) + 1;
+    const best = await decodeSeq2SeqModel(new Uint8Array(readFileSync(join(out, BEST_FILE))), BEST_FILE);
+    expect((best.info as { history: unknown[] }).history).toHaveLength(bestEpoch);
+    best.model.dispose();
+    // The plateau schedule: the rate each epoch ran with, logged, follows learningRateAfter.
+    const rates = run.history.map((_, e) => learningRateAfter(run.history.slice(0, e), 0.05, 0.5));
+    for (const [e, rate] of rates.entries()) if (rate !== 0.05) expect(lines.join('\n')).toContain(`epoch ${e + 1}: learning rate ${rate.toPrecision(3)}`);
+
+    const exported = join(out, 'exported.safetensors');
+    expect((await exportRun(out, exported, {})).from).toBe('best');
+    expect(await parameters(exported)).toEqual(await parameters(join(out, BEST_FILE)));
+    expect((await exportRun(out, exported, { last: true })).from).toBe('last');
+    expect(await parameters(exported)).toEqual(await parameters(run.modelPath));
+  });
+
+  it('an --overwrite run does not keep the best model of the run it replaces', async () => {
+    const out = join(corpus.dir, 'overwritten');
+    await train(options(out, { epochs: 1 }), { log: () => {}, progress: false });
+    await train(options(out, { overwrite: true, stopAfterStep: 2 }), { log: () => {}, progress: false });
+    expect(() => readFileSync(join(out, BEST_FILE))).toThrow();
+  });
+});
+
+describe('learningRateAfter', () => {
+  it('halves the rate after every epoch that is not the best so far', () => {
+    const h = (...b: number[]) => b.map((validBleu) => ({ validBleu }));
+    expect(learningRateAfter([], 1, 0.5)).toBe(1);
+    expect(learningRateAfter(h(10, 12), 1, 0.5)).toBe(1);
+    expect(learningRateAfter(h(10, 12, 11), 1, 0.5)).toBe(0.5);
+    expect(learningRateAfter(h(10, 12, 11, 13, 13), 1, 0.5)).toBe(0.25); // a tie is no improvement
+    expect(learningRateAfter(h(10, 9, 8), 2e-3, 1)).toBe(2e-3);
   });
 });

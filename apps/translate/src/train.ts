@@ -5,7 +5,7 @@
  * per epoch, dropout masks and teacher-forcing coins per step) is derived from
  * (seed, epoch) or (seed, step), so `--resume` after a kill replays the same run.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Adam, deriveSeed, NonFiniteLossError } from '@cellstate/nn';
 import { assertWritable, loadTrainingCheckpoint, saveCheckpoint, saveTrainingCheckpoint, writeFileAtomically } from '@cellstate/nn/node';
@@ -15,6 +15,7 @@ import { Vocabulary } from '@cellstate/text';
 import cliProgress from 'cli-progress';
 import { DataError, loadCorpus, type TextPair } from './data.js';
 import { evaluate } from './evaluate.js';
+import { loadModelFile } from './model-io.js';
 import { tokensOf } from './preprocess.js';
 
 /** Everything `train` needs; the CLI fills it from flags. */
@@ -51,6 +52,12 @@ export interface TrainOptions {
   trainLimit?: number;
   batchSize: number;
   learningRate: number;
+  /**
+   * Multiply the learning rate by this after every epoch whose validation BLEU is not the
+   * best so far (1 = never; the command line's default is 0.5). The rate of an epoch is a
+   * function of the run's history, so `--resume` continues with the same rate.
+   */
+  lrDecay?: number;
   epochs: number;
   maxSteps?: number;
   maxMinutes?: number;
@@ -120,6 +127,27 @@ const FIXED: (keyof TrainOptions)[] = [
   'seed', 'teacherForcing', 'clipNorm', 'labelSmoothing', 'shortlist',
 ];
 
+/**
+ * The learning rate after the epochs in `history`: `base` times `decay` for every epoch
+ * whose validation BLEU did not beat the best before it (a plateau schedule with
+ * patience 0, as OpenNMT's). Derived from the history alone, so a resumed run gets the
+ * same rate as an uninterrupted one.
+ */
+export function learningRateAfter(history: readonly { validBleu: number }[], base: number, decay: number): number {
+  let best = Number.NEGATIVE_INFINITY;
+  let lr = base;
+  for (const record of history) {
+    if (record.validBleu > best) best = record.validBleu;
+    else lr *= decay;
+  }
+  return lr;
+}
+
+/** The best validation BLEU in `history` (-Infinity when empty). */
+function bestBleu(history: readonly { validBleu: number }[]): number {
+  return history.reduce((best, r) => Math.max(best, r.validBleu), Number.NEGATIVE_INFINITY);
+}
+
 /** Batches of one epoch as index lists: shuffled, bucketed by length within pools of 50 batches, pools shuffled. */
 export function epochBatches(pairs: readonly IdPair[], batchSize: number, seed: number, epoch: number): number[][] {
   const order = permutation(pairs.length, deriveSeed(seed, 1000 + epoch));
@@ -171,7 +199,9 @@ function readRunFile(path: string): { options: TrainOptions; preprocessing: Prep
 }
 
 /** Files whose presence means `out` holds a run that a fresh start would overwrite. */
-const RUN_FILES = ['run.json', 'checkpoint.safetensors', 'model.safetensors'];
+/** The model file of the epoch with the best validation BLEU so far, in the run directory. */
+export const BEST_FILE = 'best.safetensors';
+const RUN_FILES = ['run.json', 'checkpoint.safetensors', 'model.safetensors', BEST_FILE];
 
 /** The model a run's options describe, sized to its vocabularies (the same in `train` and `exportRun`). */
 function modelConfig(o: TrainOptions, sourceVocabulary: Vocabulary, targetVocabulary: Vocabulary): Seq2SeqConfig {
@@ -208,6 +238,8 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
   }
   const resuming = o.resume && existsSync(checkpointFile);
   if (o.resume && !resuming) io.log(`no checkpoint in ${o.out}: starting from scratch`);
+  // A best model of an earlier run would be exported as this one's.
+  if (!resuming) rmSync(join(o.out, BEST_FILE), { force: true });
   if (resuming) {
     const saved = readRunFile(runFile) as { options: Partial<TrainOptions> };
     for (const key of FIXED) {
@@ -274,6 +306,8 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
   const elapsed = () => elapsedBefore + (Date.now() - started);
 
   const loaded: LoadedModel = { model, sourceVocabulary, targetVocabulary, preprocessing, info: {} };
+  const bestFile = join(o.out, BEST_FILE);
+  const runInfo = () => ({ steps: step, epochs: epoch + 1, elapsedMs: elapsed(), history: extra.history, data: corpus.name, trainingPairs: pairs.length, options: Object.fromEntries(FIXED.map((k) => [k, o[k] ?? null])) });
   const save = async () => {
     extra.elapsedMs = elapsed();
     extra.epochLoss = epochLoss;
@@ -318,6 +352,9 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
   io.onStepLoop?.(true);
   try {
     outer: while (epoch < o.epochs) {
+      const lr = learningRateAfter(extra.history, o.learningRate, o.lrDecay ?? 1);
+      if (lr !== optimizer.learningRate) io.log(`epoch ${epoch + 1}: learning rate ${lr.toPrecision(3)} (validation BLEU has not improved ${Math.round(Math.log(lr / o.learningRate) / Math.log(o.lrDecay ?? 1))} time(s))`);
+      optimizer.learningRate = lr;
       const batches = epochBatches(pairs, o.batchSize, o.seed, epoch);
       const bar = io.progress
         ? new cliProgress.SingleBar(
@@ -399,9 +436,14 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
       epochTokens = 0;
       const validation = await evaluate(loaded, corpus.valid, { limit: o.validSize, beamSize: 1 });
       const record: EpochRecord = { epoch: epoch + 1, step, trainLoss, validBleu: validation.bleu, validPerplexity: validation.perplexity, elapsedMs: elapsed() };
+      const improved = validation.bleu > bestBleu(extra.history);
       extra.history.push(record);
+      if (improved) {
+        // The weights of the best epoch so far, as a model file: what --export and `export` write.
+        await saveCheckpoint(bestFile, await encodeSeq2SeqModel({ ...loaded, info: runInfo() }, { dtype: 'F32' }));
+      }
       io.log(
-        `epoch ${epoch + 1} done at step ${step}: train loss ${trainLoss.toFixed(3)} | valid BLEU ${validation.bleu.toFixed(2)} (greedy, ${validation.sentences} sentences) | valid ppl ${validation.perplexity.toFixed(2)} | elapsed ${formatDuration(elapsed())}`,
+        `epoch ${epoch + 1} done at step ${step}: train loss ${trainLoss.toFixed(3)} | valid BLEU ${validation.bleu.toFixed(2)} (greedy, ${validation.sentences} sentences)${improved ? ' (best so far: best.safetensors)' : ''} | valid ppl ${validation.perplexity.toFixed(2)} | lr ${optimizer.learningRate.toPrecision(3)} | elapsed ${formatDuration(elapsed())}`,
       );
       for (const e of validation.examples.slice(0, 3)) io.log(`  ${e.source}  →  ${e.hypothesis}   [ref: ${e.reference}]`);
       epoch++;
@@ -423,8 +465,12 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
   const modelPath = join(o.out, 'model.safetensors');
   await saveCheckpoint(modelPath, await encodeSeq2SeqModel({ ...loaded, info }, { dtype: 'F32' }));
   if (o.export) {
-    await saveCheckpoint(o.export, await encodeSeq2SeqModel({ ...loaded, info }, { dtype: o.int8 ? 'Q8' : o.f16 ? 'F16' : 'F32' }));
-    io.log(`model written to ${o.export}${o.int8 ? ' (int8)' : o.f16 ? ' (float16)' : ''}`);
+    const dtype = o.int8 ? 'Q8' : o.f16 ? 'F16' : 'F32';
+    // The epoch with the best validation BLEU, not necessarily the last one.
+    const best = existsSync(bestFile) ? await loadModelFile(bestFile) : null;
+    await saveCheckpoint(o.export, await encodeSeq2SeqModel(best ?? { ...loaded, info }, { dtype }));
+    best?.model.dispose();
+    io.log(`model written to ${o.export}${o.int8 ? ' (int8)' : o.f16 ? ' (float16)' : ''}${best ? ` from ${bestFile} (validation BLEU ${bestBleu(extra.history).toFixed(2)})` : ''}`);
   }
   io.log(`training ${stoppedEarly ? 'stopped' : 'finished'}: ${step} steps, ${formatDuration(elapsed())} of training time; model in ${modelPath}`);
   model.dispose();
@@ -432,11 +478,22 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
 }
 
 /**
- * Writes a model file from a run directory's last checkpoint (what `train` exports at
- * the end; useful when a run was killed).
+ * Writes a model file from a run directory (what `train --export` writes at the end;
+ * useful when a run was stopped): by default the epoch with the best validation BLEU
+ * (`best.safetensors`) when the run has one, else its last checkpoint; `last: true`
+ * takes the last checkpoint.
  */
-export async function exportRun(out: string, modelPath: string, options: { f16?: boolean; int8?: boolean }): Promise<{ step: number; bytes: number }> {
+export async function exportRun(out: string, modelPath: string, options: { f16?: boolean; int8?: boolean; last?: boolean }): Promise<{ step: number; bytes: number; from: 'best' | 'last' }> {
   await assertWritable(modelPath);
+  const dtype = options.int8 ? 'Q8' : options.f16 ? 'F16' : 'F32';
+  const bestFile = join(out, BEST_FILE);
+  if (!options.last && existsSync(bestFile)) {
+    const best = await loadModelFile(bestFile);
+    const bytes = await encodeSeq2SeqModel(best, { dtype });
+    await saveCheckpoint(modelPath, bytes);
+    best.model.dispose();
+    return { step: Number((best.info as { steps?: number }).steps ?? 0), bytes: bytes.length, from: 'best' };
+  }
   const run = readRunFile(join(out, 'run.json'));
   const o = run.options;
   const sourceVocabulary = readVocabulary(join(out, 'source-vocab.json'));
@@ -445,10 +502,10 @@ export async function exportRun(out: string, modelPath: string, options: { f16?:
   const state = await loadTrainingCheckpoint(join(out, 'checkpoint.safetensors'), { model });
   const extra = state.extra as Extra;
   const info = { steps: state.step, epochs: state.epoch ?? 0, elapsedMs: extra.elapsedMs, history: extra.history, data: o.data, options: Object.fromEntries(FIXED.map((k) => [k, o[k] ?? null])) };
-  const bytes = await encodeSeq2SeqModel({ model, sourceVocabulary, targetVocabulary, preprocessing: run.preprocessing, info }, { dtype: options.int8 ? 'Q8' : options.f16 ? 'F16' : 'F32' });
+  const bytes = await encodeSeq2SeqModel({ model, sourceVocabulary, targetVocabulary, preprocessing: run.preprocessing, info }, { dtype });
   await saveCheckpoint(modelPath, bytes);
   model.dispose();
-  return { step: state.step, bytes: bytes.length };
+  return { step: state.step, bytes: bytes.length, from: 'last' };
 }
 
 export type { TextPair };
