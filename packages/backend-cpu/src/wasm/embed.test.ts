@@ -70,4 +70,21 @@ describe('platform detection (Node)', () => {
     expect(workersSupported()).toBe(true);
     expect(availableCores()).toBeGreaterThanOrEqual(1);
   });
+
+  it('takes the core count from CELLSTATE_CPU_THREADS when set, and names the variable when it is not a positive integer', () => {
+    const saved = process.env.CELLSTATE_CPU_THREADS;
+    try {
+      process.env.CELLSTATE_CPU_THREADS = '3';
+      expect(availableCores()).toBe(3);
+      process.env.CELLSTATE_CPU_THREADS = '';
+      expect(availableCores()).toBeGreaterThanOrEqual(1);
+      for (const bad of ['0', '-2', '1.5', 'two']) {
+        process.env.CELLSTATE_CPU_THREADS = bad;
+        expect(() => availableCores()).toThrow(/CELLSTATE_CPU_THREADS must be a positive integer/);
+      }
+    } finally {
+      if (saved === undefined) delete process.env.CELLSTATE_CPU_THREADS;
+      else process.env.CELLSTATE_CPU_THREADS = saved;
+    }
+  });
 });

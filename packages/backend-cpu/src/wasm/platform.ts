@@ -18,6 +18,7 @@ export interface PlatformWorker {
 interface NodeProcessLike {
   getBuiltinModule?: (id: string) => unknown;
   versions?: { node?: string };
+  env?: Record<string, string | undefined>;
 }
 
 interface NodeWorkerLike {
@@ -110,7 +111,16 @@ export function workersSupported(): boolean {
 
 /** Cores available to this process: `os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in browsers, else 1. */
 export function availableCores(): number {
-  if (nodeProcess()) {
+  const node = nodeProcess();
+  if (node) {
+    // Like OMP_NUM_THREADS: lets a user leave cores to other jobs without code changes
+    // (`CELLSTATE_CPU_THREADS=1 pnpm translate train ...`).
+    const fromEnv = node.env?.CELLSTATE_CPU_THREADS;
+    if (fromEnv !== undefined && fromEnv !== '') {
+      const n = Number(fromEnv);
+      if (!Number.isInteger(n) || n < 1) throw new RangeError(`CELLSTATE_CPU_THREADS must be a positive integer, got ${JSON.stringify(fromEnv)}`);
+      return n;
+    }
     const os = nodeBuiltin<{ availableParallelism?: () => number; cpus?: () => unknown[] }>('node:os');
     const n = os?.availableParallelism?.() ?? os?.cpus?.().length ?? 1;
     return Math.max(1, n);
