@@ -29,11 +29,19 @@ import {
   type TranslateInferSpec,
 } from './infer-data.js';
 import { inferWorkload } from './infer-step.js';
+import { skipTitle } from '../../../../tools/test-env/requirements.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = process.env.BENCH_PYTHON || '/usr/bin/python3';
 const INFER_TORCH = resolve(here, '../../python/infer_torch.py');
-const hasTorch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0;
+function torchMissing(): string | undefined {
+  if (!existsSync(PYTHON)) return `${PYTHON} not found (Debian: apt-get install -y python3-torch libopenblas0-pthread; or set BENCH_PYTHON)`;
+  const probe = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  if (probe.status === 0) return undefined;
+  return `${PYTHON} cannot import torch and numpy (${(probe.stderr || '').trim().split('\n').pop()}; Debian: apt-get install -y python3-torch libopenblas0-pthread)`;
+}
+const noTorch = torchMissing();
+const hasTorch = noTorch === undefined;
 
 const SENTENCES = [
   'I am cold.',
@@ -151,7 +159,7 @@ describe('W8T inputs (translate run)', () => {
     }
   });
 
-  it.skipIf(!hasTorch)('python/infer_torch.py reads the Q8 file and decodes the same ids', async () => {
+  it.skipIf(!hasTorch)(skipTitle('python/infer_torch.py reads the Q8 file and decodes the same ids', noTorch), async () => {
     const f = file();
     writeFileSync(inferDataPath('W8T', dir), JSON.stringify(f));
     const w = inferWorkload('W8T', { file: f });
@@ -223,7 +231,7 @@ describe('W8S inputs (sentiment run)', () => {
     }
   });
 
-  it.skipIf(!hasTorch)('python/infer_torch.py reads the F16 model and gives the same labels and probabilities (1e-4)', async () => {
+  it.skipIf(!hasTorch)(skipTitle('python/infer_torch.py reads the F16 model and gives the same labels and probabilities (1e-4)', noTorch), async () => {
     const f = file();
     writeFileSync(inferDataPath('W8S', dir), JSON.stringify(f));
     const w = inferWorkload('W8S', { file: f });
