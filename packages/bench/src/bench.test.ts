@@ -1,10 +1,14 @@
 // Smoke test of the harness: one tiny run through the real CLI (its own processes), checking
 // the JSON line format; no timing assertions.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { skipTitle } from '../../../tools/test-env/requirements.ts';
+import { allSystems } from './peers.js';
 import type { BenchResult } from './result.js';
 import { renderMarkdown, targetsTable } from './report.js';
+import { AIRLINE_TRAIN } from './whole-step/sentiment-data.js';
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
 const FIXED = ['workload', 'system', 'seq_per_s', 'ms', 'gflops', 'peak_rss_mb'];
@@ -36,6 +40,19 @@ describe('pnpm bench --json', () => {
     // W3: B = 1, so sequences per second is 1000 / ms.
     expect(r!.seq_per_s! * r!.ms!).toBeCloseTo(1000, 0);
   });
+
+  // W7FIT: W7 through `fit` (the overhead of the front door); needs W7's airline tweets.
+  const noAirline = existsSync(AIRLINE_TRAIN) ? undefined : `${AIRLINE_TRAIN} not found (the airline tweets in ../shared/data; or set CELLSTATE_SHARED_DATA)`;
+  it.skipIf(!!noAirline)(skipTitle('runs a --quick W7FIT (W7 through fit) in the row format of W7, for cellstate only', noAirline), () => {
+    const [r, ...rest] = bench(['--json', '--quick', '--workloads', 'W7FIT', '--systems', 'cellstate-cpu-wasm-1t']);
+    expect(rest).toHaveLength(0);
+    expect(Object.keys(r!).slice(0, FIXED.length)).toEqual(FIXED);
+    expect(r).toMatchObject({ workload: 'W7FIT', system: 'cellstate-cpu-wasm-1t', status: 'ok', iters: 2, threads: 1, parameters: expect.any(Number), gflop_per_step: expect.any(Number) });
+    for (const k of ['seq_per_s', 'ms', 'gflops', 'mean_ms'] as const) expect(r![k] as number, k).toBeGreaterThan(0);
+    // 32 tweets a step.
+    expect(r!.seq_per_s! * r!.ms!).toBeCloseTo(32_000, -1);
+    expect(allSystems().filter((s) => s.workloads.includes('W7FIT')).every((s) => s.kind === 'cellstate')).toBe(true);
+  }, 60_000);
 
   it('prints a skipped PyTorch row with the reason when the interpreter is missing', () => {
     const [r] = bench(['--json', '--quick', '--workloads', 'W3', '--systems', 'pytorch-openblas-1t'], { BENCH_PYTHON: '/nonexistent/python3' });

@@ -24,7 +24,7 @@ const cli = cac('bench');
 cli
   .usage('[options]   (from the repo root: pnpm bench -- [options])')
   .option('--json', 'one JSON object per line (stdout) instead of the tables')
-  .option('--workloads <ids>', `comma-separated workloads (default ${DEFAULT_WORKLOADS}; whole training steps on real data: W5,W5F,W6,W7; inference of the apps: W8T,W8S)`)
+  .option('--workloads <ids>', `comma-separated workloads (default ${DEFAULT_WORKLOADS}; whole training steps on real data: W5,W5F,W6,W7 (W7FIT: W7 through fit); inference of the apps: W8T,W8S)`)
   .option('--systems <names>', 'comma-separated systems (default: all that run by default; see --list)')
   .option('--no-peers', 'cellstate systems only (without it the peers run too)')
   .option('--quick', 'fewer iterations (1 warm-up, 2 timed): smoke tests, not measurements')
@@ -143,7 +143,7 @@ function runOne(s: Runnable, w: Workload['id']): BenchResult {
 // file that every runner (cellstate, PyTorch, TF.js) reads: make them before any runs.
 for (const w of workloads) {
   try {
-    if (w === 'W7') sentimentBatches();
+    if (w === 'W7' || w === 'W7FIT') sentimentBatches();
     else if (w === 'W8T' || w === 'W8S') inferData(w);
     else if (w in TRANSLATE_WORKLOADS) translateBatches(w === 'W5F' ? 'W5' : w, TRANSLATE_WORKLOADS[w as keyof typeof TRANSLATE_WORKLOADS].data);
   } catch (error) {

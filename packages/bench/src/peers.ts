@@ -84,7 +84,8 @@ function pytorch(name: string, what: string, threads: number, mode: 'nograd' | '
     kind: 'peer',
     byDefault: true,
     threads,
-    workloads,
+    // W7FIT is W7 through cellstate's own `fit`: nothing to compare in PyTorch (its W7 row is the reference).
+    workloads: workloads.filter((w) => w !== 'W7FIT'),
     launch: (w, quick) => {
       if (!existsSync(PYTHON)) return { skip: `${PYTHON} not found (PyTorch rows need Debian's python3 with python3-torch)` };
       const blas = openblasDir();

@@ -1,13 +1,14 @@
-// One whole-step workload (training steps W5, W5F, W6: translation, W7: sentiment;
-// inference W8T: translate run, beam 5, W8S: sentiment run) for one cellstate system in
-// this process; prints one JSON line (the format of result.ts).
-// usage: node --conditions=@cellstate/source --import tsx src/whole-step/run-step.ts <system> <W5|W5F|W6|W7|W8T|W8S> [--quick]
+// One whole-step workload (training steps W5, W5F, W6: translation, W7: sentiment, W7FIT:
+// W7 through `fit`; inference W8T: translate run, beam 5, W8S: sentiment run) for one
+// cellstate system in this process; prints one JSON line (the format of result.ts).
+// usage: node --conditions=@cellstate/source --import tsx src/whole-step/run-step.ts <system> <W5|W5F|W6|W7|W7FIT|W8T|W8S> [--quick]
 import { memory, registerBackend, setBackend, type Backend } from '@cellstate/tensor';
 import { writeInferReference } from './infer-data.js';
 import { inferWorkload } from './infer-step.js';
 import { SYSTEMS } from '../systems.js';
 import { timeIt, timingPlan } from '../timing.js';
 import { errorResult, sig, timedResult, type BenchResult } from '../result.js';
+import { sentimentFitRun } from './sentiment-fit.js';
 import { sentimentStep } from './sentiment-step.js';
 import { translateStep } from './translate-step.js';
 import { TRANSLATE_WORKLOADS } from './workloads.js';
@@ -20,6 +21,7 @@ async function run(systemName: string, workload: string, quick: boolean): Promis
   // WebAssembly instantiation and worker start-up are one-off costs a user pays once per process, not per step.
   await (backend as { ready?: () => Promise<void> }).ready?.();
   if (workload === 'W8T' || workload === 'W8S') return runInference(system.name, workload, backend, quick);
+  if (workload === 'W7FIT') return runFit(system, backend, quick);
   const s = workload === 'W7' ? sentimentStep() : translateStep(TRANSLATE_WORKLOADS[workload as keyof typeof TRANSLATE_WORKLOADS]);
   const timing = await timeIt(s.step, timingPlan({ id: 'W2', kind: 'train' }, quick));
   await backend.sync();
@@ -36,6 +38,24 @@ async function run(systemName: string, workload: string, quick: boolean): Promis
   });
   s.dispose();
   return result;
+}
+
+/** W7FIT: W7's model, data and optimizer through `fit` (sentiment-fit.ts); the same row format as W7's. */
+async function runFit(system: (typeof SYSTEMS)[string], backend: Backend, quick: boolean): Promise<BenchResult> {
+  const r = await sentimentFitRun(timingPlan({ id: 'W2', kind: 'train' }, quick));
+  const info = (backend as { kernelInfo?: { simd?: boolean; threads?: number; variant?: string | null; relaxedSimd?: boolean } }).kernelInfo;
+  const details: Record<string, unknown> = { threads: info?.threads ?? system.threads ?? 1 };
+  if (info) Object.assign(details, { simd: info.simd ?? null, wasm_variant: info.variant ? `${info.variant}${info.relaxedSimd ? '+relaxed' : ''}` : null });
+  return timedResult('W7FIT', system.name, r.timing, r.sequencesPerStep, r.flopsPerStep, {
+    ...details,
+    parameters: r.parameters,
+    gflop_per_step: sig(r.flopsPerStep / 1e9, 5),
+    // The mean step (epoch boundaries included), next to the median in ms.
+    mean_ms: sig(r.meanSec * 1000, 4),
+    fit_epochs: r.epochs,
+    bytes_in_use: r.bytesInUse,
+    bytes_pooled: memory().bytesPooled,
+  });
 }
 
 /** W8T / W8S: passes over the inputs (the model loaded before timing); items = sentences or texts. */
@@ -61,7 +81,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const [systemName, workload] = args.filter((a) => !a.startsWith('--'));
 try {
-  if (!systemName || !workload || !['W5', 'W5F', 'W6', 'W7', 'W8T', 'W8S'].includes(workload)) throw new Error('usage: run-step.ts <system> <W5|W5F|W6|W7|W8T|W8S> [--quick]');
+  if (!systemName || !workload || !['W5', 'W5F', 'W6', 'W7', 'W7FIT', 'W8T', 'W8S'].includes(workload)) throw new Error('usage: run-step.ts <system> <W5|W5F|W6|W7|W7FIT|W8T|W8S> [--quick]');
   console.log(JSON.stringify(await run(systemName, workload, quick)));
 } catch (error) {
   console.log(JSON.stringify(errorResult(workload ?? '?', systemName ?? '?', error)));
