@@ -148,4 +148,35 @@ describe('training a tiny classifier', () => {
     const s = classWeightsFor([60, 30, 10], 'sqrt');
     expect(s[2]! / s[0]!).toBeCloseTo(Math.sqrt(6), 6);
   });
+  it('distillation: soft targets drive the loss (a teacher that swaps negative and positive is learned), weight 0 is plain training', async () => {
+    const small = negationData(240, 5);
+    const vocabulary = buildVocabulary(small.map((t) => t.text), { minFrequency: 1 });
+    const swap: Record<string, string> = { negative: 'positive', neutral: 'neutral', positive: 'negative' };
+    // The teacher is sure of the swapped label: 0.9 on it, 0.05 on each other class.
+    const teacher = small.map((t) => ['negative', 'neutral', 'positive'].map((l) => (l === swap[t.label] ? 0.9 : 0.05)));
+    const student = SentimentClassifier.create({ vocabulary, model: tiny });
+    const swappedValid = small.map((t) => ({ text: t.text, label: swap[t.label]! }));
+    const r = await trainClassifier(student, small, swappedValid, { epochs: 12, batchSize: 16, learningRate: 0.01, patience: 4, softTargets: teacher, softTargetWeight: 1 });
+    expect(r.bestMacroF1).toBeGreaterThan(0.9);
+    const [good, notGood] = await student.predict(['the food was good', 'the food was not good']);
+    expect([good!.label, notGood!.label]).toEqual(['negative', 'positive']);
+    student.dispose();
+
+    // Weight 0: the same weights as training without soft targets.
+    const run = async (soft: boolean) => {
+      const c = SentimentClassifier.create({ vocabulary, model: tiny });
+      const h = await trainClassifier(c, small, small, { epochs: 2, batchSize: 16, learningRate: 0.01, ...(soft ? { softTargets: teacher, softTargetWeight: 0 } : {}) });
+      const w = await c.encodeWeights({ dtype: 'F32' });
+      c.dispose();
+      return { loss: h.history.map((e) => e.trainLoss), w };
+    };
+    const [plain, zero] = [await run(false), await run(true)];
+    expect(zero.loss).toEqual(plain.loss);
+    expect(Buffer.from(zero.w).equals(Buffer.from(plain.w))).toBe(true);
+
+    const c = SentimentClassifier.create({ vocabulary, model: tiny });
+    await expect(trainClassifier(c, small, small, { softTargets: teacher.slice(1) })).rejects.toThrow(/softTargets has 239 entries for 240 training examples/);
+    await expect(trainClassifier(c, small, small, { softTargets: teacher.map(() => [0.5, 0.5]) })).rejects.toThrow(/softTargets\[0\] must hold 3 probabilities/);
+    c.dispose();
+  });
 });

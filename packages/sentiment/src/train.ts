@@ -1,5 +1,5 @@
 import { Adam, Trainer, crossEntropyLoss, decodeTrainingState, encodeTrainingState, decodeInto } from '@cellstate/nn';
-import { tensor } from '@cellstate/tensor';
+import { add, logSoftmax, mean, mul, neg, sum, tensor, type Tensor } from '@cellstate/tensor';
 import { Vocabulary } from '@cellstate/text';
 import { lengthBucketedBatches, makeBatch, seededRandom } from './batching.js';
 import { SentimentError, type SentimentClassifier } from './classifier.js';
@@ -82,6 +82,15 @@ export interface TrainOptions {
    * `skippedSteps`). Either way a model whose weights are not finite is never saved.
    */
   onNonFinite?: 'throw' | 'skip';
+  /**
+   * Distillation: one probability vector per training example (a teacher's, e.g. an
+   * ensemble's mean probabilities), in the order of `train`. The loss becomes
+   * `softTargetWeight * H(q, p) + (1 - softTargetWeight) * CE(label)`, where
+   * H(q, p) = -Σ q log p is the cross-entropy against the teacher's distribution q.
+   */
+  softTargets?: readonly (readonly number[])[];
+  /** The soft targets' share of the loss, 0..1 (default 0.5). */
+  softTargetWeight?: number;
   /** Called after every step (for progress bars). */
   onStep?: (info: { epoch: number; step: number; steps: number; loss: number }) => void;
   onEpoch?: (summary: EpochSummary) => void;
@@ -140,6 +149,16 @@ export async function trainClassifier(clf: SentimentClassifier, train: readonly 
   const cw = options.classWeights ?? 'sqrt';
   const classWeights = Array.isArray(cw) ? [...cw] : cw === 'none' ? new Array<number>(C).fill(1) : classWeightsFor(counts, cw as 'balanced' | 'sqrt');
   if (classWeights.length !== C) throw new SentimentError('invalid-argument', `classWeights has ${classWeights.length} entries for ${C} labels`);
+
+  const soft = options.softTargets;
+  const alpha = soft ? (options.softTargetWeight ?? 0.5) : 0;
+  if (soft) {
+    if (soft.length !== train.length) throw new SentimentError('invalid-argument', `softTargets has ${soft.length} entries for ${train.length} training examples`);
+    soft.forEach((q, i) => {
+      if (q.length !== C || q.some((x) => !(x >= 0 && x <= 1))) throw new SentimentError('invalid-argument', `softTargets[${i}] must hold ${C} probabilities`);
+    });
+    if (!(alpha >= 0 && alpha <= 1)) throw new SentimentError('invalid-argument', `softTargetWeight must be in [0, 1], got ${alpha}`);
+  }
 
   const model = clf.model;
   const backend = model.embedding.weight.value.backend;
@@ -204,7 +223,12 @@ export async function trainClassifier(clf: SentimentClassifier, train: readonly 
         const result = await trainer.step(() => {
           const batch = makeBatch(idx.map((i) => trainIds[i]!), backend);
           const labels = tensor(idx.map((i) => trainY[i]!), [idx.length], { dtype: 'int32', backend });
-          return crossEntropyLoss(model.forward(batch), labels, { weight: weightTensor });
+          const logits = model.forward(batch);
+          if (!soft) return crossEntropyLoss(logits, labels, { weight: weightTensor });
+          const q = tensor(idx.flatMap((i) => [...soft[i]!]), [idx.length, C], { backend });
+          const softLoss: Tensor = mean(neg(sum(mul(q, logSoftmax(logits, -1)), -1)));
+          if (alpha === 1) return softLoss;
+          return add(mul(softLoss, alpha), mul(crossEntropyLoss(logits, labels, { weight: weightTensor }), 1 - alpha));
         });
         step++;
         if (!result.skipped) {

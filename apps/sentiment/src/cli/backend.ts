@@ -10,9 +10,13 @@ const WEBGPU_NODE = '@cellstate/backend-webgpu/node';
 /**
  * Selects the compute backend. `cpu` is always there; `webgpu` is loaded on demand from
  * `@cellstate/backend-webgpu/node` (Dawn) and, when that package or a GPU adapter is
- * missing, a `BackendUnavailableError` lists every backend and why.
+ * missing, a `BackendUnavailableError` lists every backend and why. `threads` (the
+ * `--threads` option) sets the CPU backend's worker threads.
  */
-export async function selectBackend(name: string): Promise<Backend> {
+export async function selectBackend(name: string, threads?: number): Promise<Backend> {
+  // The CPU backend is created on first use and reads its thread count from this variable
+  // (packages/backend-cpu availableCores), so setting it here, before ready(), is enough.
+  if (threads !== undefined) process.env.CELLSTATE_CPU_THREADS = String(threads);
   if (name !== 'cpu' && name !== 'webgpu') throw new BackendUnavailableError(name, listBackends(), "choose 'cpu' or 'webgpu'");
   if (name === 'webgpu') await importBackend('webgpu', () => import(/* @vite-ignore */ WEBGPU_NODE), { priority: 3 });
   return ready({ prefer: [name] });

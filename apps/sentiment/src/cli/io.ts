@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,8 +29,24 @@ export function userPath(p: string): string {
 
 /** apps/sentiment */
 export const APP_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** The shipped model. */
-export const DEFAULT_MODEL_DIR = resolve(APP_DIR, 'models', 'airline');
+/** Where the shipped models live: `models/NAME/`. */
+export const MODELS_DIR = resolve(APP_DIR, 'models');
+/** The shipped models, by name; `--model NAME` picks one. */
+export const SHIPPED_MODELS = ['general', 'airline'] as const;
+/** The default model: general English (SST phrases). `--model airline` is the airline-tweet model. */
+export const DEFAULT_MODEL = 'airline';
+export const DEFAULT_MODEL_DIR = resolve(MODELS_DIR, DEFAULT_MODEL);
+
+/**
+ * The directory of a `--model` value: a shipped model's name (`general`, `airline`, or
+ * any `models/NAME/`), or a path. A name that is also a model directory where the user
+ * is (`./airline/sentiment.json`) means that directory: a path always wins.
+ */
+export function modelPath(spec: string): string {
+  const asPath = userPath(spec);
+  if (/^[\w.-]+$/.test(spec) && !spec.startsWith('.') && !existsSync(resolve(asPath, 'sentiment.json')) && existsSync(resolve(MODELS_DIR, spec, 'sentiment.json'))) return resolve(MODELS_DIR, spec);
+  return asPath;
+}
 
 /**
  * Lines of a stream split on "\n" only, with one trailing "\r" removed (CRLF files).

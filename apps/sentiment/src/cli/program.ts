@@ -58,6 +58,7 @@ export function buildProgram(): Command {
   const program = new Command('sentiment')
     .description('Sentiment classification with an LSTM (cellstate)')
     .addOption(new Option('--backend <name>', 'compute backend').choices(['cpu', 'webgpu']).default('cpu'))
+    .option('--threads <n>', 'CPU backend: worker threads (default: CELLSTATE_CPU_THREADS, else every core)', int('--threads'))
     .option('--verbose', 'more detail (tokens, all skipped lines, timings)', false)
     .showHelpAfterError();
 
@@ -65,23 +66,23 @@ export function buildProgram(): Command {
     .command('run', { isDefault: true }) // `echo text | cellstate-sentiment` needs no command name
     .description('classify a text (or, without text, one text per line of standard input -> one JSON object per line)')
     .argument('[text...]', 'the text')
-    .option('--model <dir>', 'model directory (default: the shipped airline model); several, comma-separated, are used as an ensemble', models)
+    .option('--model <dir>', 'a shipped model (general: the default, airline) or a model directory; several, comma-separated, are used as an ensemble', models)
     .option('--explain', 'show which words pushed the decision', false)
     .option('--json', 'print JSON for a single text too', false)
     .action(async (text: string[], opts, cmd: Command) => {
       const g = cmd.optsWithGlobals();
-      await selectBackend(g.backend);
+      await selectBackend(g.backend, g.threads);
       process.exitCode = await runCommand(text, { ...opts, verbose: g.verbose }, processIo);
     });
 
   program
     .command('vectors')
     .description("write a model's learned word vectors in the GloVe text format (for train --vectors)")
-    .option('--model <dir>', 'model directory (default: the shipped airline model)', models)
+    .option('--model <dir>', 'a shipped model (general: the default, airline) or a model directory', models)
     .requiredOption('--out <file>', 'the vectors file to write', path('--out'))
     .action(async (opts, cmd: Command) => {
       const g = cmd.optsWithGlobals();
-      await selectBackend(g.backend);
+      await selectBackend(g.backend, g.threads);
       process.exitCode = await vectorsCommand(opts, processIo);
     });
 
@@ -90,13 +91,14 @@ export function buildProgram(): Command {
       .command('eval')
       .description('accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix on a labelled file')
       .requiredOption('--data <file>', 'labelled JSONL/CSV/TSV file')
-      .option('--model <dir>', 'model directory (default: the shipped airline model); several, comma-separated, are used as an ensemble', models)
+      .option('--model <dir>', 'a shipped model (general: the default, airline) or a model directory; several, comma-separated, are used as an ensemble', models)
       .option('--baseline-train <file>', 'also train the bag-of-words baseline on this file and report it')
       .option('--baseline-valid <file>', "the baseline's validation file (early stopping)")
+      .option('--binary', 'binary data (negative / positive) with a 3-class model: the more probable of those two labels (same as --labels negative,positive)', false)
       .option('--json <file>', 'write the reports as JSON (read by the web page)'),
   ).action(async (opts, cmd: Command) => {
     const g = cmd.optsWithGlobals();
-    await selectBackend(g.backend);
+    await selectBackend(g.backend, g.threads);
     process.exitCode = await evalCommand({ ...opts, verbose: g.verbose }, processIo);
   });
 
@@ -112,16 +114,16 @@ export function buildProgram(): Command {
       .option('--json <file>', 'write the report as JSON'),
   ).action(async (opts, cmd: Command) => {
     const g = cmd.optsWithGlobals();
-    await selectBackend(g.backend);
+    await selectBackend(g.backend, g.threads);
     process.exitCode = await baselineCommand({ ...opts, verbose: g.verbose }, processIo);
   });
 
   dataOptions(
     program
       .command('train')
-      .description('train a model on labelled JSONL/CSV/TSV files (text and label columns)')
-      .requiredOption('--train <file>', 'training data')
-      .option('--valid <file>', 'validation data (early stopping on macro-F1)')
+      .description('train a model on labelled JSONL/CSV/TSV files (text and label columns) or SST trees (sst-phrases:FILE)')
+      .requiredOption('--train <file>', 'training data: a JSONL/CSV/TSV file, sst-phrases:TREES (every labelled phrase of SST PTB trees), or several, comma-separated')
+      .option('--valid <file>', 'validation data (early stopping on macro-F1); sst-sentences:TREES takes the sentences of SST trees')
       .option('--valid-fraction <x>', 'without --valid: hold out this fraction of the training data', num('--valid-fraction', 0.9))
       .option('--test <file>', 'also report metrics on this file')
       .requiredOption('--out <dir>', 'where to save the model', path('--out'))
@@ -146,6 +148,8 @@ export function buildProgram(): Command {
       .option('--vectors <file>', 'pretrained GloVe / word2vec text-format vectors')
       .option('--freeze-vectors', 'do not train the pretrained vectors', false)
       .option('--init-from <dir>', 'fine-tune: start from this trained model (shared word vectors, the LSTM, and the output layer when the labels match); its architecture is the default')
+      .option('--distill-from <models>', "distillation: the teacher model (or several, comma-separated: their ensemble); its probabilities on the training texts are soft targets")
+      .option('--distill-weight <x>', "the soft targets' share of the loss, 0..1 (default 0.5)", num('--distill-weight', 1))
       .option('--checkpoint-dir <dir>', 'save a training checkpoint after every epoch')
       .option('--resume', 'continue from the checkpoint in --checkpoint-dir', false)
       .option('--seed <n>', 'seed', int('--seed'), 1)
@@ -154,7 +158,7 @@ export function buildProgram(): Command {
       .option('--limit <n>', 'use only the first n training examples', int('--limit')),
   ).action(async (opts, cmd: Command) => {
     const g = cmd.optsWithGlobals();
-    await selectBackend(g.backend);
+    await selectBackend(g.backend, g.threads);
     // With --init-from the source model's architecture is the default, so only
     // architecture flags the user typed are passed on.
     if (opts.initFrom) for (const k of ARCHITECTURE_FLAGS) if (cmd.getOptionValueSource(k) !== 'cli') delete opts[k];

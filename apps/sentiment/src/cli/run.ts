@@ -1,6 +1,6 @@
 import { SentimentEnsemble, SentimentError, type Prediction, type SentimentClassifier, type TokenInfluence } from '@cellstate/sentiment';
 import { loadClassifier } from '@cellstate/sentiment/node';
-import { DEFAULT_MODEL_DIR, inputLines, userPath, type Io } from './io.js';
+import { DEFAULT_MODEL_DIR, inputLines, modelPath, type Io } from './io.js';
 
 export interface RunCommandOptions {
   model?: string;
@@ -10,15 +10,16 @@ export interface RunCommandOptions {
 }
 
 /**
- * The model in `dir` (default: the shipped one), or, for `a,b,c`, the ensemble of those
- * models (mean probabilities). A failed load disposes what was already loaded.
+ * The model in `dir` (default: the shipped general model; a shipped model's name such as
+ * `airline`, or a directory), or, for `a,b,c`, the ensemble of those models (mean
+ * probabilities). A failed load disposes what was already loaded.
  */
 export async function openModel(dir: string | undefined): Promise<SentimentClassifier | SentimentEnsemble> {
   const dirs = dir === undefined ? [] : modelDirs(dir);
-  if (dirs.length <= 1) return loadClassifier(dirs[0] ? userPath(dirs[0]) : DEFAULT_MODEL_DIR);
+  if (dirs.length <= 1) return loadClassifier(dirs[0] ? modelPath(dirs[0]) : DEFAULT_MODEL_DIR);
   const members: SentimentClassifier[] = [];
   try {
-    for (const d of dirs) members.push(await loadClassifier(userPath(d)));
+    for (const d of dirs) members.push(await loadClassifier(modelPath(d)));
     return new SentimentEnsemble(members);
   } catch (e) {
     for (const m of members) m.dispose();

@@ -21,7 +21,9 @@ import {
 import { assertWritable, writeFileAtomically } from '@cellstate/nn/node';
 import { createFileCheckpointStore, loadClassifier, MODEL_JSON, MODEL_WEIGHTS, readWordVectorsFile, saveClassifier } from '@cellstate/sentiment/node';
 import { DataError, parseLabelMap, readDataset, type DataFormat, type DatasetLine, type Problem } from '../data.js';
-import { userPath, type Io } from './io.js';
+import { parseSstSpec, readSstFile } from '../sst-phrases.js';
+import { modelPath, userPath, type Io } from './io.js';
+import { openModel } from './run.js';
 
 export interface DataOptions {
   format?: DataFormat;
@@ -58,6 +60,10 @@ export interface TrainCommandOptions extends DataOptions {
   freezeVectors?: boolean;
   /** Fine-tune: start from this trained model directory. */
   initFrom?: string;
+  /** Distillation: the teacher model(s) (`a,b,c`: their ensemble) whose probabilities on the training texts are soft targets. */
+  distillFrom?: string;
+  /** The soft targets' share of the loss (default 0.5). */
+  distillWeight?: number;
   checkpointDir?: string;
   resume?: boolean;
   /** Replace a model in `out` / start over in a `checkpointDir` holding a checkpoint (refused without it). */
@@ -90,6 +96,8 @@ export function printProblems(io: Io, problems: Problem[], verbose = false): voi
  * with another label is reported as file:line (and, with `onError: 'fail'`, stops).
  */
 export function loadLabelled(file: string, labels: readonly string[], o: DataOptions, io: Io, verbose = false): LabeledText[] {
+  const sst = parseSstSpec(file);
+  if (sst) return loadSst(sst, labels, io);
   const ds = readDataset(userPath(file), {
     ...(o.format ? { format: o.format } : {}),
     ...(o.textColumn ? { textColumn: o.textColumn } : {}),
@@ -109,6 +117,23 @@ export function loadLabelled(file: string, labels: readonly string[], o: DataOpt
   printProblems(io, ds.problems, verbose);
   const skipped = ds.problems.filter((p) => p.skipped).length;
   io.err(`${file}: ${kept.length} examples${skipped ? `, ${skipped} skipped` : ''}\n`);
+  return kept;
+}
+
+/**
+ * `sst-phrases:FILE` (every phrase of the trees, identical texts merged) or
+ * `sst-sentences:FILE` (the roots), labelled negative / neutral / positive. With other
+ * labels (e.g. `--labels negative,positive`) the examples whose label is not one of
+ * them (the neutral ones) are left out and counted.
+ */
+function loadSst(spec: { level: 'phrases' | 'sentences'; file: string }, labels: readonly string[], io: Io): LabeledText[] {
+  const r = readSstFile(userPath(spec.file), spec.level, spec.file);
+  const kept = r.examples.filter((e) => labels.includes(e.label));
+  const left = r.examples.length - kept.length;
+  const facts = spec.level === 'phrases'
+    ? `${r.trees} trees, ${r.nodes} phrases, ${r.merged} repeats merged (${r.conflicts} texts with disagreeing labels: majority kept), ${r.punctuationOnly} punctuation-only left out`
+    : `${r.trees} trees, their sentences${r.punctuationOnly ? `, ${r.punctuationOnly} punctuation-only left out` : ''}`;
+  io.err(`sst-${spec.level}:${spec.file}: ${kept.length} examples (${facts}${left ? `; ${left} with labels not in ${labels.join(',')} left out` : ''})\n`);
   return kept;
 }
 
@@ -140,7 +165,10 @@ export async function trainCommand(o: TrainCommandOptions, io: Io): Promise<void
   const started = Date.now();
   await checkOutputs(o);
   const labels = parseLabels(o.labels);
-  let train = loadLabelled(o.train, labels, o, io, o.verbose);
+  // Several training files, comma-separated, are read one after the other (e.g. SST phrases and airline tweets).
+  const trainFiles = o.train.split(',').map((f) => f.trim());
+  if (trainFiles.some((f) => f === '')) throw new DataError('give a training file, or several separated by single commas', o.train);
+  let train = trainFiles.flatMap((f) => loadLabelled(f, labels, o, io, o.verbose));
   if (o.limit) train = train.slice(0, o.limit);
   let valid: LabeledText[];
   if (o.valid) valid = loadLabelled(o.valid, labels, o, io, o.verbose);
@@ -152,7 +180,7 @@ export async function trainCommand(o: TrainCommandOptions, io: Io): Promise<void
     io.err(`validation: ${valid.length} examples held out of the training data (--valid-fraction ${o.validFraction})\n`);
   } else throw new Error('give --valid <file> or --valid-fraction <0..1>');
   const test = o.test ? loadLabelled(o.test, labels, o, io, o.verbose) : undefined;
-  if (train.length === 0) throw new DataError('no usable training examples', userPath(o.train));
+  if (train.length === 0) throw new DataError('no usable training examples', o.train);
   for (const l of labels) if (!train.some((t) => t.label === l)) io.err(`warning: no training example has the label ${JSON.stringify(l)}\n`);
   io.err(`train: ${countLabels(train, labels)}\n`);
 
@@ -161,9 +189,9 @@ export async function trainCommand(o: TrainCommandOptions, io: Io): Promise<void
   io.err(`vocabulary: ${vocabulary.size} entries (min frequency ${o.minFrequency ?? 2})\n`);
   if (vocabulary.size <= 4) {
     // Only <pad>, <unk>, <bos>, <eos>: every text would read as unknown words.
-    throw new DataError(`no words left in the training texts after preprocessing (all empty, stop words or punctuation, or --min-frequency ${o.minFrequency ?? 2} is too high): a model would only learn the label frequencies`, userPath(o.train));
+    throw new DataError(`no words left in the training texts after preprocessing (all empty, stop words or punctuation, or --min-frequency ${o.minFrequency ?? 2} is too high): a model would only learn the label frequencies`, o.train);
   }
-  const source = o.initFrom ? await loadClassifier(userPath(o.initFrom)) : undefined;
+  const source = o.initFrom ? await loadClassifier(modelPath(o.initFrom)) : undefined;
   const from = source?.model.config;
   const pooling = o.pooling ? (o.pooling.split(',').map((p) => p.trim()) as Pooling[]) : (from?.pooling ?? ['mean', 'max']);
   const clf = SentimentClassifier.create({
@@ -200,6 +228,23 @@ export async function trainCommand(o: TrainCommandOptions, io: Io): Promise<void
     vectorsInfo = { file: o.vectors, ...match };
   }
 
+  let softTargets: number[][] | undefined;
+  let distillInfo: Record<string, unknown> | undefined;
+  if (o.distillFrom) {
+    const teacher = await openModel(o.distillFrom);
+    try {
+      if (teacher.labels.join() !== labels.join()) throw new DataError(`the teacher's labels ${teacher.labels.join(',')} differ from the labels ${labels.join(',')}`, o.distillFrom);
+      const t0 = Date.now();
+      const preds = await teacher.predict(train.map((t) => t.text));
+      softTargets = preds.map((p) => labels.map((l) => p.probabilities[l]!));
+      const agree = preds.filter((p, i) => p.label === train[i]!.label).length / train.length;
+      io.err(`distillation: soft targets from ${o.distillFrom} on ${train.length} training texts in ${((Date.now() - t0) / 1000).toFixed(0)} s (the teacher agrees with ${(100 * agree).toFixed(1)}% of the labels); soft-target weight ${o.distillWeight ?? 0.5}\n`);
+      distillInfo = { teacher: o.distillFrom, weight: o.distillWeight ?? 0.5, teacherTrainAgreement: agree };
+    } finally {
+      teacher.dispose();
+    }
+  }
+
   const checkpoints = o.checkpointDir ? createFileCheckpointStore(userPath(o.checkpointDir)) : undefined;
   const bar = io.isTTY ? new cliProgress.SingleBar({ format: 'epoch {epoch} [{bar}] {value}/{total} steps | loss {loss} | {eta}s left', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
   let barEpoch = 0;
@@ -212,6 +257,7 @@ export async function trainCommand(o: TrainCommandOptions, io: Io): Promise<void
     seed: o.seed ?? 1,
     ...(checkpoints ? { checkpoints, resume: o.resume ?? false } : {}),
     onNonFinite: o.onNonFinite === 'skip' ? 'skip' : 'throw',
+    ...(softTargets ? { softTargets, softTargetWeight: o.distillWeight ?? 0.5 } : {}),
     onStep: ({ epoch, step, steps, loss }) => {
       if (bar) {
         if (barEpoch !== epoch) {
@@ -261,6 +307,7 @@ export async function trainCommand(o: TrainCommandOptions, io: Io): Promise<void
     ...(baseline ? { baseline } : {}),
     ...(vectorsInfo ? { vectors: vectorsInfo } : {}),
     ...(initInfo ? { initFrom: initInfo } : {}),
+    ...(distillInfo ? { distill: distillInfo } : {}),
   };
   const outDir = userPath(o.out);
   const sizes = await saveClassifier(outDir, clf, { dtype: o.float32 ? 'F32' : 'F16' });
