@@ -13,9 +13,9 @@
  * does between two updates, epoch boundaries included, counts; the timing rule is
  * `timeIt`'s (warm-ups, then the median of the timed steps).
  */
-import { Adam, Dataset, Module, crossEntropyLoss, fit, type Callback, type FitContext } from '@cellstate/nn';
+import { Adam, Dataset, Module, crossEntropyLoss, fit, type Callback, type FitContext, type History } from '@cellstate/nn';
 import { SentimentClassifier, type SentimentModel } from '@cellstate/sentiment';
-import { cast, memory, tensor, transpose, type Tensor } from '@cellstate/tensor';
+import { cast, memory, tensor, transpose, type Backend, type Tensor } from '@cellstate/tensor';
 import { Vocabulary } from '@cellstate/text';
 import { median, type Timing, type TimingPlan } from '../timing.js';
 import { meanStepFlops, readShippedModel, sentimentBatches } from './sentiment-data.js';
@@ -47,8 +47,19 @@ export interface SentimentFitRun {
   bytesInUse: number;
 }
 
-/** Runs `fit` until `plan` is satisfied (as `timeIt` would be), then stops it from a callback. */
-export async function sentimentFitRun(plan: TimingPlan): Promise<SentimentFitRun> {
+/** W7's model, optimizer and data, set up for `fit`. */
+export interface SentimentFit {
+  /** Runs `fit` over the 20 batches, epoch after epoch, until a callback stops it. */
+  run(callbacks: Callback[]): Promise<History>;
+  sequencesPerStep: number;
+  flopsPerStep: number;
+  parameters: number;
+  backend: Backend;
+  dispose(): void;
+}
+
+/** Builds the shipped classifier (fresh seeded weights, as W7) and its `fit` options. */
+export function sentimentFit(): SentimentFit {
   const file = sentimentBatches();
   const shipped = readShippedModel();
   const { vocabSize: _v, numLabels: _n, ...config } = file.modelConfig;
@@ -63,7 +74,33 @@ export async function sentimentFitRun(plan: TimingPlan): Promise<SentimentFitRun
   // The examples of the 20 batches end to end: unshuffled batches of 32 are exactly W7's batches, in W7's order.
   const samples = file.batches.flatMap((b) => b.ids.map((ids, j) => ({ x: ids.length ? ids : [b.padded[j]![0]!], y: b.labels[j]! })));
   const data = Dataset.from(samples);
+  return {
+    run: (callbacks) =>
+      fit(model, data, {
+        epochs: Number.MAX_SAFE_INTEGER,
+        batchSize: file.spec.batchSize,
+        shuffle: false,
+        loss: (prediction, labels) => crossEntropyLoss(prediction, cast(labels, 'int32'), { weight }),
+        optimizer,
+        clipGradNorm: t.clipGradNorm,
+        onNonFinite: 'skip',
+        callbacks,
+      }),
+    sequencesPerStep: file.spec.batchSize,
+    flopsPerStep: meanStepFlops(file),
+    parameters: clf.model.parameters().reduce((n, p) => n + p.value.size, 0),
+    backend,
+    dispose: () => {
+      weight.dispose();
+      optimizer.dispose();
+      clf.dispose();
+    },
+  };
+}
 
+/** Runs `fit` until `plan` is satisfied (as `timeIt` would be), then stops it from a callback. */
+export async function sentimentFitRun(plan: TimingPlan): Promise<SentimentFitRun> {
+  const setup = sentimentFit();
   const times: number[] = [];
   let warm = 0;
   let mark = 0;
@@ -100,22 +137,11 @@ export async function sentimentFitRun(plan: TimingPlan): Promise<SentimentFitRun
   };
   try {
     if (plan.warmup === 0) timedStart = performance.now();
-    await fit(model, data, {
-      epochs: Number.MAX_SAFE_INTEGER,
-      batchSize: file.spec.batchSize,
-      shuffle: false,
-      loss: (prediction, labels) => crossEntropyLoss(prediction, cast(labels, 'int32'), { weight }),
-      optimizer,
-      clipGradNorm: t.clipGradNorm,
-      onNonFinite: 'skip',
-      callbacks: [timer],
-    });
-    await backend.sync();
+    await setup.run([timer]);
+    await setup.backend.sync();
     bytesInUse = memory().bytesInUse;
   } finally {
-    weight.dispose();
-    optimizer.dispose();
-    clf.dispose();
+    setup.dispose();
   }
   const timing: Timing = skipped
     ? { medianSec: skipped.firstIterSec, minSec: skipped.firstIterSec, maxSec: skipped.firstIterSec, iters: 0, skipped }
@@ -123,9 +149,9 @@ export async function sentimentFitRun(plan: TimingPlan): Promise<SentimentFitRun
   return {
     timing,
     meanSec: times.length ? times.reduce((a, b) => a + b, 0) / times.length : Number.NaN,
-    sequencesPerStep: file.spec.batchSize,
-    flopsPerStep: meanStepFlops(file),
-    parameters: clf.model.parameters().reduce((n, p) => n + p.value.size, 0),
+    sequencesPerStep: setup.sequencesPerStep,
+    flopsPerStep: setup.flopsPerStep,
+    parameters: setup.parameters,
     epochs,
     lastLoss,
     bytesInUse,
