@@ -61,6 +61,17 @@ describe('pnpm bench --json', () => {
     expect(r).toMatchObject({ workload: 'W3', system: 'pytorch-openblas-1t', status: 'skipped', ms: null });
     expect(String(r!.note)).toContain('/nonexistent/python3');
   });
+
+  it('gives the GPU systems a row each: ok on a GPU, else skipped or error with the reason', () => {
+    // No CUDA here: pytorch-cuda says why it skipped (no python3, no torch, no CUDA device).
+    // No hardware WebGPU adapter (SwiftShader does not count without CELLSTATE_BENCH_WEBGPU_SOFTWARE=1): an error naming that.
+    const rows = bench(['--json', '--quick', '--workloads', 'W3', '--systems', 'pytorch-cuda,cellstate-webgpu'], { CELLSTATE_BENCH_WEBGPU_SOFTWARE: '' });
+    expect(rows.map((r) => r.system)).toEqual(['pytorch-cuda', 'cellstate-webgpu']);
+    const [cuda, webgpu] = rows;
+    for (const r of rows) expect(Object.keys(r!).slice(0, FIXED.length)).toEqual(FIXED);
+    if (cuda!.status !== 'ok') expect(cuda).toMatchObject({ status: 'skipped', note: expect.stringMatching(/CUDA|torch|PyTorch|python3/) });
+    if (webgpu!.status !== 'ok') expect(webgpu).toMatchObject({ status: 'error', note: expect.stringContaining('WebGPU adapter') });
+  });
 });
 
 describe('report', () => {

@@ -25,6 +25,8 @@ export interface Runnable {
 }
 
 const ALL: readonly Workload['id'][] = ['W1', 'W2', 'W3', 'W4', 'MM'];
+/** Workloads only cellstate and PyTorch run (not in the default set): DB, the DeepBench-style training step. */
+const EXTRA: readonly Workload['id'][] = ['DB'];
 const isStep = (w: Workload['id']) => STEP_WORKLOADS.includes(w);
 const NODE_ARGS = ['--conditions=@cellstate/source', '--import', 'tsx'];
 const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
@@ -56,7 +58,7 @@ function cellstate(): Runnable[] {
     kind: 'cellstate' as const,
     byDefault: s.byDefault ?? true,
     threads: s.threads ?? 1,
-    workloads: s.name === 'cellstate-cpu-composed' ? ALL : [...ALL, ...STEP_WORKLOADS],
+    workloads: s.name === 'cellstate-cpu-composed' ? [...ALL, ...EXTRA] : [...ALL, ...EXTRA, ...STEP_WORKLOADS],
     launch: (w, quick) => ({ cmd: process.execPath, args: [...(s.nodeArgs ?? []), ...NODE_ARGS, here(isStep(w) ? './whole-step/run-step.ts' : './run-one.ts'), s.name, w, ...quickArg(quick)] }),
   }));
 }
@@ -77,12 +79,13 @@ function tfjs(variant: string, what: string, threads: number, byDefault = true):
   };
 }
 
-function pytorch(name: string, what: string, threads: number, mode: 'nograd' | 'jit', workloads: readonly Workload['id'][] = ALL): Runnable {
+function pytorch(name: string, what: string, threads: number, mode: 'nograd' | 'jit', workloads: readonly Workload['id'][] = ALL, device: 'cpu' | 'cuda' | 'cuda-tf32' = 'cpu'): Runnable {
+  const deviceArgs = device === 'cpu' ? [] : ['--device', 'cuda', ...(device === 'cuda-tf32' ? ['--tf32'] : [])];
   return {
     name,
     what,
     kind: 'peer',
-    byDefault: true,
+    byDefault: device === 'cpu',
     threads,
     // W7FIT is W7 through cellstate's own `fit`: nothing to compare in PyTorch (its W7 row is the reference).
     workloads: workloads.filter((w) => w !== 'W7FIT'),
@@ -94,7 +97,7 @@ function pytorch(name: string, what: string, threads: number, mode: 'nograd' | '
       if (w === 'W7') return { cmd: PYTHON, args: [here('../python/sentiment_torch.py'), '--system', name, ...quickArg(quick)], env };
       if (w === 'W8T' || w === 'W8S') return { cmd: PYTHON, args: [here('../python/infer_torch.py'), w, '--system', name, ...quickArg(quick)], env };
       if (isStep(w)) return { cmd: PYTHON, args: [here('../python/seq2seq_torch.py'), w, '--system', name, ...quickArg(quick)], env };
-      return { cmd: PYTHON, args: [here('../python/bench_torch.py'), w, '--system', name, '--mode', mode, ...quickArg(quick)], env };
+      return { cmd: PYTHON, args: [here('../python/bench_torch.py'), w, '--system', name, '--mode', mode, ...deviceArgs, ...quickArg(quick)], env };
     },
   };
 }
@@ -114,9 +117,12 @@ function peers(): Runnable[] {
       workloads: ['W1', 'W2', 'W3', 'W4'],
       launch: (w, quick) => ({ cmd: process.execPath, args: [...NODE_ARGS, here('./peers/brain.ts'), w, ...quickArg(quick)] }),
     },
-    pytorch('pytorch-openblas-1t', 'PyTorch (Debian python3-torch) + OpenBLAS, 1 thread; forward under inference_mode', 1, 'nograd', [...ALL, ...STEP_WORKLOADS]),
-    pytorch('pytorch-openblas', `PyTorch + OpenBLAS, ${CORES} threads; forward under inference_mode`, CORES, 'nograd', [...ALL, ...STEP_WORKLOADS]),
+    pytorch('pytorch-openblas-1t', 'PyTorch (Debian python3-torch) + OpenBLAS, 1 thread; forward under inference_mode', 1, 'nograd', [...ALL, ...EXTRA, ...STEP_WORKLOADS]),
+    pytorch('pytorch-openblas', `PyTorch + OpenBLAS, ${CORES} threads; forward under inference_mode`, CORES, 'nograd', [...ALL, ...EXTRA, ...STEP_WORKLOADS]),
     pytorch('pytorch-openblas-jit', `PyTorch + OpenBLAS, ${CORES} threads; forward via torch.jit.trace + freeze`, CORES, 'jit', ['W1', 'W3', 'W4']),
+    // The GPU run's references (issue 16); not run by default, a skipped row where torch has no CUDA device.
+    pytorch('pytorch-cuda', 'PyTorch on CUDA: nn.LSTM on cuDNN, strict float32 (TF32 off); forward under inference_mode (not run by default)', 1, 'nograd', [...ALL, ...EXTRA], 'cuda'),
+    pytorch('pytorch-cuda-tf32', "PyTorch on CUDA with PyTorch's default TF32 setting for cuDNN (TF32 tensor cores in the LSTM GEMMs; not run by default)", 1, 'nograd', [...ALL, ...EXTRA], 'cuda-tf32'),
   ];
 }
 

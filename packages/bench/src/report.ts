@@ -15,7 +15,7 @@ export const REFS = {
   wasmSimd: { label: 'TF.js wasm SIMD', systems: (n: string) => n === 'tfjs-wasm-simd' },
   wasmThreads: { label: 'TF.js wasm threads', systems: (n: string) => n === 'tfjs-wasm-threads' },
   wasm: { label: 'TF.js wasm (best of SIMD, threads)', systems: (n: string) => n === 'tfjs-wasm-simd' || n === 'tfjs-wasm-threads' },
-  pytorch: { label: 'PyTorch + OpenBLAS (best row)', systems: (n: string) => n.startsWith('pytorch') },
+  pytorch: { label: 'PyTorch + OpenBLAS (best row)', systems: (n: string) => n.startsWith('pytorch') && !n.startsWith('pytorch-cuda') },
   pytorch1t: { label: 'PyTorch 1 thread', systems: (n: string) => n === 'pytorch-openblas-1t' },
   pytorchAll: { label: 'PyTorch all threads', systems: (n: string) => n === 'pytorch-openblas' },
 } satisfies Record<string, Ref>;

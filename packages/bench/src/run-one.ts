@@ -61,7 +61,13 @@ async function run(systemName: string, w: Workload, quick: boolean): Promise<Ben
   const info = (backend as { kernelInfo?: { simd?: boolean; threads?: number; variant?: string | null; relaxedSimd?: boolean } }).kernelInfo;
   const details: Record<string, unknown> = { threads: info?.threads ?? system.threads ?? 1 };
   if (info) Object.assign(details, { simd: info.simd ?? null, wasm_variant: info.variant ? `${info.variant}${info.relaxedSimd ? '+relaxed' : ''}` : null });
-  return resultFor(w, system.name, timing, details);
+  // GPU backends name their adapter (WebGpuBackend.adapterDescription).
+  const adapter = (backend as { adapterDescription?: string }).adapterDescription;
+  if (adapter) Object.assign(details, { adapter, software: backend.capabilities.isSoftware });
+  const result = resultFor(w, system.name, timing, details);
+  // Dawn keeps Node alive while its instance is referenced: dispose lets the process exit.
+  backend.dispose();
+  return result;
 }
 
 const args = process.argv.slice(2);

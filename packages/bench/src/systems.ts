@@ -15,7 +15,28 @@ export interface System {
   byDefault?: boolean;
   /** Extra `node` flags its process needs (V8 features Node 20 keeps behind flags). */
   nodeArgs?: readonly string[];
-  create(): Backend;
+  /** The backend (a promise for backends whose device is acquired asynchronously: WebGPU). */
+  create(): Backend | Promise<Backend>;
+}
+
+/**
+ * The WebGPU backend on Dawn (`@cellstate/backend-webgpu/node`), imported only when this
+ * system runs. A software adapter (SwiftShader) counts as none unless
+ * CELLSTATE_BENCH_WEBGPU_SOFTWARE=1: its figures measure a CPU emulation of a GPU.
+ * Throws (the row becomes an error with this reason) rather than falling back to the CPU.
+ */
+async function createWebGpu(): Promise<Backend> {
+  const allowSoftware = process.env.CELLSTATE_BENCH_WEBGPU_SOFTWARE === '1';
+  const { createWebGpuBackend } = await import('@cellstate/backend-webgpu/node');
+  const backend = await createWebGpuBackend({ allowSoftware });
+  if (!backend) {
+    throw new Error(
+      allowSoftware
+        ? 'Dawn found no WebGPU adapter (Linux: the Vulkan loader libvulkan1 and a driver; VK_DRIVER_FILES / VK_ICD_FILENAMES)'
+        : 'Dawn found no hardware WebGPU adapter (CELLSTATE_BENCH_WEBGPU_SOFTWARE=1 accepts a software one such as SwiftShader)',
+    );
+  }
+  return backend;
 }
 
 /**
@@ -59,5 +80,11 @@ export const SYSTEMS: Record<string, System> = {
     what: 'plain TypeScript with fused kernels switched off: the LSTM runs as its reference composition of primitives, differentiated by autograd (not run by default)',
     byDefault: false,
     create: () => createCpuBackend({ simd: false, threads: 1, fused: false }),
+  },
+  'cellstate-webgpu': {
+    name: 'cellstate-webgpu',
+    what: 'WebGPU backend in Node on Dawn (the `webgpu` package): WGSL kernels, fused LSTM/cross-entropy/Adam; a hardware adapter only unless CELLSTATE_BENCH_WEBGPU_SOFTWARE=1 (not run by default)',
+    byDefault: false,
+    create: createWebGpu,
   },
 };

@@ -3,7 +3,7 @@
  * seeds and flop counts, so cellstate's rows compare with the peers' rows.
  */
 export interface Workload {
-  id: 'W1' | 'W2' | 'W3' | 'W4' | 'MM' | 'W5' | 'W5F' | 'W6' | 'W7' | 'W7FIT' | 'W8T' | 'W8S';
+  id: 'W1' | 'W2' | 'W3' | 'W4' | 'MM' | 'DB' | 'W5' | 'W5F' | 'W6' | 'W7' | 'W7FIT' | 'W8T' | 'W8S';
   B: number;
   T: number;
   E: number;
@@ -20,6 +20,8 @@ export const WORKLOADS: Record<Workload['id'], Workload> = {
   W3: { id: 'W3', B: 1, T: 32, E: 128, H: 128, kind: 'latency', what: 'latency B1 T32 E=H=128' },
   W4: { id: 'W4', B: 64, T: 100, E: 256, H: 512, kind: 'infer', what: 'forward B64 T100 E256 H512' },
   MM: { id: 'MM', B: 0, T: 0, E: 2048, H: 2048, kind: 'matmul', what: '[2048x2048] x [2048x2048] fp32 matmul' },
+  // DeepBench's LSTM training shape (hidden 512, batch 16, 25 steps, input = hidden), trained as W2 is; for the GPU run (issue 16).
+  DB: { id: 'DB', B: 16, T: 25, E: 512, H: 512, kind: 'train', classes: 10, what: 'DeepBench-style LSTM training step B16 T25 E=H=512 (+ Linear(H->10) on last h, cross-entropy, BPTT, Adam, as W2)' },
   W5: { id: 'W5', B: 64, T: 12, E: 128, H: 256, kind: 'step', what: 'translate training step, shipped en-fr model (dot attention, tied output, shortlist 2,000; Tatoeba batches of 64)' },
   W5F: { id: 'W5F', B: 64, T: 12, E: 128, H: 256, kind: 'step', what: 'W5 with the full 8,000-word softmax' },
   W6: { id: 'W6', B: 128, T: 60, E: 256, H: 512, kind: 'step', what: 'translate training step, Multi30k attention configuration (bidirectional 512 encoder, additive attention, teacher forcing 0.5, ~6k softmax; batches of 128)' },
