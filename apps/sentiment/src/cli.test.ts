@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '@cellstate/backend-cpu';
 import { BackendUnavailableError, setBackend } from '@cellstate/tensor';
+import { loadClassifier } from '@cellstate/sentiment/node';
 import { selectBackend } from './cli/backend.js';
 import { evalCommand } from './cli/eval.js';
-import type { Io } from './cli/io.js';
+import { DEFAULT_MODEL_DIR, modelPath, type Io } from './cli/io.js';
 import { runCommand } from './cli/run.js';
 import { trainCommand } from './cli/train.js';
 import { vectorsCommand } from './cli/vectors.js';
@@ -164,6 +165,76 @@ describe('sentiment CLI', () => {
     expect(io.stdout).toMatch(/negative\s+\d\.\d{4}\s+\d\.\d{4}\s+\d\.\d{4}\s+\d+/);
     expect(io.stdout).toContain('true \\ predicted');
     expect(io.stderr).toMatch(/eval\.jsonl:21: unknown label "mixed"/);
+  });
+
+  it('eval --binary (= --labels negative,positive): a 3-class model on binary data takes the more probable of the two labels', async () => {
+    const data = sentences(40, 7).filter((s) => s.label !== 'neutral');
+    writeFileSync(join(dir, 'binary.tsv'), `sentence\tlabel\n${data.map((s) => `${s.text}\t${s.label === 'positive' ? 1 : 0}`).join('\n')}\n`);
+    const opts = { data: join(dir, 'binary.tsv'), model: modelDir, textColumn: 'sentence', labelMap: '0=negative,1=positive' };
+    // The expected figures, from the model's probabilities: argmax over p(negative), p(positive).
+    const clf = await loadClassifier(modelDir);
+    const preds = await clf.predict(data.map((d) => d.text));
+    clf.dispose();
+    const predicted = preds.map((p) => (p.probabilities.positive! > p.probabilities.negative! ? 'positive' : 'negative'));
+    const correct = predicted.filter((p, i) => p === data[i]!.label).length;
+    const io = capture();
+    expect(await evalCommand({ ...opts, binary: true, json: join(dir, 'binary.json') }, io)).toBe(0);
+    expect(io.stdout).toContain('(labels restricted to negative / positive: the most probable of these)');
+    expect(io.stdout).toContain('| true \\ predicted | negative | positive |');
+    const report = JSON.parse(readFileSync(join(dir, 'binary.json'), 'utf8'));
+    expect(report.labels).toEqual(['negative', 'positive']);
+    expect(report.lstm.count).toBe(data.length);
+    expect(report.lstm.accuracy).toBeCloseTo(correct / data.length, 10);
+    const tp = predicted.filter((p, i) => p === 'positive' && data[i]!.label === 'positive').length;
+    expect(report.lstm.confusion[1][1]).toBe(tp);
+    // --labels naming the same subset is the same evaluation; labels the model lacks, or --binary with other labels, are refused.
+    const same = capture();
+    expect(await evalCommand({ ...opts, labels: 'negative,positive' }, same)).toBe(0);
+    expect(same.stdout).toBe(io.stdout);
+    const bad = capture();
+    expect(await evalCommand({ ...opts, labels: 'negative,mixed' }, bad)).toBe(2);
+    expect(bad.stderr).toMatch(/--labels negative,mixed are not the model's labels negative,neutral,positive nor two or more of them/);
+    const clash = capture();
+    expect(await evalCommand({ ...opts, binary: true, labels: 'negative,neutral' }, clash)).toBe(2);
+    expect(clash.stderr).toMatch(/--binary means --labels negative,positive/);
+  });
+
+  it('--model takes a shipped model by name (general is the default, airline the airline-tweet model); a directory of that name wins', async () => {
+    expect(DEFAULT_MODEL_DIR).toBe(join(APP, 'models', 'general'));
+    expect(modelPath('general')).toBe(DEFAULT_MODEL_DIR);
+    expect(modelPath('airline')).toBe(join(APP, 'models', 'airline'));
+    expect(modelPath(modelDir)).toBe(modelDir);
+    const here = process.env.SENTIMENT_CWD;
+    process.env.SENTIMENT_CWD = dir;
+    try {
+      expect(modelPath('model')).toBe(modelDir); // a model directory where the user is
+      expect(modelPath('nope')).toBe(join(dir, 'nope')); // neither: the path (and later "no model at ...")
+    } finally {
+      if (here === undefined) delete process.env.SENTIMENT_CWD;
+      else process.env.SENTIMENT_CWD = here;
+    }
+    // The negation the airline model calls negative (97%): the default (general) model does not.
+    const general = capture();
+    expect(await runCommand(['Not bad at all.'], { json: true }, general)).toBe(0);
+    const g = JSON.parse(general.stdout);
+    expect(g.label).toBe('neutral');
+    expect(g.probabilities.negative).toBeLessThan(0.3);
+    const airline = capture();
+    expect(await runCommand(['Not bad at all.'], { json: true, model: 'airline' }, airline)).toBe(0);
+    const a = JSON.parse(airline.stdout);
+    expect(a.label).toBe('negative');
+    expect(a.probabilities.negative).toBeGreaterThan(0.9);
+  });
+
+  it('--threads sets the CPU backend\'s thread count (CELLSTATE_CPU_THREADS, read when the backend is created)', async () => {
+    const saved = process.env.CELLSTATE_CPU_THREADS;
+    try {
+      await selectBackend('cpu', 1);
+      expect(process.env.CELLSTATE_CPU_THREADS).toBe('1');
+    } finally {
+      if (saved === undefined) delete process.env.CELLSTATE_CPU_THREADS;
+      else process.env.CELLSTATE_CPU_THREADS = saved;
+    }
   });
 
   it('--backend: an unknown name is a BackendUnavailableError listing the backends', async () => {

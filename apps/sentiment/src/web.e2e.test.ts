@@ -14,9 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_EXAMPLES } from '../web/demo-data.js';
 import { chromiumMissing, chromiumPath, skipTitle } from '../../../tools/test-env/requirements.ts';
 
-const MODEL = process.env.SENTIMENT_E2E_MODEL ?? 'airline';
-const modelDir = fileURLToPath(new URL(`../models/${MODEL}/sentiment.json`, import.meta.url));
-const reason = chromiumMissing() ?? (!existsSync(modelDir) ? `no model at models/${MODEL}` : undefined);
+const MODEL = process.env.SENTIMENT_E2E_MODEL ?? 'general';
+const missingModel = [MODEL, 'general', 'airline'].find((m) => !existsSync(fileURLToPath(new URL(`../models/${m}/sentiment.json`, import.meta.url))));
+const reason = chromiumMissing() ?? (missingModel ? `no model at models/${missingModel}` : undefined);
 
 describe.skipIf(reason !== undefined)(skipTitle('web page in headless Chromium', reason), () => {
   let close: (() => Promise<void>) | undefined;
@@ -62,6 +62,43 @@ describe.skipIf(reason !== undefined)(skipTitle('web page in headless Chromium',
     expect(best[0]).toBe(label);
     const tokens = await page.$$eval('#influences .token', (els) => els.length);
     expect(tokens).toBeGreaterThan(2);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('opens the general model by default; the menu switches to the airline model, and the report view follows the choice', async () => {
+    const page = await browser!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${url}#/classify`);
+    await page.waitForSelector('#status[data-ready="true"]', { timeout: 60_000 });
+    expect(await page.textContent('#status')).toContain('model "general"');
+    const options = await page.$$eval('#model-select option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(options).toEqual(['shipped:general', 'shipped:airline', 'trained']);
+    expect(await page.$eval('#model-select', (el) => (el as HTMLSelectElement).value)).toBe('shipped:general');
+    const classify = async (model: string, text: string) => {
+      await page.$eval('#result', (el) => {
+        (el as HTMLElement).hidden = true;
+        delete (el as HTMLElement).dataset.model;
+      });
+      await page.selectOption('#model-select', model);
+      await page.fill('#text', text);
+      await page.click('#classify');
+      await page.waitForSelector(`#result:not([hidden])[data-model="${model}"]`, { timeout: 30_000 });
+      const probs = await page.$$eval('#probabilities li', (lis) => Object.fromEntries(lis.map((li) => [li.getAttribute('data-label'), Number(li.getAttribute('data-probability'))])));
+      return { label: await page.textContent('#label'), probs };
+    };
+    // A negation the airline model calls negative and the general one does not.
+    const general = await classify('shipped:general', 'Not bad at all.');
+    expect(general.label).toBe('neutral');
+    expect(general.probs.negative).toBeLessThan(0.3);
+    const airline = await classify('shipped:airline', 'Not bad at all.');
+    expect(airline.label).toBe('negative');
+    expect(await page.textContent('#status')).toContain('model "airline"');
+    // The report view shows the chosen model's report.
+    await page.click('#nav-report');
+    await page.waitForFunction(() => document.querySelector('#report-summary h2')?.textContent?.includes('"airline"'), undefined, { timeout: 30_000 });
+    expect(await page.textContent('#report-summary h2')).toBe('Model "airline": evaluation on the test split (1455 examples)');
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -170,7 +207,7 @@ describe.skipIf(reason !== undefined)(skipTitle('web page in headless Chromium',
       return page.textContent('#label');
     };
     for (const e of DEMO_EXAMPLES) expect(await classifyWith('trained', e.text), e.text).toBe(e.label);
-    expect(['negative', 'neutral', 'positive']).toContain(await classifyWith('shipped', DEMO_EXAMPLES[0]!.text));
+    expect(['negative', 'neutral', 'positive']).toContain(await classifyWith(`shipped:${MODEL}`, DEMO_EXAMPLES[0]!.text));
     await page.selectOption('#model-select', 'trained');
 
     // The downloads are the format the app loads: they rebuild the same classifier in Node.

@@ -1,9 +1,9 @@
 /**
- * The sentiment web page: classify typed text with the shipped model or one trained in
- * the page (label, probabilities, the words that pushed the decision), train a model in
- * a Web Worker (the Train view, `./train-view.ts`), and show the shipped model's
- * evaluation report with the confusion matrix as a chart. Runs on cellstate's CPU
- * backend in the browser.
+ * The sentiment web page: classify typed text with a shipped model (general English, the
+ * default, or airline tweets) or one trained in the page (label, probabilities, the words
+ * that pushed the decision), train a model in a Web Worker (the Train view,
+ * `./train-view.ts`), and show the chosen shipped model's evaluation report with the
+ * confusion matrix as a chart. Runs on cellstate's CPU backend in the browser.
  */
 import '@cellstate/backend-cpu';
 import { ready } from '@cellstate/tensor';
@@ -13,24 +13,53 @@ import { initTrainView } from './train-view.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
 
-const MODEL = new URLSearchParams(location.search).get('model') ?? 'airline';
+/** The models shipped in `models/NAME/` (served as `./NAME/`), with what each is for. */
+const SHIPPED: Record<string, string> = {
+  general: 'general English (movie-review phrases, SST)',
+  airline: 'airline tweets',
+};
+/** The shipped model chosen first: `?model=NAME` (any `models/NAME/`), else `general`. */
+const FIRST = new URLSearchParams(location.search).get('model') ?? 'general';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const status = $('status');
 
-/** The models the Classify view can use: the shipped one and the latest one trained in the page. */
-const models: { shipped?: SentimentClassifier; trained?: SentimentClassifier } = {};
+/** Shipped models by name, loaded when first chosen; and the latest one trained in the page. */
+const shipped = new Map<string, Promise<SentimentClassifier>>();
+let trained: SentimentClassifier | undefined;
 const modelSelect = $<HTMLSelectElement>('model-select');
 let classifying: Promise<void> = Promise.resolve();
 
-function currentClassifier(): SentimentClassifier | undefined {
-  return modelSelect.value === 'trained' ? models.trained : models.shipped;
+/** The shipped model's name for a select value `shipped:NAME`, else undefined (the trained model). */
+function shippedName(value = modelSelect.value): string | undefined {
+  return value.startsWith('shipped:') ? value.slice('shipped:'.length) : undefined;
 }
 
-async function loadModel(): Promise<SentimentClassifier> {
-  const [jsonResponse, weightResponse] = await Promise.all([fetch(`./${MODEL}/sentiment.json`), fetch(`./${MODEL}/model.safetensors`)]);
-  if (!jsonResponse.ok || !weightResponse.ok) throw new Error(`model "${MODEL}" not found (${jsonResponse.status} / ${weightResponse.status})`);
+/** The model the Classify view uses now (a shipped one is loaded on first use). */
+async function currentClassifier(): Promise<SentimentClassifier | undefined> {
+  const name = shippedName();
+  return name === undefined ? trained : shippedModel(name);
+}
+
+function shippedModel(name: string): Promise<SentimentClassifier> {
+  let p = shipped.get(name);
+  if (!p) {
+    p = loadModel(name);
+    shipped.set(name, p);
+    p.catch(() => shipped.delete(name));
+  }
+  return p;
+}
+
+async function loadModel(name: string): Promise<SentimentClassifier> {
+  const [jsonResponse, weightResponse] = await Promise.all([fetch(`./${name}/sentiment.json`), fetch(`./${name}/model.safetensors`)]);
+  if (!jsonResponse.ok || !weightResponse.ok) throw new Error(`model "${name}" not found (${jsonResponse.status} / ${weightResponse.status})`);
   const weights = new Uint8Array(await weightResponse.arrayBuffer());
-  return SentimentClassifier.load(await jsonResponse.json(), weights, `${MODEL}/sentiment.json`);
+  return SentimentClassifier.load(await jsonResponse.json(), weights, `${name}/sentiment.json`);
+}
+
+/** The shipped model whose report the Evaluation view shows: the chosen one, else the first. */
+function reportModel(): string {
+  return shippedName() ?? FIRST;
 }
 
 function colour(weight: number): string {
@@ -72,7 +101,9 @@ function classify(): Promise<void> {
 
 async function classifyNow(): Promise<void> {
   const which = modelSelect.value;
-  const classifier = currentClassifier();
+  const name = shippedName(which);
+  if (name !== undefined) status.textContent = `loading model "${name}"…`;
+  const classifier = await currentClassifier();
   if (!classifier) {
     status.textContent = 'This model is not loaded.';
     return;
@@ -86,7 +117,7 @@ async function classifyNow(): Promise<void> {
   const started = performance.now();
   const e = await classifier.explain(text);
   showResult(e);
-  status.textContent = `done in ${(performance.now() - started).toFixed(0)} ms (${which === 'trained' ? 'the model trained in this page' : `model "${MODEL}"`})`;
+  status.textContent = `done in ${(performance.now() - started).toFixed(0)} ms (${name === undefined ? 'the model trained in this page' : `model "${name}"`})`;
   $('result').dataset.model = which;
 }
 
@@ -102,9 +133,10 @@ function table(el: HTMLElement, head: string[], rows: (string | number)[][]): vo
 let chart: Chart | undefined;
 async function showReport(): Promise<void> {
   const summary = $('report-summary');
-  const response = await fetch(`./${MODEL}/report.json`);
+  const model = reportModel();
+  const response = await fetch(`./${model}/report.json`);
   if (!response.ok) {
-    summary.textContent = `No evaluation report for "${MODEL}" (report.json is written by \`pnpm sentiment train\`).`;
+    summary.textContent = `No evaluation report for "${model}" (report.json is written by \`pnpm sentiment train\`).`;
     return;
   }
   const report = (await response.json()) as { metrics: Record<string, EvaluationReport>; baseline?: Record<string, EvaluationReport>; trainSeconds?: number };
@@ -113,7 +145,7 @@ async function showReport(): Promise<void> {
   const b = report.baseline?.[split];
   const f = (x: number) => x.toFixed(3);
   summary.replaceChildren();
-  const h = Object.assign(document.createElement('h2'), { textContent: `Evaluation on the ${split} split (${r.count} examples)` });
+  const h = Object.assign(document.createElement('h2'), { textContent: `Model "${model}": evaluation on the ${split} split (${r.count} examples)` });
   const t = document.createElement('table');
   t.id = 'summary-table';
   table(t, ['model', 'accuracy', 'macro-F1', 'weighted-F1'], [['LSTM', f(r.accuracy), f(r.macroF1), f(r.weightedF1)], ...(b ? [['bag-of-words logistic regression', f(b.accuracy), f(b.macroF1), f(b.weightedF1)]] : [])]);
@@ -146,12 +178,12 @@ function route(): void {
 
 function enableClassify(): void {
   const button = $<HTMLButtonElement>('classify');
-  button.disabled = currentClassifier() === undefined;
+  button.disabled = shippedName() === undefined && trained === undefined;
 }
 
 function onTrained({ classifier, description }: { classifier: SentimentClassifier; description: string }): void {
-  const previous = models.trained;
-  models.trained = classifier;
+  const previous = trained;
+  trained = classifier;
   if (previous && previous !== classifier) void classifying.catch(() => undefined).then(() => previous.dispose());
   const option = $<HTMLOptionElement>('model-option-trained');
   option.disabled = false;
@@ -170,16 +202,23 @@ async function start(): Promise<void> {
   });
   modelSelect.addEventListener('change', () => {
     enableClassify();
-    if (!$('result').hidden && currentClassifier()) void classify().catch(fail);
+    if (!$('result').hidden && (shippedName() !== undefined || trained)) void classify().catch(fail);
+    if (location.hash === '#/report') void showReport();
   });
-  $('model-option-shipped').textContent = `shipped model "${MODEL}"`;
+  // One option per shipped model (and `?model=NAME` when it is another), before "trained in this page".
+  const names = [...Object.keys(SHIPPED), ...(FIRST in SHIPPED ? [] : [FIRST])];
+  const trainedOption = $<HTMLOptionElement>('model-option-trained');
+  for (const name of names) {
+    const option = Object.assign(document.createElement('option'), { value: `shipped:${name}`, id: `model-option-${name}`, textContent: `${name}: ${SHIPPED[name] ?? `models/${name}`}` });
+    modelSelect.insertBefore(option, trainedOption);
+  }
+  modelSelect.value = `shipped:${FIRST}`;
   try {
     const backend = await ready({ prefer: ['cpu'] });
     initTrainView({ onTrained });
     $<HTMLButtonElement>('train-start').dataset.ready = 'true';
-    const shipped = await loadModel();
-    models.shipped = shipped;
-    status.textContent = `ready: model "${MODEL}" (${shipped.labels.join(' / ')}, vocabulary ${shipped.vocabulary.size}) on the ${backend.name} backend`;
+    const first = await shippedModel(FIRST);
+    status.textContent = `ready: model "${FIRST}" (${first.labels.join(' / ')}, vocabulary ${first.vocabulary.size}) on the ${backend.name} backend`;
     status.dataset.ready = 'true';
     enableClassify();
   } catch (e) {

@@ -34,7 +34,7 @@ export const MODELS_DIR = resolve(APP_DIR, 'models');
 /** The shipped models, by name; `--model NAME` picks one. */
 export const SHIPPED_MODELS = ['general', 'airline'] as const;
 /** The default model: general English (SST phrases). `--model airline` is the airline-tweet model. */
-export const DEFAULT_MODEL = 'airline';
+export const DEFAULT_MODEL = 'general';
 export const DEFAULT_MODEL_DIR = resolve(MODELS_DIR, DEFAULT_MODEL);
 
 /**
