@@ -33,5 +33,6 @@ export { GRU, type GruForwardOptions, type GruOutput } from './gru-layer.js';
 export { GRUCell, type GruCellOptions } from './gru-cell.js';
 export type { GruOptions } from './gru-config.js';
 export type { RecurrentOptions } from './recurrent-options.js';
+export { RecurrentBase, type RecurrentForwardOptions, type DirectionParams, type DirectionInput, type DirectionOutput, type CellSpec } from './recurrent-base.js';
 export { gruSequence, gruStep, type GruSequenceInput, type GruSequenceOutput } from './gru-sequence.js';
 export { onnxGruToPytorch, pytorchGruToOnnx, type PytorchGruWeights, type OnnxGruWeights } from './gru-weight-layout.js';

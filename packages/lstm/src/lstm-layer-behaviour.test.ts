@@ -107,4 +107,25 @@ describe('LSTM layer behaviour', () => {
     expect(memory().handles).toBe(before.handles);
     lstm.dispose();
   });
+
+  it.each([['LSTM'], ['GRU']])('%s dropoutSeed: the same seed gives the same masks, null none, and the layer counter stays put', (kind) => {
+    const make = () => (kind === 'LSTM' ? new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 3, dropout: 0.5, seed: 2 }) : new GRU({ inputSize: 3, hiddenSize: 4, numLayers: 3, dropout: 0.5, seed: 2 }));
+    const layer = make();
+    const r = seeded(9);
+    scope(() => {
+      const x = tensor(r(5 * 2 * 3), [5, 2, 3]);
+      const run = (o: { dropoutSeed?: number | null }) => Array.from(layer.forward(x, o).output.dataSync());
+      const before = JSON.stringify(layer.randomState());
+      const a = run({ dropoutSeed: 11 });
+      expect(run({ dropoutSeed: 11 })).toEqual(a);
+      expect(run({ dropoutSeed: 12 })).not.toEqual(a);
+      const none = run({ dropoutSeed: null });
+      expect(JSON.stringify(layer.randomState())).toBe(before);
+      layer.eval();
+      expect(run({})).toEqual(none); // null = what evaluation computes
+      expect(run({ dropoutSeed: 11 })).toEqual(a); // an explicit seed applies dropout in eval mode too
+    });
+    layer.dispose();
+  });
 });
+

@@ -1,35 +1,11 @@
-import { Module, type Parameter } from '@cellstate/nn';
-import {
-  ArgumentError,
-  ShapeError,
-  add,
-  concat,
-  div,
-  lstmSequence,
-  mul,
-  randomBernoulli,
-  reshape,
-  scope,
-  slice,
-  stack,
-  tensor,
-  transpose,
-  zeros,
-  type Tensor,
-} from '@cellstate/tensor';
+import { add, lstmSequence, zeros, type Tensor } from '@cellstate/tensor';
 import { resolveLstmOptions, type LstmOptions, type ResolvedLstmOptions } from './lstm-config.js';
-import { recurrentWeights } from './init.js';
 import type { LstmState } from './lstm-state.js';
+import { RecurrentBase, type DirectionInput, type DirectionOutput, type RecurrentForwardOptions } from './recurrent-base.js';
 
-export interface LstmForwardOptions {
+export interface LstmForwardOptions extends RecurrentForwardOptions {
   /** Initial state, h and c of shape [numLayers * directions, B, H] (default zeros). */
   state?: LstmState;
-  /**
-   * Real length of each sample (int32 tensor [B] or numbers). Steps past a sample's
-   * length output zeros, get no gradient, and the final state is the one after its last
-   * real step (reverse direction: starts at its last real step). No packing needed.
-   */
-  lengths?: Tensor | readonly number[];
 }
 
 export interface LstmOutput {
@@ -39,13 +15,6 @@ export interface LstmOutput {
   h: Tensor;
   /** [numLayers * D, B, H]: final cell states. */
   c: Tensor;
-}
-
-interface DirectionParams {
-  weightIh: Parameter;
-  weightHh: Parameter;
-  biasIh?: Parameter;
-  biasHh?: Parameter;
 }
 
 /**
@@ -67,111 +36,25 @@ interface DirectionParams {
  * console.log(output.shape, h.shape);                      // [10, 4, 32] [4, 4, 16]
  * ```
  */
-export class LSTM extends Module {
-  readonly options: ResolvedLstmOptions;
-  readonly #layers: DirectionParams[][] = [];
+export class LSTM extends RecurrentBase {
+  declare readonly options: ResolvedLstmOptions;
 
   constructor(options: LstmOptions) {
-    super();
     const o = resolveLstmOptions(options);
-    this.options = o;
-    // Inter-layer dropout draws one mask set per forward call, numbered by the module's
-    // random-stream position, so checkpoints can save and restore it (Module.randomState).
-    if (o.dropout > 0 && o.numLayers > 1) this.trackRandomCalls();
-    const H = o.hiddenSize;
-    const D = o.bidirectional ? 2 : 1;
-    let seed = o.seed * 1_000_003 + 17;
-    for (let l = 0; l < o.numLayers; l++) {
-      const inSize = l === 0 ? o.inputSize : H * D;
-      const dirs: DirectionParams[] = [];
-      for (let d = 0; d < D; d++) {
-        const suffix = `_l${l}${d === 1 ? '_reverse' : ''}`;
-        const w = recurrentWeights({ gates: 4, inputSize: inSize, hiddenSize: H, seed, bias: o.bias , ...(o.forgetBias === undefined ? {} : { forgetBias: o.forgetBias }) });
-        seed += w.seedsUsed;
-        const p: DirectionParams = {
-          weightIh: this.addParameter(`weight_ih${suffix}`, w.weightIh),
-          weightHh: this.addParameter(`weight_hh${suffix}`, w.weightHh),
-        };
-        if (w.biasIh && w.biasHh) {
-          p.biasIh = this.addParameter(`bias_ih${suffix}`, w.biasIh);
-          p.biasHh = this.addParameter(`bias_hh${suffix}`, w.biasHh);
-        }
-        dirs.push(p);
-      }
-      this.#layers.push(dirs);
-    }
-  }
-
-  get directions(): number {
-    return this.options.bidirectional ? 2 : 1;
+    super(o, { op: 'LSTM', gates: 4, stateParts: ['h', 'c'], seedOffset: 17, ...(o.forgetBias === undefined ? {} : { forgetBias: o.forgetBias }) });
   }
 
   /** Runs the layer over a batch of sequences. The caller owns the three results. */
   forward(input: Tensor, options: LstmForwardOptions = {}): LstmOutput {
-    const o = this.options;
-    const H = o.hiddenSize;
-    const D = this.directions;
-    if (input.rank !== 3 || input.shape[2] !== o.inputSize) {
-      throw new ShapeError({ op: 'LSTM.forward', detail: `input must be ${o.batchFirst ? '[B, T, I]' : '[T, B, I]'} with I = ${o.inputSize}`, expected: o.batchFirst ? ['B', 'T', o.inputSize] : ['T', 'B', o.inputSize], actual: [...input.shape] });
-    }
-    const T = o.batchFirst ? input.shape[1]! : input.shape[0]!;
-    const B = o.batchFirst ? input.shape[0]! : input.shape[1]!;
-    if (options.state) {
-      for (const [name, t] of [['h', options.state.h], ['c', options.state.c]] as const) {
-        const want = [o.numLayers * D, B, H];
-        if (t.shape.join() !== want.join()) throw new ShapeError({ op: 'LSTM.forward', detail: `state.${name} must be [numLayers * directions, B, H]`, expected: want, actual: [...t.shape] });
-      }
-    }
-    // Counts every call (eval ones too), as before, so the masks stay the same.
-    const dropoutSeed = o.seed * 7919 + (o.dropout > 0 && o.numLayers > 1 ? this.nextRandomCall() : 0);
-    return scope(() => {
-      const lengths = this.#lengths(options.lengths, T, B, input);
-      let x = o.batchFirst ? transpose(input, [1, 0, 2]) : input;
-      const hs: Tensor[] = [];
-      const cs: Tensor[] = [];
-      this.#layers.forEach((dirs, l) => {
-        const outs = dirs.map((p, d) => {
-          const index = l * D + d;
-          const initial = (s: Tensor | undefined) => (s ? reshape(slice(s, [index, 0, 0], [1, B, H]), [B, H]) : zeros([B, H], { backend: input.backend }));
-          const bias = p.biasIh && p.biasHh ? add(p.biasIh.value, p.biasHh.value) : zeros([4 * H], { backend: input.backend });
-          const r = lstmSequence({
-            x,
-            wIh: p.weightIh.value,
-            wHh: p.weightHh.value,
-            bias,
-            h0: initial(options.state?.h),
-            c0: initial(options.state?.c),
-            ...(lengths ? { lengths } : {}),
-            reverse: d === 1,
-          });
-          hs.push(r.hT);
-          cs.push(r.cT);
-          return r.y;
-        });
-        x = D === 2 ? concat(outs, 2) : outs[0]!;
-        if (o.dropout > 0 && this.training && l < o.numLayers - 1) {
-          const keep = randomBernoulli(x.shape, 1 - o.dropout, { seed: dropoutSeed * 131 + l, backend: x.backend });
-          x = div(mul(x, keep), 1 - o.dropout);
-        }
-      });
-      const output = o.batchFirst ? transpose(x, [1, 0, 2]) : x === input ? reshape(x, x.shape) : x;
-      return { output, h: stack(hs, 0), c: stack(cs, 0) };
-    });
+    const { output, finals } = this.runLayers(input, [options.state?.h, options.state?.c], options);
+    return { output, h: finals[0]!, c: finals[1]! };
   }
 
-  #lengths(lengths: Tensor | readonly number[] | undefined, T: number, B: number, like: Tensor): Tensor | undefined {
-    if (lengths === undefined) return undefined;
-    let values: ArrayLike<number> | undefined;
-    if (Array.isArray(lengths)) values = lengths as readonly number[];
-    else if ((lengths as Tensor).backend.capabilities.syncRead) values = (lengths as Tensor).dataSync();
-    if (values) {
-      if (values.length !== B) throw new ShapeError({ op: 'LSTM.forward', detail: 'lengths needs one entry per sample', expected: [B], actual: [values.length] });
-      for (let b = 0; b < values.length; b++) {
-        const v = values[b]!;
-        if (!Number.isInteger(v) || v < 0 || v > T) throw new ArgumentError('LSTM.forward', `lengths[${b}] = ${v} is outside [0, ${T}]`);
-      }
-    }
-    if (Array.isArray(lengths)) return tensor(lengths as number[], [B], { dtype: 'int32', backend: like.backend });
-    return lengths as Tensor;
+  /** One `lstmSequence`: the backend's fused kernel where it has one. */
+  protected runDirection({ x, params: p, initial, lengths, reverse }: DirectionInput): DirectionOutput {
+    const H = this.options.hiddenSize;
+    const bias = p.biasIh && p.biasHh ? add(p.biasIh.value, p.biasHh.value) : zeros([4 * H], { backend: x.backend });
+    const r = lstmSequence({ x, wIh: p.weightIh.value, wHh: p.weightHh.value, bias, h0: initial[0]!, c0: initial[1]!, ...(lengths ? { lengths } : {}), reverse });
+    return { y: r.y, finals: [r.hT, r.cT] };
   }
 }
