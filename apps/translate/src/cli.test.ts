@@ -107,4 +107,13 @@ describe('translate CLI', () => {
     expect(r.stdout).toMatch(/BLEU \d+\.\d\d/);
     expect(r.stdout).toMatch(/perplexity \d+\.\d\d/);
   });
+
+  it('eval passes --length-penalty to the beam search and refuses a negative one', () => {
+    const r = cli(['eval', '-m', modelFile, '--data', corpus.valid, '-b', '3', '--length-penalty', '1', '--limit', '5']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/beam 3, length penalty 1\)/);
+    const bad = cli(['eval', '-m', modelFile, '--data', corpus.valid, '--length-penalty', '-1']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/length-penalty/);
+  });
 });

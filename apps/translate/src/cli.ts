@@ -128,10 +128,11 @@ program
   .option('--data <spec>', 'tatoeba | multi30k | file.tsv | src,tgt (aligned files)', file, 'tatoeba')
   .addOption(new Option('--split <name>', 'test | valid (for presets)').choices(['test', 'valid']).default('test'))
   .option('-b, --beam <size>', `beam size, 1 to ${MAX_BEAM} (1 = greedy)`, int(1, MAX_BEAM), 5)
+  .option('--length-penalty <alpha>', 'GNMT length penalty α of the beam search (>= 0; as run)', num({ min: 0 }), 0.6)
   .option('--limit <n>', 'evaluate only the first n distinct sources', int(1))
   .option('--source-lang <code>', 'source language (multi30k: de)')
   .option('--target-lang <code>', 'target language (multi30k: en)')
-  .action(async (opts: { model: string; data: string; split: string; beam: number; limit?: number; sourceLang?: string; targetLang?: string }) => {
+  .action(async (opts: { model: string; data: string; split: string; beam: number; lengthPenalty: number; limit?: number; sourceLang?: string; targetLang?: string }) => {
     await setup();
     const loaded = await loadModelFile(path(opts.model));
     const isPreset = opts.data === 'tatoeba' || opts.data === 'multi30k';
@@ -140,11 +141,12 @@ program
     const started = Date.now();
     const r = await evaluate(loaded, pairs, {
       beamSize: opts.beam,
+      lengthPenalty: opts.lengthPenalty,
       ...(opts.limit ? { limit: opts.limit } : {}),
       onProgress: (done, total) => process.stderr.write(`\rtranslated ${done}/${total}`),
     });
     process.stderr.write('\n');
-    console.log(`BLEU ${r.bleu.toFixed(2)}  (corpus BLEU-4 on lower-cased tokens, ${r.sentences} sources, ${r.pairs} references, beam ${opts.beam})`);
+    console.log(`BLEU ${r.bleu.toFixed(2)}  (corpus BLEU-4 on lower-cased tokens, ${r.sentences} sources, ${r.pairs} references, beam ${opts.beam}${opts.beam > 1 ? `, length penalty ${opts.lengthPenalty}` : ''})`);
     console.log(`precisions ${r.precisions.map((p) => (100 * p).toFixed(1)).join(' / ')}  brevity penalty ${r.brevityPenalty.toFixed(3)}`);
     console.log(`perplexity ${r.perplexity.toFixed(2)}  (per target token, teacher forcing)`);
     console.log(`time ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -22,7 +22,7 @@ export interface EvaluationResult {
  * Translates each distinct source once and scores it against all of its references;
  * perplexity is computed over every pair.
  */
-export async function evaluate(loaded: LoadedModel, pairs: readonly TextPair[], options: { beamSize?: number; limit?: number; batchSize?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<EvaluationResult> {
+export async function evaluate(loaded: LoadedModel, pairs: readonly TextPair[], options: { beamSize?: number; lengthPenalty?: number; limit?: number; batchSize?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<EvaluationResult> {
   const groups = groupBySource(pairs).slice(0, options.limit ?? Number.POSITIVE_INFINITY);
   const pre = loaded.preprocessing;
   const translator = new Translator(loaded);
@@ -31,7 +31,7 @@ export async function evaluate(loaded: LoadedModel, pairs: readonly TextPair[], 
   const batchSize = options.batchSize ?? 64;
   for (let i = 0; i < groups.length; i += batchSize) {
     const chunk = groups.slice(i, i + batchSize);
-    const out = await translator.translate(chunk.map((g) => g.source), { beamSize: options.beamSize ?? 1, batchSize });
+    const out = await translator.translate(chunk.map((g) => g.source), { beamSize: options.beamSize ?? 1, batchSize, ...(options.lengthPenalty === undefined ? {} : { lengthPenalty: options.lengthPenalty }) });
     for (const t of out) {
       hypotheses.push(t.targetTokens);
       texts.push(t.text);
