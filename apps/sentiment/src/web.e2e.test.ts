@@ -12,37 +12,42 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_EXAMPLES } from '../web/demo-data.js';
-import { chromiumMissing, chromiumPath, skipTitle } from '../../../tools/test-env/requirements.ts';
+import { chromiumMissing, skipTitle } from '../../../tools/test-env/requirements.ts';
+import { startVitePage, type VitePage } from '../../../tools/browser/vite-page.ts';
 
 const MODEL = process.env.SENTIMENT_E2E_MODEL ?? 'general';
 const missingModel = [MODEL, 'general', 'airline'].find((m) => !existsSync(fileURLToPath(new URL(`../models/${m}/sentiment.json`, import.meta.url))));
+/**
+ * Classifies `text` with `model` (a value of the page's model menu) and reads the label and
+ * the probabilities. The last result is hidden first: changing the model re-classifies a
+ * visible one, and the wait must see this text's result, from this model.
+ */
+async function classifyIn(page: import('playwright-core').Page, model: string, text: string, timeout: number): Promise<{ label: string | null; probs: Record<string, number> }> {
+  await page.$eval('#result', (el) => {
+    (el as HTMLElement).hidden = true;
+    delete (el as HTMLElement).dataset.model;
+  });
+  await page.selectOption('#model-select', model);
+  await page.fill('#text', text);
+  await page.click('#classify');
+  await page.waitForSelector(`#result:not([hidden])[data-model="${model}"]`, { timeout });
+  const probs = await page.$$eval('#probabilities li', (lis) => Object.fromEntries(lis.map((li) => [li.getAttribute('data-label'), Number(li.getAttribute('data-probability'))])));
+  return { label: await page.textContent('#label'), probs };
+}
+
 const reason = chromiumMissing() ?? (missingModel ? `no model at models/${missingModel}` : undefined);
 
 describe.skipIf(reason !== undefined)(skipTitle('web page in headless Chromium', reason), () => {
-  let close: (() => Promise<void>) | undefined;
+  let app: VitePage | undefined;
   let url = '';
   let browser: import('playwright-core').Browser | undefined;
 
   beforeAll(async () => {
-    const { createServer } = await import('vite');
-    const server = await createServer({
-      configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)),
-      server: { port: 0, host: '127.0.0.1', strictPort: false },
-      logLevel: 'error',
-    });
-    await server.listen();
-    url = server.resolvedUrls!.local[0]!;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    close = async () => {
-      await browser?.close();
-      await server.close();
-    };
+    app = await startVitePage(fileURLToPath(new URL('../vite.config.ts', import.meta.url)));
+    url = app.url;
+    browser = app.browser;
   });
-  afterAll(async () => close?.());
+  afterAll(async () => app?.close());
 
   it('types a text and shows the label, the probabilities and the words that pushed the decision', async () => {
     const page = await browser!.newPage();
@@ -76,18 +81,7 @@ describe.skipIf(reason !== undefined)(skipTitle('web page in headless Chromium',
     const options = await page.$$eval('#model-select option', (os) => os.map((o) => (o as HTMLOptionElement).value));
     expect(options).toEqual(['shipped:general', 'shipped:airline', 'trained']);
     expect(await page.$eval('#model-select', (el) => (el as HTMLSelectElement).value)).toBe('shipped:general');
-    const classify = async (model: string, text: string) => {
-      await page.$eval('#result', (el) => {
-        (el as HTMLElement).hidden = true;
-        delete (el as HTMLElement).dataset.model;
-      });
-      await page.selectOption('#model-select', model);
-      await page.fill('#text', text);
-      await page.click('#classify');
-      await page.waitForSelector(`#result:not([hidden])[data-model="${model}"]`, { timeout: 30_000 });
-      const probs = await page.$$eval('#probabilities li', (lis) => Object.fromEntries(lis.map((li) => [li.getAttribute('data-label'), Number(li.getAttribute('data-probability'))])));
-      return { label: await page.textContent('#label'), probs };
-    };
+    const classify = (model: string, text: string) => classifyIn(page, model, text, 30_000);
     // A negation the airline model calls negative and the general one does not.
     const general = await classify('shipped:general', 'Not bad at all.');
     expect(general.label).toBe('neutral');
@@ -194,18 +188,7 @@ describe.skipIf(reason !== undefined)(skipTitle('web page in headless Chromium',
     // The Classify view now uses the trained model; the demo sentences get their labels. The shipped model is one click away.
     expect(await page.$eval('#model-select', (el) => (el as HTMLSelectElement).value)).toBe('trained');
     await page.click('#nav-classify');
-    const classifyWith = async (model: string, text: string) => {
-      // Hide the last result first: changing the model re-classifies a visible one.
-      await page.$eval('#result', (el) => {
-        (el as HTMLElement).hidden = true;
-        delete (el as HTMLElement).dataset.model;
-      });
-      await page.selectOption('#model-select', model);
-      await page.fill('#text', text);
-      await page.click('#classify');
-      await page.waitForSelector(`#result:not([hidden])[data-model="${model}"]`, { timeout: 10_000 });
-      return page.textContent('#label');
-    };
+    const classifyWith = async (model: string, text: string) => (await classifyIn(page, model, text, 10_000)).label;
     for (const e of DEMO_EXAMPLES) expect(await classifyWith('trained', e.text), e.text).toBe(e.label);
     expect(['negative', 'neutral', 'positive']).toContain(await classifyWith(`shipped:${MODEL}`, DEMO_EXAMPLES[0]!.text));
     await page.selectOption('#model-select', 'trained');

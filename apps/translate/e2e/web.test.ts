@@ -9,40 +9,29 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
 import { parseSafetensors } from '@cellstate/nn';
 import { decodeSeq2SeqModel } from '@cellstate/seq2seq';
 import { selectBackend } from '../src/backend.js';
 import { Translator } from '../src/translator.js';
 import { demoPairs, prepareTraining } from '../src/web/training-data.js';
-import { chromiumMissing, chromiumPath, skipTitle } from '../../../tools/test-env/requirements.ts';
+import { chromiumMissing, skipTitle } from '../../../tools/test-env/requirements.ts';
+import { startVitePage, type VitePage } from '../../../tools/browser/vite-page.ts';
 
 const appDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const modelFile = join(appDir, 'models/en-fr.safetensors');
 const reason = chromiumMissing() ?? (!existsSync(modelFile) ? `${modelFile} is missing` : undefined);
 
 describe.skipIf(reason !== undefined)(skipTitle('web page in headless Chromium', reason), () => {
-  let server: ViteDevServer;
+  let app: VitePage | undefined;
   let browser: Browser;
   let url: string;
 
   beforeAll(async () => {
-    const { createServer } = await import('vite');
-    server = await createServer({ configFile: join(appDir, 'vite.config.ts'), logLevel: 'error', server: { host: '127.0.0.1', port: 0, strictPort: false } });
-    await server.listen();
-    url = server.resolvedUrls!.local[0]!;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--headless'],
-    });
+    app = await startVitePage(join(appDir, 'vite.config.ts'));
+    ({ url, browser } = app);
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(async () => app?.close());
 
   it('translates "I am cold." and shows the backend and the attention heat map', async () => {
     const page = await browser.newPage();

@@ -127,6 +127,17 @@ const FIXED: (keyof TrainOptions)[] = [
   'seed', 'teacherForcing', 'clipNorm', 'labelSmoothing', 'shortlist',
 ];
 
+/** How many epochs of `history` did not beat the best validation BLEU before them. */
+export function epochsWithoutImprovement(history: readonly { validBleu: number }[]): number {
+  let best = Number.NEGATIVE_INFINITY;
+  let count = 0;
+  for (const record of history) {
+    if (record.validBleu > best) best = record.validBleu;
+    else count++;
+  }
+  return count;
+}
+
 /**
  * The learning rate after the epochs in `history`: `base` times `decay` for every epoch
  * whose validation BLEU did not beat the best before it (a plateau schedule with
@@ -134,13 +145,7 @@ const FIXED: (keyof TrainOptions)[] = [
  * same rate as an uninterrupted one.
  */
 export function learningRateAfter(history: readonly { validBleu: number }[], base: number, decay: number): number {
-  let best = Number.NEGATIVE_INFINITY;
-  let lr = base;
-  for (const record of history) {
-    if (record.validBleu > best) best = record.validBleu;
-    else lr *= decay;
-  }
-  return lr;
+  return base * decay ** epochsWithoutImprovement(history);
 }
 
 /** The best validation BLEU in `history` (-Infinity when empty). */
@@ -353,7 +358,7 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
   try {
     outer: while (epoch < o.epochs) {
       const lr = learningRateAfter(extra.history, o.learningRate, o.lrDecay ?? 1);
-      if (lr !== optimizer.learningRate) io.log(`epoch ${epoch + 1}: learning rate ${lr.toPrecision(3)} (validation BLEU has not improved ${Math.round(Math.log(lr / o.learningRate) / Math.log(o.lrDecay ?? 1))} time(s))`);
+      if (lr !== optimizer.learningRate) io.log(`epoch ${epoch + 1}: learning rate ${lr.toPrecision(3)} (validation BLEU has not improved ${epochsWithoutImprovement(extra.history)} time(s))`);
       optimizer.learningRate = lr;
       const batches = epochBatches(pairs, o.batchSize, o.seed, epoch);
       const bar = io.progress

@@ -20,8 +20,8 @@ function newSuite(title, parent, skipped = false) {
 const root = newSuite('', null);
 let current = root;
 
-export function describe(title, fn) {
-  const suite = newSuite(title, current);
+function addSuite(title, fn, skipped) {
+  const suite = newSuite(title, current, skipped);
   current.children.push({ kind: 'suite', suite });
   const prev = current;
   current = suite;
@@ -31,18 +31,12 @@ export function describe(title, fn) {
     current = prev;
   }
 }
-describe.skip = (title, fn) => describe.skipIf(true)(title, fn);
-describe.skipIf = (cond) => (title, fn) => {
-  const suite = newSuite(title, current, !!cond);
-  current.children.push({ kind: 'suite', suite });
-  const prev = current;
-  current = suite;
-  try {
-    fn?.();
-  } finally {
-    current = prev;
-  }
-};
+
+export function describe(title, fn) {
+  addSuite(title, fn, false);
+}
+describe.skip = (title, fn) => addSuite(title, fn, true);
+describe.skipIf = (cond) => (title, fn) => addSuite(title, fn, !!cond);
 describe.runIf = (cond) => describe.skipIf(!cond);
 
 export function it(title, fn, timeout) {

@@ -9,35 +9,22 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissing, chromiumPath, skipTitle } from '../../../../tools/test-env/requirements.ts';
+import { chromiumMissing, skipTitle } from '../../../../tools/test-env/requirements.ts';
+import { startVitePage, type VitePage } from '../../../../tools/browser/vite-page.ts';
 
 const reason = chromiumMissing();
 
 describe.skipIf(reason !== undefined)(skipTitle('ice-cream page in headless Chromium', reason), () => {
-  let close: (() => Promise<void>) | undefined;
+  let app: VitePage | undefined;
   let url = '';
   let browser: import('playwright-core').Browser | undefined;
 
   beforeAll(async () => {
-    const { createServer } = await import('vite');
-    const server = await createServer({
-      configFile: fileURLToPath(new URL('../../vite.config.ts', import.meta.url)),
-      server: { port: 0, host: '127.0.0.1', strictPort: false },
-      logLevel: 'error',
-    });
-    await server.listen();
-    url = server.resolvedUrls!.local[0]!;
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    close = async () => {
-      await browser?.close();
-      await server.close();
-    };
+    app = await startVitePage(fileURLToPath(new URL('../../vite.config.ts', import.meta.url)));
+    url = app.url;
+    browser = app.browser;
   }, 60_000);
-  afterAll(async () => close?.());
+  afterAll(async () => app?.close());
 
   it('trains in the page with a live loss chart, then shows the test RMSE, the reloaded model and the forecast', async () => {
     const page = await browser!.newPage();
