@@ -13,7 +13,9 @@ function piped(args: string[], input = '') {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('root commands, piped', () => {
+// Each test starts pnpm, tsx and a model (the translator is 8 MB): seconds on a loaded
+// 2-core machine, past vitest's 5 s default; the child's own limit is 60 s.
+describe('root commands, piped', { timeout: 60_000 }, () => {
   it('pnpm sentiment: one JSON object per input line on stdout, nothing else', () => {
     const r = piped(['sentiment'], 'great crew\nlost my bag\n');
     expect(r.code, r.stderr).toBe(0);
