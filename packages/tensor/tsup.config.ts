@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts' },
+  entry: { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'backend-kit/index': 'src/backend-kit/index.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

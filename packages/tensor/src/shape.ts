@@ -1,5 +1,9 @@
 import { ArgumentError, ShapeError } from './errors.js';
 
+// Shared with the backends through @cellstate/tensor/backend-kit (one implementation).
+export { broadcastStrides } from './backend-kit/broadcast-strides.js';
+export { reducedShape } from './backend-kit/shape-products.js';
+
 /** A tensor shape: non-negative integer sizes, outermost first (row-major). */
 export type Shape = readonly number[];
 
@@ -54,20 +58,6 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   return out;
 }
 
-/**
- * Strides for reading `shape` as if it were broadcast to `outShape`: 0 where the
- * input dimension is 1 (or missing), the real stride elsewhere.
- */
-export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
-  const strides = stridesOf(shape);
-  const out = new Array<number>(outShape.length).fill(0);
-  for (let i = 0; i < shape.length; i++) {
-    const o = outShape.length - shape.length + i;
-    out[o] = shape[i] === 1 ? 0 : strides[i]!;
-  }
-  return out;
-}
-
 /** Normalises axes (negative counts from the end), sorts them, rejects repeats and out-of-range. */
 export function normalizeAxes(op: string, axes: number | readonly number[] | undefined, rank: number): number[] {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
@@ -81,17 +71,6 @@ export function normalizeAxes(op: string, axes: number | readonly number[] | und
   out.sort((x, y) => x - y);
   for (let i = 1; i < out.length; i++) {
     if (out[i] === out[i - 1]) throw new ShapeError({ op, detail: `axis ${out[i]} is repeated`, actual: list });
-  }
-  return out;
-}
-
-/** Shape after reducing `axes` of `shape` (axes must be normalised). */
-export function reducedShape(shape: Shape, axes: readonly number[], keepDims: boolean): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < shape.length; i++) {
-    if (axes.includes(i)) {
-      if (keepDims) out.push(1);
-    } else out.push(shape[i]!);
   }
   return out;
 }

@@ -1,3 +1,5 @@
+import { adamCoefficients, type AdamHyperparameters } from '@cellstate/tensor/backend-kit';
+
 /**
  * Fused Adam / AdamW step, elementwise over any shape, as PyTorch's torch.optim.Adam
  * and AdamW compute it (and `adamStepReference` composes it):
@@ -13,16 +15,6 @@
  *
  * Every element is computed in float64 and rounded once per output.
  */
-export interface AdamHyperparameters {
-  step: number;
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  weightDecay: number;
-  decoupledWeightDecay: boolean;
-}
-
 export function adamStep(
   param: Float32Array,
   grad: Float32Array,
@@ -34,11 +26,8 @@ export function adamStep(
   mOut: Float32Array,
   vOut: Float32Array,
 ): void {
-  const { learningRate: lr, beta1, beta2, epsilon, weightDecay } = hyper;
-  const l2 = weightDecay !== 0 && !hyper.decoupledWeightDecay ? weightDecay : 0;
-  const decay = weightDecay !== 0 && hyper.decoupledWeightDecay ? 1 - lr * weightDecay : 1;
-  const stepSize = lr / (1 - beta1 ** hyper.step);
-  const sqrtC2 = Math.sqrt(1 - beta2 ** hyper.step);
+  const { beta1, beta2, epsilon } = hyper;
+  const { l2, decay, stepSize, sqrtBiasCorrection2: sqrtC2 } = adamCoefficients(hyper);
   const n = param.length;
   for (let k = 0; k < n; k++) {
     const p0 = param[k]!;

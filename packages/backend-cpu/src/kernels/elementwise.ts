@@ -1,5 +1,5 @@
 import type { BinaryOpName, CompareOpName, Shape, TensorData, UnaryOpName } from '@cellstate/tensor';
-import { broadcastStrides, coalesce } from './layout.js';
+import { broadcastStrides, coalesce } from '@cellstate/tensor/backend-kit';
 
 /**
  * Elementwise kernels: unary ops, broadcasting binary and compare ops, and `where`.

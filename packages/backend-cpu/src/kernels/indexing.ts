@@ -1,5 +1,5 @@
 import type { Shape, TensorData } from '@cellstate/tensor';
-import { product } from './layout.js';
+import { product } from '@cellstate/tensor/backend-kit';
 
 /**
  * Index kernels. Letters: x is viewed as [P, N, Q] around `axis` (P = prod of the

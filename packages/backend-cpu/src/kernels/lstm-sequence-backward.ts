@@ -1,4 +1,4 @@
-import { lstmReserveLayout } from './lstm-sequence.js';
+import { lstmReserveLayout } from '@cellstate/tensor/backend-kit';
 import { gemmNT, transposeMatrix } from './matmul.js';
 
 /**

@@ -20,7 +20,8 @@ import {
 import { createReferenceBackend, expectClose, mulberry32, type ReferenceBackend } from '@cellstate/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import { createCpuBackend } from '../cpu-backend.js';
-import { lstmReserveLayout, lstmSequence as lstmSequenceKernel } from './lstm-sequence.js';
+import { lstmReserveLayout } from '@cellstate/tensor/backend-kit';
+import { lstmSequence as lstmSequenceKernel } from './lstm-sequence.js';
 import { lstmSequenceBackward as lstmSequenceBackwardKernel } from './lstm-sequence-backward.js';
 
 interface Case {

@@ -1,3 +1,4 @@
+import { lstmReserveLayout } from '@cellstate/tensor/backend-kit';
 import { gemmNT } from './matmul.js';
 
 /**
@@ -5,7 +6,7 @@ import { gemmNT } from './matmul.js';
  * I input size, H hidden size; gate order i, f, g, o (PyTorch).
  *
  *     x [T,B,I], wIh [4H,I], wHh [4H,H], bias [4H], h0 [B,H], c0 [B,H], lengths int32 [B] | null
- *       -> y [T,B,H], hT [B,H], cT [B,H], reserve [7·T·B·H]
+ *       -> y [T,B,H], hT [B,H], cT [B,H], reserve [7·T·B·H] (layout: `lstmReserveLayout`)
  *
  * 1. One GEMM for the input projection of all steps, written straight into the gate
  *    section of the reserve: gates [T·B, 4H] = x · wIhᵀ + bias.
@@ -17,25 +18,6 @@ import { gemmNT } from './matmul.js';
  * The state lives in hT / cT from the start (float32, as the composed ops round it);
  * no buffer is allocated inside the time loop.
  */
-
-/** Reserve layout, in floats from the start (each section [T·B, width], row t·B + b). */
-export interface LstmReserveLayout {
-  /** [T·B, 4H]: activated gates i, f, g, o of every step (0 for masked steps). */
-  gates: number;
-  /** [T·B, H]: c before the step (the carried state). */
-  cPrev: number;
-  /** [T·B, H]: tanh(c') after the step. */
-  tanhC: number;
-  /** [T·B, H]: h before the step (the carried state, not y; dwHh multiplies it). */
-  hPrev: number;
-  /** Total floats: 7·T·B·H. */
-  size: number;
-}
-
-export function lstmReserveLayout(T: number, B: number, H: number): LstmReserveLayout {
-  const rows = T * B;
-  return { gates: 0, cPrev: 4 * rows * H, tanhC: 5 * rows * H, hPrev: 6 * rows * H, size: 7 * rows * H };
-}
 
 /** Stable logistic: never evaluates exp of a large positive number. */
 export function sigmoid(v: number): number {

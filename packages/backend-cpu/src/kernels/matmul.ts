@@ -1,5 +1,5 @@
 import type { Shape } from '@cellstate/tensor';
-import { broadcastStrides } from './layout.js';
+import { broadcastStrides } from '@cellstate/tensor/backend-kit';
 
 /**
  * Batched matrix product, float32 in and out, float64 accumulation.

@@ -1,6 +1,6 @@
 import type { Shape, TensorData } from '@cellstate/tensor';
 import { stridesOf } from '@cellstate/tensor';
-import { coalesce, product, toInt32 } from './layout.js';
+import { coalesce, product, toInt32 } from '@cellstate/tensor/backend-kit';
 
 /**
  * Movement kernels: transpose, slice, concat, pad and cast. Any dtype; the output

@@ -1,6 +1,6 @@
 import { sizeOf, stridesOf, type Shape, type TensorData } from '@cellstate/tensor';
 import { describe, expect, it } from 'vitest';
-import { reducedShape } from './layout.js';
+import { reducedShape } from '@cellstate/tensor/backend-kit';
 import { argmax, max, sum } from './reduce.js';
 
 function rng(seed: number): () => number {

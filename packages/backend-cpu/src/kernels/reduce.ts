@@ -1,5 +1,5 @@
 import type { Shape, TensorData } from '@cellstate/tensor';
-import { product } from './layout.js';
+import { product } from '@cellstate/tensor/backend-kit';
 
 /**
  * Reductions: sum and max over a set of axes, argmax along one axis.

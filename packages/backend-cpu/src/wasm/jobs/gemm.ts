@@ -1,0 +1,96 @@
+import type { Shape } from '@cellstate/tensor';
+import { broadcastStrides } from '@cellstate/tensor/backend-kit';
+import type { JobContext } from './job-context.js';
+
+/** Same contract as `matmul` in kernels/matmul.ts (batched, broadcast, transpose flags). */
+export function matmul(ctx: JobContext, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, transposeA: boolean, transposeB: boolean, out: Float32Array, outShape: Shape): boolean {
+  if (!ctx.ready()) return false;
+  const e = ctx.engine;
+  const ra = aShape.length;
+  const rb = bShape.length;
+  const m = transposeA ? aShape[ra - 1]! : aShape[ra - 2]!;
+  const k = transposeA ? aShape[ra - 2]! : aShape[ra - 1]!;
+  const n = transposeB ? bShape[rb - 2]! : bShape[rb - 1]!;
+  if (out.length === 0) return true;
+  if (m * n * k < ctx.tuning.minWasmMatmul) return false;
+  const batchShape = outShape.slice(0, -2);
+  const aStrides = broadcastStrides(aShape.slice(0, -2), batchShape);
+  const bStrides = broadcastStrides(bShape.slice(0, -2), batchShape);
+  const batches = out.length / (m * n);
+  const mr = e.exports!.MR.value as number;
+  const nr = e.exports!.NR.value as number;
+  const nt = ctx.threadsFor(2 * m * n * k * batches, 2 * m * n * k, Math.max(Math.ceil(m / mr), Math.ceil(n / nr)) >> 1);
+  e.reset();
+  const pa = e.alloc(a.length * 4);
+  const pb = e.alloc(b.length * 4);
+  const pc = e.alloc(out.length * 4);
+  const stride = e.scratchStride(0);
+  const scratch = e.alloc(stride * nt);
+  if (!e.commit()) return false;
+  e.put(pa, a);
+  e.put(pb, b);
+  const rank = batchShape.length;
+  const index = new Array<number>(rank).fill(0);
+  let aBatch = 0;
+  let bBatch = 0;
+  for (let t = 0; t < batches; t++) {
+    e.args([m, n, k, pa + aBatch * m * k * 4, transposeA ? m : k, transposeA ? 1 : 0, pb + bBatch * k * n * 4, transposeB ? k : n, transposeB ? 1 : 0, pc + t * m * n * 4, n, 0, 0, scratch, stride]);
+    e.run('gemm', nt);
+    for (let d = rank - 1; d >= 0; d--) {
+      aBatch += aStrides[d]!;
+      bBatch += bStrides[d]!;
+      if (++index[d]! < batchShape[d]!) break;
+      aBatch -= aStrides[d]! * batchShape[d]!;
+      bBatch -= bStrides[d]! * batchShape[d]!;
+      index[d] = 0;
+    }
+  }
+  e.get(pc, out);
+  return true;
+}
+
+/** Same contract as `gemmNT` in kernels/matmul.ts (strided a · bᵀ with accumulate and bias). */
+export function gemmNT(
+  ctx: JobContext,
+  m: number, n: number, k: number,
+  a: Float32Array, aOffset: number, lda: number,
+  b: Float32Array, bOffset: number, ldb: number,
+  out: Float32Array, outOffset: number, ldo: number,
+  accumulate: boolean, bias: Float32Array | null,
+): boolean {
+  if (!ctx.ready()) return false;
+  const e = ctx.engine;
+  if (m <= 0 || n <= 0) return true;
+  const nt = ctx.threadsFor(2 * m * n * k, 2 * m * n * k, Math.max(m, n) >> 4);
+  const aLen = k > 0 ? (m - 1) * lda + k : 0;
+  const bLen = k > 0 ? (n - 1) * ldb + k : 0;
+  const oLen = (m - 1) * ldo + n;
+  e.reset();
+  const pa = e.alloc(aLen * 4);
+  const pb = e.alloc(bLen * 4);
+  const po = e.alloc(oLen * 4);
+  const pbias = e.alloc(n * 4 + 32);
+  const stride = e.scratchStride(0);
+  const scratch = e.alloc(stride * nt);
+  if (!e.commit()) return false;
+  e.put(pa, a, aOffset, aOffset + aLen);
+  e.put(pb, b, bOffset, bOffset + bLen);
+  let mode = 0;
+  if (accumulate) {
+    e.put(po, out, outOffset, outOffset + oLen);
+    mode = 1;
+    if (bias) {
+      // out += bias first, then accumulate the product.
+      const f = e.f32;
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) f[(po >> 2) + i * ldo + j] += bias[j]!;
+    }
+  } else if (bias) {
+    e.put(pbias, bias, 0, n);
+    mode = 2;
+  }
+  e.args([m, n, k, pa, lda, 0, pb, ldb, 1, po, ldo, mode, pbias, scratch, stride]);
+  e.run('gemm', nt);
+  // Copy back row by row: the gaps between rows (ldo > n) belong to the caller.
+  for (let i = 0; i < m; i++) e.get(po + i * ldo * 4, out, n, outOffset + i * ldo);
+  return true;
+}

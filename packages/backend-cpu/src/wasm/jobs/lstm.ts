@@ -1,0 +1,136 @@
+import { lstmReserveLayout } from '@cellstate/tensor/backend-kit';
+import { BARRIER } from '../layout.js';
+import { ResidentReserve } from '../memory.js';
+import type { JobContext } from './job-context.js';
+
+/** Same contract as `lstmSequence` in kernels/lstm-sequence.ts, same reserve layout. */
+export function lstmSequence(
+  ctx: JobContext,
+  x: Float32Array, wIh: Float32Array, wHh: Float32Array, bias: Float32Array, h0: Float32Array, c0: Float32Array,
+  lengths: Int32Array | null, reverse: boolean, T: number, B: number, I: number, H: number,
+  y: Float32Array, hT: Float32Array, cT: Float32Array, reserve: Float32Array,
+): boolean {
+  const resident = lstmSequenceResident(ctx, x, wIh, wHh, bias, h0, c0, lengths, reverse, T, B, I, H, y, hT, cT);
+  if (!resident) return false;
+  resident.copyTo(reserve);
+  resident.free();
+  return true;
+}
+
+/**
+ * `lstmSequence` that leaves the reserve in linear memory (no copy out): the backward
+ * reads it there, and it is copied out only if someone reads it. The caller frees it.
+ * null when the kernel did not run.
+ */
+export function lstmSequenceResident(
+  ctx: JobContext,
+  x: Float32Array, wIh: Float32Array, wHh: Float32Array, bias: Float32Array, h0: Float32Array, c0: Float32Array,
+  lengths: Int32Array | null, reverse: boolean, T: number, B: number, I: number, H: number,
+  y: Float32Array, hT: Float32Array, cT: Float32Array,
+): ResidentReserve | null {
+  if (!ctx.ready()) return null;
+  const e = ctx.engine;
+  const mr = e.exports!.MR.value as number;
+  const nr = e.exports!.NR.value as number;
+  const G = 4 * H;
+  const rows = T * B;
+  const panels = Math.ceil(H / nr);
+  const stepFlops = 2 * B * G * H;
+  const nt = ctx.threadsFor(2 * rows * G * (I + H), stepFlops, panels);
+  const reserveSize = lstmReserveLayout(T, B, H).size;
+  const pres = e.allocResident(reserveSize * 4);
+  if (pres === null) return null;
+  e.reset();
+  const px = e.alloc(rows * I * 4);
+  const pwIh = e.alloc(G * I * 4);
+  const pwHh = e.alloc(G * H * 4);
+  const pbias = e.alloc(G * 4 + 32);
+  const ph0 = e.alloc(B * H * 4);
+  const pc0 = e.alloc(B * H * 4);
+  const plen = lengths ? e.alloc(B * 4) : 0;
+  const py = e.alloc(rows * H * 4);
+  const phT = e.alloc(B * H * 4);
+  const pcT = e.alloc(B * H * 4);
+  const phbuf = e.alloc(2 * B * H * 4);
+  const ppacked = e.alloc(4 * panels * nr * H * 4);
+  const stride = e.scratchStride(Math.ceil(B / mr) * mr * H * 4);
+  const scratch = e.alloc(stride * nt);
+  if (!e.commit()) {
+    e.freeResident(pres);
+    return null;
+  }
+  e.put(px, x, 0, rows * I);
+  e.put(pwIh, wIh, 0, G * I);
+  e.put(pwHh, wHh, 0, G * H);
+  e.put(pbias, bias, 0, G);
+  e.put(ph0, h0, 0, B * H);
+  e.put(pc0, c0, 0, B * H);
+  if (lengths) e.put(plen, lengths, 0, B);
+  e.args([T, B, I, H, reverse ? 1 : 0, px, pwIh, pwHh, pbias, ph0, pc0, plen, py, phT, pcT, pres, phbuf, ppacked, scratch, stride, BARRIER]);
+  e.run('lstmForward', nt);
+  e.get(py, y, rows * H);
+  e.get(phT, hT, B * H);
+  e.get(pcT, cT, B * H);
+  return new ResidentReserve(e, pres, reserveSize);
+}
+
+/** Same contract as `lstmSequenceBackward` in kernels/lstm-sequence-backward.ts. */
+export function lstmSequenceBackward(
+  ctx: JobContext,
+  x: Float32Array, wIh: Float32Array, wHh: Float32Array, lengths: Int32Array | null, reverse: boolean,
+  T: number, B: number, I: number, H: number,
+  dy: Float32Array | null, dhT: Float32Array | null, dcT: Float32Array | null, reserve: Float32Array | ResidentReserve,
+  dx: Float32Array, dwIh: Float32Array, dwHh: Float32Array, dBias: Float32Array, dh0: Float32Array, dc0: Float32Array,
+): boolean {
+  if (!ctx.ready()) return false;
+  const e = ctx.engine;
+  const ex = e.exports!;
+  const mr = ex.MR.value as number;
+  const nr = ex.NR.value as number;
+  const G = 4 * H;
+  const rows = T * B;
+  const panels = Math.ceil(H / nr);
+  const stepFlops = 2 * B * G * H;
+  const nt = ctx.threadsFor(4 * rows * G * (I + H), stepFlops, panels);
+  const reserveSize = lstmReserveLayout(T, B, H).size;
+  e.reset();
+  const px = e.alloc(rows * I * 4);
+  const pwIh = e.alloc(G * I * 4);
+  const pwHh = e.alloc(G * H * 4);
+  const plen = lengths ? e.alloc(B * 4) : 0;
+  const pdy = dy ? e.alloc(rows * H * 4) : 0;
+  const pdhT = dhT ? e.alloc(B * H * 4) : 0;
+  const pdcT = dcT ? e.alloc(B * H * 4) : 0;
+  // A reserve still in linear memory is read in place.
+  const inPlace = reserve instanceof ResidentReserve && reserve.live && reserve.engine === e && reserve.length === reserveSize;
+  const pres = inPlace ? reserve.address : e.alloc(reserveSize * 4);
+  const pdx = e.alloc(rows * I * 4);
+  const pdwIh = e.alloc(G * I * 4);
+  const pdwHh = e.alloc(G * H * 4);
+  const pdBias = e.alloc(G * 4);
+  const pdh0 = e.alloc(B * H * 4);
+  const pdc0 = e.alloc(B * H * 4);
+  const pdG = e.alloc(rows * G * 4);
+  const pdhbuf = e.alloc(2 * B * H * 4);
+  const ppacked = e.alloc(panels * nr * G * 4);
+  const stride = e.scratchStride(Math.ceil(B / mr) * mr * G * 4);
+  const scratch = e.alloc(stride * nt);
+  if (!e.commit()) return false;
+  e.put(px, x, 0, rows * I);
+  e.put(pwIh, wIh, 0, G * I);
+  e.put(pwHh, wHh, 0, G * H);
+  if (lengths) e.put(plen, lengths, 0, B);
+  if (dy) e.put(pdy, dy, 0, rows * H);
+  if (dhT) e.put(pdhT, dhT, 0, B * H);
+  if (dcT) e.put(pdcT, dcT, 0, B * H);
+  if (!inPlace) e.put(pres, reserve instanceof ResidentReserve ? reserve.read() : reserve, 0, reserveSize);
+  e.args([T, B, I, H, reverse ? 1 : 0, px, pwIh, pwHh, plen, pdy, pdhT, pdcT, pres, pdx, pdwIh, pdwHh, pdBias, pdh0, pdc0, pdG, pdhbuf, ppacked, scratch, stride, BARRIER]);
+  e.run('lstmBackward', nt);
+  e.get(pdx, dx, rows * I);
+  e.get(pdwIh, dwIh, G * I);
+  e.get(pdwHh, dwHh, G * H);
+  e.get(pdBias, dBias, G);
+  e.get(pdh0, dh0, B * H);
+  e.get(pdc0, dc0, B * H);
+  return true;
+}
