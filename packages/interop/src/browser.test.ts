@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { chromiumMissing, chromiumPath, skipTitle } from '../../../tools/test-env/requirements.ts';
-import { expectClose, FIXTURES } from './test-helpers.js';
+import { FIXTURES } from './test-helpers.js';
+import { expectClose } from '@cellstate/tensor/testing';
 
 const missing = chromiumMissing();
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json' };
@@ -67,7 +68,7 @@ describe.skipIf(!!missing)(skipTitle('@cellstate/interop in headless Chromium', 
     expect(errors).toEqual([]);
     for (const key of ['keras3-sequential', 'keras2-legacy', 'keras3-functional', 'pytorch', 'onnxRoundTrip', 'onnxImport']) {
       const r = out[key] as { output: number[]; expected: number[] };
-      expectClose(`browser ${key}`, r.output, r.expected, 2e-5);
+      expectClose(r.output, r.expected, { atol: 2e-5, label: `browser ${key}` });
     }
     expect(out.safetensorsBytes).toBeGreaterThan(1000);
   }, 60_000);

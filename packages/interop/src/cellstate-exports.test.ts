@@ -10,8 +10,9 @@ import type { ModelConfig } from './config.js';
 import { SequenceModel } from './model.js';
 import { exportOnnx } from './onnx/export.js';
 import { exportPytorch, importPytorch } from './pytorch.js';
-import { expectClose, FIXTURES, fixture, fixtureJson, PYTHON, pythonMissing, REPO } from './test-helpers.js';
+import { FIXTURES, fixture, fixtureJson, PYTHON, pythonMissing, REPO } from './test-helpers.js';
 import { useBackend } from './test-setup.js';
+import { expectClose } from '@cellstate/tensor/testing';
 
 const ref = fixtureJson('cellstate-bilstm.json') as { config: ModelConfig; input: { shape: number[]; values: number[] }; lengths: number[]; output: number[]; output_lengths: number[] };
 
@@ -25,8 +26,8 @@ describe('the committed cellstate export (tools/fixtures/make_cellstate_exports.
     const model = await importPytorch(bytes);
     expect(model.config).toEqual(ref.config);
     const x = tensor(ref.input.values, ref.input.shape);
-    expectClose('output', model.forward(x).dataSync(), ref.output, 1e-6);
-    expectClose('output with lengths', model.forward(x, { lengths: ref.lengths }).dataSync(), ref.output_lengths, 1e-6);
+    expectClose(model.forward(x).dataSync(), ref.output, { atol: 1e-6, label: 'output' });
+    expectClose(model.forward(x, { lengths: ref.lengths }).dataSync(), ref.output_lengths, { atol: 1e-6, label: 'output with lengths' });
     expect(Buffer.from(await exportPytorch(model)).equals(Buffer.from(bytes))).toBe(true);
     expect(Buffer.from(await exportOnnx(model)).equals(Buffer.from(fixture('cellstate-bilstm.onnx')))).toBe(true);
   });

@@ -4,9 +4,10 @@ import { GRU, LSTM } from '@cellstate/lstm';
 import { InteropError } from './errors.js';
 import { SequenceModel } from './model.js';
 import { CONFIG_METADATA_KEY, exportPytorch, importPytorch, loadPytorch, readPytorch } from './pytorch.js';
-import { expectClose, fixture, fixtureJson } from './test-helpers.js';
+import { fixture, fixtureJson } from './test-helpers.js';
 import { useBackend } from './test-setup.js';
 import type { ModelConfig } from './config.js';
+import { expectClose } from '@cellstate/tensor/testing';
 
 const torchJson = fixtureJson('torch.json');
 const bilstm = torchJson.bilstm as { config: ModelConfig; input: { shape: number[]; values: number[] }; lengths: number[]; output: number[]; output_lengths: number[]; lstm_sequence: number[]; names: string[] };
@@ -30,10 +31,10 @@ describe('PyTorch safetensors: nn.GRU (2 layers, bidirectional, batch-first) + n
     expect(model.namedParameters().map(([n]) => n).sort()).toEqual([...torchGru.names].sort());
     expect(model.layer('gru')).toBeInstanceOf(GRU);
     const x = tensor(torchGru.input.values, torchGru.input.shape);
-    expectClose('output', model.forward(x).dataSync(), torchGru.output, TOL);
-    expectClose('output with lengths', model.forward(x, { lengths: torchGru.lengths }).dataSync(), torchGru.output_lengths, TOL);
+    expectClose(model.forward(x).dataSync(), torchGru.output, { atol: TOL, label: 'output' });
+    expectClose(model.forward(x, { lengths: torchGru.lengths }).dataSync(), torchGru.output_lengths, { atol: TOL, label: 'output with lengths' });
     const gru = model.layer('gru') as GRU;
-    expectClose('gru output', gru.forward(x).output.dataSync(), torchGru.gru_sequence, TOL);
+    expectClose(gru.forward(x).output.dataSync(), torchGru.gru_sequence, { atol: TOL, label: 'gru output' });
   });
 
   it('round trip: export writes the same names, shapes and bytes torch wrote; the embedded config rebuilds the GRU', async () => {
@@ -47,7 +48,7 @@ describe('PyTorch safetensors: nn.GRU (2 layers, bidirectional, batch-first) + n
     }
     const back = await importPytorch(bytes);
     expect(back.config.layers[0]).toMatchObject({ type: 'gru', hiddenSize: 5, numLayers: 2, bidirectional: true, output: 'final' });
-    expectClose('re-imported output', back.forward(tensor(torchGru.input.values, torchGru.input.shape)).dataSync(), torchGru.output, TOL);
+    expectClose(back.forward(tensor(torchGru.input.values, torchGru.input.shape)).dataSync(), torchGru.output, { atol: TOL, label: 're-imported output' });
   });
 
   it('a GRU state dict does not load into an LSTM config: the shape mismatch is named', async () => {
@@ -64,11 +65,11 @@ describe('PyTorch safetensors: nn.LSTM (2 layers, bidirectional) + nn.Linear wri
     const model = await importPytorch(fixture('torch-bilstm.safetensors'), { config: bilstm.config, source: 'torch-bilstm.safetensors' });
     expect(model.namedParameters().map(([n]) => n).sort()).toEqual([...bilstm.names].sort());
     const x = tensor(bilstm.input.values, bilstm.input.shape);
-    expectClose('output', model.forward(x).dataSync(), bilstm.output, TOL);
-    expectClose('output with lengths', model.forward(x, { lengths: bilstm.lengths }).dataSync(), bilstm.output_lengths, TOL);
+    expectClose(model.forward(x).dataSync(), bilstm.output, { atol: TOL, label: 'output' });
+    expectClose(model.forward(x, { lengths: bilstm.lengths }).dataSync(), bilstm.output_lengths, { atol: TOL, label: 'output with lengths' });
     // The LSTM alone gives torch's full output sequence.
     const lstm = model.layer('lstm') as LSTM;
-    expectClose('lstm output', lstm.forward(x).output.dataSync(), bilstm.lstm_sequence, TOL);
+    expectClose(lstm.forward(x).output.dataSync(), bilstm.lstm_sequence, { atol: TOL, label: 'lstm output' });
   });
 
   it('round trip: export writes the same names, shapes and bytes torch wrote, plus the config', async () => {
@@ -85,7 +86,7 @@ describe('PyTorch safetensors: nn.LSTM (2 layers, bidirectional) + nn.Linear wri
     expect(JSON.parse(again.metadata[CONFIG_METADATA_KEY]!)).toEqual(model.config);
     // The config travels with the file: no config needed to import it again.
     const back = await importPytorch(bytes);
-    expectClose('re-imported output', back.forward(tensor(bilstm.input.values, bilstm.input.shape)).dataSync(), bilstm.output, TOL);
+    expectClose(back.forward(tensor(bilstm.input.values, bilstm.input.shape)).dataSync(), bilstm.output, { atol: TOL, label: 're-imported output' });
   });
 
   it('loads the LSTM part into a bare LSTM module (strict: false reports the rest)', async () => {

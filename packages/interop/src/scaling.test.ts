@@ -11,8 +11,9 @@ import { backward, scope, tensor } from '@cellstate/tensor';
 import { SGD, mseLoss } from '@cellstate/nn';
 import { SequenceModel } from './model.js';
 import { exportPytorch, importPytorch } from './pytorch.js';
-import { expectClose, PYTHON, pythonMissing, REPO } from './test-helpers.js';
+import { PYTHON, pythonMissing, REPO } from './test-helpers.js';
 import { useBackend } from './test-setup.js';
+import { expectClose } from '@cellstate/tensor/testing';
 
 const torchMissing = pythonMissing(['torch']).torch;
 
@@ -62,7 +63,7 @@ describe('scaling path: PyTorch DistributedDataParallel on a cellstate export', 
       const x = tensor(inputs, [B, 5, 3]);
       const y = tensor(targets, [B, 2]);
       // Forward: the PyTorch module built from the config computes cellstate's numbers.
-      expectClose('initial forward', torch.initial_output, model.forward(x, { lengths }).dataSync(), 2e-5);
+      expectClose(torch.initial_output, model.forward(x, { lengths }).dataSync(), { atol: 2e-5, label: 'initial forward' });
       // Training: the same SGD steps give the same losses.
       const optimizer = new SGD(model, { learningRate: lr });
       const losses: number[] = [];
@@ -75,12 +76,12 @@ describe('scaling path: PyTorch DistributedDataParallel on a cellstate export', 
         losses.push(loss.dataSync()[0]!);
         loss.dispose();
       }
-      expectClose('losses', losses, torch.losses, 2e-5);
+      expectClose(losses, torch.losses, { atol: 2e-5, label: 'losses' });
       expect(losses[steps - 1]!).toBeLessThan(losses[0]!);
       // Back for serving: the weights PyTorch trained load into cellstate and give PyTorch's outputs.
       const trained = await importPytorch(new Uint8Array(readFileSync(join(dir, 'trained.safetensors'))), { source: 'trained.safetensors' });
-      expectClose('served output', trained.forward(x, { lengths }).dataSync(), torch.final_output, 2e-5);
-      expectClose('cellstate-trained vs torch-trained', model.forward(x, { lengths }).dataSync(), torch.final_output, 1e-4);
+      expectClose(trained.forward(x, { lengths }).dataSync(), torch.final_output, { atol: 2e-5, label: 'served output' });
+      expectClose(model.forward(x, { lengths }).dataSync(), torch.final_output, { atol: 1e-4, label: 'cellstate-trained vs torch-trained' });
     },
     120_000,
   );

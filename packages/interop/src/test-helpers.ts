@@ -3,7 +3,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '__fixtures__');
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -14,20 +13,6 @@ export function fixture(name: string): Uint8Array {
 
 export function fixtureJson<T = any>(name: string): T {
   return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
-}
-
-export function expectClose(label: string, actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number): void {
-  expect(actual.length, `${label}: length`).toBe(expected.length);
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < expected.length; i++) {
-    const d = Math.abs(actual[i]! - expected[i]!);
-    if (d > worst || Number.isNaN(d)) {
-      worst = d;
-      at = i;
-    }
-  }
-  expect(worst, `${label}: max abs error ${worst} at ${at}`).toBeLessThanOrEqual(tol);
 }
 
 export const PYTHON = '/usr/bin/python3';

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import '@cellstate/backend-cpu';
 import { ShapeError, mul, reshape, scope, slice, sum, tensor, type Tensor } from '@cellstate/tensor';
-import { checkGradients } from '@cellstate/tensor/testing';
+import { checkGradients, expectClose } from '@cellstate/tensor/testing';
 import { GRUCell } from './gru-cell.js';
 import { GRU } from './gru-layer.js';
 import { onnxGruToPytorch, pytorchGruToOnnx } from './gru-weight-layout.js';
-import { describeOnFixtureBackends, expectClose, expectFixtureGradients, expectInputGradients, expectParameterGradients, streamAgainstLayer, withFixtureModule, type FixtureStateDict } from './test-helpers.js';
+import { describeOnFixtureBackends, expectFixtureGradients, expectInputGradients, expectParameterGradients, streamAgainstLayer, withFixtureModule, type FixtureStateDict } from './test-helpers.js';
 import { useBackend, seeded } from './test-setup.js';
 import cellA from './__fixtures__/gru-cell-i3-h4-b2.json' with { type: 'json' };
 import cellB from './__fixtures__/gru-cell-i2-h1-b1-nobias-noh.json' with { type: 'json' };
@@ -38,7 +38,7 @@ describeOnFixtureBackends('GRUCell vs PyTorch nn.GRUCell fixtures on %s', (tol) 
         if (h) h.requiresGrad = true;
         const next = cell.forward(x, h);
         expect(next.shape).toEqual([f.B, H]);
-        expectClose("h'", next.dataSync(), f.h_next, tol);
+        expectClose(next.dataSync(), f.h_next, { atol: tol, label: "h'" });
         const loss = sum(mul(next, tensor(f.w, [f.B, H])));
         expectFixtureGradients(loss, cell, f.grads, [['x', x, f.grad_x], ['h', h, f.grad_h]], tol * 10);
       });

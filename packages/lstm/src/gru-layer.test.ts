@@ -18,10 +18,10 @@ import {
   transpose,
   type Tensor,
 } from '@cellstate/tensor';
-import { checkGradients, type ReferenceBackend } from '@cellstate/tensor/testing';
+import { checkGradients, expectClose, type ReferenceBackend } from '@cellstate/tensor/testing';
 import { GRU } from './gru-layer.js';
 import { gruSequence } from './gru-sequence.js';
-import { describeOnFixtureBackends, expectClose, expectFixtureGradients, expectInputGradients, expectParameterGradients, withFixtureModule, type FixtureStateDict } from './test-helpers.js';
+import { describeOnFixtureBackends, expectFixtureGradients, expectInputGradients, expectParameterGradients, withFixtureModule, type FixtureStateDict } from './test-helpers.js';
 import { useBackend, seeded } from './test-setup.js';
 import oneLayer from './__fixtures__/gru-1layer.json' with { type: 'json' };
 import bidirBatchFirst from './__fixtures__/gru-2layer-bidir-batchfirst-h0.json' with { type: 'json' };
@@ -68,10 +68,10 @@ describeOnFixtureBackends('GRU vs PyTorch nn.GRU fixtures on %s', (tol) => {
         const out = gru.forward(x, { ...(h0 ? { h0 } : {}), ...(f.lengths ? { lengths: f.lengths } : {}) });
         expect(out.output.shape).toEqual(f.output.shape);
         expect(out.h.shape).toEqual([L, f.B, H]);
-        expectClose('output', out.output.dataSync(), f.output.values, tol);
-        expectClose('h_n', out.h.dataSync(), f.h_n, tol);
+        expectClose(out.output.dataSync(), f.output.values, { atol: tol, label: 'output' });
+        expectClose(out.h.dataSync(), f.h_n, { atol: tol, label: 'h_n' });
         const loss = add(sum(mul(out.output, tensor(f.w_out, f.output.shape))), sum(mul(out.h, tensor(f.w_h, [L, f.B, H]))));
-        expectClose('loss', loss.dataSync(), [f.loss], tol * 10);
+        expectClose(loss.dataSync(), [f.loss], { atol: tol * 10, label: 'loss' });
         expectFixtureGradients(loss, gru, f.grads, [['x', x, f.grad_x], ['h0', h0, f.grad_h0]], tol * 10);
       });
     });

@@ -12,7 +12,7 @@ import {
   div,
   tensor,
 } from '@cellstate/tensor';
-import { createReferenceBackend } from '@cellstate/tensor/testing';
+import { createReferenceBackend, expectClose } from '@cellstate/tensor/testing';
 import { LSTM } from './lstm-layer.js';
 import { Adam, clipGradNorm } from '@cellstate/nn';
 import oneLayer from './__fixtures__/lstm-1layer.json' with { type: 'json' };
@@ -21,25 +21,6 @@ import bidirLengths from './__fixtures__/lstm-2layer-bidir-lengths.json' with { 
 
 type Fixture = typeof bidirLengths;
 const fixtures = [oneLayer, bidirBatchFirst, bidirLengths] as unknown as Fixture[];
-
-function maxError(actual: ArrayLike<number>, expected: number[]): { abs: number; at: number } {
-  let abs = 0;
-  let at = -1;
-  expected.forEach((e, i) => {
-    const d = Math.abs(actual[i]! - e);
-    if (d > abs || Number.isNaN(d)) {
-      abs = d;
-      at = i;
-    }
-  });
-  return { abs, at };
-}
-
-function expectClose(label: string, actual: ArrayLike<number>, expected: number[], tol: number) {
-  expect(actual.length, `${label}: length`).toBe(expected.length);
-  const { abs, at } = maxError(actual, expected);
-  expect(abs, `${label}: max abs error ${abs} at ${at}`).toBeLessThanOrEqual(tol);
-}
 
 function build(f: Fixture) {
   const lstm = new LSTM(f.config);
@@ -75,18 +56,18 @@ describe.each(backends)('LSTM vs PyTorch nn.LSTM fixtures on %s', (backendName, 
         for (const t of [x, h0, c0]) t.requiresGrad = true;
         const opts = { state: { h: h0, c: c0 }, ...(f.lengths ? { lengths: f.lengths } : {}) };
         const out = lstm.forward(x, opts);
-        expectClose('output', out.output.dataSync(), f.output.values, tol);
-        expectClose('h_n', out.h.dataSync(), f.h_n, tol);
-        expectClose('c_n', out.c.dataSync(), f.c_n, tol);
+        expectClose(out.output.dataSync(), f.output.values, { atol: tol, label: 'output' });
+        expectClose(out.h.dataSync(), f.h_n, { atol: tol, label: 'h_n' });
+        expectClose(out.c.dataSync(), f.c_n, { atol: tol, label: 'c_n' });
 
         const loss = add(add(sum(mul(out.output, tensor(f.w_out, f.output.shape))), sum(mul(out.h, tensor(f.w_h, [L, B, H])))), sum(mul(out.c, tensor(f.w_c, [L, B, H]))));
         expect(Math.abs(loss.dataSync()[0]! - f.loss)).toBeLessThan(tol * 100);
         const params = lstm.namedParameters();
         const grads = backward(loss, { inputs: [...params.map(([, p]) => p.value), x, h0, c0] });
-        for (const [name, p] of params) expectClose(`grad ${name}`, grads.get(p.value)!.dataSync(), (f.grads as Record<string, number[]>)[name]!, tol * 10);
-        expectClose('grad x', grads.get(x)!.dataSync(), f.grad_x, tol * 10);
-        expectClose('grad h0', grads.get(h0)!.dataSync(), f.grad_h0, tol * 10);
-        expectClose('grad c0', grads.get(c0)!.dataSync(), f.grad_c0, tol * 10);
+        for (const [name, p] of params) expectClose(grads.get(p.value)!.dataSync(), (f.grads as Record<string, number[]>)[name]!, { atol: tol * 10, label: `grad ${name}` });
+        expectClose(grads.get(x)!.dataSync(), f.grad_x, { atol: tol * 10, label: 'grad x' });
+        expectClose(grads.get(h0)!.dataSync(), f.grad_h0, { atol: tol * 10, label: 'grad h0' });
+        expectClose(grads.get(c0)!.dataSync(), f.grad_c0, { atol: tol * 10, label: 'grad c0' });
       });
 
       // Five Adam steps with gradient-norm clipping on loss / numel, as the fixture script does.
@@ -105,9 +86,9 @@ describe.each(backends)('LSTM vs PyTorch nn.LSTM fixtures on %s', (backendName, 
           optimizer.step(clipped.gradients);
         });
       }
-      expectClose('Adam losses', losses, f.adam.losses, tol * 10);
-      expectClose('gradient norms before clipping', norms, f.adam.grad_norms_before_clipping, tol * 10);
-      for (const [name, p] of lstm.namedParameters()) expectClose(`after Adam ${name}`, p.value.dataSync(), (f.adam.state_dict as Record<string, number[]>)[name]!, tol * 10);
+      expectClose(losses, f.adam.losses, { atol: tol * 10, label: 'Adam losses' });
+      expectClose(norms, f.adam.grad_norms_before_clipping, { atol: tol * 10, label: 'gradient norms before clipping' });
+      for (const [name, p] of lstm.namedParameters()) expectClose(p.value.dataSync(), (f.adam.state_dict as Record<string, number[]>)[name]!, { atol: tol * 10, label: `after Adam ${name}` });
       optimizer.dispose();
       lstm.dispose();
       expect(memory().handles).toBe(before.handles);

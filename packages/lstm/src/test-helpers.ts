@@ -3,26 +3,11 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Adam, Linear, crossEntropyLoss, type Module } from '@cellstate/nn';
 import { backward, memory, noGrad, readMany, registerBackend, removeBackend, reshape, scope, setBackend, slice, tensor, type Backend, type Tensor } from '@cellstate/tensor';
-import type { GradientCheckResult, ReferenceBackend } from '@cellstate/tensor/testing';
+import { expectClose, type GradientCheckResult, type ReferenceBackend } from '@cellstate/tensor/testing';
 import type { RecurrentOptions } from './recurrent-options.js';
 import { SWIFTSHADER_ICD } from '../../../tools/browser/chromium.ts';
 import { dawnMissing, skipTitle } from '../../../tools/test-env/requirements.ts';
 import { seeded, useBackend } from './test-setup.js';
-
-/** Max |actual - expected| / max(1, |expected|): relative for large values, absolute near zero. */
-export function expectClose(label: string, actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number) {
-  expect(actual.length, `${label}: length`).toBe(expected.length);
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < expected.length; i++) {
-    const d = Math.abs(actual[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!));
-    if (d > worst || Number.isNaN(d)) {
-      worst = d;
-      at = i;
-    }
-  }
-  expect(worst, `${label}: max error ${worst} at ${at}`).toBeLessThanOrEqual(tol);
-}
 
 // ---------------------------------------------------------------------------------------
 // PyTorch fixtures
@@ -75,8 +60,8 @@ export function expectFixtureGradients(loss: Tensor, module: Module, paramGrads:
   const given = inputs.flatMap(([label, t, expected]) => (t ? [{ label, t, expected: expected! }] : []));
   const params = module.namedParameters();
   const grads = backward(loss, { inputs: [...params.map(([, p]) => p.value), ...given.map(({ t }) => t)] });
-  for (const [name, p] of params) expectClose(`grad ${name}`, grads.get(p.value)!.dataSync(), paramGrads[name]!, tol);
-  for (const { label, t, expected } of given) expectClose(`grad ${label}`, grads.get(t)!.dataSync(), expected, tol);
+  for (const [name, p] of params) expectClose(grads.get(p.value)!.dataSync(), paramGrads[name]!, { atol: tol, label: `grad ${name}` });
+  for (const { label, t, expected } of given) expectClose(grads.get(t)!.dataSync(), expected, { atol: tol, label: `grad ${label}` });
 }
 
 // ---------------------------------------------------------------------------------------

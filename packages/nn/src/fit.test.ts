@@ -8,7 +8,8 @@ import { Adam } from './optim/adam.js';
 import { Sequential } from './sequential.js';
 import { earlyStopping, progressLogger } from './callbacks.js';
 import { evaluate, fit, predict } from './fit.js';
-import { expectClose, useCpuBackend } from './test-setup.js';
+import { useCpuBackend } from './test-setup.js';
+import { expectClose } from '@cellstate/tensor/testing';
 
 /** y = 2·x0 - 3·x1 + 1, exactly. */
 function linearData(n: number, seed = 1): Dataset<Sample> {
@@ -86,10 +87,10 @@ describe('fit, evaluate, predict', () => {
     expectClose(predicted, expected, { atol: 1e-5, rtol: 1e-5 });
     const targets = data.toArray().map((s) => (s.y as number[])[0]!);
     const errors = expected.map((p, i) => p - targets[i]!);
-    expectClose(loss, errors.reduce((a, e) => a + e * e, 0) / 37, { atol: 1e-5, rtol: 1e-5 });
+    expectClose([loss], [errors.reduce((a, e) => a + e * e, 0) / 37], { atol: 1e-5, rtol: 1e-5 });
     // Metrics in data units: errors scale by 10.
-    expectClose(metrics.rmse!, 10 * Math.sqrt(errors.reduce((a, e) => a + e * e, 0) / 37), { atol: 1e-4, rtol: 1e-5 });
-    expectClose(metrics.mae!, (10 * errors.reduce((a, e) => a + Math.abs(e), 0)) / 37, { atol: 1e-4, rtol: 1e-5 });
+    expectClose([metrics.rmse!], [10 * Math.sqrt(errors.reduce((a, e) => a + e * e, 0) / 37)], { atol: 1e-4, rtol: 1e-5 });
+    expectClose([metrics.mae!], [(10 * errors.reduce((a, e) => a + Math.abs(e), 0)) / 37], { atol: 1e-4, rtol: 1e-5 });
     expect(await predict(model, [[1, 0]])).toEqual(Float32Array.of(w0! + b!));
     model.dispose();
   });

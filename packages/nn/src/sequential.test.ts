@@ -6,7 +6,8 @@ import { Dropout } from './layers/dropout.js';
 import { AllSteps, LastStep, type RecurrentOutput } from './layers/sequence.js';
 import { Sequential } from './sequential.js';
 import { summary, summaryRows } from './summary.js';
-import { expectClose, useReferenceBackend } from './test-setup.js';
+import { useReferenceBackend } from './test-setup.js';
+import { expectClose } from '@cellstate/tensor/testing';
 
 /** A stand-in recurrent layer: returns { output, h, c } as LSTM does, from fixed values, and records the context it got. */
 class FakeRecurrent extends Module {
@@ -35,7 +36,7 @@ describe('Sequential, LastStep, AllSteps', () => {
     const model = new Sequential([fc1, new Dropout(0.5, { seed: 3 }), fc2]).eval();
     const x = tensor([[1, -2, 0.5], [0, 1, 3]]);
     const expected = fc2.forward(fc1.forward(x));
-    expectClose(model.forward(x).dataSync(), expected.dataSync());
+    expectClose(model.forward(x).dataSync(), expected.dataSync(), { atol: 1e-6, rtol: 1e-6 });
     expect(model.namedParameters().map(([n]) => n)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
     expect(model.parameterCount()).toBe(3 * 4 + 4 + 4 * 2 + 2);
     expect(() => new Sequential([])).toThrow(ArgumentError);
@@ -61,7 +62,7 @@ describe('Sequential, LastStep, AllSteps', () => {
     const model = new Sequential([rnn, new LastStep()]);
     const y = model.forward(zeros([1, 2, 1]), { lengths: [2] });
     expect(y.shape).toEqual([1, 4]);
-    expectClose(y.dataSync(), [5, 6, 7, 8]);
+    expectClose(y.dataSync(), [5, 6, 7, 8], { atol: 1e-6, rtol: 1e-6 });
     expect(rnn.contexts).toEqual([{ lengths: [2] }]);
   });
 
@@ -69,9 +70,9 @@ describe('Sequential, LastStep, AllSteps', () => {
     const output = [[[1, 2]], [[3, 4]], [[5, 6]]]; // [T = 3, B = 1, H = 2]
     const h = [[[5, 6]]];
     const a = new Sequential([new FakeRecurrent(output, h), new AllSteps()]).forward(zeros([1]));
-    expectClose(a.dataSync(), output.flat(2));
+    expectClose(a.dataSync(), output.flat(2), { atol: 1e-6, rtol: 1e-6 });
     const b = new Sequential([new FakeRecurrent(output, h)]).forward(zeros([1]));
-    expectClose(b.dataSync(), output.flat(2));
+    expectClose(b.dataSync(), output.flat(2), { atol: 1e-6, rtol: 1e-6 });
   });
 
   it('LastStep on a tensor picks step lengths[b] - 1 of each sample, batch-first or time-major', () => {
@@ -81,10 +82,10 @@ describe('Sequential, LastStep, AllSteps', () => {
     const values = Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => [10 * b + t, -(10 * b + t)]));
     const lengths = [4, 1, 2];
     const expected = lengths.flatMap((len, b) => values[b]![len - 1]!);
-    expectClose(new LastStep().forward(tensor(values), { lengths }).dataSync(), expected);
+    expectClose(new LastStep().forward(tensor(values), { lengths }).dataSync(), expected, { atol: 1e-6, rtol: 1e-6 });
     const timeMajor = Array.from({ length: T }, (_, t) => values.map((row) => row[t]!));
-    expectClose(new LastStep({ batchFirst: false }).forward(tensor(timeMajor), { lengths: tensor(lengths, [3], { dtype: 'int32' }) }).dataSync(), expected);
-    expectClose(new LastStep().forward(tensor(values)).dataSync(), values.flatMap((row) => row[T - 1]!));
+    expectClose(new LastStep({ batchFirst: false }).forward(tensor(timeMajor), { lengths: tensor(lengths, [3], { dtype: 'int32' }) }).dataSync(), expected, { atol: 1e-6, rtol: 1e-6 });
+    expectClose(new LastStep().forward(tensor(values)).dataSync(), values.flatMap((row) => row[T - 1]!), { atol: 1e-6, rtol: 1e-6 });
     expect(() => new LastStep().forward(tensor(values), { lengths: [4, 0, 2] })).toThrow(ArgumentError);
     expect(() => new LastStep().forward(tensor([1, 2]))).toThrow(ShapeError);
   });
@@ -94,7 +95,7 @@ describe('Sequential, LastStep, AllSteps', () => {
     x.requiresGrad = true;
     scope(() => {
       const g = backward(new LastStep().forward(x, { lengths: [2, 3] })).get(x)!;
-      expectClose(g.dataSync(), [0, 1, 0, 0, 0, 1]);
+      expectClose(g.dataSync(), [0, 1, 0, 0, 0, 1], { atol: 1e-6, rtol: 1e-6 });
     });
   });
 

@@ -1,9 +1,8 @@
-// Test helpers (not exported from the package).
+// Test helpers, not published: package.json `files` leaves test-setup.ts out, and backend-cpu is only a devDependency.
 import '@cellstate/backend-cpu';
 import { registerBackend, setBackend, type Backend } from '@cellstate/tensor';
 import { createReferenceBackend } from '@cellstate/tensor/testing';
 import { readFileSync } from 'node:fs';
-import { expect } from 'vitest';
 
 /** Selects the float64 reference backend (the living spec). */
 export async function useReferenceBackend(): Promise<Backend> {
@@ -25,32 +24,6 @@ export function useBackend(name: 'reference' | 'cpu'): Promise<Backend> {
 export function flat(values: unknown): number[] {
   if (typeof values === 'number') return [values];
   return (values as unknown[]).flatMap((v) => flat(v));
-}
-
-/**
- * Expects |a - e| <= atol + rtol·|e| elementwise (NaN matches NaN); the failure
- * message names the worst element.
- */
-export function expectClose(actual: ArrayLike<number> | number, expected: ArrayLike<number> | number, options: { atol?: number; rtol?: number; label?: string } = {}): void {
-  const a = typeof actual === 'number' ? [actual] : Array.from(actual);
-  const e = typeof expected === 'number' ? [expected] : Array.from(expected);
-  const atol = options.atol ?? 1e-6;
-  const rtol = options.rtol ?? 1e-6;
-  expect(a.length, `${options.label ?? ''} length`).toBe(e.length);
-  let worst = -1;
-  let worstExcess = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (Number.isNaN(e[i]!) && Number.isNaN(a[i]!)) continue;
-    const err = Math.abs(a[i]! - e[i]!);
-    const excess = Number.isNaN(err) ? Infinity : err - (atol + rtol * Math.abs(e[i]!));
-    if (excess > worstExcess) {
-      worstExcess = excess;
-      worst = i;
-    }
-  }
-  if (worst >= 0) {
-    expect.fail(`${options.label ?? 'values'} not close at index ${worst}: actual ${a[worst]}, expected ${e[worst]} (atol ${atol}, rtol ${rtol})`);
-  }
 }
 
 /** Tolerances per backend: the reference computes in float64, the CPU in float32. */

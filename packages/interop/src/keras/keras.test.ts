@@ -3,9 +3,10 @@ import { strToU8, unzipSync, zipSync } from 'fflate';
 import { tensor } from '@cellstate/tensor';
 import { InteropError } from '../errors.js';
 import { SequenceModel } from '../model.js';
-import { expectClose, fixture, fixtureJson } from '../test-helpers.js';
+import { fixture, fixtureJson } from '../test-helpers.js';
 import { useBackend } from '../test-setup.js';
 import { importKeras, loadKeras, readKeras, toSnakeCase } from './keras.js';
+import { expectClose } from '@cellstate/tensor/testing';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -26,7 +27,7 @@ describe('Keras 3 .keras archives (built to the published format; see tools/fixt
     expect(config.layers[2]).toMatchObject({ bidirectional: false, hiddenSize: 4, inputSize: 10, output: 'final' });
     const y = model.forward(tensor(f.input.values, f.input.shape, { dtype: 'int32' }));
     expect(y.shape).toEqual(f.output_shape);
-    expectClose('keras3 sequential', y.dataSync(), f.output, TOL);
+    expectClose(y.dataSync(), f.output, { atol: TOL, label: 'keras3 sequential' });
   });
 
   it('Functional chain: Input -> Bidirectional(LSTM) -> Dropout -> Dense', async () => {
@@ -34,7 +35,7 @@ describe('Keras 3 .keras archives (built to the published format; see tools/fixt
     const { model, config } = await importKeras(fixture('keras3-functional.keras'));
     expect(config.layers.map((l) => l.type)).toEqual(['lstm', 'linear']);
     expect(config.layers[0]).toMatchObject({ bidirectional: true, output: 'final', inputSize: 3 });
-    expectClose('keras3 functional', model.forward(tensor(f.input.values, f.input.shape)).dataSync(), f.output, TOL);
+    expectClose(model.forward(tensor(f.input.values, f.input.shape)).dataSync(), f.output, { atol: TOL, label: 'keras3 functional' });
   });
 
   it('a Keras 3 .weights.h5 file loads with the config given separately', async () => {
@@ -44,7 +45,7 @@ describe('Keras 3 .keras archives (built to the published format; see tools/fixt
     const { model, format } = await importKeras(files['model.weights.h5']!, { kerasConfig });
     expect(format).toBe('keras3-weights');
     const f = expected['keras3-functional']!;
-    expectClose('weights.h5', model.forward(tensor(f.input.values, f.input.shape)).dataSync(), f.output, TOL);
+    expectClose(model.forward(tensor(f.input.values, f.input.shape)).dataSync(), f.output, { atol: TOL, label: 'weights.h5' });
   });
 
   it("weights are found by Keras' class-name paths, not layer names", () => {
@@ -65,7 +66,7 @@ describe('legacy Keras 2 .h5 (tf.keras model.save("m.h5") layout)', () => {
     expect(kerasVersion).toBe('2.15.0');
     expect(config.layers[0]).toMatchObject({ type: 'embedding', maskZero: true });
     const y = model.forward(tensor(f.input.values, f.input.shape, { dtype: 'int32' }));
-    expectClose('keras2 legacy', y.dataSync(), f.output, TOL);
+    expectClose(y.dataSync(), f.output, { atol: TOL, label: 'keras2 legacy' });
   });
 });
 

@@ -2,10 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { randomUniform, tensor } from '@cellstate/tensor';
 import type { ModelConfig } from '../config.js';
 import { SequenceModel } from '../model.js';
-import { expectClose } from '../test-helpers.js';
 import { useBackend } from '../test-setup.js';
 import { describeOnnxExport, exportOnnx } from './export.js';
 import { decodeOnnxModel } from './proto.js';
+import { expectClose } from '@cellstate/tensor/testing';
 
 // onnxruntime-node ships its native binaries in the npm package (no download at install);
 // should they fail to load on some platform, these tests skip and say why.
@@ -52,10 +52,10 @@ describe.skipIf(!!ortMissing)(`ONNX export runs in onnxruntime-node and matches 
     expect(proto.graph!.input!.map((i) => i.name)).toEqual(['input', 'sequence_lens']);
     const y = await runOrt(bytes, { input: new ort.Tensor('float32', x.dataSync(), [3, 6, 3]), sequence_lens: new ort.Tensor('int32', Int32Array.from(lengths), [3]) });
     expect(y.dims).toEqual([3, 2]);
-    expectClose('ORT vs cellstate', y.data as Float32Array, model.forward(x, { lengths }).dataSync(), TOL);
+    expectClose(y.data as Float32Array, model.forward(x, { lengths }).dataSync(), { atol: TOL, label: 'ORT vs cellstate' });
     // Full lengths give the unmasked result.
     const full = await runOrt(bytes, { input: new ort.Tensor('float32', x.dataSync(), [3, 6, 3]), sequence_lens: new ort.Tensor('int32', Int32Array.from([6, 6, 6]), [3]) });
-    expectClose('full lengths', full.data as Float32Array, model.forward(x).dataSync(), TOL);
+    expectClose(full.data as Float32Array, model.forward(x).dataSync(), { atol: TOL, label: 'full lengths' });
   });
 
   it('Embedding (mask_zero lengths computed in the graph) + LSTM sequence + MatMul/Add + Softmax', async () => {
@@ -74,7 +74,7 @@ describe.skipIf(!!ortMissing)(`ONNX export runs in onnxruntime-node and matches 
     const y = await runOrt(bytes, { ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [2, 5]) });
     expect(y.dims).toEqual([2, 5, 3]);
     const ours = model.forward(tensor(ids, [2, 5], { dtype: 'int32' })).dataSync();
-    expectClose('ORT vs cellstate', y.data as Float32Array, ours, TOL);
+    expectClose(y.data as Float32Array, ours, { atol: TOL, label: 'ORT vs cellstate' });
   });
 
   it('time-major LSTM without bias (last step) + Gemm + Relu, opset 14, no sequence_lens', async () => {
@@ -90,7 +90,7 @@ describe.skipIf(!!ortMissing)(`ONNX export runs in onnxruntime-node and matches 
     const bytes = await exportOnnx(model, { opsetVersion: 14, sequenceLens: false });
     expect(decodeOnnxModel(bytes).opset_import![0]!.version).toBe(14);
     const y = await runOrt(bytes, { input: new ort.Tensor('float32', x.dataSync(), [5, 2, 3]) });
-    expectClose('ORT vs cellstate', y.data as Float32Array, model.forward(x).dataSync(), TOL);
+    expectClose(y.data as Float32Array, model.forward(x).dataSync(), { atol: TOL, label: 'ORT vs cellstate' });
   });
 
   it('sequence output stays batch-first; stacked unidirectional layers', async () => {
@@ -99,7 +99,7 @@ describe.skipIf(!!ortMissing)(`ONNX export runs in onnxruntime-node and matches 
     const bytes = await exportOnnx(model);
     const y = await runOrt(bytes, { input: new ort.Tensor('float32', x.dataSync(), [2, 4, 2]), sequence_lens: new ort.Tensor('int32', Int32Array.from([4, 2]), [2]) });
     expect(y.dims).toEqual([2, 4, 3]);
-    expectClose('ORT vs cellstate', y.data as Float32Array, model.forward(x, { lengths: [4, 2] }).dataSync(), TOL);
+    expectClose(y.data as Float32Array, model.forward(x, { lengths: [4, 2] }).dataSync(), { atol: TOL, label: 'ORT vs cellstate' });
   });
   it('GRU layers: 2-layer bidirectional GRU (final state) + Gemm with sequence_lens; time-major GRU without bias (sequence) + MatMul', async () => {
     const model = new SequenceModel(
@@ -118,9 +118,9 @@ describe.skipIf(!!ortMissing)(`ONNX export runs in onnxruntime-node and matches 
     expect(grus[0]!.attribute!.find((a) => a.name === 'linear_before_reset')!.i).toBe(1);
     const y = await runOrt(bytes, { input: new ort.Tensor('float32', x.dataSync(), [3, 6, 3]), sequence_lens: new ort.Tensor('int32', Int32Array.from(lengths), [3]) });
     expect(y.dims).toEqual([3, 2]);
-    expectClose('ORT vs cellstate (lengths)', y.data as Float32Array, model.forward(x, { lengths }).dataSync(), TOL);
+    expectClose(y.data as Float32Array, model.forward(x, { lengths }).dataSync(), { atol: TOL, label: 'ORT vs cellstate (lengths)' });
     const full = await runOrt(bytes, { input: new ort.Tensor('float32', x.dataSync(), [3, 6, 3]), sequence_lens: new ort.Tensor('int32', Int32Array.from([6, 6, 6]), [3]) });
-    expectClose('ORT vs cellstate (full lengths)', full.data as Float32Array, model.forward(x).dataSync(), TOL);
+    expectClose(full.data as Float32Array, model.forward(x).dataSync(), { atol: TOL, label: 'ORT vs cellstate (full lengths)' });
 
     const seq = new SequenceModel(
       config(false, [
@@ -133,6 +133,6 @@ describe.skipIf(!!ortMissing)(`ONNX export runs in onnxruntime-node and matches 
     const seqBytes = await exportOnnx(seq, { opsetVersion: 14 });
     const ys = await runOrt(seqBytes, { input: new ort.Tensor('float32', xt.dataSync(), [4, 2, 2]), sequence_lens: new ort.Tensor('int32', Int32Array.from([4, 2]), [2]) });
     expect(ys.dims).toEqual([4, 2, 2]);
-    expectClose('ORT vs cellstate (bias-free, time-major, padded steps)', ys.data as Float32Array, seq.forward(xt, { lengths: [4, 2] }).dataSync(), TOL);
+    expectClose(ys.data as Float32Array, seq.forward(xt, { lengths: [4, 2] }).dataSync(), { atol: TOL, label: 'ORT vs cellstate (bias-free, time-major, padded steps)' });
   });
 });

@@ -3,12 +3,13 @@ import { tensor } from '@cellstate/tensor';
 import { GRU } from '@cellstate/lstm';
 import { InteropError } from '../errors.js';
 import { SequenceModel } from '../model.js';
-import { expectClose, fixture, fixtureJson } from '../test-helpers.js';
+import { fixture, fixtureJson } from '../test-helpers.js';
 import { useBackend } from '../test-setup.js';
 import { exportOnnx } from './export.js';
 import { importOnnx, loadOnnx, readOnnx } from './import.js';
 import { AttributeType, decodeOnnxModel, encodeOnnxModel } from './proto.js';
 import type { ModelConfig } from '../config.js';
+import { expectClose } from '@cellstate/tensor/testing';
 
 // onnxruntime-node ships its native binaries in the npm package; should they fail to
 // load on some platform, the ORT comparisons skip and say why.
@@ -50,7 +51,7 @@ describe('ONNX import of torch.onnx.export graphs (torch 1.13, opset 14)', () =>
     const x = ids ? tensor(f.input.values, f.input.shape, { dtype: 'int32' }) : tensor(f.input.values, f.input.shape);
     const y = model.forward(x);
     expect(y.shape).toEqual(f.output_shape);
-    expectClose(key, y.dataSync(), f.output, TOL);
+    expectClose(y.dataSync(), f.output, { atol: TOL, label: key });
   });
 
   it('GRU (bidirectional, batch-first, out[:, -1]): weights come out in nn.GRU layout (gates r, z, n); the model builds and matches torch', async () => {
@@ -62,13 +63,13 @@ describe('ONNX import of torch.onnx.export graphs (torch 1.13, opset 14)', () =>
       const ours = file.tensors.get(name);
       expect(ours, name).toBeDefined();
       expect(ours!.shape, name).toEqual(t.shape);
-      expectClose(name, ours!.data, t.values, 1e-7);
+      expectClose(ours!.data, t.values, { atol: 1e-7, label: name });
     }
     const { model } = await importOnnx(fixture('torch-gru.onnx'), { source: 'torch-gru.onnx' });
     expect(model.layer('gru')).toBeInstanceOf(GRU);
     const y = model.forward(tensor(f.input.values, f.input.shape));
     expect(y.shape).toEqual(f.output_shape);
-    expectClose('gru', y.dataSync(), f.output, TOL);
+    expectClose(y.dataSync(), f.output, { atol: TOL, label: 'gru' });
   });
 
   it('round trip: cellstate export -> import gives the same config and weights', async () => {
@@ -88,7 +89,7 @@ describe('ONNX import of torch.onnx.export graphs (torch 1.13, opset 14)', () =>
     expect(seen.layers.map((l) => l.type)).toEqual(['embedding', 'lstm', 'linear', 'activation']);
     expect(seen.layers[1]).toMatchObject({ numLayers: 2, bidirectional: true, output: 'final' });
     const ids = tensor([1, 2, 3, 4, 5, 6, 7, 8], [2, 4], { dtype: 'int32' });
-    expectClose('round trip', back.forward(ids, { lengths: [4, 2] }).dataSync(), model.forward(ids, { lengths: [4, 2] }).dataSync(), 1e-6);
+    expectClose(back.forward(ids, { lengths: [4, 2] }).dataSync(), model.forward(ids, { lengths: [4, 2] }).dataSync(), { atol: 1e-6, label: 'round trip' });
   });
 });
 
@@ -112,7 +113,7 @@ describe('ONNX import of torch.onnx.export nn.GRU graphs (torch 1.13, opset 14; 
     const x = ids ? tensor(f.input.values, f.input.shape, { dtype: 'int32' }) : tensor(f.input.values, f.input.shape);
     const y = model.forward(x);
     expect(y.shape).toEqual(f.output_shape);
-    expectClose(key, y.dataSync(), f.output, TOL);
+    expectClose(y.dataSync(), f.output, { atol: TOL, label: key });
   });
 
   it.skipIf(!!ortMissing)(`onnxruntime-node runs the same torch files and agrees with cellstate's import${ortMissing ? ` [skipped: ${ortMissing}]` : ''}`, async () => {
@@ -124,10 +125,10 @@ describe('ONNX import of torch.onnx.export nn.GRU graphs (torch 1.13, opset 14; 
       const bytes = fixture(file);
       const ortOut = await runOrt(bytes, { name: ids ? 'ids' : 'input', values: f.input.values, shape: f.input.shape, ids });
       expect(ortOut.dims, key).toEqual(f.output_shape);
-      expectClose(`${key}: ORT vs torch`, ortOut.data, f.output, TOL);
+      expectClose(ortOut.data, f.output, { atol: TOL, label: `${key}: ORT vs torch` });
       const { model } = await importOnnx(bytes);
       const x = ids ? tensor(f.input.values, f.input.shape, { dtype: 'int32' }) : tensor(f.input.values, f.input.shape);
-      expectClose(`${key}: ORT vs cellstate`, ortOut.data, model.forward(x).dataSync(), TOL);
+      expectClose(ortOut.data, model.forward(x).dataSync(), { atol: TOL, label: `${key}: ORT vs cellstate` });
     }
   });
 
@@ -147,7 +148,7 @@ describe('ONNX import of torch.onnx.export nn.GRU graphs (torch 1.13, opset 14; 
     const { model: back, config: seen } = await importOnnx(bytes);
     expect(seen.layers[0]).toMatchObject({ type: 'gru', numLayers: 2, bidirectional: true, output: 'final', linearBeforeReset: true });
     const x = tensor(Array.from({ length: 2 * 5 * 3 }, (_, i) => Math.sin(i)), [2, 5, 3]);
-    expectClose('round trip', back.forward(x, { lengths: [5, 2] }).dataSync(), model.forward(x, { lengths: [5, 2] }).dataSync(), 1e-6);
+    expectClose(back.forward(x, { lengths: [5, 2] }).dataSync(), model.forward(x, { lengths: [5, 2] }).dataSync(), { atol: 1e-6, label: 'round trip' });
   });
 
   it('linear_before_reset = 0 is read (weights and a note) but not built: importOnnx and loadOnnx throw unsupported', async () => {

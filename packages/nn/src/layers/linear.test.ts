@@ -3,7 +3,8 @@ import { DTypeError, ShapeError, backward, clearTape, memory, scope, tensor, zer
 import { checkGradients } from '@cellstate/tensor/testing';
 import { Linear } from './linear.js';
 import { mseLoss } from '../losses.js';
-import { expectClose, flat, loadPytorchFixture, tolerance, useBackend, useReferenceBackend } from '../test-setup.js';
+import { flat, loadPytorchFixture, tolerance, useBackend, useReferenceBackend } from '../test-setup.js';
+import { expectClose } from '@cellstate/tensor/testing';
 
 describe('Linear', () => {
   beforeAll(async () => {
@@ -56,7 +57,7 @@ describe('Linear', () => {
         expected.push(acc);
       }
     }
-    expectClose(y.dataSync(), expected);
+    expectClose(y.dataSync(), expected, { atol: 1e-6, rtol: 1e-6 });
     fc.dispose();
   });
 
@@ -65,7 +66,7 @@ describe('Linear', () => {
     const W = Array.from(fc.weight.value.dataSync());
     const y = fc.forward(tensor([1, -2]));
     expect(y.shape).toEqual([2]);
-    expectClose(y.dataSync(), [W[0]! - 2 * W[1]!, W[2]! - 2 * W[3]!]);
+    expectClose(y.dataSync(), [W[0]! - 2 * W[1]!, W[2]! - 2 * W[3]!], { atol: 1e-6, rtol: 1e-6 });
     fc.dispose();
   });
 

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, tensor, type Tensor } from '@cellstate/tensor';
 import { Parameter } from '../parameter.js';
 import { Adam, AdamW, type AdamOptions } from './adam.js';
-import { expectClose, flat, labelled, loadPytorchFixture, tolerance, useBackend } from '../test-setup.js';
+import { flat, labelled, loadPytorchFixture, tolerance, useBackend } from '../test-setup.js';
+import { expectClose } from '@cellstate/tensor/testing';
 
 interface AdamConfig {
   learningRate: number;

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, memory, tensor, type Tensor } from '@cellstate/tensor';
 import { clipGradNorm } from './clip-grad-norm.js';
-import { expectClose, flat, labelled, loadPytorchFixture, tolerance, useBackend } from '../test-setup.js';
+import { flat, labelled, loadPytorchFixture, tolerance, useBackend } from '../test-setup.js';
+import { expectClose } from '@cellstate/tensor/testing';
 
 /** Plain-JS torch.nn.utils.clip_grad_norm_. */
 function clipReference(grads: number[][], maxNorm: number, p: number): { total: number; clipped: number[][] } {

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ArgumentError, tensor, type Tensor } from '@cellstate/tensor';
 import { Parameter } from '../parameter.js';
 import { SGD, type SgdOptions } from './sgd.js';
-import { expectClose, flat, labelled, loadPytorchFixture, tolerance, useBackend } from '../test-setup.js';
+import { flat, labelled, loadPytorchFixture, tolerance, useBackend } from '../test-setup.js';
+import { expectClose } from '@cellstate/tensor/testing';
 
 /** Plain-JS torch.optim.SGD (PyTorch's documented algorithm). */
 function sgdReference(init: number[], grads: number[][], c: Required<SgdOptions>): { params: number[][]; buffer: number[] | null } {
