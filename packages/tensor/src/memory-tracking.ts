@@ -1,4 +1,10 @@
-import type { Tensor } from './tensor.js';
+/**
+ * What the book-keeping needs of a tensor: `Tensor` has it, and naming only this keeps
+ * this file free of any import from tensor.ts (which imports it).
+ */
+export interface TrackedTensor {
+  dispose(): void;
+}
 
 /**
  * Book-keeping shared by tensor.ts and memory.ts (kept apart to avoid an import
@@ -6,17 +12,17 @@ import type { Tensor } from './tensor.js';
  */
 export const tracking = {
   liveTensors: 0,
-  scopes: [] as Set<Tensor>[],
+  scopes: [] as Set<TrackedTensor>[],
   /** Set by the tape: lets autograd free a node once nothing can reach it. */
-  onDispose: null as ((t: Tensor) => void) | null,
+  onDispose: null as ((t: TrackedTensor) => void) | null,
 };
 
-export function onTensorCreated(t: Tensor, track: boolean): void {
+export function onTensorCreated(t: TrackedTensor, track: boolean): void {
   tracking.liveTensors++;
   if (track) tracking.scopes[tracking.scopes.length - 1]?.add(t);
 }
 
-export function onTensorDisposed(t: Tensor): void {
+export function onTensorDisposed(t: TrackedTensor): void {
   tracking.liveTensors--;
   for (const s of tracking.scopes) s.delete(t);
   tracking.onDispose?.(t);

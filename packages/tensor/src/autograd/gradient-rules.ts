@@ -1,6 +1,7 @@
 import type { Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import type { OpAttrs, RecordedOpName } from './op-attrs.js';
+import type { RecordedOpName } from './op-attrs.js';
+import type { GradientContext, GradientRule } from './gradient-context.js';
 import { unbroadcast } from './unbroadcast.js';
 import { add, div, equal, exp, greater, less, mul, neg, sub, where } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
@@ -10,26 +11,6 @@ import { gather, scatterAdd } from '../ops/indexing.js';
 import { zeros } from '../ops/creation.js';
 import { lstmSequenceGradient } from '../ops/lstm-sequence-gradient.js';
 import { softmaxCrossEntropyGradient } from '../ops/softmax-cross-entropy.js';
-
-/** What a gradient rule sees. Tensors created here are released by the engine unless returned. */
-export interface GradientContext<K extends RecordedOpName> {
-  readonly op: K;
-  readonly attrs: OpAttrs[K];
-  /** Gradient of each output (null where an output received none). */
-  readonly dys: readonly (Tensor | null)[];
-  /** dys[0], for single-output ops (never null when the rule runs). */
-  readonly dy: Tensor;
-  /** Saved input `i`; the rule must have declared it in the op's save spec. */
-  input(i: number): Tensor;
-  /** Saved output `i`. */
-  output(i: number): Tensor;
-  readonly extra: readonly Tensor[];
-  readonly inputShapes: readonly Shape[];
-  readonly needsGrad: readonly boolean[];
-}
-
-/** Returns one gradient per input (null for inputs that get none). */
-export type GradientRule<K extends RecordedOpName> = (ctx: GradientContext<K>) => (Tensor | null)[];
 
 const shapeOf = (ctx: GradientContext<RecordedOpName>, i: number) => ctx.inputShapes[i]!;
 

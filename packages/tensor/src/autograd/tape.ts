@@ -115,7 +115,8 @@ function maybeRelease(node: TapeNode): void {
   if (live.has(node) && node.liveOutputs <= 0 && node.consumers <= 0) releaseNode(node);
 }
 
-tracking.onDispose = (t: Tensor) => {
+tracking.onDispose = (t) => {
+  if (!(t instanceof Tensor)) return;
   const node = t.node as TapeNode | null;
   if (!node || !live.has(node) || !node.outputs.includes(t)) return;
   node.liveOutputs--;

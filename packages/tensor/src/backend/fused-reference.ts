@@ -10,7 +10,7 @@ import { matmul } from '../ops/matmul.js';
 import { sum } from '../ops/reduce.js';
 import { scope } from '../memory.js';
 import type { AdamStepArgs } from './fused-ops.js';
-import type { LstmSequenceInput, LstmSequenceOutput } from '../ops/lstm-sequence.js';
+import type { LstmSequenceInput, LstmSequenceOutput } from '../ops/lstm-sequence-types.js';
 
 /**
  * Reference compositions of the fused ops from primitives. The op layer runs them

@@ -1,5 +1,5 @@
 import type { Handle } from '../backend/handle.js';
-import type { GradientContext } from '../autograd/gradient-rules.js';
+import type { GradientContext } from '../autograd/gradient-context.js';
 import { Tensor } from '../tensor.js';
 import { UnsupportedOpError } from '../errors.js';
 

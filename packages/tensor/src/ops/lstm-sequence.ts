@@ -4,35 +4,9 @@ import { ShapeError } from '../errors.js';
 import { shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backendOf, checkDType, wrap } from './util.js';
+import type { LstmSequenceInput, LstmSequenceOutput } from './lstm-sequence-types.js';
 
-/** Inputs of `lstmSequence`. Letters: T steps, B batch, I input size, H hidden size. */
-export interface LstmSequenceInput {
-  /** [T, B, I] */
-  x: Tensor;
-  /** [4H, I], gate order i, f, g, o (PyTorch's `weight_ih_l{k}`) */
-  wIh: Tensor;
-  /** [4H, H] */
-  wHh: Tensor;
-  /** [4H]: bias_ih + bias_hh */
-  bias: Tensor;
-  /** [B, H] */
-  h0: Tensor;
-  /** [B, H] */
-  c0: Tensor;
-  /** int32 [B]: real steps per sample; later steps keep the state and output zeros. */
-  lengths?: Tensor;
-  /** Process t = T-1 .. 0 (the backward direction of a bidirectional layer). */
-  reverse?: boolean;
-}
-
-export interface LstmSequenceOutput {
-  /** [T, B, H] hidden state at every step (0 at padded steps) */
-  y: Tensor;
-  /** [B, H] hidden state after each sample's last real step */
-  hT: Tensor;
-  /** [B, H] cell state after each sample's last real step */
-  cT: Tensor;
-}
+export type { LstmSequenceInput, LstmSequenceOutput } from './lstm-sequence-types.js';
 
 function check(args: LstmSequenceInput): { T: number; B: number; I: number; H: number } {
   const op = 'lstmSequence';

@@ -1,5 +1,5 @@
 import { record } from '../autograd/tape.js';
-import type { GradientContext } from '../autograd/gradient-rules.js';
+import type { GradientContext } from '../autograd/gradient-context.js';
 import { softmaxCrossEntropyReference } from '../backend/fused-reference.js';
 import { ShapeError } from '../errors.js';
 import { scope } from '../memory.js';
