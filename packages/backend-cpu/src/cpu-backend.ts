@@ -1,6 +1,5 @@
 import {
   BACKEND_CONTRACT_VERSION,
-  DisposedTensorError,
   ShapeError,
   broadcastShapes,
   sizeOf,
@@ -25,12 +24,12 @@ import {
   type SumOfSquaresArgs,
   type LogSoftmaxArgs,
 } from '@cellstate/tensor';
-import { adamStep as adamStepKernel } from './kernels/adam-step.js';
+import { ElementwiseDispatch, dtypeOf, reducedShape, toInt32 } from '@cellstate/tensor/backend-kit';
+import { CpuStorage } from './cpu-storage.js';
+import { adamStep } from './fused/adam-step.js';
+import { lstmSequence, lstmSequenceBackward } from './fused/lstm-sequence.js';
 import * as elementwise from './kernels/elementwise.js';
 import * as indexing from './kernels/indexing.js';
-import { lstmSequenceBackward as lstmSequenceBackwardKernel } from './kernels/lstm-sequence-backward.js';
-import { dtypeOf, lstmReserveLayout, reducedShape, toInt32 } from '@cellstate/tensor/backend-kit';
-import { lstmSequence as lstmSequenceKernel } from './kernels/lstm-sequence.js';
 import * as matmulKernels from './kernels/matmul.js';
 import * as movement from './kernels/movement.js';
 import * as random from './kernels/random.js';
@@ -38,9 +37,8 @@ import * as reduce from './kernels/reduce.js';
 import { softmaxCrossEntropy as softmaxCrossEntropyKernel } from './kernels/softmax-cross-entropy.js';
 import { sumOfSquares as sumOfSquaresKernel } from './kernels/sum-of-squares.js';
 import { logSoftmax as logSoftmaxKernel } from './kernels/log-softmax.js';
-import { ResidentReserve, WasmKernels, type WasmTuning, type WasmVariant } from './wasm/kernels.js';
+import { WasmKernels, type WasmTuning, type WasmVariant } from './wasm/kernels.js';
 import { availableCores } from './wasm/platform.js';
-import { BufferPool } from './buffer-pool.js';
 
 export interface CpuBackendOptions {
   /**
@@ -97,25 +95,10 @@ export interface CpuKernelInfo {
   threadsReady: number;
 }
 
-interface Storage {
-  /** The values; empty while they are `resident` in the WebAssembly memory. */
-  data: TensorData;
-  /** Values left in the kernels' linear memory (an LSTM reserve, Adam moments), copied out only when read. */
-  resident: ResidentReserve | null;
-  bytes: number;
-  refs: number;
-  /** Known to hold only +0 (made by fill(0)); storages never change after they are made. */
-  zero?: boolean;
-}
-
-const NO_DATA = new Float32Array(0);
-
 /**
- * The CPU backend: storage is a Map from handle id to a typed array with a reference
- * count; every op runs synchronously in plain TypeScript loops (`kernels/*.ts`).
- *
- * A handle's `shape` (not the storage) says how to read the values: the tensor layer
- * makes reshape views that share an id with a different shape of the same size.
+ * The CPU backend: typed arrays with reference counts (`CpuStorage`); every op runs
+ * synchronously, in WebAssembly SIMD (`wasm/`) where that pays and in plain TypeScript
+ * loops (`kernels/*.ts`) otherwise.
  *
  * @example
  * ```ts
@@ -128,19 +111,17 @@ const NO_DATA = new Float32Array(0);
  * cpu.release(b);
  * ```
  */
-export class CpuBackend implements Backend {
+export class CpuBackend extends ElementwiseDispatch implements Backend {
   readonly name = 'cpu';
   readonly contractVersion = BACKEND_CONTRACT_VERSION;
   readonly capabilities: BackendCapabilities;
 
-  readonly #storage = new Map<number, Storage>();
-  #nextId = 1;
-  #bytesInUse = 0;
+  readonly #s: CpuStorage;
   #wasm: WasmKernels | null;
-  readonly #pool: BufferPool;
 
   constructor(options: CpuBackendOptions = {}) {
-    this.#pool = new BufferPool({ maxBytes: options.poolBytes ?? 64 * 2 ** 20 });
+    super();
+    this.#s = new CpuStorage(options.poolBytes ?? 64 * 2 ** 20);
     const fused = options.fused ?? true;
     const simd = options.simd ?? true;
     const threads = options.threads ?? availableCores();
@@ -183,10 +164,7 @@ export class CpuBackend implements Backend {
 
   /** Frees every buffer and, with the last backend sharing them, terminates the worker threads. */
   dispose(): void {
-    for (const s of this.#storage.values()) s.resident?.free();
-    this.#storage.clear();
-    this.#pool.clear();
-    this.#bytesInUse = 0;
+    this.#s.clear();
     this.#wasm?.dispose();
     this.#wasm = null;
   }
@@ -213,11 +191,11 @@ export class CpuBackend implements Backend {
   }
 
   fill(shape: Shape, dtype: DType, value: number): Handle {
-    const data = this.#pool.alloc(dtype, sizeOf(shape));
+    const data = this.#s.alloc(dtype, sizeOf(shape));
     const v = dtype === 'int32' ? toInt32(value) : value;
     if (v !== 0 || Object.is(v, -0)) data.fill(v);
     const h = this.#store(data, shape);
-    if (v === 0 && !Object.is(v, -0)) this.#storage.get(h.id)!.zero = true;
+    if (v === 0 && !Object.is(v, -0)) this.#s.markZero(h.id);
     return h;
   }
 
@@ -234,81 +212,39 @@ export class CpuBackend implements Backend {
   }
 
   retain(handle: Handle): void {
-    const s = this.#storage.get(handle.id);
-    if (!s) throw new DisposedTensorError('retain', `storage ${handle.id} on backend 'cpu' was already released`);
-    s.refs++;
+    this.#s.retain(handle);
   }
 
   release(handle: Handle): void {
-    const s = this.#storage.get(handle.id);
-    if (!s) throw new DisposedTensorError('release', `storage ${handle.id} on backend 'cpu' was already released`);
-    if (--s.refs === 0) {
-      this.#storage.delete(handle.id);
-      this.#bytesInUse -= s.bytes;
-      s.resident?.free();
-      this.#pool.give(s.data);
-    }
+    this.#s.release(handle);
   }
 
   memory(): BackendMemory {
-    const pooled = this.#pool.bytes;
-    return { handles: this.#storage.size, bytesInUse: this.#bytesInUse, bytesPooled: pooled, bytesAllocated: this.#bytesInUse + pooled };
+    return this.#s.memory();
   }
 
   /** Frees the buffers kept for reuse (see `poolBytes`). */
   releasePooled(): void {
-    this.#pool.clear();
+    this.#s.releasePooled();
   }
 
-  // --- unary
+  // --- elementwise (neg … equal come from ElementwiseDispatch)
 
-  neg(x: Handle): Handle {
-    return this.#unary('neg', x);
-  }
-  exp(x: Handle): Handle {
-    return this.#unary('exp', x);
-  }
-  log(x: Handle): Handle {
-    return this.#unary('log', x);
-  }
-  sqrt(x: Handle): Handle {
-    return this.#unary('sqrt', x);
-  }
-  tanh(x: Handle): Handle {
-    return this.#unary('tanh', x);
-  }
-  sigmoid(x: Handle): Handle {
-    return this.#unary('sigmoid', x);
-  }
-  relu(x: Handle): Handle {
-    return this.#unary('relu', x);
-  }
-  abs(x: Handle): Handle {
-    return this.#unary('abs', x);
+  protected unaryOp(op: UnaryOpName, x: Handle): Handle {
+    const xd = this.#data(x, op);
+    const out = this.#s.alloc(dtypeOf(xd), xd.length);
+    if (!this.#wasm?.unary(op, xd, out)) elementwise.unary(op, xd, out);
+    return this.#store(out, x.shape);
   }
 
-  // --- binary and compare
-
-  add(a: Handle, b: Handle): Handle {
-    return this.#binary('add', a, b);
-  }
-  sub(a: Handle, b: Handle): Handle {
-    return this.#binary('sub', a, b);
-  }
-  mul(a: Handle, b: Handle): Handle {
-    return this.#binary('mul', a, b);
-  }
-  div(a: Handle, b: Handle): Handle {
-    return this.#binary('div', a, b);
-  }
-  maximum(a: Handle, b: Handle): Handle {
-    return this.#binary('maximum', a, b);
-  }
-  greater(a: Handle, b: Handle): Handle {
-    return this.#binary('greater', a, b);
-  }
-  equal(a: Handle, b: Handle): Handle {
-    return this.#binary('equal', a, b);
+  protected binaryOp(op: BinaryOpName | CompareOpName, a: Handle, b: Handle): Handle {
+    const ad = this.#data(a, op);
+    const bd = this.#data(b, op);
+    const shape = broadcastShapes(op, a.shape, b.shape);
+    const isCompare = op === 'greater' || op === 'equal';
+    const out = this.#s.alloc(isCompare ? 'float32' : dtypeOf(ad), sizeOf(shape));
+    if (!this.#wasm?.binary(op, ad, a.shape, bd, b.shape, out, shape)) elementwise.binary(op, ad, a.shape, bd, b.shape, out, shape);
+    return this.#store(out, shape);
   }
 
   where(condition: Handle, a: Handle, b: Handle): Handle {
@@ -316,7 +252,7 @@ export class CpuBackend implements Backend {
     const ad = this.#data(a, 'where');
     const bd = this.#data(b, 'where');
     const shape = broadcastShapes('where', condition.shape, a.shape, b.shape);
-    const out = this.#pool.alloc(dtypeOf(ad), sizeOf(shape));
+    const out = this.#s.alloc(dtypeOf(ad), sizeOf(shape));
     elementwise.where(cd, condition.shape, ad, a.shape, bd, b.shape, out, shape);
     return this.#store(out, shape);
   }
@@ -326,7 +262,7 @@ export class CpuBackend implements Backend {
   sum(x: Handle, axes: readonly number[], keepDims: boolean): Handle {
     const xd = this.#data(x, 'sum');
     const shape = reducedShape(x.shape, axes, keepDims);
-    const out = this.#pool.alloc(dtypeOf(xd), sizeOf(shape));
+    const out = this.#s.alloc(dtypeOf(xd), sizeOf(shape));
     if (!this.#wasm?.sum(xd, x.shape, axes, out)) reduce.sum(xd, x.shape, axes, out);
     return this.#store(out, shape);
   }
@@ -334,7 +270,7 @@ export class CpuBackend implements Backend {
   max(x: Handle, axes: readonly number[], keepDims: boolean): Handle {
     const xd = this.#data(x, 'max');
     const shape = reducedShape(x.shape, axes, keepDims);
-    const out = this.#pool.alloc(dtypeOf(xd), sizeOf(shape));
+    const out = this.#s.alloc(dtypeOf(xd), sizeOf(shape));
     reduce.max(xd, x.shape, axes, out);
     return this.#store(out, shape);
   }
@@ -342,7 +278,7 @@ export class CpuBackend implements Backend {
   argmax(x: Handle, axis: number, keepDims: boolean): Handle {
     const xd = this.#data(x, 'argmax');
     const shape = reducedShape(x.shape, [axis], keepDims);
-    const out = this.#i32(sizeOf(shape));
+    const out = this.#s.i32(sizeOf(shape));
     reduce.argmax(xd, x.shape, axis, out);
     return this.#store(out, shape);
   }
@@ -370,14 +306,14 @@ export class CpuBackend implements Backend {
   transpose(x: Handle, perm: readonly number[]): Handle {
     const xd = this.#data(x, 'transpose');
     const shape = perm.map((p) => x.shape[p]!);
-    const out = this.#pool.alloc(dtypeOf(xd), xd.length);
+    const out = this.#s.alloc(dtypeOf(xd), xd.length);
     movement.transpose(xd, x.shape, perm, out);
     return this.#store(out, shape);
   }
 
   slice(x: Handle, begin: readonly number[], size: readonly number[]): Handle {
     const xd = this.#data(x, 'slice');
-    const out = this.#pool.alloc(dtypeOf(xd), sizeOf(size));
+    const out = this.#s.alloc(dtypeOf(xd), sizeOf(size));
     movement.slice(xd, x.shape, begin, size, out);
     return this.#store(out, size);
   }
@@ -388,7 +324,7 @@ export class CpuBackend implements Backend {
     const shape = [...shapes[0]!];
     shape[axis] = 0;
     for (const s of shapes) shape[axis] += s[axis]!;
-    const out = this.#pool.alloc(dtypeOf(datas[0]!), sizeOf(shape));
+    const out = this.#s.alloc(dtypeOf(datas[0]!), sizeOf(shape));
     movement.concat(datas, shapes, axis, out);
     return this.#store(out, shape);
   }
@@ -396,14 +332,14 @@ export class CpuBackend implements Backend {
   pad(x: Handle, paddings: readonly (readonly [number, number])[], value: number): Handle {
     const xd = this.#data(x, 'pad');
     const shape = x.shape.map((d, i) => d + paddings[i]![0] + paddings[i]![1]);
-    const out = this.#pool.alloc(dtypeOf(xd), sizeOf(shape));
+    const out = this.#s.alloc(dtypeOf(xd), sizeOf(shape));
     movement.pad(xd, x.shape, paddings, value, out);
     return this.#store(out, shape);
   }
 
   cast(x: Handle, dtype: DType): Handle {
     const xd = this.#data(x, 'cast');
-    const out = this.#pool.alloc(dtype, xd.length);
+    const out = this.#s.alloc(dtype, xd.length);
     movement.cast(xd, out);
     return this.#store(out, x.shape);
   }
@@ -414,7 +350,7 @@ export class CpuBackend implements Backend {
     const xd = this.#data(x, 'gather');
     const id = this.#data(indices, 'gather') as Int32Array;
     const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
-    const out = this.#pool.alloc(dtypeOf(xd), sizeOf(shape));
+    const out = this.#s.alloc(dtypeOf(xd), sizeOf(shape));
     indexing.gather(xd, x.shape, id, axis, out);
     return this.#store(out, shape);
   }
@@ -423,10 +359,10 @@ export class CpuBackend implements Backend {
     const xd = this.#data(x, 'scatterAdd');
     const id = this.#data(indices, 'scatterAdd') as Int32Array;
     const ud = this.#data(updates, 'scatterAdd');
-    const out = this.#pool.alloc(dtypeOf(xd), xd.length);
+    const out = this.#s.alloc(dtypeOf(xd), xd.length);
     // A gradient of gather scatters into zeros: the fresh output is zeroed already, so
     // the copy of x (as large as an embedding table) is skipped.
-    indexing.scatterAdd(xd, x.shape, id, ud, axis, out, this.#storage.get(x.id)!.zero === true);
+    indexing.scatterAdd(xd, x.shape, id, ud, axis, out, this.#s.isZero(x.id));
     return this.#store(out, x.shape);
   }
 
@@ -447,82 +383,11 @@ export class CpuBackend implements Backend {
   // --- fused (kernels/lstm-sequence*.ts, softmax-cross-entropy.ts, adam-step.ts)
 
   lstmSequence(args: LstmSequenceArgs): LstmSequenceResult {
-    const op = 'lstmSequence';
-    const [T, B, I] = args.x.shape as [number, number, number];
-    const H = args.wHh.shape[1]!;
-    const y = this.#f32(T * B * H);
-    const hT = this.#f32(B * H);
-    const cT = this.#f32(B * H);
-    const size = lstmReserveLayout(T, B, H).size;
-    const inputs = [
-      this.#float(args.x, op),
-      this.#float(args.wIh, op),
-      this.#float(args.wHh, op),
-      this.#float(args.bias, op),
-      this.#float(args.h0, op),
-      this.#float(args.c0, op),
-      args.lengths ? (this.#data(args.lengths, op) as Int32Array) : null,
-      args.reverse,
-      T, B, I, H,
-      y, hT, cT,
-    ] as const;
-    // The WebAssembly kernel keeps the reserve in its memory (read there by the backward,
-    // copied out only if read); else the TypeScript kernel (same contract and layout).
-    const resident = this.#wasm?.lstmSequenceResident(...inputs) ?? null;
-    let reserveHandle: Handle;
-    if (resident) {
-      reserveHandle = this.#store(NO_DATA, [size]);
-      const s = this.#storage.get(reserveHandle.id)!;
-      s.resident = resident;
-      s.bytes = size * 4;
-      this.#bytesInUse += s.bytes;
-    } else {
-      const reserve = this.#f32(size);
-      lstmSequenceKernel(...inputs, reserve);
-      reserveHandle = this.#store(reserve, [size]);
-    }
-    return { y: this.#store(y, [T, B, H]), hT: this.#store(hT, [B, H]), cT: this.#store(cT, [B, H]), reserve: reserveHandle };
+    return lstmSequence(this.#s, this.#wasm, args);
   }
 
   lstmSequenceBackward(args: LstmSequenceBackwardArgs): LstmSequenceGradients {
-    const op = 'lstmSequenceBackward';
-    const [T, B, I] = args.x.shape as [number, number, number];
-    const H = args.wHh.shape[1]!;
-    const expected = lstmReserveLayout(T, B, H).size;
-    const resident = this.#wasm?.ready ? this.#resident(args.reserve) : null;
-    const reserve = resident ?? this.#float(args.reserve, op);
-    if (reserve.length !== expected) {
-      throw new ShapeError({ op, detail: `the reserve does not come from lstmSequence with T=${T}, B=${B}, H=${H}`, expected: [expected], actual: [...args.reserve.shape] });
-    }
-    const dx = this.#f32(T * B * I);
-    const dwIh = this.#f32(4 * H * I);
-    const dwHh = this.#f32(4 * H * H);
-    const dBias = this.#f32(4 * H);
-    const dh0 = this.#f32(B * H);
-    const dc0 = this.#f32(B * H);
-    const inputs = [
-      this.#float(args.x, op),
-      this.#float(args.wIh, op),
-      this.#float(args.wHh, op),
-      args.lengths ? (this.#data(args.lengths, op) as Int32Array) : null,
-      args.reverse,
-      T, B, I, H,
-      args.dy ? this.#float(args.dy, op) : null,
-      args.dhT ? this.#float(args.dhT, op) : null,
-      args.dcT ? this.#float(args.dcT, op) : null,
-    ] as const;
-    const grads = [dx, dwIh, dwHh, dBias, dh0, dc0] as const;
-    if (!this.#wasm?.lstmSequenceBackward(...inputs, reserve, ...grads)) {
-      lstmSequenceBackwardKernel(...inputs, reserve instanceof ResidentReserve ? this.#float(args.reserve, op) : reserve, ...grads);
-    }
-    return {
-      dx: this.#store(dx, [T, B, I]),
-      dwIh: this.#store(dwIh, [4 * H, I]),
-      dwHh: this.#store(dwHh, [4 * H, H]),
-      dBias: this.#store(dBias, [4 * H]),
-      dh0: this.#store(dh0, [B, H]),
-      dc0: this.#store(dc0, [B, H]),
-    };
+    return lstmSequenceBackward(this.#s, this.#wasm, args);
   }
 
   softmaxCrossEntropy(args: SoftmaxCrossEntropyArgs): SoftmaxCrossEntropyResult {
@@ -558,111 +423,25 @@ export class CpuBackend implements Backend {
   }
 
   adamStep(args: AdamStepArgs): AdamStepResult {
-    const op = 'adamStep';
-    const param = this.#float(args.param, op);
-    const grad = this.#float(args.grad, op);
-    const scale = args.gradScale ? this.#float(args.gradScale, op)[0]! : 1;
-    const shape = args.param.shape;
-    // Donated storage that nothing else references is updated in place (the same ids
-    // come back, retained); otherwise into fresh buffers, leaving the inputs as they were.
-    const ids = [args.param.id, args.m.id, args.v.id];
-    const inPlace =
-      args.donate === true &&
-      new Set(ids).size === 3 &&
-      !ids.includes(args.grad.id) &&
-      ids.every((id) => this.#storage.get(id)!.refs === 1);
-    if (inPlace && this.#wasm?.ready) {
-      // The moments stay in the WebAssembly memory from step to step (copied out only if
-      // someone reads them, e.g. a checkpoint): only param and grad cross per step.
-      const mS = this.#storage.get(args.m.id)!;
-      const vS = this.#storage.get(args.v.id)!;
-      const r = this.#wasm.adamStepResident(param, grad, mS.resident ?? (mS.data as Float32Array), vS.resident ?? (vS.data as Float32Array), scale, args);
-      if (r) {
-        for (const [s, res] of [[mS, r.m], [vS, r.v]] as const) {
-          if (s.resident !== res) {
-            s.resident?.free();
-            this.#pool.give(s.data);
-            s.resident = res;
-            s.data = NO_DATA;
-            s.zero = false;
-          }
-        }
-        for (const h of [args.param, args.m, args.v]) this.retain(h);
-        return { param: { id: args.param.id, shape: [...shape], dtype: 'float32' }, m: { id: args.m.id, shape: [...shape], dtype: 'float32' }, v: { id: args.v.id, shape: [...shape], dtype: 'float32' } };
-      }
-    }
-    const m = this.#float(args.m, op);
-    const v = this.#float(args.v, op);
-    const size = sizeOf(shape);
-    const paramOut = inPlace ? param : this.#f32(size);
-    const mOut = inPlace ? m : this.#f32(size);
-    const vOut = inPlace ? v : this.#f32(size);
-    if (!this.#wasm?.adamStep(param, grad, m, v, scale, args, paramOut, mOut, vOut)) {
-      adamStepKernel(param, grad, m, v, scale, args, paramOut, mOut, vOut);
-    }
-    if (inPlace) {
-      for (const h of [args.param, args.m, args.v]) this.retain(h);
-      return { param: { id: args.param.id, shape: [...shape], dtype: 'float32' }, m: { id: args.m.id, shape: [...shape], dtype: 'float32' }, v: { id: args.v.id, shape: [...shape], dtype: 'float32' } };
-    }
-    return { param: this.#store(paramOut, shape), m: this.#store(mOut, shape), v: this.#store(vOut, shape) };
+    return adamStep(this.#s, this.#wasm, args);
   }
 
   // --- internals
 
   #f32(size: number): Float32Array {
-    return this.#pool.alloc('float32', size) as Float32Array;
-  }
-
-  #i32(size: number): Int32Array {
-    return this.#pool.alloc('int32', size) as Int32Array;
+    return this.#s.f32(size);
   }
 
   #store(data: TensorData, shape: Shape): Handle {
-    const id = this.#nextId++;
-    this.#storage.set(id, { data, resident: null, bytes: data.byteLength, refs: 1 });
-    this.#bytesInUse += data.byteLength;
-    return { id, shape: [...shape], dtype: dtypeOf(data) };
+    return this.#s.store(data, shape);
   }
 
-  /** The values behind `handle` (read as `handle.shape`); throws once the storage is freed. */
   #data(handle: Handle, op: string): TensorData {
-    const s = this.#storage.get(handle.id);
-    if (!s) throw new DisposedTensorError(op, `storage ${handle.id} on backend 'cpu' was already released`);
-    if (s.resident) {
-      // First read of a reserve kept in the WebAssembly memory: copy it out now.
-      s.data = s.resident.read();
-      s.resident.free();
-      s.resident = null;
-    }
-    return s.data;
+    return this.#s.data(handle, op);
   }
 
-  /** A reserve that is still resident in the WebAssembly memory, else null. */
-  #resident(handle: Handle): ResidentReserve | null {
-    const s = this.#storage.get(handle.id);
-    return s?.resident?.live ? s.resident : null;
-  }
-
-  /** float32 storage behind `handle` (the op layer checks dtypes before a fused call). */
   #float(handle: Handle, op: string): Float32Array {
-    return this.#data(handle, op) as Float32Array;
-  }
-
-  #unary(op: UnaryOpName, x: Handle): Handle {
-    const xd = this.#data(x, op);
-    const out = this.#pool.alloc(dtypeOf(xd), xd.length);
-    if (!this.#wasm?.unary(op, xd, out)) elementwise.unary(op, xd, out);
-    return this.#store(out, x.shape);
-  }
-
-  #binary(op: BinaryOpName | CompareOpName, a: Handle, b: Handle): Handle {
-    const ad = this.#data(a, op);
-    const bd = this.#data(b, op);
-    const shape = broadcastShapes(op, a.shape, b.shape);
-    const isCompare = op === 'greater' || op === 'equal';
-    const out = this.#pool.alloc(isCompare ? 'float32' : dtypeOf(ad), sizeOf(shape));
-    if (!this.#wasm?.binary(op, ad, a.shape, bd, b.shape, out, shape)) elementwise.binary(op, ad, a.shape, bd, b.shape, out, shape);
-    return this.#store(out, shape);
+    return this.#s.float(handle, op);
   }
 }
 

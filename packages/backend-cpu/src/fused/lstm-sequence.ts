@@ -1,0 +1,83 @@
+import { ShapeError, type Handle, type LstmSequenceArgs, type LstmSequenceBackwardArgs, type LstmSequenceGradients, type LstmSequenceResult } from '@cellstate/tensor';
+import { lstmReserveLayout } from '@cellstate/tensor/backend-kit';
+import type { CpuStorage } from '../cpu-storage.js';
+import { lstmSequenceBackward as lstmSequenceBackwardKernel } from '../kernels/lstm-sequence-backward.js';
+import { lstmSequence as lstmSequenceKernel } from '../kernels/lstm-sequence.js';
+import { ResidentReserve, type WasmKernels } from '../wasm/kernels.js';
+
+/** The fused LSTM forward of `CpuBackend` (kernels/lstm-sequence.ts or its WebAssembly twin). */
+export function lstmSequence(s: CpuStorage, wasm: WasmKernels | null, args: LstmSequenceArgs): LstmSequenceResult {
+  const op = 'lstmSequence';
+  const [T, B, I] = args.x.shape as [number, number, number];
+  const H = args.wHh.shape[1]!;
+  const y = s.f32(T * B * H);
+  const hT = s.f32(B * H);
+  const cT = s.f32(B * H);
+  const size = lstmReserveLayout(T, B, H).size;
+  const inputs = [
+    s.float(args.x, op),
+    s.float(args.wIh, op),
+    s.float(args.wHh, op),
+    s.float(args.bias, op),
+    s.float(args.h0, op),
+    s.float(args.c0, op),
+    args.lengths ? (s.data(args.lengths, op) as Int32Array) : null,
+    args.reverse,
+    T, B, I, H,
+    y, hT, cT,
+  ] as const;
+  // The WebAssembly kernel keeps the reserve in its memory (read there by the backward,
+  // copied out only if read); else the TypeScript kernel (same contract and layout).
+  const resident = wasm?.lstmSequenceResident(...inputs) ?? null;
+  let reserveHandle: Handle;
+  if (resident) {
+    reserveHandle = s.storeResident(resident, [size]);
+  } else {
+    const reserve = s.f32(size);
+    lstmSequenceKernel(...inputs, reserve);
+    reserveHandle = s.store(reserve, [size]);
+  }
+  return { y: s.store(y, [T, B, H]), hT: s.store(hT, [B, H]), cT: s.store(cT, [B, H]), reserve: reserveHandle };
+}
+
+/** The fused LSTM backward of `CpuBackend`; reads a resident reserve in place. */
+export function lstmSequenceBackward(s: CpuStorage, wasm: WasmKernels | null, args: LstmSequenceBackwardArgs): LstmSequenceGradients {
+  const op = 'lstmSequenceBackward';
+  const [T, B, I] = args.x.shape as [number, number, number];
+  const H = args.wHh.shape[1]!;
+  const expected = lstmReserveLayout(T, B, H).size;
+  const resident = wasm?.ready ? s.resident(args.reserve.id) : null;
+  const reserve = resident ?? s.float(args.reserve, op);
+  if (reserve.length !== expected) {
+    throw new ShapeError({ op, detail: `the reserve does not come from lstmSequence with T=${T}, B=${B}, H=${H}`, expected: [expected], actual: [...args.reserve.shape] });
+  }
+  const dx = s.f32(T * B * I);
+  const dwIh = s.f32(4 * H * I);
+  const dwHh = s.f32(4 * H * H);
+  const dBias = s.f32(4 * H);
+  const dh0 = s.f32(B * H);
+  const dc0 = s.f32(B * H);
+  const inputs = [
+    s.float(args.x, op),
+    s.float(args.wIh, op),
+    s.float(args.wHh, op),
+    args.lengths ? (s.data(args.lengths, op) as Int32Array) : null,
+    args.reverse,
+    T, B, I, H,
+    args.dy ? s.float(args.dy, op) : null,
+    args.dhT ? s.float(args.dhT, op) : null,
+    args.dcT ? s.float(args.dcT, op) : null,
+  ] as const;
+  const grads = [dx, dwIh, dwHh, dBias, dh0, dc0] as const;
+  if (!wasm?.lstmSequenceBackward(...inputs, reserve, ...grads)) {
+    lstmSequenceBackwardKernel(...inputs, reserve instanceof ResidentReserve ? s.float(args.reserve, op) : reserve, ...grads);
+  }
+  return {
+    dx: s.store(dx, [T, B, I]),
+    dwIh: s.store(dwIh, [4 * H, I]),
+    dwHh: s.store(dwHh, [4 * H, H]),
+    dBias: s.store(dBias, [4 * H]),
+    dh0: s.store(dh0, [B, H]),
+    dc0: s.store(dc0, [B, H]),
+  };
+}
