@@ -66,6 +66,11 @@ export function coalesce(shape: Shape, strides: readonly (readonly number[])[]):
   return { shape: outShape, strides: outStrides };
 }
 
+/** True when a coalesced layout is one run of consecutive elements in every operand (or a scalar). */
+export function isContiguous(layout: StridedLayout): boolean {
+  return layout.shape.length === 0 || (layout.shape.length === 1 && layout.strides.every((s) => s[0] === 1));
+}
+
 /** Throws a typed error when a layout does not fit the uniform block. */
 export function checkRank(op: string, layout: StridedLayout): void {
   if (layout.shape.length > MAX_RANK) {

@@ -5,7 +5,7 @@
  * One invocation per output element (workgroup 64, 2-D grid for > 4M elements):
  *
  *     bindings: 1 a, [2 b, [3 c]] (read), last: out (read_write)
- *     uniforms: [0] n, [1] rank, [8+d] out shape, [16+d] a strides, [24+d] b strides, [32+d] c strides
+ *     uniforms: elementwiseParams (n, and for 'strided': rank, out shape, a/b/c strides)
  *
  * `layout: 'contiguous'` reads every input at the output index (same shapes);
  * `'strided'` walks the (coalesced) broadcast strides. Semantics follow the reference
@@ -16,6 +16,16 @@
 import type { DType } from '@cellstate/tensor';
 import type { KernelSpec } from './kernel-spec.js';
 import { PREAMBLE, storage } from './preamble.wgsl.js';
+import { dim, uniformStruct } from './uniform-struct.js';
+
+export const elementwiseParams = uniformStruct({
+  n: 'u32',
+  rank: 'u32',
+  shape: 'dims',
+  aStrides: 'dims',
+  bStrides: 'dims',
+  cStrides: 'dims',
+});
 
 export type ElementwiseOp =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'sigmoid' | 'relu' | 'abs'
@@ -113,7 +123,6 @@ export interface ElementwiseConfig {
 }
 
 const NAMES = ['a', 'b', 'c'] as const;
-const STRIDE_BASE = [16, 24, 32] as const;
 
 export const elementwiseKernel: KernelSpec<ElementwiseConfig> = {
   name: 'elementwise',
@@ -134,17 +143,18 @@ export const elementwiseKernel: KernelSpec<ElementwiseConfig> = {
       index = [
         ...inputs.map((name) => `  var o_${name} = 0u;`),
         '  var rest = i;',
-        '  for (var d = i32(U(1u)) - 1; d >= 0; d--) {',
+        '  for (var d = i32(u.rank) - 1; d >= 0; d--) {',
         '    let dim = u32(d);',
-        '    let size = U(8u + dim);',
+        `    let size = ${dim('shape', 'dim')};`,
         '    let k = rest % size;',
         '    rest = rest / size;',
-        ...inputs.map((name, j) => `    o_${name} = o_${name} + k * U(${STRIDE_BASE[j]}u + dim);`),
+        ...inputs.map((name) => `    o_${name} = o_${name} + k * ${dim(`${name}Strides`, 'dim')};`),
         '  }',
         ...inputs.map((name) => `  let ${name} = in_${name}[o_${name}];`),
       ].join('\n');
     }
     return `${PREAMBLE}
+${elementwiseParams.wgsl}
 ${c.op.startsWith('cast') ? CAST_HELPERS : ''}
 ${decls}
 ${out}
@@ -152,7 +162,7 @@ ${out}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * 64u;
-  if (i >= U(0u)) { return; }
+  if (i >= u.n) { return; }
 ${index}
   out[i] = ${expr};
 }

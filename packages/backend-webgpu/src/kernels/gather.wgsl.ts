@@ -3,16 +3,21 @@
  * output as [outer, nIdx, inner]; one invocation per output element:
  *
  *     bindings: 1 x (read, u32 bits), 2 indices (read, i32), 3 out (read_write, u32 bits)
- *     uniforms: [0] n, [1] nIdx, [2] axisSize, [3] inner
+ *     uniforms: indexingParams (n outputs, indexCount nIdx, axisSize, inner)
  *     out[o, k, i] = 0 <= j < axisSize ? x[o, j, i] : 0   with j = indices[k]
  */
 import type { KernelSpec } from './kernel-spec.js';
 import { PREAMBLE, storage } from './preamble.wgsl.js';
+import { uniformStruct } from './uniform-struct.js';
+
+/** The uniforms of gather and scatterAdd: the tensor seen as [outer, axisSize, inner]. */
+export const indexingParams = uniformStruct({ n: 'u32', indexCount: 'u32', axisSize: 'u32', inner: 'u32' });
 
 export const gatherKernel: KernelSpec<Record<string, never>> = {
   name: 'gather',
   key: () => 'gather',
   wgsl: () => `${PREAMBLE}
+${indexingParams.wgsl}
 ${storage(1, 'x', 'u32', 'read')}
 ${storage(2, 'indices', 'i32', 'read')}
 ${storage(3, 'out', 'u32', 'read_write')}
@@ -20,10 +25,10 @@ ${storage(3, 'out', 'u32', 'read_write')}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let f = gid.x + gid.y * nwg.x * 64u;
-  if (f >= U(0u)) { return; }
-  let nIdx = U(1u);
-  let axisSize = U(2u);
-  let inner = U(3u);
+  if (f >= u.n) { return; }
+  let nIdx = u.indexCount;
+  let axisSize = u.axisSize;
+  let inner = u.inner;
   let i = f % inner;
   let k = (f / inner) % nIdx;
   let o = f / (inner * nIdx);

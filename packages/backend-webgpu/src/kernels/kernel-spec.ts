@@ -2,9 +2,10 @@
  * What every WGSL kernel module exports (architecture §7).
  *
  * Conventions shared by all kernels:
- * - `@group(0) @binding(0)` is the dispatch's uniform block: 64 u32 words
- *   (`array<vec4<u32>, 16>`, read with `U(i)` / `UF(i)` from the preamble). Sizes,
- *   strides, offsets and scalars live there, so shapes never change the WGSL text.
+ * - `@group(0) @binding(0)` is the dispatch's uniform block `u`, a `struct Params`
+ *   declared with the kernel (uniform-struct.ts: the same field list packs the host's
+ *   words). Sizes, strides, offsets and scalars live there, so shapes never change the
+ *   WGSL text. Every dispatch binds 256 bytes (UNIFORM_BYTES) whatever the struct's size.
  * - Bindings 1.. are storage buffers in the order the kernel's header comment lists:
  *   read-only inputs first, then outputs.
  * - `key(config)` contains exactly the parameters that change the text (op, dtype,

@@ -8,7 +8,7 @@ import { ELEMENTWISE_OPS, elementwiseKernel, type ElementwiseConfig, type Elemen
 import { gatherKernel } from './gather.wgsl.js';
 import { grid, type KernelSpec } from './kernel-spec.js';
 import { lstmStepBackwardKernel } from './lstm-step-backward.wgsl.js';
-import { lstmStepKernel } from './lstm-step.wgsl.js';
+import { lstmStepKernel, lstmStepParams } from './lstm-step.wgsl.js';
 import { matmulKernel } from './matmul.wgsl.js';
 import { randomKernel } from './random.wgsl.js';
 import { reduceKernel } from './reduce.wgsl.js';
@@ -22,6 +22,9 @@ function checkKeys<C>(spec: KernelSpec<C>, configs: C[]): void {
     const key = spec.key(c);
     const text = spec.wgsl(c);
     expect(text).toContain('fn main(');
+    // Named uniforms only (uniform-struct.ts): one struct at binding 0, no word indices.
+    expect(text).toContain('@group(0) @binding(0) var<uniform> u: Params;');
+    expect(text).not.toMatch(/\bUF?\(\d+u/);
     if (byKey.has(key)) expect(byKey.get(key), `${spec.name}: same key ${key}, different text`).toBe(text);
     if (byText.has(text)) expect(byText.get(text), `${spec.name}: same text, different keys`).toBe(key);
     byKey.set(key, text);
@@ -55,7 +58,8 @@ describe('kernel specs', () => {
 
   it('sizes never appear in WGSL text: the uniform block carries them', () => {
     const text = lstmStepKernel.wgsl({ batchTile: 2 });
-    expect(text).toContain('var<uniform> u: array<vec4<u32>, 16>');
+    expect(text).toContain(lstmStepParams.wgsl);
+    expect(text).toContain('let H = u.hidden;');
     expect(text).not.toMatch(/\bH\s*=\s*\d/);
   });
 

@@ -2,7 +2,7 @@
  * Row-wise log-softmax over the last axis. Letters: N rows, C columns.
  *
  *     bindings: 1 x [N, C] (read), 2 y [N, C] (read_write)
- *     uniforms: [0] N, [1] C
+ *     uniforms: rowSoftmaxParams (rows N, cols C)
  *
  * One workgroup of 64 per row: m = max (NaN propagates), s = Σ exp(x - m) (tree sums in
  * workgroup memory), y = (x - m) - log s, the reference composition's formula (a -Inf
@@ -10,12 +10,13 @@
  */
 import type { KernelSpec } from './kernel-spec.js';
 import { PREAMBLE, storage } from './preamble.wgsl.js';
-import { ROW_SOFTMAX_DECLS, rowSoftmaxPrologue } from './row-softmax.wgsl.js';
+import { ROW_SOFTMAX_DECLS, rowSoftmaxParams, rowSoftmaxPrologue } from './row-softmax.wgsl.js';
 
 export const logSoftmaxKernel: KernelSpec<Record<string, never>> = {
   name: 'log-softmax',
   key: () => 'log-softmax',
   wgsl: () => `${PREAMBLE}
+${rowSoftmaxParams.wgsl}
 ${storage(1, 'x', 'f32', 'read')}
 ${storage(2, 'y', 'f32', 'read_write')}
 ${ROW_SOFTMAX_DECLS}

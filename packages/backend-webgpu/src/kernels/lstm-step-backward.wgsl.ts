@@ -7,9 +7,7 @@
  *               3 reserve (read), 4 dy [T, B, H] (read; dummy when absent),
  *               5 dGates [T·B, 4H] (read_write), 6 dhState [2, B, H] (read_write: ping-pong),
  *               7 dc [B, H] (read_write, in place)
- *     uniforms: [0] B, [1] H, [2] t, [3] half of dhState to read (the other is written),
- *               [4] has lengths, [5] cPrev section, [6] tanhC section, [7] has a previous step,
- *               [8] t of the previous step, [9] has dy, [10] finalize (only carry dh)
+ *     uniforms: lstmStepBackwardParams
  *
  * Per (b, j), fused with the recurrent GEMM of the step processed before:
  *
@@ -25,6 +23,25 @@
  */
 import type { KernelSpec } from './kernel-spec.js';
 import { PREAMBLE, storage } from './preamble.wgsl.js';
+import { uniformStruct } from './uniform-struct.js';
+
+export const lstmStepBackwardParams = uniformStruct({
+  batch: 'u32',
+  hidden: 'u32',
+  t: 'u32',
+  /** Half of dhState to read (0/1); the other half is written. */
+  readHalf: 'u32',
+  hasLengths: 'u32',
+  cPrevSection: 'u32',
+  tanhCSection: 'u32',
+  /** 1 when a step was processed before this one (its dGates feed dh). */
+  hasPrevious: 'u32',
+  /** t of that previous step. */
+  tPrev: 'u32',
+  hasDy: 'u32',
+  /** 1 for the extra dispatch after the last step: only carry dh (to dh0). */
+  finalize: 'u32',
+});
 
 export interface LstmStepBackwardConfig {
   batchTile: number;
@@ -36,6 +53,7 @@ export const lstmStepBackwardKernel: KernelSpec<LstmStepBackwardConfig> = {
   wgsl: (c) => {
     const rows = Array.from({ length: c.batchTile }, (_, r) => r);
     return `${PREAMBLE}
+${lstmStepBackwardParams.wgsl}
 ${storage(1, 'wHh', 'f32', 'read')}
 ${storage(2, 'lengths', 'i32', 'read')}
 ${storage(3, 'reserve', 'f32', 'read')}
@@ -46,21 +64,21 @@ ${storage(7, 'dc', 'f32', 'read_write')}
 const BT: u32 = ${c.batchTile}u;
 var<workgroup> gTile: array<array<f32, 64>, BT>;
 
-fn is_live(b: u32, t: u32) -> bool { return U(4u) == 0u || i32(t) < lengths[b]; }
+fn is_live(b: u32, t: u32) -> bool { return u.hasLengths == 0u || i32(t) < lengths[b]; }
 
 // Carried dh, then the gate gradients and dc for (b, j); recurrent = dGates[tPrev, b] · wHh[:, j].
 fn finish(b: u32, j: u32, recurrent: f32) {
-  let B = U(0u);
-  let H = U(1u);
+  let B = u.batch;
+  let H = u.hidden;
   let G = 4u * H;
-  let t = U(2u);
-  let inH = U(3u) * B * H;
-  let outH = (1u - U(3u)) * B * H;
+  let t = u.t;
+  let inH = u.readHalf * B * H;
+  let outH = (1u - u.readHalf) * B * H;
   let s = b * H + j;
   var dh = dhState[inH + s];
-  if (U(7u) != 0u && is_live(b, U(8u))) { dh = recurrent; }
+  if (u.hasPrevious != 0u && is_live(b, u.tPrev)) { dh = recurrent; }
   dhState[outH + s] = dh;
-  if (U(10u) != 0u) { return; }
+  if (u.finalize != 0u) { return; }
   let d = (t * B + b) * G + j;
   if (!is_live(b, t)) {
     dGates[d] = 0.0;
@@ -71,15 +89,15 @@ fn finish(b: u32, j: u32, recurrent: f32) {
   }
   let row = (t * B + b) * H + j;
   var dhTotal = dh;
-  if (U(9u) != 0u) { dhTotal = dhTotal + dy[row]; }
+  if (u.hasDy != 0u) { dhTotal = dhTotal + dy[row]; }
   let gi = reserve[d];
   let gf = reserve[d + H];
   let gg = reserve[d + 2u * H];
   let go = reserve[d + 3u * H];
-  let tc = reserve[U(6u) + row];
+  let tc = reserve[u.tanhCSection + row];
   let dcTotal = dc[s] + dhTotal * go * (1.0 - tc * tc);
   dGates[d] = dcTotal * gg * gi * (1.0 - gi);
-  dGates[d + H] = dcTotal * reserve[U(5u) + row] * gf * (1.0 - gf);
+  dGates[d + H] = dcTotal * reserve[u.cPrevSection + row] * gf * (1.0 - gf);
   dGates[d + 2u * H] = dcTotal * gi * (1.0 - gg * gg);
   dGates[d + 3u * H] = dhTotal * tc * go * (1.0 - go);
   dc[s] = dcTotal * gf;
@@ -87,14 +105,14 @@ fn finish(b: u32, j: u32, recurrent: f32) {
 
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let B = U(0u);
-  let H = U(1u);
+  let B = u.batch;
+  let H = u.hidden;
   let G = 4u * H;
-  let tPrev = U(8u);
+  let tPrev = u.tPrev;
   let j = wid.x * 64u + lid;
   let b0 = wid.y * BT;
 ${rows.map((r) => `  var acc${r} = 0.0;`).join('\n')}
-  if (U(7u) != 0u) {
+  if (u.hasPrevious != 0u) {
     for (var q0 = 0u; q0 < G; q0 = q0 + 64u) {
       for (var r = 0u; r < BT; r++) {
         let b = b0 + r;

@@ -8,8 +8,7 @@
  *               invocations read neighbouring words), 2 lengths [B] (read, i32; a dummy
  *               when absent), 3 reserve (read_write), 4 hState [2, B, H] (read_write:
  *               ping-pong halves), 5 c [B, H] (read_write, in place), 6 y [T, B, H] (read_write)
- *     uniforms: [0] B, [1] H, [2] t, [3] half of hState holding h (0/1; the other is written),
- *               [4] has lengths, [5] cPrev section, [6] tanhC section, [7] hPrev section
+ *     uniforms: lstmStepParams (sections: element offsets of the reserve's parts)
  *
  * Thread mapping: a workgroup of 64 invocations covers 64 hidden units j for BT batch rows
  * (BT is in the key). Per chunk of 64 k, the BT rows of h[·, k] are staged in workgroup
@@ -25,6 +24,19 @@
  */
 import type { KernelSpec } from './kernel-spec.js';
 import { PREAMBLE, storage } from './preamble.wgsl.js';
+import { uniformStruct } from './uniform-struct.js';
+
+export const lstmStepParams = uniformStruct({
+  batch: 'u32',
+  hidden: 'u32',
+  t: 'u32',
+  /** Half of hState holding h (0/1); the other half is written. */
+  readHalf: 'u32',
+  hasLengths: 'u32',
+  cPrevSection: 'u32',
+  tanhCSection: 'u32',
+  hPrevSection: 'u32',
+});
 
 export interface LstmStepConfig {
   /** Batch rows per workgroup. */
@@ -37,6 +49,7 @@ export const lstmStepKernel: KernelSpec<LstmStepConfig> = {
   wgsl: (c) => {
     const rows = Array.from({ length: c.batchTile }, (_, r) => r);
     return `${PREAMBLE}
+${lstmStepParams.wgsl}
 ${storage(1, 'wHhT', 'f32', 'read')}
 ${storage(2, 'lengths', 'i32', 'read')}
 ${storage(3, 'reserve', 'f32', 'read_write')}
@@ -48,12 +61,12 @@ var<workgroup> hTile: array<array<f32, 64>, BT>;
 
 // Gate math and state update for (b, j), given the recurrent part of the four gates.
 fn finish(b: u32, j: u32, recurrent: vec4<f32>) {
-  let B = U(0u);
-  let H = U(1u);
-  let t = U(2u);
-  let inH = U(3u) * B * H;
-  let outH = (1u - U(3u)) * B * H;
-  let live = U(4u) == 0u || i32(t) < lengths[b];
+  let B = u.batch;
+  let H = u.hidden;
+  let t = u.t;
+  let inH = u.readHalf * B * H;
+  let outH = (1u - u.readHalf) * B * H;
+  let live = u.hasLengths == 0u || i32(t) < lengths[b];
   let g = (t * B + b) * 4u * H + j;
   let row = (t * B + b) * H + j;
   let s = b * H + j;
@@ -70,9 +83,9 @@ fn finish(b: u32, j: u32, recurrent: vec4<f32>) {
     reserve[g + H] = gf;
     reserve[g + 2u * H] = gg;
     reserve[g + 3u * H] = go;
-    reserve[U(5u) + row] = cOld;
-    reserve[U(6u) + row] = tc;
-    reserve[U(7u) + row] = hState[inH + s];
+    reserve[u.cPrevSection + row] = cOld;
+    reserve[u.tanhCSection + row] = tc;
+    reserve[u.hPrevSection + row] = hState[inH + s];
     c[s] = cNew;
     hState[outH + s] = hNew;
     y[row] = hNew;
@@ -81,9 +94,9 @@ fn finish(b: u32, j: u32, recurrent: vec4<f32>) {
     reserve[g + H] = 0.0;
     reserve[g + 2u * H] = 0.0;
     reserve[g + 3u * H] = 0.0;
-    reserve[U(5u) + row] = 0.0;
-    reserve[U(6u) + row] = 0.0;
-    reserve[U(7u) + row] = 0.0;
+    reserve[u.cPrevSection + row] = 0.0;
+    reserve[u.tanhCSection + row] = 0.0;
+    reserve[u.hPrevSection + row] = 0.0;
     hState[outH + s] = hState[inH + s];
     y[row] = 0.0;
   }
@@ -91,9 +104,9 @@ fn finish(b: u32, j: u32, recurrent: vec4<f32>) {
 
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let B = U(0u);
-  let H = U(1u);
-  let inH = U(3u) * B * H;
+  let B = u.batch;
+  let H = u.hidden;
+  let inH = u.readHalf * B * H;
   let j = wid.x * 64u + lid;
   let b0 = wid.y * BT;
   // One accumulator per batch row, unrolled (a dynamically indexed private array can live in memory).

@@ -4,9 +4,8 @@
  *
  *     a [..., M, K] or [..., K, M] (transposeA), b [..., K, N] or [..., N, K] (transposeB)
  *     bindings: 1 a, 2 b, [3 bias [N]] (read), last: c (read_write)
- *     uniforms: [0] M, [1] N, [2] K, [3] batches in this dispatch, [4] a offset, [5] b offset,
- *               [6] c offset, [7] batch rank, [8+d] batch shape, [16+d] a batch strides,
- *               [24+d] b batch strides, [32] first batch of this dispatch, [33] bias offset
+ *     uniforms: matmulParams (offsets in elements; batches and firstBatch: the slice of the
+ *               batch index space this dispatch covers)
  *
  * Thread mapping: a 16×16 workgroup computes a 16×16 tile of c; per K-step of 16 it
  * stages one tile of a and one of b in workgroup memory (out-of-range cells read 0, so
@@ -15,6 +14,41 @@
  */
 import type { KernelSpec } from './kernel-spec.js';
 import { PREAMBLE, storage } from './preamble.wgsl.js';
+import { dim, uniformStruct } from './uniform-struct.js';
+
+export const matmulParams = uniformStruct({
+  m: 'u32',
+  n: 'u32',
+  k: 'u32',
+  batches: 'u32',
+  aOffset: 'u32',
+  bOffset: 'u32',
+  cOffset: 'u32',
+  batchRank: 'u32',
+  batchShape: 'dims',
+  aBatchStrides: 'dims',
+  bBatchStrides: 'dims',
+  firstBatch: 'u32',
+  biasOffset: 'u32',
+});
+
+/** Sizes, the batch index z and the batch offsets aBase / bBase under broadcasting (both variants). */
+const BATCH_PROLOGUE = /* wgsl */ `
+  let M = u.m;
+  let N = u.n;
+  let K = u.k;
+  let z = u.firstBatch + wid.z;
+  var aBase = u.aOffset;
+  var bBase = u.bOffset;
+  var rest = z;
+  for (var d = i32(u.batchRank) - 1; d >= 0; d--) {
+    let dim = u32(d);
+    let size = ${dim('batchShape', 'dim')};
+    let k = rest % size;
+    rest = rest / size;
+    aBase = aBase + k * ${dim('aBatchStrides', 'dim')};
+    bBase = bBase + k * ${dim('bBatchStrides', 'dim')};
+  }`;
 
 export interface MatmulConfig {
   transposeA: boolean;
@@ -46,6 +80,7 @@ export const matmulKernel: KernelSpec<MatmulConfig> = {
     const aIndex = c.transposeA ? 'p * M + i' : 'i * K + p';
     const bIndex = c.transposeB ? 'j * K + p' : 'p * N + j';
     return `${PREAMBLE}
+${matmulParams.wgsl}
 ${storage(1, 'a', 'f32', 'read')}
 ${storage(2, 'b', 'f32', 'read')}
 ${c.bias ? storage(3, 'bias', 'f32', 'read') : ''}
@@ -54,23 +89,7 @@ var<workgroup> tileA: array<array<f32, ${T}>, ${T}>;
 var<workgroup> tileB: array<array<f32, ${T}>, ${T}>;
 
 @compute @workgroup_size(${T}, ${T})
-fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let M = U(0u);
-  let N = U(1u);
-  let K = U(2u);
-  let z = U(32u) + wid.z;
-  // Batch offsets of a and b under broadcasting.
-  var aBase = U(4u);
-  var bBase = U(5u);
-  var rest = z;
-  for (var d = i32(U(7u)) - 1; d >= 0; d--) {
-    let dim = u32(d);
-    let size = U(8u + dim);
-    let k = rest % size;
-    rest = rest / size;
-    aBase = aBase + k * U(16u + dim);
-    bBase = bBase + k * U(24u + dim);
-  }
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {${BATCH_PROLOGUE}
   let row = wid.y * ${T}u + lid.y;
   let col = wid.x * ${T}u + lid.x;
   var acc = 0.0;
@@ -94,8 +113,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
     workgroupBarrier();
   }
   if (row < M && col < N) {
-    ${c.bias ? 'acc = acc + bias[U(33u) + col];' : ''}
-    c[U(6u) + z * M * N + row * N + col] = acc;
+    ${c.bias ? 'acc = acc + bias[u.biasOffset + col];' : ''}
+    c[u.cOffset + z * M * N + row * N + col] = acc;
   }
 }
 `;
@@ -109,28 +128,14 @@ function blocked(c: MatmulConfig): string {
   const bIndex = c.transposeB ? 'j * K + p' : 'p * N + j';
   const rows = Array.from({ length: R }, (_, r) => r);
   return `${PREAMBLE}
+${matmulParams.wgsl}
 ${storage(1, 'a', 'f32', 'read')}
 ${storage(2, 'b', 'f32', 'read')}
 ${c.bias ? storage(3, 'bias', 'f32', 'read') : ''}
 ${storage(c.bias ? 4 : 3, 'c', 'f32', 'read_write')}
 
 @compute @workgroup_size(${MATMUL_BLOCK_GROUP}, ${MATMUL_BLOCK_GROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let M = U(0u);
-  let N = U(1u);
-  let K = U(2u);
-  let z = U(32u) + wid.z;
-  var aBase = U(4u);
-  var bBase = U(5u);
-  var rest = z;
-  for (var d = i32(U(7u)) - 1; d >= 0; d--) {
-    let dim = u32(d);
-    let size = U(8u + dim);
-    let k = rest % size;
-    rest = rest / size;
-    aBase = aBase + k * U(16u + dim);
-    bBase = bBase + k * U(24u + dim);
-  }
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {${BATCH_PROLOGUE}
   let row0 = gid.y * ${R}u;
   let col0 = gid.x * ${R}u;
   if (row0 >= M || col0 >= N) { return; }
@@ -145,8 +150,8 @@ ${rows.map((r) => `    acc${r} = acc${r} + a[aBase + ${aIndex.replace('i', `i${r
 ${rows
   .map(
     (r) => `  if (row0 + ${r}u < M) {
-    let out = U(6u) + z * M * N + (row0 + ${r}u) * N + col0;
-${rows.map((q) => `    if (col0 + ${q}u < N) { c[out + ${q}u] = acc${r}[${q}]${c.bias ? ` + bias[U(33u) + col0 + ${q}u]` : ''}; }`).join('\n')}
+    let out = u.cOffset + z * M * N + (row0 + ${r}u) * N + col0;
+${rows.map((q) => `    if (col0 + ${q}u < N) { c[out + ${q}u] = acc${r}[${q}]${c.bias ? ` + bias[u.biasOffset + col0 + ${q}u]` : ''}; }`).join('\n')}
   }`,
   )
   .join('\n')}

@@ -1,6 +1,6 @@
 /**
- * WGSL shared by every kernel: the uniform block and its readers, NaN/Inf tests by
- * bit pattern (compilers may assume no NaN in `x != x`), and activations with the
+ * WGSL shared by every kernel (each adds its own uniform struct, uniform-struct.ts):
+ * NaN/Inf tests by bit pattern (compilers may assume no NaN in `x != x`), and activations with the
  * reference's semantics and float32 accuracy a few ulp:
  *
  * - `exp_acc`: Cody-Waite range reduction (k·ln2 split in two parts) and a degree-7
@@ -13,11 +13,6 @@
  * evaluates to Inf or NaN is a shader-creation error in WGSL.
  */
 export const PREAMBLE = /* wgsl */ `
-@group(0) @binding(0) var<uniform> u: array<vec4<u32>, 16>;
-fn U(i: u32) -> u32 { return u[i >> 2u][i & 3u]; }
-fn UF(i: u32) -> f32 { return bitcast<f32>(U(i)); }
-fn UI(i: u32) -> i32 { return bitcast<i32>(U(i)); }
-
 var<private> INF_BITS: u32 = 0x7f800000u;
 fn f32_inf() -> f32 { return bitcast<f32>(INF_BITS); }
 fn f32_nan() -> f32 { return bitcast<f32>(INF_BITS | 0x00400000u); }

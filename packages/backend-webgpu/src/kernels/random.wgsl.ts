@@ -4,18 +4,22 @@
  * (seed low word, seed high word); uniform = (bits >> 8) · 2^-24.
  *
  *     bindings: 1 out (read_write, f32)
- *     uniforms: [0] n, [1] k0, [2] k1, [3] Bernoulli threshold t (bernoulli only)
+ *     uniforms: randomParams (n, key0 / key1 = k0 / k1, threshold t: bernoulli only)
  *     uniform:   out[i] = f32(bits >> 8) · 2^-24
  *     bernoulli: out[i] = (bits >> 8) < t ? 1 : 0, with t = ceil(p · 2^24) clamped to
  *                [0, 2^24], which equals u < p for the double p exactly.
  */
 import type { KernelSpec } from './kernel-spec.js';
 import { PREAMBLE, storage } from './preamble.wgsl.js';
+import { uniformStruct } from './uniform-struct.js';
+
+export const randomParams = uniformStruct({ n: 'u32', key0: 'u32', key1: 'u32', threshold: 'u32' });
 
 export const randomKernel: KernelSpec<{ distribution: 'uniform' | 'bernoulli' }> = {
   name: 'random',
   key: (c) => `random:${c.distribution}`,
   wgsl: (c) => `${PREAMBLE}
+${randomParams.wgsl}
 ${storage(1, 'out', 'f32', 'read_write')}
 
 fn rotl(x: u32, r: u32) -> u32 { return (x << r) | (x >> (32u - r)); }
@@ -41,9 +45,9 @@ fn threefry2x32(k0: u32, k1: u32, c0: u32, c1: u32) -> u32 {
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = gid.x + gid.y * nwg.x * 64u;
-  if (i >= U(0u)) { return; }
-  let top = threefry2x32(U(1u), U(2u), i, 0u) >> 8u;
-  ${c.distribution === 'uniform' ? 'out[i] = f32(top) * 5.9604644775390625e-8;' : 'out[i] = select(0.0, 1.0, top < U(3u));'}
+  if (i >= u.n) { return; }
+  let top = threefry2x32(u.key0, u.key1, i, 0u) >> 8u;
+  ${c.distribution === 'uniform' ? 'out[i] = f32(top) * 5.9604644775390625e-8;' : 'out[i] = select(0.0, 1.0, top < u.threshold);'}
 }
 `,
 };

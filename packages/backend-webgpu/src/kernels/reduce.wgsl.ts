@@ -7,9 +7,7 @@
  * dimensions, each coalesced:
  *
  *     bindings: 1 x (read), 2 out (read_write)
- *     uniforms: [0] outputs, [1] reduced count R, [2] kept rank, [3] reduced rank,
- *               [4] x offset, [5] out offset,
- *               [8+d] kept shape, [16+d] kept strides, [24+d] reduced shape, [32+d] reduced strides
+ *     uniforms: reduceParams (count = R, the reduced elements per output)
  *
  * sum: 0 for an empty reduction; int32 wraps. max: NaN if any element is NaN, -Inf
  * (float32) or INT32_MIN (int32) when empty. argmax: the first maximum; the first NaN
@@ -18,6 +16,20 @@
 import type { DType } from '@cellstate/tensor';
 import type { KernelSpec } from './kernel-spec.js';
 import { PREAMBLE, storage } from './preamble.wgsl.js';
+import { dim, uniformStruct } from './uniform-struct.js';
+
+export const reduceParams = uniformStruct({
+  outputs: 'u32',
+  count: 'u32',
+  keptRank: 'u32',
+  reducedRank: 'u32',
+  xOffset: 'u32',
+  outOffset: 'u32',
+  keptShape: 'dims',
+  keptStrides: 'dims',
+  reducedShape: 'dims',
+  reducedStrides: 'dims',
+});
 
 export interface ReduceConfig {
   /** sumsq: Σ x² (each element squared as it is read, then summed like sum). */
@@ -78,7 +90,7 @@ export const reduceKernel: KernelSpec<ReduceConfig> = {
     }
     workgroupBarrier();
   }
-  if (lid == 0u && valid) { out[U(5u) + g] = select(0, i32(indices[0]), indices[0] != 0xffffffffu); }`
+  if (lid == 0u && valid) { out[u.outOffset + g] = select(0, i32(indices[0]), indices[0] != 0xffffffffu); }`
       : /* wgsl */ `
   var acc = ${init};
   for (var r = lid; r < R; r = r + ${WG}u) {
@@ -91,8 +103,9 @@ export const reduceKernel: KernelSpec<ReduceConfig> = {
     if (lid < step) { values[lid] = combine(values[lid], values[lid + step]); }
     workgroupBarrier();
   }
-  if (lid == 0u && valid) { out[U(5u) + g] = values[0]; }`;
+  if (lid == 0u && valid) { out[u.outOffset + g] = values[0]; }`;
     return `${PREAMBLE}
+${reduceParams.wgsl}
 alias T = ${t};
 ${storage(1, 'x', t, 'read')}
 ${storage(2, 'out', outType, 'read_write')}
@@ -103,10 +116,10 @@ ${isArg ? '' : combine}
 fn reduced_offset(base: u32, r: u32) -> u32 {
   var o = base;
   var rest = r;
-  for (var d = i32(U(3u)) - 1; d >= 0; d--) {
+  for (var d = i32(u.reducedRank) - 1; d >= 0; d--) {
     let dim = u32(d);
-    let size = U(24u + dim);
-    o = o + (rest % size) * U(32u + dim);
+    let size = ${dim('reducedShape', 'dim')};
+    o = o + (rest % size) * ${dim('reducedStrides', 'dim')};
     rest = rest / size;
   }
   return o;
@@ -115,14 +128,14 @@ fn reduced_offset(base: u32, r: u32) -> u32 {
 @compute @workgroup_size(${WG})
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let g = group_index(wid, nwg);
-  let valid = g < U(0u);
-  let R = select(0u, U(1u), valid);
-  var base = U(4u);
+  let valid = g < u.outputs;
+  let R = select(0u, u.count, valid);
+  var base = u.xOffset;
   var rest = g;
-  for (var d = i32(U(2u)) - 1; d >= 0; d--) {
+  for (var d = i32(u.keptRank) - 1; d >= 0; d--) {
     let dim = u32(d);
-    let size = U(8u + dim);
-    base = base + (rest % size) * U(16u + dim);
+    let size = ${dim('keptShape', 'dim')};
+    base = base + (rest % size) * ${dim('keptStrides', 'dim')};
     rest = rest / size;
   }
 ${body}

@@ -3,8 +3,14 @@
  * one workgroup of 64 per row finds m = max (NaN propagates) and s = Σ exp(x - m) with
  * tree reductions in workgroup memory. `load(k)` is the WGSL expression of the row's k-th
  * value; the code leaves `mx` and `total` in scope, and defines `valid`, `C`, `width`,
- * `row` and `n` (the row index) for the caller's second half.
+ * `row` and `n` (the row index) for the caller's second half. Both kernels take
+ * `rowSoftmaxParams` as their uniforms.
  */
+import { uniformStruct } from './uniform-struct.js';
+
+/** N rows of C columns. */
+export const rowSoftmaxParams = uniformStruct({ rows: 'u32', cols: 'u32' });
+
 export const ROW_SOFTMAX_DECLS = /* wgsl */ `
 var<workgroup> red: array<f32, 64>;
 
@@ -16,8 +22,8 @@ fn max_nan(a: f32, b: f32) -> f32 {
 export function rowSoftmaxPrologue(load: (k: string) => string): string {
   return /* wgsl */ `
   let n = group_index(wid, nwg);
-  let valid = n < U(0u);
-  let C = U(1u);
+  let valid = n < u.rows;
+  let C = u.cols;
   let width = select(0u, C, valid);
   let row = n * C;
   var m = -f32_inf();

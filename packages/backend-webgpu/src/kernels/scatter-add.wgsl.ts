@@ -6,11 +6,12 @@
  *
  *     x [outer, axisSize, inner], indices [nIdx] (flattened), updates [outer, nIdx, inner]
  *     bindings: 1 x, 2 indices (i32), 3 updates (read), 4 out (read_write)
- *     uniforms: [0] n, [1] nIdx, [2] axisSize, [3] inner
+ *     uniforms: indexingParams (gather.wgsl.ts; n outputs, indexCount nIdx, axisSize, inner)
  *     out[o, j, i] = x[o, j, i] + Σ_{k: indices[k] = j} updates[o, k, i]   (int32 wraps)
  */
 import type { DType } from '@cellstate/tensor';
 import type { KernelSpec } from './kernel-spec.js';
+import { indexingParams } from './gather.wgsl.js';
 import { PREAMBLE, storage } from './preamble.wgsl.js';
 
 export const scatterAddKernel: KernelSpec<{ dtype: DType }> = {
@@ -19,6 +20,7 @@ export const scatterAddKernel: KernelSpec<{ dtype: DType }> = {
   wgsl: (c) => {
     const t = c.dtype === 'int32' ? 'i32' : 'f32';
     return `${PREAMBLE}
+${indexingParams.wgsl}
 ${storage(1, 'x', t, 'read')}
 ${storage(2, 'indices', 'i32', 'read')}
 ${storage(3, 'updates', t, 'read')}
@@ -27,10 +29,10 @@ ${storage(4, 'out', t, 'read_write')}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let f = gid.x + gid.y * nwg.x * 64u;
-  if (f >= U(0u)) { return; }
-  let nIdx = U(1u);
-  let axisSize = U(2u);
-  let inner = U(3u);
+  if (f >= u.n) { return; }
+  let nIdx = u.indexCount;
+  let axisSize = u.axisSize;
+  let inner = u.inner;
   let i = f % inner;
   let j = i32((f / inner) % axisSize);
   let o = f / (inner * axisSize);

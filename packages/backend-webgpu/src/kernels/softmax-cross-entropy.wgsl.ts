@@ -2,7 +2,7 @@
  * Fused row-wise softmax cross-entropy. Letters: N rows, C classes.
  *
  *     bindings: 1 logits [N, C] (read), 2 labels [N] (read, i32), 3 loss [N], 4 probabilities [N, C]
- *     uniforms: [0] N, [1] C
+ *     uniforms: rowSoftmaxParams (rows N, cols C)
  *
  * One workgroup of 64 per row: m = max (NaN propagates), s = Σ exp(x - m) (tree sums in
  * workgroup memory), probabilities = exp(x - m) / s, loss = m + log s - x[label]
@@ -10,12 +10,13 @@
  */
 import type { KernelSpec } from './kernel-spec.js';
 import { PREAMBLE, storage } from './preamble.wgsl.js';
-import { ROW_SOFTMAX_DECLS, rowSoftmaxPrologue } from './row-softmax.wgsl.js';
+import { ROW_SOFTMAX_DECLS, rowSoftmaxParams, rowSoftmaxPrologue } from './row-softmax.wgsl.js';
 
 export const softmaxCrossEntropyKernel: KernelSpec<Record<string, never>> = {
   name: 'softmax-cross-entropy',
   key: () => 'softmax-cross-entropy',
   wgsl: () => `${PREAMBLE}
+${rowSoftmaxParams.wgsl}
 ${storage(1, 'logits', 'f32', 'read')}
 ${storage(2, 'labels', 'i32', 'read')}
 ${storage(3, 'loss', 'f32', 'read_write')}

@@ -1,0 +1,74 @@
+/**
+ * Host code of the fused LSTM forward over a whole sequence: one input-projection
+ * matmul for all steps, then T dispatches of the step kernel, all in one submission.
+ * Letters: T steps, B batch, I input size, H hidden size, G = 4H.
+ *
+ * The reserve [7·T·B·H] holds the activated gates [T·B, 4H] (its first 4·T·B·H words),
+ * then three [T, B, H] sections: c before each step, tanh(c') and h before each step.
+ * The backward reads it.
+ */
+import type { LstmSequenceArgs, LstmSequenceResult } from '@cellstate/tensor';
+import { lstmStepKernel, lstmStepParams } from '../kernels/lstm-step.wgsl.js';
+import type { KernelContext } from './kernel-context.js';
+import { matmulInto } from './matmul.js';
+import { stridedCopy } from './movement.js';
+
+/** Batch rows per LSTM workgroup (a key parameter of both step kernels). */
+export function lstmBatchTile(B: number): number {
+  return Math.max(1, Math.min(4, B));
+}
+
+export function lstmSequence(ctx: KernelContext, args: LstmSequenceArgs): LstmSequenceResult {
+  const op = 'lstmSequence';
+  ctx.begin(op);
+  const [T, B, I] = args.x.shape as [number, number, number];
+  const H = args.wHh.shape[1]!;
+  const G = 4 * H;
+  const x = ctx.buffer(args.x, op);
+  const wIh = ctx.buffer(args.wIh, op);
+  const wHh = ctx.buffer(args.wHh, op);
+  const bias = ctx.buffer(args.bias, op);
+  const h0 = ctx.buffer(args.h0, op);
+  const c0 = ctx.buffer(args.c0, op);
+  const lengths = args.lengths ? ctx.buffer(args.lengths, op) : ctx.dummy;
+  const rows = T * B;
+  const y = ctx.alloc([T, B, H], 'float32');
+  const hT = ctx.alloc([B, H], 'float32');
+  const cT = ctx.alloc([B, H], 'float32');
+  const reserve = ctx.alloc([7 * rows * H], 'float32');
+  const [yb, hb, cb, rb] = [y, hT, cT, reserve].map((h) => ctx.buffer(h, op)) as [GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer];
+  const state = B * H;
+  const queue = ctx.queue;
+  queue.copy(c0, 0, cb, 0, state * 4);
+  if (T === 0 || state === 0) {
+    queue.copy(h0, 0, hb, 0, state * 4);
+    return { y, hT, cT, reserve };
+  }
+  // wHhT [H, 4H]: transposed once so the step kernel reads it coalesced.
+  const wHhT = ctx.temp(G * H * 4);
+  stridedCopy(ctx, op, wHh, 0, [1, H], wHhT, 0, [G, 1], [H, G]);
+  // gates [T·B, 4H] = x [T·B, I] · wIhᵀ + bias, into the gate section of the reserve.
+  matmulInto(ctx, { a: x, b: wIh, c: rb, bias, M: rows, N: G, K: I, transposeA: false, transposeB: true });
+  const hState = ctx.temp(2 * state * 4);
+  queue.copy(h0, 0, hState, 0, state * 4);
+  const bt = lstmBatchTile(B);
+  const pipeline = ctx.pipelines.get(lstmStepKernel, { batchTile: bt });
+  const workgroups: [number, number, number] = [Math.ceil(H / 64), Math.ceil(B / bt), 1];
+  for (let s = 0; s < T; s++) {
+    const uniforms = lstmStepParams.pack({
+      batch: B,
+      hidden: H,
+      t: args.reverse ? T - 1 - s : s,
+      readHalf: s % 2,
+      hasLengths: args.lengths ? 1 : 0,
+      cPrevSection: 4 * rows * H,
+      tanhCSection: 5 * rows * H,
+      hPrevSection: 6 * rows * H,
+    });
+    queue.dispatch(pipeline, uniforms, [wHhT, lengths, rb, hState, cb, yb], workgroups);
+  }
+  queue.copy(hState, (T % 2) * state * 4, hb, 0, state * 4);
+  ctx.free(wHhT);
+  ctx.free(hState);
+  return { y, hT, cT, reserve };
+}
