@@ -15,208 +15,28 @@
  *   32-bit two's complement (`| 0`, `Math.imul`); conversions from floats (upload, fill,
  *   pad value, cast) truncate toward zero, map NaN to 0 and clamp to the int32 range.
  *
- * This file shares no kernels with any other backend, on purpose.
+ * This file shares no kernels with any other backend, on purpose (only shape helpers and
+ * the contract's int32 conversion rule, from the backend kit).
  */
 import { BACKEND_CONTRACT_VERSION } from '../backend/backend.js';
 import type { Backend, BackendCapabilities, BackendMemory } from '../backend/backend.js';
 import type { Handle } from '../backend/handle.js';
+import type { BinaryOpName, CompareOpName, UnaryOpName } from '../backend/primitive-ops.js';
+import { ElementwiseDispatch } from '../backend-kit/elementwise-dispatch.js';
 import type { DType, TensorData } from '../dtype.js';
 import { DisposedTensorError, DTypeError, ShapeError } from '../errors.js';
 import { bitsToUniform, seedToKey, threefry2x32 } from '../random-bits.js';
-import type { Shape } from '../shape.js';
+import { broadcastShapes, sizeOf, type Shape } from '../shape.js';
+import { broadcastSourceIndex, ravel, unravel } from './reference-indexing.js';
+import { binaryScalar, maximumScalar, resultAs, storeAs, unaryScalar } from './reference-scalars.js';
 
 const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
 
 /** One storage: the values and how many handles reference them. */
 interface Storage {
   values: Float64Array;
   dtype: DType;
   refs: number;
-}
-
-// ---------------------------------------------------------------------------
-// Small index helpers (deliberately plain).
-
-/** Number of elements of `shape` (1 for a scalar). */
-function sizeOfShape(shape: Shape): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-/** Row-major strides in elements. */
-function rowMajorStrides(shape: Shape): number[] {
-  const strides = new Array<number>(shape.length).fill(0);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = s;
-    s *= shape[d]!;
-  }
-  return strides;
-}
-
-/** The multi-index of flat position `flat` in a row-major tensor of `shape`. */
-function unravel(flat: number, shape: Shape): number[] {
-  const index = new Array<number>(shape.length).fill(0);
-  let rest = flat;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    const size = shape[d]!;
-    index[d] = rest % size;
-    rest = Math.floor(rest / size);
-  }
-  return index;
-}
-
-/** The flat position of multi-index `index` in a row-major tensor of `shape`. */
-function ravel(index: readonly number[], shape: Shape): number {
-  let flat = 0;
-  for (let d = 0; d < shape.length; d++) flat = flat * shape[d]! + index[d]!;
-  return flat;
-}
-
-/** NumPy broadcasting: align from the right; each pair is equal or one of them is 1. */
-function broadcastOutputShape(op: string, shapes: readonly Shape[]): number[] {
-  let rank = 0;
-  for (const s of shapes) rank = Math.max(rank, s.length);
-  const out = new Array<number>(rank).fill(1);
-  for (const s of shapes) {
-    for (let i = 0; i < s.length; i++) {
-      const o = rank - s.length + i;
-      const d = s[i]!;
-      if (out[o] === 1) out[o] = d;
-      else if (d !== 1 && d !== out[o]) {
-        throw new ShapeError({ op, detail: 'shapes cannot be broadcast together', actual: shapes.map((x) => [...x]) });
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * The index into an input of `inShape` that output multi-index `outIndex` reads under
- * broadcasting: leading output dimensions the input lacks are dropped, and dimensions
- * of size 1 always read position 0.
- */
-function broadcastSourceIndex(outIndex: readonly number[], inShape: Shape): number[] {
-  const offset = outIndex.length - inShape.length;
-  const inIndex = new Array<number>(inShape.length).fill(0);
-  for (let d = 0; d < inShape.length; d++) inIndex[d] = inShape[d] === 1 ? 0 : outIndex[offset + d]!;
-  return inIndex;
-}
-
-// ---------------------------------------------------------------------------
-// Number conversions.
-
-/** Float -> int32 conversion (upload, fill, pad value, cast): trunc toward zero, NaN -> 0, clamp. */
-function convertToInt32(value: number): number {
-  if (Number.isNaN(value)) return 0;
-  if (value >= INT32_MAX) return INT32_MAX;
-  if (value <= INT32_MIN) return INT32_MIN;
-  return Math.trunc(value) | 0;
-}
-
-/** int32 arithmetic result: wraps modulo 2^32 like a 32-bit register (non-finite -> 0). */
-function wrapInt32(value: number): number {
-  if (!Number.isFinite(value)) return 0;
-  // `| 0` is exact only below 2^53; reduce first so huge intermediate values wrap correctly.
-  const reduced = Math.trunc(value) % 4294967296;
-  return reduced | 0;
-}
-
-/** Converts an incoming value to the storage form of `dtype`. */
-function storeAs(dtype: DType, value: number): number {
-  return dtype === 'int32' ? convertToInt32(value) : value;
-}
-
-/** Stores an arithmetic result as `dtype` (int32 wraps). */
-function resultAs(dtype: DType, value: number): number {
-  return dtype === 'int32' ? wrapInt32(value) : value;
-}
-
-// ---------------------------------------------------------------------------
-// Scalar definitions of the elementwise ops.
-
-function sigmoidScalar(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
-
-function reluScalar(x: number): number {
-  if (Number.isNaN(x)) return Number.NaN;
-  return x > 0 ? x : 0;
-}
-
-function maximumScalar(a: number, b: number): number {
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.NaN;
-  return a > b ? a : b;
-}
-
-type UnaryName = 'neg' | 'exp' | 'log' | 'sqrt' | 'tanh' | 'sigmoid' | 'relu' | 'abs';
-type BinaryName = 'add' | 'sub' | 'mul' | 'div' | 'maximum';
-
-function unaryScalar(op: UnaryName, dtype: DType, x: number): number {
-  if (dtype === 'int32') {
-    switch (op) {
-      case 'neg':
-        return (-x) | 0; // -(-2^31) wraps to -2^31
-      case 'abs':
-        return Math.abs(x) | 0; // |-2^31| wraps to -2^31
-      case 'relu':
-        return x > 0 ? x : 0;
-      default:
-        return wrapInt32(unaryScalar(op, 'float32', x));
-    }
-  }
-  switch (op) {
-    case 'neg':
-      return -x;
-    case 'exp':
-      return Math.exp(x);
-    case 'log':
-      return Math.log(x);
-    case 'sqrt':
-      return Math.sqrt(x);
-    case 'tanh':
-      return Math.tanh(x); // stays in [-1, 1] for any finite or infinite x
-    case 'sigmoid':
-      return sigmoidScalar(x);
-    case 'relu':
-      return reluScalar(x);
-    case 'abs':
-      return Math.abs(x);
-  }
-}
-
-function binaryScalar(op: BinaryName, dtype: DType, a: number, b: number): number {
-  if (dtype === 'int32') {
-    switch (op) {
-      case 'add':
-        return (a + b) | 0;
-      case 'sub':
-        return (a - b) | 0;
-      case 'mul':
-        return Math.imul(a, b);
-      case 'div':
-        // Not part of the contract (div is float32 only); truncating division, x/0 -> 0.
-        return b === 0 ? 0 : wrapInt32(a / b);
-      case 'maximum':
-        return a > b ? a : b;
-    }
-  }
-  switch (op) {
-    case 'add':
-      return a + b;
-    case 'sub':
-      return a - b;
-    case 'mul':
-      return a * b;
-    case 'div':
-      return a / b;
-    case 'maximum':
-      return maximumScalar(a, b);
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -233,7 +53,7 @@ function binaryScalar(op: BinaryName, dtype: DType, a: number, b: number): numbe
  * backend.readFloat64(b); // Float64Array [e, e^2, e^3] in full float64 precision
  * ```
  */
-export class ReferenceBackend implements Backend {
+export class ReferenceBackend extends ElementwiseDispatch implements Backend {
   readonly name = 'reference';
   readonly contractVersion = BACKEND_CONTRACT_VERSION;
   readonly capabilities: BackendCapabilities = {
@@ -271,7 +91,7 @@ export class ReferenceBackend implements Backend {
     if (storage.dtype !== handle.dtype) {
       throw new DTypeError({ op, detail: `handle ${handle.id} says ${handle.dtype} but its storage holds ${storage.dtype}` });
     }
-    if (sizeOfShape(handle.shape) !== storage.values.length) {
+    if (sizeOf(handle.shape) !== storage.values.length) {
       throw new ShapeError({
         op,
         detail: `handle ${handle.id} shape does not match its storage of ${storage.values.length} elements`,
@@ -297,7 +117,7 @@ export class ReferenceBackend implements Backend {
   // --- data and memory ------------------------------------------------------------
 
   upload(values: ArrayLike<number>, shape: Shape, dtype: DType): Handle {
-    const size = sizeOfShape(shape);
+    const size = sizeOf(shape);
     if (values.length !== size) {
       throw new ShapeError({ op: 'upload', detail: `${values.length} values do not fill the shape`, expected: size, actual: [...shape] });
     }
@@ -307,7 +127,7 @@ export class ReferenceBackend implements Backend {
   }
 
   fill(shape: Shape, dtype: DType, value: number): Handle {
-    const out = new Float64Array(sizeOfShape(shape));
+    const out = new Float64Array(sizeOf(shape));
     const stored = storeAs(dtype, value);
     for (let i = 0; i < out.length; i++) out[i] = stored;
     return this.#create(out, shape, dtype);
@@ -355,40 +175,6 @@ export class ReferenceBackend implements Backend {
     return { handles: this.#storages.size, bytesInUse: bytes, bytesPooled: 0, bytesAllocated: bytes };
   }
 
-  // --- unary ----------------------------------------------------------------------
-
-  #unary(op: UnaryName, x: Handle): Handle {
-    const xs = this.#values(op, x);
-    const out = new Float64Array(xs.length);
-    for (let i = 0; i < xs.length; i++) out[i] = unaryScalar(op, x.dtype, xs[i]!);
-    return this.#create(out, x.shape, x.dtype);
-  }
-
-  neg(x: Handle): Handle {
-    return this.#unary('neg', x);
-  }
-  exp(x: Handle): Handle {
-    return this.#unary('exp', x);
-  }
-  log(x: Handle): Handle {
-    return this.#unary('log', x);
-  }
-  sqrt(x: Handle): Handle {
-    return this.#unary('sqrt', x);
-  }
-  tanh(x: Handle): Handle {
-    return this.#unary('tanh', x);
-  }
-  sigmoid(x: Handle): Handle {
-    return this.#unary('sigmoid', x);
-  }
-  relu(x: Handle): Handle {
-    return this.#unary('relu', x);
-  }
-  abs(x: Handle): Handle {
-    return this.#unary('abs', x);
-  }
-
   // --- broadcasting elementwise ------------------------------------------------------
 
   /**
@@ -397,11 +183,8 @@ export class ReferenceBackend implements Backend {
    */
   #broadcastMap(op: string, inputs: readonly Handle[], outDType: DType, f: (values: number[]) => number): Handle {
     const data = inputs.map((h) => this.#values(op, h));
-    const outShape = broadcastOutputShape(
-      op,
-      inputs.map((h) => h.shape),
-    );
-    const size = sizeOfShape(outShape);
+    const outShape = broadcastShapes(op, ...inputs.map((h) => h.shape));
+    const size = sizeOf(outShape);
     const out = new Float64Array(size);
     for (let flat = 0; flat < size; flat++) {
       const outIndex = unravel(flat, outShape);
@@ -411,32 +194,18 @@ export class ReferenceBackend implements Backend {
     return this.#create(out, outShape, outDType);
   }
 
-  #binary(op: BinaryName, a: Handle, b: Handle): Handle {
+  protected unaryOp(op: UnaryOpName, x: Handle): Handle {
+    const xs = this.#values(op, x);
+    const out = new Float64Array(xs.length);
+    for (let i = 0; i < xs.length; i++) out[i] = unaryScalar(op, x.dtype, xs[i]!);
+    return this.#create(out, x.shape, x.dtype);
+  }
+
+  /** Arithmetic keeps a's dtype; compares give float32 1 or 0. */
+  protected binaryOp(op: BinaryOpName | CompareOpName, a: Handle, b: Handle): Handle {
+    if (op === 'greater') return this.#broadcastMap(op, [a, b], 'float32', ([x, y]) => (x! > y! ? 1 : 0));
+    if (op === 'equal') return this.#broadcastMap(op, [a, b], 'float32', ([x, y]) => (x! === y! ? 1 : 0));
     return this.#broadcastMap(op, [a, b], a.dtype, ([x, y]) => binaryScalar(op, a.dtype, x!, y!));
-  }
-
-  add(a: Handle, b: Handle): Handle {
-    return this.#binary('add', a, b);
-  }
-  sub(a: Handle, b: Handle): Handle {
-    return this.#binary('sub', a, b);
-  }
-  mul(a: Handle, b: Handle): Handle {
-    return this.#binary('mul', a, b);
-  }
-  div(a: Handle, b: Handle): Handle {
-    return this.#binary('div', a, b);
-  }
-  maximum(a: Handle, b: Handle): Handle {
-    return this.#binary('maximum', a, b);
-  }
-
-  greater(a: Handle, b: Handle): Handle {
-    return this.#broadcastMap('greater', [a, b], 'float32', ([x, y]) => (x! > y! ? 1 : 0));
-  }
-
-  equal(a: Handle, b: Handle): Handle {
-    return this.#broadcastMap('equal', [a, b], 'float32', ([x, y]) => (x! === y! ? 1 : 0));
   }
 
   where(condition: Handle, a: Handle, b: Handle): Handle {
@@ -466,8 +235,8 @@ export class ReferenceBackend implements Backend {
     const keptShape = shape.map((d, i) => (isReduced[i] ? 1 : d));
     const outShape = keepDims ? keptShape : shape.filter((_, i) => !isReduced[i]);
     const reducedShape = axes.map((a) => shape[a]!);
-    const outSize = sizeOfShape(keptShape);
-    const reducedSize = sizeOfShape(reducedShape);
+    const outSize = sizeOf(keptShape);
+    const reducedSize = sizeOf(reducedShape);
     const out = new Float64Array(outSize);
     for (let o = 0; o < outSize; o++) {
       const keptIndex = unravel(o, keptShape);
@@ -500,7 +269,7 @@ export class ReferenceBackend implements Backend {
     const shape = x.shape;
     const keptShape = shape.map((d, i) => (i === axis ? 1 : d));
     const outShape = keepDims ? keptShape : shape.filter((_, i) => i !== axis);
-    const outSize = sizeOfShape(keptShape);
+    const outSize = sizeOf(keptShape);
     const length = shape[axis]!;
     const out = new Float64Array(outSize);
     for (let o = 0; o < outSize; o++) {
@@ -539,9 +308,9 @@ export class ReferenceBackend implements Backend {
     if (k !== kb) throw new ShapeError({ op: 'matmul', detail: 'inner dimensions differ', actual: [[...a.shape], [...b.shape]] });
     const aBatch = a.shape.slice(0, -2);
     const bBatch = b.shape.slice(0, -2);
-    const batch = broadcastOutputShape('matmul', [aBatch, bBatch]);
+    const batch = broadcastShapes('matmul', aBatch, bBatch);
     const outShape = [...batch, m, n];
-    const size = sizeOfShape(outShape);
+    const size = sizeOf(outShape);
     const isInt = a.dtype === 'int32';
     const out = new Float64Array(size);
     for (let flat = 0; flat < size; flat++) {
@@ -570,7 +339,7 @@ export class ReferenceBackend implements Backend {
   transpose(x: Handle, perm: readonly number[]): Handle {
     const xs = this.#values('transpose', x);
     const outShape = perm.map((p) => x.shape[p]!);
-    const size = sizeOfShape(outShape);
+    const size = sizeOf(outShape);
     const out = new Float64Array(size);
     for (let flat = 0; flat < size; flat++) {
       const outIndex = unravel(flat, outShape);
@@ -587,7 +356,7 @@ export class ReferenceBackend implements Backend {
   slice(x: Handle, begin: readonly number[], size: readonly number[]): Handle {
     const xs = this.#values('slice', x);
     const outShape = [...size];
-    const total = sizeOfShape(outShape);
+    const total = sizeOf(outShape);
     const out = new Float64Array(total);
     for (let flat = 0; flat < total; flat++) {
       const outIndex = unravel(flat, outShape);
@@ -602,7 +371,7 @@ export class ReferenceBackend implements Backend {
     const first = xs[0]!;
     const outShape = [...first.shape];
     outShape[axis] = xs.reduce((total, h) => total + h.shape[axis]!, 0);
-    const size = sizeOfShape(outShape);
+    const size = sizeOf(outShape);
     const out = new Float64Array(size);
     for (let flat = 0; flat < size; flat++) {
       const outIndex = unravel(flat, outShape);
@@ -624,7 +393,7 @@ export class ReferenceBackend implements Backend {
     const xs = this.#values('pad', x);
     const outShape = x.shape.map((d, i) => paddings[i]![0] + d + paddings[i]![1]);
     const fillValue = storeAs(x.dtype, value);
-    const size = sizeOfShape(outShape);
+    const size = sizeOf(outShape);
     const out = new Float64Array(size);
     for (let flat = 0; flat < size; flat++) {
       const outIndex = unravel(flat, outShape);
@@ -652,7 +421,7 @@ export class ReferenceBackend implements Backend {
     const inner = x.shape.slice(axis + 1);
     const outShape = [...outer, ...indices.shape, ...inner];
     const axisSize = x.shape[axis]!;
-    const size = sizeOfShape(outShape);
+    const size = sizeOf(outShape);
     const out = new Float64Array(size);
     for (let flat = 0; flat < size; flat++) {
       const outIndex = unravel(flat, outShape);
@@ -673,7 +442,7 @@ export class ReferenceBackend implements Backend {
     const outerRank = axis;
     const axisSize = x.shape[axis]!;
     // Walk every update element and add it where its index points.
-    const updateSize = sizeOfShape(updates.shape);
+    const updateSize = sizeOf(updates.shape);
     for (let flat = 0; flat < updateSize; flat++) {
       const updateIndex = unravel(flat, updates.shape);
       const outerIndex = updateIndex.slice(0, outerRank);
@@ -692,7 +461,7 @@ export class ReferenceBackend implements Backend {
   /** Element i draws counter (i low 32 bits, i high bits) under the key of `seed`. */
   #uniformValues(shape: Shape, seed: number): Float64Array {
     const [k0, k1] = seedToKey(seed);
-    const out = new Float64Array(sizeOfShape(shape));
+    const out = new Float64Array(sizeOf(shape));
     for (let i = 0; i < out.length; i++) {
       out[i] = bitsToUniform(threefry2x32(k0, k1, i >>> 0, Math.floor(i / 4294967296) >>> 0));
     }
