@@ -1,5 +1,5 @@
-import { Module, type Parameter } from '@cellstate/nn';
-import { ArgumentError, DTypeError, ShapeError, concat, div, mul, randomBernoulli, reshape, scope, slice, stack, tensor, transpose, zeros, type Tensor } from '@cellstate/tensor';
+import { Module, deriveSeed, dropout, type Parameter } from '@cellstate/nn';
+import { ArgumentError, DTypeError, ShapeError, concat, reshape, scope, slice, stack, tensor, transpose, zeros, type Tensor } from '@cellstate/tensor';
 import { recurrentWeights } from './init.js';
 import type { RecurrentOptions } from './recurrent-options.js';
 
@@ -37,10 +37,12 @@ export interface RecurrentForwardOptions {
   lengths?: Tensor | readonly number[];
   /**
    * Seed of this call's inter-layer dropout masks, for callers that draw their own
-   * random streams (a trainer that resumes exactly from (seed, step)): a number applies
-   * dropout with masks from it, null applies none; either way the layer's own call
-   * counter is left alone. Unset: in training mode, masks numbered by the layer's call
-   * counter (saved in checkpoints as `Module.randomState`).
+   * random streams (a trainer that resumes exactly from (seed, step), e.g. with
+   * `SeedStream.next()`): a number applies dropout with masks from it (layer l's mask:
+   * `dropout(x, p, deriveSeed(dropoutSeed, l))`), null applies none; either way the
+   * layer's own call counter is left alone. Unset: in training mode, masks numbered by
+   * the layer's call counter (saved in checkpoints as `Module.randomState`), or none
+   * with `callerDropoutSeeds`.
    */
   dropoutSeed?: number | null;
 }
@@ -77,7 +79,8 @@ export abstract class RecurrentBase extends Module {
     const o = options;
     // Inter-layer dropout draws one mask set per forward call, numbered by the module's
     // random-stream position, so checkpoints can save and restore it (Module.randomState).
-    if (o.dropout > 0 && o.numLayers > 1) this.trackRandomCalls();
+    // A layer whose caller brings every seed has no position to save.
+    if (o.dropout > 0 && o.numLayers > 1 && !o.callerDropoutSeeds) this.trackRandomCalls();
     const H = o.hiddenSize;
     const D = this.directions;
     let seed = o.seed * 1_000_003 + spec.seedOffset;
@@ -134,12 +137,15 @@ export abstract class RecurrentBase extends Module {
       throw new DTypeError({ op: `${op}.forward`, detail: 'lengths must be int32 (or an array of numbers)', expected: 'int32', actual: (lengthsIn as Tensor).dtype });
     }
     const dropping = o.dropout > 0 && o.numLayers > 1;
-    let dropoutSeed: number | null;
-    if (options.dropoutSeed !== undefined) dropoutSeed = dropping ? options.dropoutSeed : null;
-    else {
+    // Layer l's mask seed: from the caller's seed, or numbered by the call counter.
+    let layerSeed: ((l: number) => number) | null = null;
+    if (options.dropoutSeed !== undefined) {
+      const seed = options.dropoutSeed;
+      if (dropping && seed !== null) layerSeed = (l) => deriveSeed(seed, l);
+    } else if (dropping && !o.callerDropoutSeeds) {
       // Counts every call (eval ones too), as before, so the masks stay the same.
-      const call = dropping ? this.nextRandomCall() : 0;
-      dropoutSeed = dropping && this.training ? o.seed * 7919 + call : null;
+      const base = o.seed * 7919 + this.nextRandomCall();
+      if (this.training) layerSeed = (l) => base * 131 + l;
     }
     return scope(() => {
       const lengths = this.#lengths(lengthsIn, T, B, input);
@@ -154,10 +160,7 @@ export abstract class RecurrentBase extends Module {
           return r.y;
         });
         x = D === 2 ? concat(outs, 2) : outs[0]!;
-        if (dropoutSeed !== null && l < o.numLayers - 1) {
-          const keep = randomBernoulli(x.shape, 1 - o.dropout, { seed: dropoutSeed * 131 + l, backend: x.backend });
-          x = div(mul(x, keep), 1 - o.dropout);
-        }
+        if (layerSeed && l < o.numLayers - 1) x = dropout(x, o.dropout, layerSeed(l));
       });
       const output = o.batchFirst ? transpose(x, [1, 0, 2]) : x === input ? reshape(x, x.shape) : x;
       return { output, finals: finals.map((f) => stack(f, 0)) };

@@ -16,6 +16,13 @@ export interface RecurrentOptions {
   bias?: boolean;
   /** Seed of the initialisation and of dropout (default 0). */
   seed?: number;
+  /**
+   * Inter-layer dropout only with a seed from the caller (`forward`'s `dropoutSeed`),
+   * none without one, and no call counter in `randomState()` (default false). For a
+   * model that draws every random decision from (run seed, step) and so resumes
+   * exactly with nothing saved but the step.
+   */
+  callerDropoutSeeds?: boolean;
 }
 
 /**
@@ -23,7 +30,7 @@ export interface RecurrentOptions {
  * the error. Options beyond the shared ones pass through unchanged.
  */
 export function resolveRecurrentOptions<O extends RecurrentOptions>(op: string, options: O): O & Required<RecurrentOptions> {
-  const r = { numLayers: 1, bidirectional: false, batchFirst: false, dropout: 0, bias: true, seed: 0, ...options };
+  const r = { numLayers: 1, bidirectional: false, batchFirst: false, dropout: 0, bias: true, seed: 0, callerDropoutSeeds: false, ...options };
   for (const name of ['inputSize', 'hiddenSize', 'numLayers'] as const) {
     const v = r[name];
     if (!Number.isInteger(v) || v < 1) throw new ArgumentError(op, `${name} must be a positive integer, got ${v}`);

@@ -1,6 +1,6 @@
 /**
  * @cellstate/nn: modules and parameters, layers (Linear, Embedding, Dropout), losses,
- * seeded initialisers, optimizers (SGD, Adam, AdamW), gradient clipping, learning-rate
+ * seeded initialisers and random streams (`SeedStream`, `dropout`, `permutation`), optimizers (SGD, Adam, AdamW), gradient clipping, learning-rate
  * schedules and safetensors checkpoints. PyTorch names, layouts and formulas
  * throughout.
  *
@@ -23,6 +23,9 @@
 export { Module, StateDictError, RandomStateError, type LoadStateDictOptions, type SetRandomStateOptions } from './module.js';
 export { Parameter } from './parameter.js';
 export { manualSeed, nextSeed, deriveSeed } from './seed.js';
+export { SeedStream } from './random/seed-stream.js';
+export { permutation } from './random/permutation.js';
+export { dropout } from './random/dropout.js';
 export { IndexOutOfRangeError } from './check-indices.js';
 
 export { Linear, type LinearOptions } from './layers/linear.js';

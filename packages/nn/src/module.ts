@@ -162,6 +162,29 @@ export abstract class Module {
     return out;
   }
 
+  /**
+   * The current name of a parameter that files written by an older version of this
+   * module tree store as `name` (a dotted name relative to this module). The default
+   * leaves `name` as it is, except that the part below a child module is the child's
+   * to rename; a module that renames its parameters overrides it, so checkpoint and
+   * model-file loading (which pass every file tensor name through it) keep reading
+   * old files.
+   *
+   * @example
+   * ```ts
+   * class Renamed extends Module {
+   *   override upgradeParameterName(name: string): string {
+   *     return name === 'w' ? 'weight' : super.upgradeParameterName(name);
+   *   }
+   * }
+   * ```
+   */
+  upgradeParameterName(name: string): string {
+    const dot = name.indexOf('.');
+    const child = dot > 0 ? this.#modules.get(name.slice(0, dot)) : undefined;
+    return child ? `${name.slice(0, dot + 1)}${child.upgradeParameterName(name.slice(dot + 1))}` : name;
+  }
+
   parameters(): Parameter[] {
     return this.namedParameters().map(([, p]) => p);
   }

@@ -1,10 +1,10 @@
-import { Embedding, Linear, Module, Parameter } from '@cellstate/nn';
+import type { LSTM } from '@cellstate/lstm';
+import { Embedding, Linear, Module, Parameter, dropout, type SeedStream } from '@cellstate/nn';
 import { add, concat, gather, matmul, reshape, scope, slice, tanh, transpose, zeros, type Tensor } from '@cellstate/tensor';
 import { PAD_ID } from '@cellstate/text';
 import { Attention, type AttentionMemory } from './attention.js';
 import type { AttentionKind } from './config.js';
-import { dropout, type SeedStream } from './random.js';
-import { StackedLstm } from './stacked-lstm.js';
+import { interLayerDropoutSeed, seq2seqLstm, upgradeRnnName } from './rnn.js';
 
 export interface DecoderOptions {
   vocabSize: number;
@@ -51,7 +51,7 @@ export interface DecoderStepOutput {
 export class Decoder extends Module {
   readonly options: DecoderOptions;
   readonly embedding: Embedding;
-  readonly rnn: StackedLstm;
+  readonly rnn: LSTM;
   readonly attention: Attention | null;
   readonly #combine: Linear | null;
   readonly #projection: Linear | null;
@@ -64,7 +64,7 @@ export class Decoder extends Module {
     const { vocabSize: V, embeddingSize: E, hiddenSize: H, memorySize: K, seed } = options;
     this.embedding = this.addModule('embedding', new Embedding(V, E, { paddingIdx: PAD_ID, seed: seed * 17 + 1 }));
     const inputSize = options.attention === 'additive' ? E + K : E;
-    this.rnn = this.addModule('rnn', new StackedLstm({ inputSize, hiddenSize: H, numLayers: options.numLayers, dropout: options.dropout, seed: seed * 17 + 2 }));
+    this.rnn = this.addModule('rnn', seq2seqLstm({ inputSize, hiddenSize: H, numLayers: options.numLayers, dropout: options.dropout, seed: seed * 17 + 2 }));
     if (options.attention !== 'none') {
       this.attention = this.addModule('attention', new Attention(options.attention, { querySize: H, keySize: K, seed: seed * 17 + 3 }));
       this.#combine = this.addModule('combine', new Linear(K + H, H, { bias: false, seed: seed * 17 + 4 }));
@@ -117,7 +117,7 @@ export class Decoder extends Module {
     if (this.options.attention === 'additive') throw new Error('internal: additive attention decodes step by step');
     return scope(() => {
       const embedded = dropout(this.embedding.forward(targetIn), this.options.dropout, stream);
-      const { output } = this.rnn.forward(embedded, { state, stream });
+      const { output } = this.rnn.forward(embedded, { state, dropoutSeed: interLayerDropoutSeed(this.rnn, stream) });
       const hidden = transpose(output, [1, 0, 2]); // [B, T, H]
       if (!this.attention || !memory) return { outputs: dropout(hidden, this.options.dropout, stream), weights: null };
       const { context, weights } = this.attention.attend(hidden, memory);
@@ -143,7 +143,7 @@ export class Decoder extends Module {
         weights = reshape(attended.weights, [B, -1]);
         input = concat([embedded, context], -1);
       }
-      const r = this.rnn.forward(reshape(input, [1, B, input.shape[1]!]), { state, stream });
+      const r = this.rnn.forward(reshape(input, [1, B, input.shape[1]!]), { state, dropoutSeed: interLayerDropoutSeed(this.rnn, stream) });
       const hidden = reshape(r.output, [B, H]);
       let output = hidden;
       if (this.attention && memory) {
@@ -156,5 +156,10 @@ export class Decoder extends Module {
       }
       return { output: dropout(output, this.options.dropout, stream), state: { h: r.h, c: r.c }, weights };
     });
+  }
+
+  /** Files written when the layers were separate LSTMs name them `rnn.layer<l>.*_l0`. */
+  override upgradeParameterName(name: string): string {
+    return super.upgradeParameterName(upgradeRnnName(name));
   }
 }

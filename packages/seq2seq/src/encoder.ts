@@ -1,8 +1,8 @@
-import { Embedding, Module } from '@cellstate/nn';
+import type { LSTM } from '@cellstate/lstm';
+import { Embedding, Module, dropout, type SeedStream } from '@cellstate/nn';
 import { scope, type Tensor } from '@cellstate/tensor';
 import { PAD_ID } from '@cellstate/text';
-import { dropout, type SeedStream } from './random.js';
-import { StackedLstm } from './stacked-lstm.js';
+import { interLayerDropoutSeed, seq2seqLstm, upgradeRnnName } from './rnn.js';
 
 export interface EncoderOptions {
   vocabSize: number;
@@ -25,7 +25,8 @@ export interface EncoderOutput {
 
 /**
  * Embedding (padding id 0) + stacked, optionally bidirectional LSTM over padded
- * source batches with per-sample lengths.
+ * source batches with per-sample lengths. Parameters carry PyTorch's names
+ * (`embedding.weight`, `rnn.weight_ih_l1_reverse`).
  *
  * @example
  * ```ts
@@ -35,7 +36,7 @@ export interface EncoderOutput {
  */
 export class Encoder extends Module {
   readonly embedding: Embedding;
-  readonly rnn: StackedLstm;
+  readonly rnn: LSTM;
   readonly options: EncoderOptions;
 
   constructor(options: EncoderOptions) {
@@ -44,7 +45,7 @@ export class Encoder extends Module {
     this.embedding = this.addModule('embedding', new Embedding(options.vocabSize, options.embeddingSize, { paddingIdx: PAD_ID, seed: options.seed * 13 + 1 }));
     this.rnn = this.addModule(
       'rnn',
-      new StackedLstm({
+      seq2seqLstm({
         inputSize: options.embeddingSize,
         hiddenSize: options.hiddenSize,
         numLayers: options.numLayers,
@@ -59,8 +60,13 @@ export class Encoder extends Module {
   forward(source: Tensor, lengths: readonly number[], stream: SeedStream | null): EncoderOutput {
     return scope(() => {
       const embedded = dropout(this.embedding.forward(source), this.options.dropout, stream);
-      const { output, h, c } = this.rnn.forward(embedded, { lengths, stream });
+      const { output, h, c } = this.rnn.forward(embedded, { lengths, dropoutSeed: interLayerDropoutSeed(this.rnn, stream) });
       return { outputs: output, h, c };
     });
+  }
+
+  /** Files written when the layers were separate LSTMs name them `rnn.layer<l>.*_l0`. */
+  override upgradeParameterName(name: string): string {
+    return super.upgradeParameterName(upgradeRnnName(name));
   }
 }

@@ -23,11 +23,11 @@ export { Seq2Seq, type Encoded, type LossOptions } from './seq2seq-model.js';
 export { Encoder, type EncoderOptions, type EncoderOutput } from './encoder.js';
 export { Decoder, type DecoderOptions, type DecoderState, type DecoderStepOutput } from './decoder.js';
 export { Attention, MASKED_SCORE, type AttentionMemory } from './attention.js';
-export { StackedLstm } from './stacked-lstm.js';
 export { makeBatch, type IdPair, type Seq2SeqBatch, type MakeBatchOptions } from './batch.js';
 export { greedyDecode, beamSearch, type Hypothesis, type GreedyOptions, type BeamSearchOptions } from './decode.js';
 export { trainStep, trainStepChecked, type TrainStepOptions, type CheckedStepResult } from './train.js';
-export { SeedStream, dropout, permutation } from './random.js';
+// Re-exported from @cellstate/nn, where they moved: code importing them from here keeps working.
+export { SeedStream, dropout, permutation } from '@cellstate/nn';
 export { corpusBleu, perplexity, type BleuResult } from './bleu.js';
 export {
   encodeSeq2SeqModel,

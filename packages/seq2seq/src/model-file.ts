@@ -269,7 +269,12 @@ async function decode(bytes: Uint8Array, source: string | undefined, options: De
   try {
     const load = { ...(source === undefined ? {} : { source }), ...(options.allowNonFinite ? { allowNonFinite: true } : {}) };
     if (!quantized) await decodeInto(model, bytes, load);
-    else model.loadStateDict(dequantizedState(model, tensors, quantized, source, options.allowNonFinite ?? false));
+    else {
+      // Files of older versions name some parameters differently (`Module.upgradeParameterName`).
+      const current = new Map([...tensors].map(([name, t]) => [currentName(model, name), t]));
+      const currentQuantized = new Set([...quantized].map((name) => currentName(model, name)));
+      model.loadStateDict(dequantizedState(model, current, currentQuantized, source, options.allowNonFinite ?? false));
+    }
   } catch (cause) {
     model.dispose();
     throw cause as CheckpointError;
@@ -279,6 +284,12 @@ async function decode(bytes: Uint8Array, source: string | undefined, options: De
 }
 
 const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
+
+/** A file tensor's name as the model names the parameter now; a row-scale tensor follows its matrix. */
+function currentName(model: Seq2Seq, name: string): string {
+  const base = name.endsWith(Q8_SCALE_SUFFIX) ? name.slice(0, -Q8_SCALE_SUFFIX.length) : name;
+  return model.upgradeParameterName(base) + name.slice(base.length);
+}
 
 /**
  * The float32 parameters of a 'Q8' file: quantized matrices times their row scales,

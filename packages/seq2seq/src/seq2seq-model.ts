@@ -1,4 +1,4 @@
-import { crossEntropyLoss, Linear, Module } from '@cellstate/nn';
+import { crossEntropyLoss, Linear, Module, SeedStream } from '@cellstate/nn';
 import {
   argmax,
   ArgumentError,
@@ -19,7 +19,6 @@ import type { Seq2SeqBatch } from './batch.js';
 import { resolveConfig, type ResolvedSeq2SeqConfig, type Seq2SeqConfig } from './config.js';
 import { Decoder, type DecoderState } from './decoder.js';
 import { Encoder } from './encoder.js';
-import { SeedStream } from './random.js';
 
 /** What `encode` returns: the decoder's initial state and the attention memory. */
 export interface Encoded {

@@ -42,7 +42,8 @@
 import { getBackend, readMany, tensor, type Backend, type DType, type Tensor } from '@cellstate/tensor';
 import { checkRandomState, type Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
-import { CheckpointError, type CheckpointErrorCode } from './errors.js';
+import { checkJson, err, isPlainObject, parseInteger, parseJson } from './metadata-json.js';
+import { withCurrentNames } from './renamed-tensors.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsTensor, type SafetensorsWritableTensor } from './safetensors.js';
 
 /** Prefix of optimizer slot tensors in a training checkpoint. */
@@ -137,10 +138,6 @@ function dtypeFamily(dtype: SafetensorsTensor['dtype']): DType {
   return dtype === 'F32' || dtype === 'F16' || dtype === 'BF16' || dtype === 'F64' ? 'float32' : 'int32';
 }
 
-function err(code: CheckpointErrorCode, detail: string, fields: ConstructorParameters<typeof CheckpointError>[2] = {}): CheckpointError {
-  return new CheckpointError(code, detail, fields);
-}
-
 /**
  * Serializes a module's parameters as a safetensors file under their PyTorch names.
  * (Asynchronous because reading tensor values is.)
@@ -175,7 +172,7 @@ export async function encodeModel(module: Module, options: EncodeModelOptions = 
 export async function decodeInto(module: Module, bytes: Uint8Array, options: DecodeModelOptions = {}): Promise<DecodeModelResult> {
   const { tensors, metadata } = parseSafetensors(bytes, { source: options.source });
   const modelTensors = metadata['cellstate.kind'] === 'training' ? withoutOptimizer(tensors) : tensors;
-  const plan = planModelLoad(module, modelTensors, options);
+  const plan = planModelLoad(module, withCurrentNames(module, modelTensors), options);
   const uploaded = uploadPlan(plan, options.source);
   try {
     module.loadStateDict(uploaded, { strict: options.strict ?? true });
@@ -300,8 +297,7 @@ export async function decodeTrainingState(bytes: Uint8Array, options: DecodeTrai
     random = parsed as Record<string, number>;
   }
 
-  const modelTensors = withoutOptimizer(tensors);
-  const plan = planModelLoad(model, modelTensors, options);
+  const plan = planModelLoad(model, withCurrentNames(model, withoutOptimizer(tensors)), options);
 
   // Optimizer slots: every listed tensor present, nothing else under the prefix.
   let optimizerSd: { step: number; hyper: Record<string, number | boolean>; slots: [string, [string, string][]][] } | undefined;
@@ -332,7 +328,7 @@ export async function decodeTrainingState(bytes: Uint8Array, options: DecodeTrai
         expected.add(key);
         row.push([slot, key]);
       }
-      slots.push([param, row]);
+      slots.push([model.upgradeParameterName(param), row]);
     }
     const stray = [...tensors.keys()].filter((k) => k.startsWith(OPTIMIZER_PREFIX) && !expected.has(k));
     if (stray.length) throw err('mismatch', `unexpected optimizer tensor(s) not listed in 'optimizer.slots': ${stray.join(', ')}`, { source, tensor: stray[0] });
@@ -483,45 +479,4 @@ function defaultBackend(model: Module): Backend {
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-function parseInteger(value: string | undefined, key: string, source: string | undefined): number {
-  if (value === undefined || !/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw err('invalid-metadata', `metadata '${key}' is ${JSON.stringify(value ?? null)}, expected a non-negative integer`, { source });
-  }
-  return Number(value);
-}
-
-function parseJson(value: string | undefined, key: string, source: string | undefined): unknown {
-  try {
-    if (value === undefined) throw new Error('missing');
-    return JSON.parse(value);
-  } catch (cause) {
-    throw err('invalid-metadata', `metadata '${key}' is not valid JSON: ${(cause as Error).message}`, { source, cause });
-  }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/** Throws unless `value` survives a JSON round trip unchanged. */
-function checkJson(value: unknown, path: string, seen = new Set<unknown>()): void {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw err('invalid-argument', `cannot write: ${path} is ${value}, which JSON cannot hold`);
-    return;
-  }
-  if (typeof value === 'object') {
-    if (seen.has(value)) throw err('invalid-argument', `cannot write: ${path} is a circular reference`);
-    seen.add(value);
-    if (Array.isArray(value)) value.forEach((v, i) => checkJson(v, `${path}[${i}]`, seen));
-    else if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) checkJson(v, `${path}.${k}`, seen);
-    else throw err('invalid-argument', `cannot write: ${path} is a ${value.constructor?.name ?? 'object'}, not a plain object or array`);
-    seen.delete(value);
-    return;
-  }
-  throw err('invalid-argument', `cannot write: ${path} is a ${typeof value}, which JSON cannot hold`);
 }

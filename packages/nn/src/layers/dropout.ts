@@ -1,6 +1,7 @@
-import { ArgumentError, DTypeError, mul, randomBernoulli, reshape, scope, type Tensor } from '@cellstate/tensor';
+import { ArgumentError, DTypeError, mul, reshape, type Tensor } from '@cellstate/tensor';
 import { Module } from '../module.js';
 import { deriveSeed, nextSeed } from '../seed.js';
+import { dropout } from '../random/dropout.js';
 
 export interface DropoutOptions {
   /** Seed of the mask sequence (default: the next seed of the default sequence). */
@@ -11,7 +12,7 @@ export interface DropoutOptions {
  * Inverted dropout (PyTorch's `nn.Dropout`): in training mode each element is zeroed
  * with probability `p` and the survivors are scaled by 1 / (1 - p), so the expected
  * value is unchanged; in eval mode, or with p = 0, it is the identity. Each call
- * draws a new mask: call n uses seed `deriveSeed(seed, n)`, so a run is reproducible.
+ * draws a new mask: call n is `dropout(x, p, deriveSeed(seed, n))`, so a run is reproducible.
  * n is the module's random-stream position: `randomState()` reads it and
  * `setRandomState()` restores it (training checkpoints do both), so a resumed run
  * draws the masks an uninterrupted one would.
@@ -54,10 +55,6 @@ export class Dropout extends Module {
     if (x.dtype !== 'float32') throw new DTypeError({ op: 'Dropout', detail: 'input must be float32', expected: 'float32', actual: x.dtype });
     if (!this.training || this.p === 0) return reshape(x, x.shape);
     if (this.p === 1) return mul(x, 0);
-    const seed = deriveSeed(this.#seed, this.nextRandomCall());
-    return scope(() => {
-      const keepMask = randomBernoulli(x.shape, 1 - this.p, { seed, backend: x.backend });
-      return mul(x, mul(keepMask, 1 / (1 - this.p)));
-    });
+    return dropout(x, this.p, deriveSeed(this.#seed, this.nextRandomCall()));
   }
 }

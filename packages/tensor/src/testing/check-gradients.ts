@@ -7,6 +7,7 @@ import { scope } from '../memory.js';
 import { mul } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { Tensor } from '../tensor.js';
+import { mulberry32 } from './random-inputs.js';
 
 interface Float64Reader {
   readFloat64(handle: Handle): Float64Array;
@@ -32,17 +33,6 @@ export interface GradientCheckOptions {
 export interface GradientCheckResult {
   /** Per checked input: analytic and numeric gradients. */
   inputs: { index: number; analytic: Float64Array; numeric: Float64Array }[];
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

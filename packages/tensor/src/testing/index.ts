@@ -3,6 +3,7 @@
  * - `createReferenceBackend()`: naive float64 loops, the living spec of every op.
  * - `describeBackendConformance(name, createBackend)`: the one shared suite.
  * - `checkGradients`, `expectClose`: finite differences and tolerance checks.
+ * - `mulberry32`, `randomFloats`, `randomInts`, ...: the one seeded test-data generator.
  */
 export { createReferenceBackend, ReferenceBackend } from './reference-backend.js';
 export { checkGradients, type GradientCheckOptions, type GradientCheckResult } from './check-gradients.js';
@@ -10,4 +11,4 @@ export { describeBackendConformance, type BackendConformanceOptions, type Backen
 export { expectClose, closeness, type CloseOptions, type Closeness } from './expect-close.js';
 export { FLOAT32_TOLERANCES, resolveTolerances, toleranceFor, scaleTolerance, type Tolerance, type ToleranceTable, type ToleranceScale } from './conformance/tolerances.js';
 export { CaseScope, type ConformanceContext, type Pair, type CaseOptions } from './conformance/context.js';
-export { mulberry32 } from './conformance/random-inputs.js';
+export { mulberry32, randomFloats, randomInts, randomSmallIntFloats, randomShape, edgeFloats, EDGE_VALUES, type Rng } from './random-inputs.js';

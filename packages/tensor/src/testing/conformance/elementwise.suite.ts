@@ -4,7 +4,7 @@ import { BINARY_OPS, COMPARE_OPS, UNARY_OPS, type BinaryOpName, type CompareOpNa
 import type { DType } from '../../dtype.js';
 import { sizeOf, type Shape } from '../../shape.js';
 import { fmt, type CaseScope, type ConformanceContext } from './context.js';
-import { edgeFloats, mulberry32, randomFloats, randomInts, randomSmallIntFloats, type Rng } from './random-inputs.js';
+import { edgeFloats, mulberry32, randomFloats, randomInts, randomSmallIntFloats, type Rng } from '../random-inputs.js';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;

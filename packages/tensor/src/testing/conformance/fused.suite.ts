@@ -13,7 +13,7 @@ import { readMany, type Tensor } from '../../tensor.js';
 import type { Backend } from '../../backend/backend.js';
 import { expectClose } from '../expect-close.js';
 import type { ConformanceContext } from './context.js';
-import { mulberry32, randomFloats } from './random-inputs.js';
+import { mulberry32, randomFloats } from '../random-inputs.js';
 
 /**
  * Fused ops (LSTM sequence, softmax cross-entropy, Adam step) on the backend under test,

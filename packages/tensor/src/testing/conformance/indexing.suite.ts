@@ -3,7 +3,7 @@ import { describe } from 'vitest';
 import type { DType } from '../../dtype.js';
 import { gatherShape, sizeOf, type Shape } from '../../shape.js';
 import { fmt, type CaseScope, type ConformanceContext } from './context.js';
-import { mulberry32, randomFloats, randomInts, type Rng } from './random-inputs.js';
+import { mulberry32, randomFloats, randomInts, type Rng } from '../random-inputs.js';
 
 function valuesFor(rng: Rng, shape: Shape, dtype: DType): Float32Array | Int32Array {
   return dtype === 'int32' ? randomInts(rng, sizeOf(shape), -1000, 1000) : randomFloats(rng, shape, -10, 10);

@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
 import type { Shape } from '../../shape.js';
 import { fmt, type CaseScope, type ConformanceContext } from './context.js';
-import { mulberry32, randomFloats, type Rng } from './random-inputs.js';
+import { mulberry32, randomFloats, type Rng } from '../random-inputs.js';
 
 interface MatmulCase {
   /** Batch dimensions of a and b (they broadcast). */

@@ -3,7 +3,7 @@ import type { Backend } from '../../backend/backend.js';
 import type { Handle } from '../../backend/handle.js';
 import { CellstateError, DisposedTensorError } from '../../errors.js';
 import type { ConformanceContext } from './context.js';
-import { mulberry32, randomFloats } from './random-inputs.js';
+import { mulberry32, randomFloats } from '../random-inputs.js';
 
 const EXACT = { atol: 0, rtol: 0 };
 

@@ -3,7 +3,7 @@ import { describe } from 'vitest';
 import type { DType } from '../../dtype.js';
 import { sizeOf, type Shape } from '../../shape.js';
 import { fmt, type CaseScope, type ConformanceContext } from './context.js';
-import { mulberry32, randomFloats, randomInts, type Rng } from './random-inputs.js';
+import { mulberry32, randomFloats, randomInts, type Rng } from '../random-inputs.js';
 
 function permutations(n: number): number[][] {
   if (n === 0) return [[]];

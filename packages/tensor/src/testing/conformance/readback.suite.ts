@@ -2,7 +2,7 @@ import { describe, expect } from 'vitest';
 import type { Handle } from '../../backend/handle.js';
 import type { TensorData } from '../../dtype.js';
 import { checkReadType, type ConformanceContext } from './context.js';
-import { mulberry32, randomFloats, randomInts } from './random-inputs.js';
+import { mulberry32, randomFloats, randomInts } from '../random-inputs.js';
 
 function same(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;

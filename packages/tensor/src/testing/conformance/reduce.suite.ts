@@ -2,7 +2,7 @@ import { describe } from 'vitest';
 import type { DType } from '../../dtype.js';
 import { sizeOf, type Shape } from '../../shape.js';
 import { fmt, type CaseScope, type ConformanceContext } from './context.js';
-import { mulberry32, randomFloats, randomInts, randomSmallIntFloats } from './random-inputs.js';
+import { mulberry32, randomFloats, randomInts, randomSmallIntFloats } from '../random-inputs.js';
 
 /** Every sorted, distinct subset of 0..rank-1 (including the empty one). */
 function axisSubsets(rank: number): number[][] {

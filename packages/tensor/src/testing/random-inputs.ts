@@ -1,4 +1,4 @@
-import { sizeOf, type Shape } from '../../shape.js';
+import { sizeOf, type Shape } from '../shape.js';
 
 /** A seeded generator of 32-bit floats in [0, 1) (mulberry32: small, fast, reproducible). */
 export type Rng = () => number;
