@@ -1,18 +1,7 @@
 import { broadcastShapes, sizeOf, stridesOf, type Shape, type TensorData } from '@cellstate/tensor';
+import { mulberry32 } from '@cellstate/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import { binary, binaryGeneral, unary, where, type BinaryKernelOp } from './elementwise.js';
-
-/** Small deterministic PRNG (mulberry32) for test data. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomFloats(n: number, next: () => number): Float32Array {
   return Float32Array.from({ length: n }, () => Math.round((next() * 8 - 4) * 4) / 4);
@@ -153,7 +142,7 @@ describe('binary', () => {
   });
 
   it('fast paths (equal shapes, scalar operands) agree with the general path and a naive loop', () => {
-    const next = rng(1);
+    const next = mulberry32(1);
     const cases: [Shape, Shape][] = [
       [[7], [7]],
       [[3, 5], [3, 5]],
@@ -178,7 +167,7 @@ describe('binary', () => {
   });
 
   it('general broadcasting agrees with a naive loop on random shapes', () => {
-    const next = rng(2);
+    const next = mulberry32(2);
     for (let trial = 0; trial < 200; trial++) {
       const rank = Math.floor(next() * 5);
       const outShape = Array.from({ length: rank }, () => 1 + Math.floor(next() * 4));
@@ -214,7 +203,7 @@ describe('where', () => {
   });
 
   it('agrees with a naive loop on random broadcast shapes, scalars and empty shapes', () => {
-    const next = rng(3);
+    const next = mulberry32(3);
     const shapes: [Shape, Shape, Shape][] = [
       [[], [], []],
       [[2, 1, 3], [], [5, 1]],

@@ -1,17 +1,7 @@
 import { sizeOf, stridesOf, type Shape } from '@cellstate/tensor';
+import { mulberry32 } from '@cellstate/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import { gather, scatterAdd } from './indexing.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function unravel(i: number, shape: Shape): number[] {
   const strides = stridesOf(shape);
@@ -53,7 +43,7 @@ describe('gather', () => {
   });
 
   it('agrees with a naive index map on random shapes', () => {
-    const next = rng(12);
+    const next = mulberry32(12);
     for (let trial = 0; trial < 80; trial++) {
       const shape = Array.from({ length: 1 + Math.floor(next() * 3) }, () => 1 + Math.floor(next() * 4));
       const axis = Math.floor(next() * shape.length);
@@ -97,7 +87,7 @@ describe('scatterAdd', () => {
   });
 
   it('is the adjoint of gather: <gather(x), u> = <x, scatterAdd(0, u)> on random cases', () => {
-    const next = rng(13);
+    const next = mulberry32(13);
     for (let trial = 0; trial < 50; trial++) {
       const shape = Array.from({ length: 1 + Math.floor(next() * 3) }, () => 1 + Math.floor(next() * 4));
       const axis = Math.floor(next() * shape.length);

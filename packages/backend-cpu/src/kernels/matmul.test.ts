@@ -1,17 +1,7 @@
 import { broadcastShapes, sizeOf, stridesOf, type Shape } from '@cellstate/tensor';
+import { mulberry32 } from '@cellstate/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import { gemmNT, matmul, transposeMatrix } from './matmul.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function outShapeOf(aShape: Shape, bShape: Shape, tA: boolean, tB: boolean): number[] {
   const m = tA ? aShape.at(-1)! : aShape.at(-2)!;
@@ -107,7 +97,7 @@ describe('matmul', () => {
   });
 
   it('agrees with a naive triple loop on random shapes, batches and transpose flags', () => {
-    const next = rng(6);
+    const next = mulberry32(6);
     const dim = (): number => Math.floor(next() * 6) + (next() < 0.1 ? 0 : 1);
     for (let trial = 0; trial < 150; trial++) {
       const m = dim();
@@ -133,7 +123,7 @@ describe('matmul', () => {
   });
 
   it('handles a larger product (64 x 96 x 80) against the naive loop', () => {
-    const next = rng(7);
+    const next = mulberry32(7);
     const a = Float32Array.from({ length: 64 * 96 }, () => next() - 0.5);
     const b = Float32Array.from({ length: 96 * 80 }, () => next() - 0.5);
     for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
@@ -163,7 +153,7 @@ describe('gemmNT (blocked a · bᵀ for the fused kernels)', () => {
   }
 
   it('agrees with the triple loop on every tail shape, with offsets, strides, accumulate and bias', () => {
-    const next = rng(11);
+    const next = mulberry32(11);
     for (let trial = 0; trial < 300; trial++) {
       const m = Math.floor(next() * 10);
       const n = Math.floor(next() * 10);
@@ -189,7 +179,7 @@ describe('gemmNT (blocked a · bᵀ for the fused kernels)', () => {
   });
 
   it('agrees with matmul(transposeB) on a larger product (37 x 70 x 129)', () => {
-    const next = rng(12);
+    const next = mulberry32(12);
     const [m, n, k] = [37, 70, 129];
     const a = Float32Array.from({ length: m * k }, () => next() - 0.5);
     const b = Float32Array.from({ length: n * k }, () => next() - 0.5);

@@ -1,17 +1,7 @@
 import { sizeOf, stridesOf, type Shape } from '@cellstate/tensor';
+import { mulberry32 } from '@cellstate/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import { cast, concat, pad, slice, transpose } from './movement.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const iota = (n: number): Float32Array => Float32Array.from({ length: n }, (_, i) => i);
 
@@ -62,7 +52,7 @@ describe('transpose', () => {
   });
 
   it('agrees with a naive index map on random shapes and perms', () => {
-    const next = rng(8);
+    const next = mulberry32(8);
     for (let trial = 0; trial < 100; trial++) {
       const shape = randomShape(next);
       const perm = shape.map((_, i) => i).sort(() => next() - 0.5);
@@ -97,7 +87,7 @@ describe('slice', () => {
   });
 
   it('agrees with a naive index map on random blocks', () => {
-    const next = rng(9);
+    const next = mulberry32(9);
     for (let trial = 0; trial < 100; trial++) {
       const shape = randomShape(next);
       const begin = shape.map((d) => Math.floor(next() * (d + 1)));
@@ -131,7 +121,7 @@ describe('concat', () => {
   });
 
   it('agrees with a naive index map on random shapes', () => {
-    const next = rng(10);
+    const next = mulberry32(10);
     for (let trial = 0; trial < 60; trial++) {
       const base = randomShape(next, 3);
       if (base.length === 0) base.push(2);
@@ -178,7 +168,7 @@ describe('pad', () => {
   });
 
   it('agrees with a naive index map on random paddings', () => {
-    const next = rng(11);
+    const next = mulberry32(11);
     for (let trial = 0; trial < 80; trial++) {
       const shape = randomShape(next, 3);
       const paddings = shape.map(() => [Math.floor(next() * 3), Math.floor(next() * 3)] as const);

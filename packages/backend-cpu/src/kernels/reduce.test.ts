@@ -1,18 +1,8 @@
 import { sizeOf, stridesOf, type Shape, type TensorData } from '@cellstate/tensor';
+import { mulberry32 } from '@cellstate/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import { reducedShape } from '@cellstate/tensor/backend-kit';
 import { argmax, max, sum } from './reduce.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function run(kernel: typeof sum, x: TensorData, shape: Shape, axes: number[]): number[] {
   const out = x instanceof Int32Array ? new Int32Array(sizeOf(reducedShape(shape, axes, false))) : new Float32Array(sizeOf(reducedShape(shape, axes, false)));
@@ -69,7 +59,7 @@ describe('sum', () => {
   });
 
   it('agrees with a naive loop on random shapes and axes', () => {
-    const next = rng(4);
+    const next = mulberry32(4);
     for (let trial = 0; trial < 200; trial++) {
       const rank = Math.floor(next() * 5);
       const shape = Array.from({ length: rank }, () => Math.floor(next() * 4) + (next() < 0.1 ? 0 : 1));
@@ -132,7 +122,7 @@ describe('argmax', () => {
   });
 
   it('agrees with a naive loop on random shapes', () => {
-    const next = rng(5);
+    const next = mulberry32(5);
     for (let trial = 0; trial < 100; trial++) {
       const rank = 1 + Math.floor(next() * 4);
       const shape = Array.from({ length: rank }, () => 1 + Math.floor(next() * 4));

@@ -2,7 +2,7 @@
 // random and awkward shapes, single-threaded ('st' build) and on worker threads ('mt'
 // build, thresholds lowered so even tiny jobs are split).
 import { sizeOf } from '@cellstate/tensor';
-import { mulberry32 } from '@cellstate/tensor/testing';
+import { expectClose, mulberry32 } from '@cellstate/tensor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lstmSequenceBackward } from '../kernels/lstm-sequence-backward.js';
 import { lstmReserveLayout, type AdamHyperparameters } from '@cellstate/tensor/backend-kit';
@@ -23,21 +23,6 @@ function uniform(rng: () => number, n: number, scale = 1): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = (rng() * 2 - 1) * scale;
   return out;
-}
-
-/** max |a - b| / (1 + |b|) over the arrays, which must have equal lengths. */
-function worstError(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) {
-    const e = Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!));
-    if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e;
-  }
-  return worst;
-}
-
-function expectClose(got: Float32Array, want: Float32Array, tolerance: number, label: string): void {
-  expect(worstError(got, want), label).toBeLessThanOrEqual(tolerance);
 }
 
 interface LstmCase {
@@ -116,7 +101,7 @@ function compareLstm(kernels: WasmKernels, c: LstmCase, seed: number): void {
   const title = lstmTitle(c);
   // float32 sums (wasm) against float64 sums (TypeScript): the error grows with I + H.
   const forwardTolerance = 2e-6 * Math.max(1, Math.sqrt((I + H) / 16));
-  ['y', 'hT', 'cT', 'reserve'].forEach((name, i) => expectClose(fast[i]!, plain[i]!, forwardTolerance, `${title}: ${name}`));
+  ['y', 'hT', 'cT', 'reserve'].forEach((name, i) => expectClose(fast[i]!, plain[i]!, { atol: forwardTolerance, rtol: forwardTolerance, label: `${title}: ${name}` }));
 
   const grads = c.grads ?? { dy: true, dhT: true, dcT: true };
   const dy = grads.dy ? uniform(rng, T * B * H) : null;
@@ -130,11 +115,11 @@ function compareLstm(kernels: WasmKernels, c: LstmCase, seed: number): void {
   lstmSequenceBackward(x, wIh, wHh, lengths, reverse, T, B, I, H, dy, dhT, dcT, plain[3], ...gPlain);
   expect(kernels.lstmSequenceBackward(x, wIh, wHh, lengths, reverse, T, B, I, H, dy, dhT, dcT, plain[3], ...gFast)).toBe(true);
   const tolerance = 2e-5 * Math.max(1, Math.sqrt(T * B));
-  ['dx', 'dwIh', 'dwHh', 'dBias', 'dh0', 'dc0'].forEach((name, i) => expectClose(gFast[i]!, gPlain[i]!, tolerance, `${title}: ${name}`));
+  ['dx', 'dwIh', 'dwHh', 'dBias', 'dh0', 'dc0'].forEach((name, i) => expectClose(gFast[i]!, gPlain[i]!, { atol: tolerance, rtol: tolerance, label: `${title}: ${name}` }));
   // And the TypeScript backward accepts the WebAssembly reserve.
   const gMixed = gradients();
   lstmSequenceBackward(x, wIh, wHh, lengths, reverse, T, B, I, H, dy, dhT, dcT, fast[3], ...gMixed);
-  ['dx', 'dwIh', 'dwHh', 'dBias', 'dh0', 'dc0'].forEach((name, i) => expectClose(gMixed[i]!, gPlain[i]!, tolerance, `${title}: ${name} from the wasm reserve`));
+  ['dx', 'dwIh', 'dwHh', 'dBias', 'dh0', 'dc0'].forEach((name, i) => expectClose(gMixed[i]!, gPlain[i]!, { atol: tolerance, rtol: tolerance, label: `${title}: ${name} from the wasm reserve` }));
 }
 
 const MATMUL_SHAPES: [number, number, number][] = [
@@ -183,7 +168,8 @@ function describeVariant(label: string, threads: number, relaxedSimd: boolean): 
           matmul(a, aShape, b, bShape, tA, tB, want, [m, n]);
           const got = new Float32Array(m * n).fill(NaN);
           expect(kernels.matmul(a, aShape, b, bShape, tA, tB, got, [m, n])).toBe(true);
-          expectClose(got, want, 1e-6 * Math.max(1, Math.sqrt(k)), `${m}x${k}x${n} tA=${tA} tB=${tB}`);
+          const tolerance = 1e-6 * Math.max(1, Math.sqrt(k));
+          expectClose(got, want, { atol: tolerance, rtol: tolerance, label: `${m}x${k}x${n} tA=${tA} tB=${tB}` });
         }
       }
     });
@@ -208,7 +194,7 @@ function describeVariant(label: string, threads: number, relaxedSimd: boolean): 
         matmul(a, aShape, b, bShape, false, false, want, outShape);
         const got = new Float32Array(want.length).fill(NaN);
         expect(kernels.matmul(a, aShape, b, bShape, false, false, got, outShape)).toBe(true);
-        expectClose(got, want, 1e-6, JSON.stringify({ aShape, bShape }));
+        expectClose(got, want, { atol: 1e-6, rtol: 1e-6, label: JSON.stringify({ aShape, bShape }) });
       }
     });
 
@@ -239,7 +225,7 @@ function describeVariant(label: string, threads: number, relaxedSimd: boolean): 
         const got = start.slice();
         gemmNT(m, n, k, a, ao, lda, b, bo, ldb, want, oo, ldo, accumulate, bias);
         expect(kernels.gemmNT(m, n, k, a, ao, lda, b, bo, ldb, got, oo, ldo, accumulate, bias)).toBe(true);
-        expectClose(got, want, 1e-6, JSON.stringify({ m, n, k, lda, ldb, ldo, ao, bo, oo, accumulate, bias: bias !== null }));
+        expectClose(got, want, { atol: 1e-6, rtol: 1e-6, label: JSON.stringify({ m, n, k, lda, ldb, ldo, ao, bo, oo, accumulate, bias: bias !== null }) });
       }
     });
 
@@ -266,7 +252,7 @@ function describeVariant(label: string, threads: number, relaxedSimd: boolean): 
           // In place, as the backend runs it for donated buffers.
           const got = [param.slice(), m.slice(), v.slice()] as const;
           expect(kernels.adamStep(got[0], grad, got[1], got[2], scale, hyper, ...got)).toBe(true);
-          for (let k = 0; k < 3; k++) expectClose(got[k], want[k], 2e-6, `n=${n} hyper ${h} output ${k}`);
+          for (let k = 0; k < 3; k++) expectClose(got[k], want[k], { atol: 2e-6, rtol: 2e-6, label: `n=${n} hyper ${h} output ${k}` });
         }
       }
     });
@@ -290,7 +276,7 @@ function describeVariant(label: string, threads: number, relaxedSimd: boolean): 
           const special = (a: Float32Array) => Array.from(a, (x) => (Number.isFinite(x) ? 'finite' : String(x)));
           expect(special(got[k]), `non-finite positions N=${N} C=${C}`).toEqual(special(want[k]));
           const finite = (a: Float32Array) => a.map((x) => (Number.isFinite(x) ? x : 0));
-          expectClose(finite(got[k]), finite(want[k]), 2e-6, `${k ? 'probabilities' : 'loss'} N=${N} C=${C}`);
+          expectClose(finite(got[k]), finite(want[k]), { atol: 2e-6, rtol: 2e-6, label: `${k ? 'probabilities' : 'loss'} N=${N} C=${C}` });
         }
       }
     });
@@ -311,7 +297,7 @@ function describeVariant(label: string, threads: number, relaxedSimd: boolean): 
         const special = (a: Float32Array) => Array.from(a, (v) => (Number.isFinite(v) ? 'finite' : String(v)));
         expect(special(got), `non-finite positions N=${N} C=${C}`).toEqual(special(want));
         const finite = (a: Float32Array) => a.map((v) => (Number.isFinite(v) ? v : 0));
-        expectClose(finite(got), finite(want), 4e-6, `logSoftmax N=${N} C=${C}`);
+        expectClose(finite(got), finite(want), { atol: 4e-6, rtol: 4e-6, label: `logSoftmax N=${N} C=${C}` });
       }
     });
 
@@ -361,7 +347,7 @@ function describeVariant(label: string, threads: number, relaxedSimd: boolean): 
         expect(kernels.sum(x, shape, axes, got), JSON.stringify([shape, axes])).toBe(true);
         const special = (a: Float32Array) => Array.from(a, Number.isNaN);
         expect(special(got)).toEqual(special(want));
-        expectClose(got.map((v) => (Number.isNaN(v) ? 0 : v)), want.map((v) => (Number.isNaN(v) ? 0 : v)), 1e-6, JSON.stringify([shape, axes]));
+        expectClose(got.map((v) => (Number.isNaN(v) ? 0 : v)), want.map((v) => (Number.isNaN(v) ? 0 : v)), { atol: 1e-6, rtol: 1e-6, label: JSON.stringify([shape, axes]) });
       }
       // Two separate reduced runs are left to the TypeScript kernel.
       expect(kernels.sum(new Float32Array(5 * 6 * 7), [5, 6, 7], [0, 2], new Float32Array(6))).toBe(false);
