@@ -81,22 +81,10 @@ export interface LstmSpec {
  * A GRU layer, built as `@cellstate/lstm`'s `GRU`: PyTorch's `nn.GRU` names, layout
  * (`weight_ih_l0` [3H, I], gates r, z, n) and equations, which are ONNX's
  * `linear_before_reset = 1`. Owns `<name>.weight_ih_l0`, ... like `nn.GRU` does.
+ * Its fields are an `LstmSpec`'s (the two layers take the same options), and one more.
  */
-export interface GruSpec {
+export interface GruSpec extends Omit<LstmSpec, 'type'> {
   type: 'gru';
-  name: string;
-  inputSize: number;
-  hiddenSize: number;
-  /** Default 1. */
-  numLayers?: number;
-  /** Default false. */
-  bidirectional?: boolean;
-  /** Default true. */
-  bias?: boolean;
-  /** Dropout between stacked layers in training (default 0). */
-  dropout?: number;
-  /** Default 'sequence'. */
-  output?: RecurrentOutput;
   /**
    * ONNX's `linear_before_reset` (default true: what PyTorch's nn.GRU computes, and the
    * only form `SequenceModel` builds; false is read from ONNX files and refused with an

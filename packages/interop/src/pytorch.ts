@@ -7,10 +7,11 @@
  * other way round. The model config travels in the metadata as `cellstate.config`.
  */
 import { parseSafetensors, serializeSafetensors, type Module, type SafetensorsWritableTensor } from '@cellstate/nn';
-import { checkConfigAgainstWeights, validateConfig, type ModelConfig } from './config.js';
+import { buildModel, loadWeights } from './build-model.js';
+import { validateConfig, type ModelConfig } from './config.js';
 import { InteropError } from './errors.js';
 import { SequenceModel, type SequenceModelOptions } from './model.js';
-import { applyWeights, readParameters, type HostTensor, type LoadReport } from './weights.js';
+import { readParameters, type HostTensor, type LoadReport } from './weights.js';
 
 /** safetensors metadata key holding the JSON model config. */
 export const CONFIG_METADATA_KEY = 'cellstate.config';
@@ -102,7 +103,7 @@ export interface LoadPytorchOptions extends ReadPytorchOptions {
  */
 export async function loadPytorch(module: Module, bytes: Uint8Array, options: LoadPytorchOptions = {}): Promise<LoadReport & { metadata: Record<string, string> }> {
   const file = readPytorch(bytes, options);
-  const report = applyWeights(module, file.tensors, { format: 'pytorch', strict: options.strict ?? true, ...(options.source !== undefined ? { source: options.source } : {}), ...(options.allowNonFinite ? { allowNonFinite: true } : {}) });
+  const report = loadWeights(module, file.tensors, 'pytorch', options, options.strict ?? true);
   return { ...report, metadata: file.metadata };
 }
 
@@ -121,13 +122,5 @@ export async function importPytorch(bytes: Uint8Array, options: ImportPytorchOpt
   if (!config) {
     throw new InteropError('pytorch', 'invalid-config', `the file has no '${CONFIG_METADATA_KEY}' metadata; pass options.config (or use loadPytorch with a model you built)`, options.source !== undefined ? { source: options.source } : {});
   }
-  checkConfigAgainstWeights(config, file.tensors, 'pytorch', options.source);
-  const model = new SequenceModel(config, options.seed !== undefined ? { seed: options.seed } : {});
-  try {
-    applyWeights(model, file.tensors, { format: 'pytorch', ...(options.source !== undefined ? { source: options.source } : {}), ...(options.allowNonFinite ? { allowNonFinite: true } : {}) });
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-  return model;
+  return buildModel(config, file.tensors, 'pytorch', options);
 }

@@ -11,10 +11,11 @@
  * in tools/fixtures/make_keras_fixtures.py, from Keras' saving code); how each layer is
  * converted, in layer-builders.ts.
  */
-import { checkConfigAgainstWeights, type ModelConfig } from '../config.js';
+import { buildModel, loadWeights } from '../build-model.js';
+import type { ModelConfig } from '../config.js';
 import { InteropError } from '../errors.js';
-import { SequenceModel, type SequenceModelOptions } from '../model.js';
-import { applyWeights, type HostTensor, type LoadReport } from '../weights.js';
+import type { SequenceModel, SequenceModelOptions } from '../model.js';
+import type { HostTensor, LoadReport } from '../weights.js';
 import { readKerasArchive } from './archive.js';
 import { H5, isHdf5, isZip } from './h5.js';
 import { build } from './layer-builders.js';
@@ -122,14 +123,7 @@ export interface ImportedKeras {
  */
 export async function importKeras(bytes: Uint8Array, options: ImportKerasOptions = {}): Promise<ImportedKeras> {
   const file = readKeras(bytes, options);
-  checkConfigAgainstWeights(file.config, file.tensors, 'keras', options.source);
-  const model = new SequenceModel(file.config, options.seed !== undefined ? { seed: options.seed } : {});
-  try {
-    applyWeights(model, file.tensors, { format: 'keras', fileName: (n) => file.origins.get(n), ...(options.source !== undefined ? { source: options.source } : {}), ...(options.allowNonFinite ? { allowNonFinite: true } : {}) });
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
+  const model = buildModel(file.config, file.tensors, 'keras', { ...options, origins: file.origins });
   return { model, config: file.config, format: file.format, ...(file.kerasVersion !== undefined ? { kerasVersion: file.kerasVersion } : {}), notes: file.notes };
 }
 
@@ -144,5 +138,5 @@ export interface LoadKerasOptions extends ReadKerasOptions {
  */
 export async function loadKeras(model: SequenceModel, bytes: Uint8Array, options: LoadKerasOptions = {}): Promise<LoadReport> {
   const file = readKeras(bytes, options);
-  return applyWeights(model, file.tensors, { format: 'keras', strict: options.strict ?? true, fileName: (n) => file.origins.get(n), ...(options.source !== undefined ? { source: options.source } : {}), ...(options.allowNonFinite ? { allowNonFinite: true } : {}) });
+  return loadWeights(model, file.tensors, 'keras', { ...options, origins: file.origins }, options.strict ?? true);
 }

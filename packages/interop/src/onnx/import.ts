@@ -12,10 +12,11 @@
  * Weights are converted to PyTorch's layout and names (`<layer>.weight_ih_l0`, ...):
  * ONNX LSTM gates i, o, f, c -> i, f, g, o; ONNX GRU gates z, r, h -> r, z, n.
  */
-import { checkConfigAgainstWeights, validateConfig, MODEL_CONFIG_FORMAT, type ModelConfig } from '../config.js';
+import { buildModel, loadWeights } from '../build-model.js';
+import { validateConfig, MODEL_CONFIG_FORMAT, type ModelConfig } from '../config.js';
 import { InteropError } from '../errors.js';
-import { SequenceModel, type SequenceModelOptions } from '../model.js';
-import { applyWeights, type HostTensor, type LoadReport } from '../weights.js';
+import type { SequenceModel, SequenceModelOptions } from '../model.js';
+import type { HostTensor, LoadReport } from '../weights.js';
 import { dataPath } from './data-path.js';
 import { Graph } from './graph.js';
 import { LayerReplay } from './layer-replay.js';
@@ -93,14 +94,7 @@ export interface ImportedOnnx {
 export async function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): Promise<ImportedOnnx> {
   const file = readOnnx(bytes, options);
   refuseResetBeforeLinear(file, options.source);
-  checkConfigAgainstWeights(file.config, file.tensors, 'onnx', options.source);
-  const model = new SequenceModel(file.config, options.seed !== undefined ? { seed: options.seed } : {});
-  try {
-    applyWeights(model, file.tensors, { format: 'onnx', fileName: (n) => file.origins.get(n), ...(options.source !== undefined ? { source: options.source } : {}), ...(options.allowNonFinite ? { allowNonFinite: true } : {}) });
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
+  const model = buildModel(file.config, file.tensors, 'onnx', { ...options, origins: file.origins });
   return { model, config: file.config, notes: file.notes };
 }
 
@@ -116,5 +110,5 @@ export interface LoadOnnxOptions extends ReadOnnxOptions {
 export async function loadOnnx(model: SequenceModel, bytes: Uint8Array, options: LoadOnnxOptions = {}): Promise<LoadReport> {
   const file = readOnnx(bytes, options);
   refuseResetBeforeLinear(file, options.source);
-  return applyWeights(model, file.tensors, { format: 'onnx', strict: options.strict ?? true, fileName: (n) => file.origins.get(n), ...(options.source !== undefined ? { source: options.source } : {}), ...(options.allowNonFinite ? { allowNonFinite: true } : {}) });
+  return loadWeights(model, file.tensors, 'onnx', { ...options, origins: file.origins }, options.strict ?? true);
 }

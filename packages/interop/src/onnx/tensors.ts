@@ -26,83 +26,58 @@ function toLittleEndian(f: Float32Array): Uint8Array {
   return out;
 }
 
+/** How one data type is stored: bytes per value in `raw_data`, how to read one, and its typed field. */
+interface Layout {
+  width: number;
+  read(view: DataView, offset: number): number;
+  list(t: TensorProto): number[] | undefined;
+  /** What the host holds it in: floats as Float32Array, integers as Int32Array. */
+  host: Float32ArrayConstructor | Int32ArrayConstructor;
+}
+
+const LAYOUTS: Partial<Record<number, Layout>> = {
+  [DataType.FLOAT]: { width: 4, read: (v, o) => v.getFloat32(o, true), list: (t) => t.float_data, host: Float32Array },
+  [DataType.DOUBLE]: { width: 8, read: (v, o) => v.getFloat64(o, true), list: (t) => t.double_data, host: Float32Array },
+  [DataType.INT64]: { width: 8, read: (v, o) => Number(v.getBigInt64(o, true)), list: (t) => t.int64_data, host: Int32Array },
+  [DataType.INT32]: { width: 4, read: (v, o) => v.getInt32(o, true), list: (t) => t.int32_data, host: Int32Array },
+};
+
+function rawView(t: TensorProto): DataView | undefined {
+  const raw = t.raw_data && t.raw_data.length > 0 ? t.raw_data : undefined;
+  return raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : undefined;
+}
+
 /** Reads an ONNX tensor to the host: floats (FLOAT, DOUBLE) as Float32Array, integers as Int32Array. */
 export function hostTensor(t: TensorProto, source?: string): HostTensor {
   const name = t.name ?? '';
+  const src = source !== undefined ? { source } : {};
   const fail = (detail: string): never => {
-    throw new InteropError('onnx', 'unsupported', `tensor '${name}': ${detail}`, { tensor: name, ...(source !== undefined ? { source } : {}) });
+    throw new InteropError('onnx', 'unsupported', `tensor '${name}': ${detail}`, { tensor: name, ...src });
   };
   if (t.data_location === 1 || (t.external_data && t.external_data.length > 0)) fail('its data is stored in an external file; load models with their weights inside the .onnx file');
   const dims = (t.dims ?? []).map(Number);
-  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new InteropError('onnx', 'invalid-file', `tensor '${name}' has dims [${dims.join(', ')}]`, { tensor: name, ...(source !== undefined ? { source } : {}) });
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new InteropError('onnx', 'invalid-file', `tensor '${name}' has dims [${dims.join(', ')}]`, { tensor: name, ...src });
   const count = dims.reduce((a, b) => a * b, 1);
-  const raw = t.raw_data && t.raw_data.length > 0 ? t.raw_data : undefined;
-  const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : undefined;
-  const check = (n: number) => {
-    if (n !== count) throw new InteropError('onnx', 'invalid-file', `tensor '${name}' has ${n} values for dims [${dims.join(', ')}]`, { tensor: name, expected: count, actual: n, ...(source !== undefined ? { source } : {}) });
-  };
-  switch (t.data_type) {
-    case DataType.FLOAT: {
-      if (view) {
-        check(view.byteLength / 4);
-        const out = new Float32Array(count);
-        for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
-        return { shape: dims, data: out };
-      }
-      check(t.float_data?.length ?? 0);
-      return { shape: dims, data: Float32Array.from(t.float_data ?? []) };
-    }
-    case DataType.DOUBLE: {
-      if (view) {
-        check(view.byteLength / 8);
-        const out = new Float32Array(count);
-        for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, true);
-        return { shape: dims, data: out };
-      }
-      check(t.double_data?.length ?? 0);
-      return { shape: dims, data: Float32Array.from(t.double_data ?? []) };
-    }
-    case DataType.INT64: {
-      if (view) {
-        check(view.byteLength / 8);
-        const out = new Int32Array(count);
-        for (let i = 0; i < count; i++) out[i] = Number(view.getBigInt64(i * 8, true));
-        return { shape: dims, data: out };
-      }
-      check(t.int64_data?.length ?? 0);
-      return { shape: dims, data: Int32Array.from(t.int64_data ?? [], Number) };
-    }
-    case DataType.INT32: {
-      if (view) {
-        check(view.byteLength / 4);
-        const out = new Int32Array(count);
-        for (let i = 0; i < count; i++) out[i] = view.getInt32(i * 4, true);
-        return { shape: dims, data: out };
-      }
-      check(t.int32_data?.length ?? 0);
-      return { shape: dims, data: Int32Array.from(t.int32_data ?? []) };
-    }
-    default:
-      return fail(`data type ${t.data_type} is not read (FLOAT, DOUBLE, INT32 and INT64 are)`);
+  const layout = t.data_type !== undefined ? LAYOUTS[t.data_type] : undefined;
+  if (!layout) return fail(`data type ${t.data_type} is not read (FLOAT, DOUBLE, INT32 and INT64 are)`);
+  const view = rawView(t);
+  const n = view ? view.byteLength / layout.width : (layout.list(t)?.length ?? 0);
+  if (n !== count) throw new InteropError('onnx', 'invalid-file', `tensor '${name}' has ${n} values for dims [${dims.join(', ')}]`, { tensor: name, expected: count, actual: n, ...src });
+  if (!view) {
+    const list = layout.list(t) ?? [];
+    return { shape: dims, data: layout.host === Float32Array ? Float32Array.from(list, Number) : Int32Array.from(list, Number) };
   }
+  const out = new layout.host(count);
+  for (let i = 0; i < count; i++) out[i] = layout.read(view, i * layout.width);
+  return { shape: dims, data: out };
 }
 
 /** Integer values of a (small) constant tensor as plain numbers (INT64 beyond 2^53 become approximate). */
 export function intValues(t: TensorProto): number[] {
-  const raw = t.raw_data && t.raw_data.length > 0 ? t.raw_data : undefined;
-  if (t.data_type === DataType.INT64) {
-    if (raw) {
-      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-      return Array.from({ length: raw.byteLength / 8 }, (_, i) => Number(view.getBigInt64(i * 8, true)));
-    }
-    return (t.int64_data ?? []).map(Number);
-  }
-  if (t.data_type === DataType.INT32) {
-    if (raw) {
-      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-      return Array.from({ length: raw.byteLength / 4 }, (_, i) => view.getInt32(i * 4, true));
-    }
-    return (t.int32_data ?? []).map(Number);
-  }
-  return Array.from(hostTensor(t).data);
+  if (t.data_type !== DataType.INT64 && t.data_type !== DataType.INT32) return Array.from(hostTensor(t).data);
+  // Not through hostTensor: its Int32Array would wrap an INT64 beyond 2^31.
+  const layout = LAYOUTS[t.data_type]!;
+  const view = rawView(t);
+  if (view) return Array.from({ length: view.byteLength / layout.width }, (_, i) => layout.read(view, i * layout.width));
+  return (layout.list(t) ?? []).map(Number);
 }
