@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { skipTitle } from '../../../tools/test-env/requirements.ts';
-import { allSystems } from './peers.js';
+import { allSystems } from './peers/index.js';
 import type { BenchResult } from './result.js';
 import { renderMarkdown, targetsTable } from './report.js';
 import { AIRLINE_TRAIN } from './whole-step/sentiment-data.js';

@@ -7,7 +7,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import cac from 'cac';
-import { allSystems, type Runnable } from './peers.js';
+import { allSystems, type Runnable } from './peers/index.js';
 import { ensureJsPeers } from './peer-install.js';
 import { WORKLOADS, type Workload } from './workloads.js';
 import { errorResult, normalizeResult, type BenchResult } from './result.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allSystems } from './peers.js';
+import { allSystems } from './peers/index.js';
 import { installCommand, JS_PEER_PACKAGES, PEERS_DIR, usesJsPeers } from './peer-install.js';
 
 describe('JavaScript peers installed on demand', () => {

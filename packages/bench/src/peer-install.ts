@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Runnable } from './peers.js';
+import type { Runnable } from './peers/index.js';
 
 /** The directory of the peers' package.json and lockfile. */
 export const PEERS_DIR = fileURLToPath(new URL('./peers/', import.meta.url));

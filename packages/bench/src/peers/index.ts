@@ -1,12 +1,13 @@
-// The peers `pnpm bench` runs next to cellstate's systems, each in its own process, each
-// printing one JSON line in the format of result.ts. Peers are devDependencies of this
-// private package (@tensorflow/tfjs, @tensorflow/tfjs-backend-wasm, brain.js); PyTorch is
-// Debian's python3-torch under /usr/bin/python3 with OpenBLAS (libopenblas0-pthread).
+// Every system `pnpm bench` runs: cellstate's (../systems.ts) and the peers, each in its
+// own process, each printing one JSON line in the format of ../result.ts. The JS peers'
+// runners are this folder's other files, their packages (@tensorflow/tfjs,
+// @tensorflow/tfjs-backend-wasm, brain.js) in its package.json; PyTorch is Debian's
+// python3-torch under /usr/bin/python3 with OpenBLAS (libopenblas0-pthread).
 import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { SYSTEMS } from './systems.js';
-import { STEP_WORKLOADS, type Workload } from './workloads.js';
+import { SYSTEMS } from '../systems.js';
+import { STEP_WORKLOADS, type Workload } from '../workloads.js';
 
 /** How to start one (system, workload) run; `skip` = print a skipped row with this reason instead. */
 export type Launch = { cmd: string; args: string[]; env?: Record<string, string> } | { skip: string };
@@ -59,7 +60,7 @@ function cellstate(): Runnable[] {
     byDefault: s.byDefault ?? true,
     threads: s.threads ?? 1,
     workloads: s.name === 'cellstate-cpu-composed' ? [...ALL, ...EXTRA] : [...ALL, ...EXTRA, ...STEP_WORKLOADS],
-    launch: (w, quick) => ({ cmd: process.execPath, args: [...(s.nodeArgs ?? []), ...NODE_ARGS, here(isStep(w) ? './whole-step/run-step.ts' : './run-one.ts'), s.name, w, ...quickArg(quick)] }),
+    launch: (w, quick) => ({ cmd: process.execPath, args: [...(s.nodeArgs ?? []), ...NODE_ARGS, here(isStep(w) ? '../whole-step/run-step.ts' : '../run-one.ts'), s.name, w, ...quickArg(quick)] }),
   }));
 }
 
@@ -74,8 +75,8 @@ function tfjs(variant: string, what: string, threads: number, byDefault = true):
     workloads: variant === 'wasm-nosimd' ? ALL : [...ALL, 'W7'],
     launch: (w, quick) =>
       w === 'W7'
-        ? { cmd: process.execPath, args: [...NODE_ARGS, here('./peers/tfjs-sentiment.ts'), variant, ...quickArg(quick)] }
-        : { cmd: process.execPath, args: [...NODE_ARGS, here('./peers/tfjs.ts'), variant, w, ...quickArg(quick)] },
+        ? { cmd: process.execPath, args: [...NODE_ARGS, here('./tfjs-sentiment.ts'), variant, ...quickArg(quick)] }
+        : { cmd: process.execPath, args: [...NODE_ARGS, here('./tfjs.ts'), variant, w, ...quickArg(quick)] },
   };
 }
 
@@ -94,10 +95,10 @@ function pytorch(name: string, what: string, threads: number, mode: 'nograd' | '
       const blas = openblasDir();
       const env: Record<string, string> = { TORCH_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
       if (blas) env.LD_LIBRARY_PATH = [blas, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
-      if (w === 'W7') return { cmd: PYTHON, args: [here('../python/sentiment_torch.py'), '--system', name, ...quickArg(quick)], env };
-      if (w === 'W8T' || w === 'W8S') return { cmd: PYTHON, args: [here('../python/infer_torch.py'), w, '--system', name, ...quickArg(quick)], env };
-      if (isStep(w)) return { cmd: PYTHON, args: [here('../python/seq2seq_torch.py'), w, '--system', name, ...quickArg(quick)], env };
-      return { cmd: PYTHON, args: [here('../python/bench_torch.py'), w, '--system', name, '--mode', mode, ...deviceArgs, ...quickArg(quick)], env };
+      if (w === 'W7') return { cmd: PYTHON, args: [here('../../python/sentiment_torch.py'), '--system', name, ...quickArg(quick)], env };
+      if (w === 'W8T' || w === 'W8S') return { cmd: PYTHON, args: [here('../../python/infer_torch.py'), w, '--system', name, ...quickArg(quick)], env };
+      if (isStep(w)) return { cmd: PYTHON, args: [here('../../python/seq2seq_torch.py'), w, '--system', name, ...quickArg(quick)], env };
+      return { cmd: PYTHON, args: [here('../../python/bench_torch.py'), w, '--system', name, '--mode', mode, ...deviceArgs, ...quickArg(quick)], env };
     },
   };
 }
@@ -115,7 +116,7 @@ function peers(): Runnable[] {
       byDefault: true,
       threads: 1,
       workloads: ['W1', 'W2', 'W3', 'W4'],
-      launch: (w, quick) => ({ cmd: process.execPath, args: [...NODE_ARGS, here('./peers/brain.ts'), w, ...quickArg(quick)] }),
+      launch: (w, quick) => ({ cmd: process.execPath, args: [...NODE_ARGS, here('./brain.ts'), w, ...quickArg(quick)] }),
     },
     pytorch('pytorch-openblas-1t', 'PyTorch (Debian python3-torch) + OpenBLAS, 1 thread; forward under inference_mode', 1, 'nograd', [...ALL, ...EXTRA, ...STEP_WORKLOADS]),
     pytorch('pytorch-openblas', `PyTorch + OpenBLAS, ${CORES} threads; forward under inference_mode`, CORES, 'nograd', [...ALL, ...EXTRA, ...STEP_WORKLOADS]),
