@@ -18,7 +18,11 @@ export function makeBatch(sequences: readonly (readonly number[])[], backend?: B
   return { ids: tensor(ids, [T, B], { dtype: 'int32', ...(backend ? { backend } : {}) }), lengths };
 }
 
-/** A small seeded generator (mulberry32) for shuffling: the same seed, the same order. */
+/**
+ * A small seeded generator (mulberry32) for shuffling: the same seed, the same order.
+ * Not @cellstate/nn's `SeedStream`: the apps' demo data and their training results
+ * (asserted by their tests) were made with this exact sequence.
+ */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

@@ -143,22 +143,7 @@ export async function trainClassifier(clf: SentimentClassifier, train: readonly 
   const trainIds = train.map((ex) => clf.encode(ex.text).ids);
   const validIds = valid.map((ex) => clf.encode(ex.text).ids);
 
-  const C = clf.labels.length;
-  const counts = new Array<number>(C).fill(0);
-  for (const y of trainY) counts[y]!++;
-  const cw = options.classWeights ?? 'sqrt';
-  const classWeights = Array.isArray(cw) ? [...cw] : cw === 'none' ? new Array<number>(C).fill(1) : classWeightsFor(counts, cw as 'balanced' | 'sqrt');
-  if (classWeights.length !== C) throw new SentimentError('invalid-argument', `classWeights has ${classWeights.length} entries for ${C} labels`);
-
-  const soft = options.softTargets;
-  const alpha = soft ? (options.softTargetWeight ?? 0.5) : 0;
-  if (soft) {
-    if (soft.length !== train.length) throw new SentimentError('invalid-argument', `softTargets has ${soft.length} entries for ${train.length} training examples`);
-    soft.forEach((q, i) => {
-      if (q.length !== C || q.some((x) => !(x >= 0 && x <= 1))) throw new SentimentError('invalid-argument', `softTargets[${i}] must hold ${C} probabilities`);
-    });
-    if (!(alpha >= 0 && alpha <= 1)) throw new SentimentError('invalid-argument', `softTargetWeight must be in [0, 1], got ${alpha}`);
-  }
+  const { C, classWeights, soft, alpha } = lossSetup(clf.labels.length, trainY, options);
 
   const model = clf.model;
   const backend = model.embedding.weight.value.backend;
@@ -283,6 +268,26 @@ export async function trainClassifier(clf: SentimentClassifier, train: readonly 
     optimizer.dispose();
     model.eval();
   }
+}
+
+/** Class weights and soft targets of the loss, checked against the labels and the training set. */
+function lossSetup(C: number, trainY: readonly number[], options: TrainOptions): { C: number; classWeights: number[]; soft: TrainOptions['softTargets']; alpha: number } {
+  const counts = new Array<number>(C).fill(0);
+  for (const y of trainY) counts[y]!++;
+  const cw = options.classWeights ?? 'sqrt';
+  const classWeights = Array.isArray(cw) ? [...cw] : cw === 'none' ? new Array<number>(C).fill(1) : classWeightsFor(counts, cw as 'balanced' | 'sqrt');
+  if (classWeights.length !== C) throw new SentimentError('invalid-argument', `classWeights has ${classWeights.length} entries for ${C} labels`);
+
+  const soft = options.softTargets;
+  const alpha = soft ? (options.softTargetWeight ?? 0.5) : 0;
+  if (soft) {
+    if (soft.length !== trainY.length) throw new SentimentError('invalid-argument', `softTargets has ${soft.length} entries for ${trainY.length} training examples`);
+    soft.forEach((q, i) => {
+      if (q.length !== C || q.some((x) => !(x >= 0 && x <= 1))) throw new SentimentError('invalid-argument', `softTargets[${i}] must hold ${C} probabilities`);
+    });
+    if (!(alpha >= 0 && alpha <= 1)) throw new SentimentError('invalid-argument', `softTargetWeight must be in [0, 1], got ${alpha}`);
+  }
+  return { C, classWeights, soft, alpha };
 }
 
 /** Size and FNV-1a hash of the token list: a checkpoint only resumes on the same vocabulary. */

@@ -22,6 +22,16 @@ import { mulberry32, randomFloats } from '../random-inputs.js';
  * backend: forward values and every gradient.
  */
 export function fusedSuite(ctx: ConformanceContext): void {
+  lstmSequenceTests(ctx);
+  softmaxCrossEntropyTests(ctx);
+  adamStepTests(ctx);
+  adamStepGradScaleTests(ctx);
+  sumOfSquaresTests(ctx);
+  logSoftmaxTests(ctx);
+}
+
+/** lstmSequence: outputs and the six gradients, with and without lengths, both directions. */
+function lstmSequenceTests(ctx: ConformanceContext): void {
   const lstmCases = [
     { T: 1, B: 1, I: 1, H: 1, lengths: null, reverse: false },
     { T: 3, B: 2, I: 5, H: 4, lengths: null, reverse: false },
@@ -80,7 +90,10 @@ export function fusedSuite(ctx: ConformanceContext): void {
       }
     }, { timeout: 120_000 });
   }
+}
 
+/** softmaxCrossEntropy: loss, probabilities and gradient at several logit scales. */
+function softmaxCrossEntropyTests(ctx: ConformanceContext): void {
   for (const [N, C, scale] of [[1, 1, 1], [4, 3, 1], [5, 7, 50], [3, 4, 1000]] as const) {
     const title = `softmaxCrossEntropy N=${N} C=${C} logit scale ${scale}: loss, probabilities and gradient`;
     ctx.test(title, async (s) => {
@@ -110,7 +123,10 @@ export function fusedSuite(ctx: ConformanceContext): void {
       }
     });
   }
+}
 
+/** adamStep with and without (decoupled) weight decay. */
+function adamStepTests(ctx: ConformanceContext): void {
   for (const [wd, decoupled] of [[0, false], [0.01, false], [0.01, true]] as const) {
     const title = `adamStep weightDecay=${wd}${decoupled ? ' decoupled' : ''}: param, m, v`;
     ctx.test(title, async (s) => {
@@ -134,7 +150,10 @@ export function fusedSuite(ctx: ConformanceContext): void {
       }
     });
   }
+}
 
+/** adamStep with a gradient scale tensor, with and without donated buffers. */
+function adamStepGradScaleTests(ctx: ConformanceContext): void {
   for (const [shape, donate] of [[[3, 5], false], [[3, 5], true], [[40, 53], true]] as const) {
     const title = `adamStep with gradScale${donate ? ' and donated buffers' : ''} [${shape}]: param, m, v; inputs ${donate ? 'given up' : 'unchanged'}; no leak`;
     ctx.test(title, async (s) => {
@@ -163,7 +182,10 @@ export function fusedSuite(ctx: ConformanceContext): void {
       if (s.backend.memory().handles !== before) throw new Error(`${ctx.name} ${title}: ${s.backend.memory().handles - before} handles leaked`);
     });
   }
+}
 
+/** sumOfSquares over lists of tensors of mixed shapes. */
+function sumOfSquaresTests(ctx: ConformanceContext): void {
   const sumCases: { title: string; shapes: number[][]; scale: number }[] = [
     { title: 'no tensors', shapes: [], scale: 1 },
     { title: 'one scalar', shapes: [[]], scale: 1 },
@@ -192,7 +214,10 @@ export function fusedSuite(ctx: ConformanceContext): void {
       if (s.backend.memory().handles !== before) throw new Error(`${ctx.name} ${title}: ${s.backend.memory().handles - before} handles leaked`);
     });
   }
+}
 
+/** logSoftmax values and gradient, masked (-Inf) entries included. */
+function logSoftmaxTests(ctx: ConformanceContext): void {
   const logSoftmaxCases: { shape: number[]; scale: number; negInf?: boolean }[] = [
     { shape: [1, 1], scale: 1 },
     { shape: [5], scale: 3 },
