@@ -1,5 +1,5 @@
 import type { BinaryOpName, CompareOpName, Shape, TensorData, UnaryOpName } from '@cellstate/tensor';
-import { broadcastStrides, coalesce } from '@cellstate/tensor/backend-kit';
+import { StridedCursor, broadcastStrides, coalesce } from '@cellstate/tensor/backend-kit';
 
 /**
  * Elementwise kernels: unary ops, broadcasting binary and compare ops, and `where`.
@@ -161,19 +161,10 @@ export function binaryGeneral(
   const sa = as[rank - 1]!;
   const sb = bs[rank - 1]!;
   const rows = size / n;
-  const index = new Array<number>(rank).fill(0);
-  let ai = 0;
-  let bi = 0;
-  for (let row = 0, o = 0; row < rows; row++, o += n) {
-    binaryRow(op, isInt, a, ai, sa, b, bi, sb, out, o, n);
-    for (let d = rank - 2; d >= 0; d--) {
-      ai += as[d]!;
-      bi += bs[d]!;
-      if (++index[d]! < dims[d]!) break;
-      ai -= as[d]! * dims[d]!;
-      bi -= bs[d]! * dims[d]!;
-      index[d] = 0;
-    }
+  const cursor = new StridedCursor(dims, [as, bs], rank - 1);
+  const offsets = cursor.offsets;
+  for (let row = 0, o = 0; row < rows; row++, o += n, cursor.next()) {
+    binaryRow(op, isInt, a, offsets[0]!, sa, b, offsets[1]!, sb, out, o, n);
   }
 }
 
@@ -208,11 +199,12 @@ export function where(
   const sa = rank === 0 ? 0 : as[rank - 1]!;
   const sb = rank === 0 ? 0 : bs[rank - 1]!;
   const rows = size / n;
-  const index = new Array<number>(Math.max(rank, 1)).fill(0);
-  let ci = 0;
-  let ai = 0;
-  let bi = 0;
-  for (let row = 0, o = 0; row < rows; row++) {
+  const cursor = new StridedCursor(dims, [cs, as, bs], rank - 1);
+  const offsets = cursor.offsets;
+  for (let row = 0, o = 0; row < rows; row++, cursor.next()) {
+    const ci = offsets[0]!;
+    const ai = offsets[1]!;
+    const bi = offsets[2]!;
     if (sc === 0 && (condition[ci] !== 0 ? sa === 1 : sb === 0)) {
       // One condition for the whole row (a mask broadcast over features, e.g. padding
       // by sequence length): the row is a copy of a's or a fill with b's one value.
@@ -223,16 +215,6 @@ export function where(
       for (let j = 0, c = ci, x = ai, y = bi; j < n; j++, o++, c += sc, x += sa, y += sb) {
         out[o] = condition[c] !== 0 ? a[x]! : b[y]!;
       }
-    }
-    for (let d = rank - 2; d >= 0; d--) {
-      ci += cs[d]!;
-      ai += as[d]!;
-      bi += bs[d]!;
-      if (++index[d]! < dims[d]!) break;
-      ci -= cs[d]! * dims[d]!;
-      ai -= as[d]! * dims[d]!;
-      bi -= bs[d]! * dims[d]!;
-      index[d] = 0;
     }
   }
 }

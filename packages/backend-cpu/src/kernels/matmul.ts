@@ -1,5 +1,5 @@
 import type { Shape } from '@cellstate/tensor';
-import { broadcastStrides } from '@cellstate/tensor/backend-kit';
+import { StridedCursor, broadcastStrides } from '@cellstate/tensor/backend-kit';
 
 /**
  * Batched matrix product, float32 in and out, float64 accumulation.
@@ -124,20 +124,10 @@ export function matmul(
   const outMatrix = m * n;
   const batches = out.length / outMatrix;
   const scratch = new Float64Array(Math.max(n, k, 1));
-  const rank = batchShape.length;
-  const index = new Array<number>(rank).fill(0);
-  let aBatch = 0;
-  let bBatch = 0;
-  for (let t = 0; t < batches; t++) {
-    gemm(a, aBatch * aMatrix, b, bBatch * bMatrix, out, t * outMatrix, m, n, k, transposeA, transposeB, scratch);
-    for (let d = rank - 1; d >= 0; d--) {
-      aBatch += aStrides[d]!;
-      bBatch += bStrides[d]!;
-      if (++index[d]! < batchShape[d]!) break;
-      aBatch -= aStrides[d]! * batchShape[d]!;
-      bBatch -= bStrides[d]! * batchShape[d]!;
-      index[d] = 0;
-    }
+  const batch = new StridedCursor(batchShape, [aStrides, bStrides]);
+  const offsets = batch.offsets;
+  for (let t = 0; t < batches; t++, batch.next()) {
+    gemm(a, offsets[0]! * aMatrix, b, offsets[1]! * bMatrix, out, t * outMatrix, m, n, k, transposeA, transposeB, scratch);
   }
 }
 

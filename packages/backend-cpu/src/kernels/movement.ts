@@ -1,6 +1,6 @@
 import type { Shape, TensorData } from '@cellstate/tensor';
 import { stridesOf } from '@cellstate/tensor';
-import { coalesce, product, toInt32 } from '@cellstate/tensor/backend-kit';
+import { StridedCursor, coalesce, product, toInt32 } from '@cellstate/tensor/backend-kit';
 
 /**
  * Movement kernels: transpose, slice, concat, pad and cast. Any dtype; the output
@@ -34,22 +34,16 @@ export function copyStrided(
   const si = rank === 0 ? 0 : ss[rank - 1]!;
   const di = rank === 0 ? 0 : ds[rank - 1]!;
   const rows = total / n;
-  const index = new Array<number>(Math.max(rank, 1)).fill(0);
-  let s = srcOffset;
-  let d = dstOffset;
-  for (let row = 0; row < rows; row++) {
+  // The outer dimensions: one step per row.
+  const cursor = new StridedCursor(dims, [ss, ds], rank - 1, [srcOffset, dstOffset]);
+  const offsets = cursor.offsets;
+  for (let row = 0; row < rows; row++, cursor.next()) {
+    const s = offsets[0]!;
+    const d = offsets[1]!;
     // Long contiguous runs (the inner rows of a transpose [B,T,E] -> [T,B,E]) as memcpy.
     if (si === 1 && di === 1 && n >= 32) dst.set(src.subarray(s, s + n), d);
     else if (si === 1 && di === 1) for (let j = 0; j < n; j++) dst[d + j] = src[s + j]!;
     else for (let j = 0, x = s, y = d; j < n; j++, x += si, y += di) dst[y] = src[x]!;
-    for (let k = rank - 2; k >= 0; k--) {
-      s += ss[k]!;
-      d += ds[k]!;
-      if (++index[k]! < dims[k]!) break;
-      s -= ss[k]! * dims[k]!;
-      d -= ds[k]! * dims[k]!;
-      index[k] = 0;
-    }
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Shape, TensorData } from '@cellstate/tensor';
-import { product } from '@cellstate/tensor/backend-kit';
+import { StridedCursor, product } from '@cellstate/tensor/backend-kit';
 
 /**
  * Reductions: sum and max over a set of axes, argmax along one axis.
@@ -60,10 +60,11 @@ function reduce(mode: Mode, x: TensorData, shape: Shape, axes: readonly number[]
     const n = rank === 0 ? 1 : sizes[rank - 1]!;
     const innerReduced = rank > 0 && reduced[rank - 1]!;
     const rows = x.length / n;
-    const index = new Array<number>(Math.max(rank, 1)).fill(0);
+    // The output offset over the outer dimensions (x is walked in memory order).
+    const cursor = new StridedCursor(sizes, [outStrides], rank - 1);
     let xi = 0;
-    let o = 0;
-    for (let row = 0; row < rows; row++) {
+    for (let row = 0; row < rows; row++, cursor.next()) {
+      const o = cursor.offsets[0]!;
       if (innerReduced) {
         // x[xi .. xi+n) folds into acc[o].
         let s = acc[o]!;
@@ -88,12 +89,6 @@ function reduce(mode: Mode, x: TensorData, shape: Shape, axes: readonly number[]
             const s = acc[k]!;
             if (v > s || v !== v) acc[k] = v;
           }
-      }
-      for (let d = rank - 2; d >= 0; d--) {
-        o += outStrides[d]!;
-        if (++index[d]! < sizes[d]!) break;
-        o -= outStrides[d]! * sizes[d]!;
-        index[d] = 0;
       }
     }
   }

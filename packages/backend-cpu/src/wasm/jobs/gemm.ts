@@ -1,5 +1,5 @@
 import type { Shape } from '@cellstate/tensor';
-import { broadcastStrides } from '@cellstate/tensor/backend-kit';
+import { StridedCursor, broadcastStrides } from '@cellstate/tensor/backend-kit';
 import type { JobContext } from './job-context.js';
 
 /** Same contract as `matmul` in kernels/matmul.ts (batched, broadcast, transpose flags). */
@@ -29,21 +29,13 @@ export function matmul(ctx: JobContext, a: Float32Array, aShape: Shape, b: Float
   if (!e.commit()) return false;
   e.put(pa, a);
   e.put(pb, b);
-  const rank = batchShape.length;
-  const index = new Array<number>(rank).fill(0);
-  let aBatch = 0;
-  let bBatch = 0;
-  for (let t = 0; t < batches; t++) {
-    e.args([m, n, k, pa + aBatch * m * k * 4, transposeA ? m : k, transposeA ? 1 : 0, pb + bBatch * k * n * 4, transposeB ? k : n, transposeB ? 1 : 0, pc + t * m * n * 4, n, 0, 0, scratch, stride]);
+  // Offsets in whole matrices over the broadcast batch dimensions.
+  const batch = new StridedCursor(batchShape, [aStrides, bStrides]);
+  for (let t = 0; t < batches; t++, batch.next()) {
+    const ap = pa + batch.offsets[0]! * m * k * 4;
+    const bp = pb + batch.offsets[1]! * k * n * 4;
+    e.args([m, n, k, ap, transposeA ? m : k, transposeA ? 1 : 0, bp, transposeB ? k : n, transposeB ? 1 : 0, pc + t * m * n * 4, n, 0, 0, scratch, stride]);
     e.run('gemm', nt);
-    for (let d = rank - 1; d >= 0; d--) {
-      aBatch += aStrides[d]!;
-      bBatch += bStrides[d]!;
-      if (++index[d]! < batchShape[d]!) break;
-      aBatch -= aStrides[d]! * batchShape[d]!;
-      bBatch -= bStrides[d]! * batchShape[d]!;
-      index[d] = 0;
-    }
   }
   e.get(pc, out);
   return true;
