@@ -5,27 +5,26 @@ import { lstmSequenceBackward as lstmSequenceBackwardKernel } from '../kernels/l
 import { lstmSequence as lstmSequenceKernel } from '../kernels/lstm-sequence.js';
 import { ResidentReserve, type WasmKernels } from '../wasm/kernels.js';
 
+/** What both directions read: the sizes, x, the weights and the lengths. */
+function operands(s: CpuStorage, args: LstmSequenceArgs, op: string) {
+  const [T, B, I] = args.x.shape as [number, number, number];
+  const H = args.wHh.shape[1]!;
+  const x = s.float(args.x, op);
+  const wIh = s.float(args.wIh, op);
+  const wHh = s.float(args.wHh, op);
+  const lengths = args.lengths ? (s.data(args.lengths, op) as Int32Array) : null;
+  return { T, B, I, H, x, wIh, wHh, lengths };
+}
+
 /** The fused LSTM forward of `CpuBackend` (kernels/lstm-sequence.ts or its WebAssembly twin). */
 export function lstmSequence(s: CpuStorage, wasm: WasmKernels | null, args: LstmSequenceArgs): LstmSequenceResult {
   const op = 'lstmSequence';
-  const [T, B, I] = args.x.shape as [number, number, number];
-  const H = args.wHh.shape[1]!;
+  const { T, B, I, H, x, wIh, wHh, lengths } = operands(s, args, op);
   const y = s.f32(T * B * H);
   const hT = s.f32(B * H);
   const cT = s.f32(B * H);
   const size = lstmReserveLayout(T, B, H).size;
-  const inputs = [
-    s.float(args.x, op),
-    s.float(args.wIh, op),
-    s.float(args.wHh, op),
-    s.float(args.bias, op),
-    s.float(args.h0, op),
-    s.float(args.c0, op),
-    args.lengths ? (s.data(args.lengths, op) as Int32Array) : null,
-    args.reverse,
-    T, B, I, H,
-    y, hT, cT,
-  ] as const;
+  const inputs = [x, wIh, wHh, s.float(args.bias, op), s.float(args.h0, op), s.float(args.c0, op), lengths, args.reverse, T, B, I, H, y, hT, cT] as const;
   // The WebAssembly kernel keeps the reserve in its memory (read there by the backward,
   // copied out only if read); else the TypeScript kernel (same contract and layout).
   const resident = wasm?.lstmSequenceResident(...inputs) ?? null;
@@ -43,8 +42,7 @@ export function lstmSequence(s: CpuStorage, wasm: WasmKernels | null, args: Lstm
 /** The fused LSTM backward of `CpuBackend`; reads a resident reserve in place. */
 export function lstmSequenceBackward(s: CpuStorage, wasm: WasmKernels | null, args: LstmSequenceBackwardArgs): LstmSequenceGradients {
   const op = 'lstmSequenceBackward';
-  const [T, B, I] = args.x.shape as [number, number, number];
-  const H = args.wHh.shape[1]!;
+  const { T, B, I, H, x, wIh, wHh, lengths } = operands(s, args, op);
   const expected = lstmReserveLayout(T, B, H).size;
   const resident = wasm?.ready ? s.resident(args.reserve.id) : null;
   const reserve = resident ?? s.float(args.reserve, op);
@@ -57,17 +55,10 @@ export function lstmSequenceBackward(s: CpuStorage, wasm: WasmKernels | null, ar
   const dBias = s.f32(4 * H);
   const dh0 = s.f32(B * H);
   const dc0 = s.f32(B * H);
-  const inputs = [
-    s.float(args.x, op),
-    s.float(args.wIh, op),
-    s.float(args.wHh, op),
-    args.lengths ? (s.data(args.lengths, op) as Int32Array) : null,
-    args.reverse,
-    T, B, I, H,
-    args.dy ? s.float(args.dy, op) : null,
-    args.dhT ? s.float(args.dhT, op) : null,
-    args.dcT ? s.float(args.dcT, op) : null,
-  ] as const;
+  const dy = args.dy ? s.float(args.dy, op) : null;
+  const dhT = args.dhT ? s.float(args.dhT, op) : null;
+  const dcT = args.dcT ? s.float(args.dcT, op) : null;
+  const inputs = [x, wIh, wHh, lengths, args.reverse, T, B, I, H, dy, dhT, dcT] as const;
   const grads = [dx, dwIh, dwHh, dBias, dh0, dc0] as const;
   if (!wasm?.lstmSequenceBackward(...inputs, reserve, ...grads)) {
     lstmSequenceBackwardKernel(...inputs, reserve instanceof ResidentReserve ? s.float(args.reserve, op) : reserve, ...grads);
