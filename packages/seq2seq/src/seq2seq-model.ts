@@ -51,9 +51,11 @@ export interface LossOptions {
 
 /**
  * An encoder-decoder LSTM translation model (Sutskever et al. 2014; Luong et al. 2015;
- * Bahdanau et al. 2015). Parameter names: `encoder.embedding.weight`,
- * `encoder.rnn.layer0.weight_ih_l0`, …, `bridge_h.weight`, `decoder.attention.W.weight`,
- * `decoder.combine.weight`, `decoder.output.weight`.
+ * Bahdanau et al. 2015). Parameter names (PyTorch's): `encoder.embedding.weight`,
+ * `encoder.rnn.weight_ih_l0`, `encoder.rnn.weight_ih_l1_reverse`, …, `bridge_h.weight`,
+ * `decoder.attention.W.weight`, `decoder.combine.weight`, `decoder.output.weight`.
+ * Files that name the LSTM weights `rnn.layer<l>.weight_ih_l0` (written before the
+ * encoder and decoder used one multi-layer LSTM) load too (`upgradeParameterName`).
  *
  * @example
  * ```ts
