@@ -3,6 +3,22 @@ import { BARRIER } from '../layout.js';
 import { ResidentReserve } from '../memory.js';
 import type { JobContext } from './job-context.js';
 
+/**
+ * What both directions derive first: the GEMM's register tile (mr x nr), the sizes, and
+ * the threads for `flopsPerMultiplyAdd` (2 forward; 4 backward, which multiplies twice).
+ */
+function plan(ctx: JobContext, T: number, B: number, I: number, H: number, flopsPerMultiplyAdd: number) {
+  const ex = ctx.engine.exports!;
+  const mr = ex.MR.value as number;
+  const nr = ex.NR.value as number;
+  const G = 4 * H;
+  const rows = T * B;
+  const panels = Math.ceil(H / nr);
+  const stepFlops = 2 * B * G * H;
+  const nt = ctx.threadsFor(flopsPerMultiplyAdd * rows * G * (I + H), stepFlops, panels);
+  return { mr, nr, G, rows, panels, nt, reserveSize: lstmReserveLayout(T, B, H).size };
+}
+
 /** Same contract as `lstmSequence` in kernels/lstm-sequence.ts, same reserve layout. */
 export function lstmSequence(
   ctx: JobContext,
@@ -30,14 +46,7 @@ export function lstmSequenceResident(
 ): ResidentReserve | null {
   if (!ctx.ready()) return null;
   const e = ctx.engine;
-  const mr = e.exports!.MR.value as number;
-  const nr = e.exports!.NR.value as number;
-  const G = 4 * H;
-  const rows = T * B;
-  const panels = Math.ceil(H / nr);
-  const stepFlops = 2 * B * G * H;
-  const nt = ctx.threadsFor(2 * rows * G * (I + H), stepFlops, panels);
-  const reserveSize = lstmReserveLayout(T, B, H).size;
+  const { mr, nr, G, rows, panels, nt, reserveSize } = plan(ctx, T, B, I, H, 2);
   const pres = e.allocResident(reserveSize * 4);
   if (pres === null) return null;
   e.reset();
@@ -84,15 +93,7 @@ export function lstmSequenceBackward(
 ): boolean {
   if (!ctx.ready()) return false;
   const e = ctx.engine;
-  const ex = e.exports!;
-  const mr = ex.MR.value as number;
-  const nr = ex.NR.value as number;
-  const G = 4 * H;
-  const rows = T * B;
-  const panels = Math.ceil(H / nr);
-  const stepFlops = 2 * B * G * H;
-  const nt = ctx.threadsFor(4 * rows * G * (I + H), stepFlops, panels);
-  const reserveSize = lstmReserveLayout(T, B, H).size;
+  const { mr, nr, G, rows, panels, nt, reserveSize } = plan(ctx, T, B, I, H, 4);
   e.reset();
   const px = e.alloc(rows * I * 4);
   const pwIh = e.alloc(G * I * 4);
