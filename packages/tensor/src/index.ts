@@ -64,6 +64,7 @@ export {
   type ImportBackendOptions,
   type ReleaseBackendsOptions,
 } from './registry.js';
+export { chooseBackend, type BackendLoaders } from './backend-choice.js';
 
 export { Tensor, readMany } from './tensor.js';
 export { scope, keep, memory, type MemoryInfo } from './memory.js';

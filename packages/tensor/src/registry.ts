@@ -1,5 +1,6 @@
 import { BACKEND_CONTRACT_VERSION, type Backend } from './backend/backend.js';
 import { BackendUnavailableError, type BackendStatus } from './errors.js';
+import { BACKEND_PACKAGES, loadFailureReason } from './backend-packages.js';
 
 /** Creates a backend; `null` means "not available here", a throw means "available but broken". */
 export type BackendFactory = () => Backend | null | Promise<Backend | null>;
@@ -215,7 +216,11 @@ export function listBackends(): BackendStatus[] {
 }
 
 export interface ImportBackendOptions {
-  /** Priority of the placeholder registered when loading fails (see `RegisterOptions`). */
+  /**
+   * Priority of the placeholder registered when loading fails (see `RegisterOptions`).
+   * Default: the priority the package registers with for cellstate's own backends
+   * (cpu 1, webgpu 3), else 0.
+   */
   priority?: number;
 }
 
@@ -223,7 +228,8 @@ export interface ImportBackendOptions {
  * Loads a backend package on demand (its entry registers the backend when imported)
  * and returns whether loading succeeded. When it fails and no backend `name` is
  * registered, registers an unavailable placeholder `name` whose reason is the error's
- * first line, so `ready({ prefer: [name] })` throws a `BackendUnavailableError` saying
+ * first line (plus the install command when it says one of cellstate's backend packages
+ * is missing), so `ready({ prefer: [name] })` throws a `BackendUnavailableError` saying
  * why instead of just "not registered". The placeholder never auto-selects; a later
  * successful import replaces it. A `true` result means only that `load` resolved: it
  * does not check that the package registered `name`.
@@ -231,7 +237,7 @@ export interface ImportBackendOptions {
  * @example
  * ```ts
  * // Pass the import as a function so the bundler or Node resolves it in the caller.
- * await importBackend('webgpu', () => import('@cellstate/backend-webgpu/node'), { priority: 3 });
+ * await importBackend('webgpu', () => import('@cellstate/backend-webgpu/node'));
  * await ready({ prefer: ['webgpu'] }); // BackendUnavailableError: ...webgpu (priority 3): unavailable - could not be loaded: ...
  * ```
  */
@@ -243,9 +249,8 @@ export async function importBackend(name: string, load: () => Promise<unknown>, 
     // An existing entry (a real backend, or the placeholder from an earlier failure)
     // says more than this error, so it is left alone.
     if (!state().entries.has(name)) {
-      registerBackend(name, () => null, { priority: options.priority, autoSelect: false });
-      const message = cause instanceof Error ? cause.message : String(cause);
-      markUnavailable(name, `could not be loaded: ${message.split('\n')[0]}`);
+      registerBackend(name, () => null, { priority: options.priority ?? BACKEND_PACKAGES[name]?.priority, autoSelect: false });
+      markUnavailable(name, loadFailureReason(name, cause));
     }
     return false;
   }
@@ -265,7 +270,7 @@ export interface ReleaseBackendsOptions {
  *
  * @example
  * ```ts
- * await importBackend('webgpu', () => import('@cellstate/backend-webgpu/node'), { priority: 3 });
+ * await importBackend('webgpu', () => import('@cellstate/backend-webgpu/node'));
  * await ready({ prefer: ['webgpu'] });
  * // ... train ...
  * releaseBackends(); // webgpu disposed and removed, cpu kept

@@ -2,7 +2,7 @@
 // WebGPU backend's Node entry (Dawn) only when asked for, so the examples start fast
 // and a missing GPU is an error that names the problem, not a crash at import.
 import '@cellstate/backend-cpu';
-import { importBackend, ready, type Backend } from '@cellstate/tensor';
+import { chooseBackend, type Backend, type BackendLoaders } from '@cellstate/tensor';
 import { InvalidArgumentError } from 'commander';
 
 /** Lets Node exit: Dawn keeps the process alive while a GPU device is open. */
@@ -14,6 +14,7 @@ export type BackendName = (typeof BACKENDS)[number];
 // A variable specifier (with @vite-ignore) leaves the import to run time: bundlers and
 // Vite do not follow it, so Dawn is only ever loaded here, when asked for.
 const WEBGPU_NODE = '@cellstate/backend-webgpu/node';
+const LOADERS: BackendLoaders = { cpu: () => import('@cellstate/backend-cpu'), webgpu: () => import(/* @vite-ignore */ WEBGPU_NODE) };
 
 /** commander argument parser for `--backend`. */
 export function backendName(value: string): BackendName {
@@ -22,10 +23,9 @@ export function backendName(value: string): BackendName {
 }
 
 /**
- * Starts the named backend (default: the best that starts, i.e. the CPU here) and makes
- * it current. Throws `BackendUnavailableError` (from `ready`) listing every backend and why.
+ * Starts the named backend (default: the CPU) and makes it current. Throws
+ * `BackendUnavailableError` listing every backend and why.
  */
 export async function selectBackend(name?: BackendName): Promise<Backend> {
-  if (name === 'webgpu') await importBackend('webgpu', () => import(/* @vite-ignore */ WEBGPU_NODE), { priority: 3 });
-  return ready(name ? { prefer: [name] } : {});
+  return chooseBackend(name ?? 'cpu', LOADERS);
 }

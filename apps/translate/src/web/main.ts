@@ -6,7 +6,7 @@
  * translates with it instead.
  */
 import '@cellstate/backend-cpu';
-import { importBackend, listBackends, ready } from '@cellstate/tensor';
+import { chooseBackend, listBackends, type BackendLoaders } from '@cellstate/tensor';
 import { decodeSeq2SeqModel } from '@cellstate/seq2seq';
 import { Translator, type Translation } from '../translator.js';
 import { setupTrainPanel, type TrainedModel } from './train-panel.js';
@@ -14,12 +14,14 @@ import modelUrl from '../../models/en-fr.safetensors?url';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-async function chooseBackend(): Promise<string> {
-  if ('gpu' in navigator) {
-    // Registers 'webgpu' (priority 3); its factory returns null without an adapter.
-    await importBackend('webgpu', () => import('@cellstate/backend-webgpu'), { priority: 3 });
-  }
-  const backend = await ready();
+async function startBackend(): Promise<string> {
+  // The CPU backend is imported above: always needed, and a static import is what Vite's
+  // dev server finds up front (one found at run time makes it reload the page). WebGPU's
+  // package is fetched only where the browser has the API; it registers with a higher
+  // priority than the CPU's and returns no backend without an adapter, so 'auto' takes it
+  // where it works and the CPU elsewhere.
+  const loaders: BackendLoaders = 'gpu' in navigator ? { webgpu: () => import('@cellstate/backend-webgpu') } : {};
+  const backend = await chooseBackend('auto', loaders);
   return backend.name;
 }
 
@@ -137,7 +139,7 @@ function setupPage(backendReady: Promise<string>): void {
 }
 
 async function main(): Promise<void> {
-  const backendReady = chooseBackend();
+  const backendReady = startBackend();
   setupPage(backendReady);
   const backendName = await backendReady;
   $('backend').textContent = `backend: ${backendName} (${listBackends().map((b) => `${b.name}: ${b.state}${b.reason ? ` - ${b.reason}` : ''}`).join('; ')})`;
