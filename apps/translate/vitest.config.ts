@@ -3,5 +3,5 @@ import { sourceConditions } from '../../vitest.shared.ts';
 
 export default defineProject({
   ...sourceConditions,
-  test: { name: 'translate', include: ['src/**/*.test.ts', 'e2e/**/*.test.ts'], testTimeout: 90_000, hookTimeout: 90_000 },
+  test: { name: 'translate', include: ['src/**/*.test.ts'], testTimeout: 90_000, hookTimeout: 90_000 },
 });

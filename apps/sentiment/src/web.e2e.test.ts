@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_EXAMPLES } from '../web/demo-data.js';
+import { DEMO_EXAMPLES } from './web/demo-data.js';
 import { chromiumMissing, skipTitle } from '../../../tools/test-env/requirements.ts';
 import { startVitePage, type VitePage } from '../../../tools/browser/vite-page.ts';
 

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { parseDataset } from './dataset.js';
+import { parseDataset } from '../dataset.js';
 import { FileTooLargeError, readTrainingFile } from './web-file.js';
 
 const file = (bytes: Uint8Array, name: string) => Object.assign(new Blob([new Uint8Array(bytes)]), { name });

@@ -1,6 +1,6 @@
 /**
  * The web page's Train view without the browser: its demo data, its preparation
- * (web/prepare.ts) and its training module (web/training.ts) run in a worker_threads
+ * (src/web/prepare.ts) and its training module (src/web/training.ts) run in a worker_threads
  * worker through @cellstate/worker/node, the same module the page's Web Worker runs.
  * The final checkpoint loads into the page-side classifier on this thread (decodeInto)
  * and classifies the demo sentences.
@@ -11,9 +11,9 @@ import { ready } from '@cellstate/tensor';
 import type { TrainingProgress, TrainingStatus } from '@cellstate/worker';
 import { startNodeTraining } from '@cellstate/worker/node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_EXAMPLES, DEMO_LABELS, demoDataset } from '../web/demo-data.js';
-import { DEFAULT_SETTINGS, labelsOf, prepareTraining, splitExamples } from '../web/prepare.js';
-import type { WebTrainingMetrics } from '../web/training.js';
+import { DEMO_EXAMPLES, DEMO_LABELS, demoDataset } from './demo-data.js';
+import { DEFAULT_SETTINGS, labelsOf, prepareTraining, splitExamples } from './prepare.js';
+import type { WebTrainingMetrics } from './training.js';
 
 beforeAll(async () => {
   await ready({ prefer: ['cpu'] });
@@ -53,7 +53,7 @@ describe('the Train view training module in a worker thread', () => {
     const progress: TrainingProgress[] = [];
     const statuses: TrainingStatus[] = [];
     const logs: string[] = [];
-    const session = startNodeTraining({ module: new URL('../web/training.ts', import.meta.url), options, progressIntervalMs: 0 });
+    const session = startNodeTraining({ module: new URL('./training.ts', import.meta.url), options, progressIntervalMs: 0 });
     session.on('progress', (p) => progress.push(p));
     session.on('status', (s) => statuses.push(s));
     session.on('log', (l) => logs.push(l));

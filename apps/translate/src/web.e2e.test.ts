@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { parseSafetensors } from '@cellstate/nn';
 import { decodeSeq2SeqModel } from '@cellstate/seq2seq';
-import { selectBackend } from '../src/backend.js';
-import { Translator } from '../src/translator.js';
-import { demoPairs, prepareTraining } from '../src/web/training-data.js';
+import { selectBackend } from './backend.js';
+import { Translator } from './translator.js';
+import { demoPairs, prepareTraining } from './web/training-data.js';
 import { chromiumMissing, skipTitle } from '../../../tools/test-env/requirements.ts';
 import { startVitePage, type VitePage } from '../../../tools/browser/vite-page.ts';
 
