@@ -4,6 +4,7 @@
  * large GEMMs over all T·B rows. Letters as lstm-sequence.ts, whose reserve it reads.
  */
 import type { Handle, LstmSequenceBackwardArgs, LstmSequenceGradients } from '@cellstate/tensor';
+import { lstmReserveLayout } from '@cellstate/tensor/backend-kit';
 import { lstmStepBackwardKernel, lstmStepBackwardParams } from '../kernels/lstm-step-backward.wgsl.js';
 import { coalesce } from '../layout.js';
 import type { KernelContext } from './kernel-context.js';
@@ -18,6 +19,7 @@ export function lstmSequenceBackward(ctx: KernelContext, args: LstmSequenceBackw
   const H = args.wHh.shape[1]!;
   const G = 4 * H;
   const rows = T * B;
+  const layout = lstmReserveLayout(T, B, H);
   const state = B * H;
   const queue = ctx.queue;
   const x = ctx.buffer(args.x, op);
@@ -55,8 +57,8 @@ export function lstmSequenceBackward(ctx: KernelContext, args: LstmSequenceBackw
         t: finalize ? 0 : stepTime(s),
         readHalf: s % 2,
         hasLengths: args.lengths ? 1 : 0,
-        cPrevSection: 4 * rows * H,
-        tanhCSection: 5 * rows * H,
+        cPrevSection: layout.cPrev,
+        tanhCSection: layout.tanhC,
         hasPrevious: s > 0 ? 1 : 0,
         tPrev: s > 0 ? stepTime(s - 1) : 0,
         hasDy: args.dy ? 1 : 0,
@@ -69,7 +71,7 @@ export function lstmSequenceBackward(ctx: KernelContext, args: LstmSequenceBackw
   // The weight gradients as large GEMMs over all T·B rows.
   matmulInto(ctx, { a: dGates, b: wIh, c: b(dx), M: rows, N: I, K: G, transposeA: false, transposeB: false });
   matmulInto(ctx, { a: dGates, b: x, c: b(dwIh), M: G, N: I, K: rows, transposeA: true, transposeB: false });
-  matmulInto(ctx, { a: dGates, b: reserve, bOffset: 6 * rows * H, c: b(dwHh), M: G, N: H, K: rows, transposeA: true, transposeB: false });
+  matmulInto(ctx, { a: dGates, b: reserve, bOffset: layout.hPrev, c: b(dwHh), M: G, N: H, K: rows, transposeA: true, transposeB: false });
   if (G > 0) reduceInto(ctx, 'sum', 'float32', dGates, 0, { shape: [G], strides: [[1]] }, coalesce([rows], [[G]]), b(dBias), 0, G, rows);
   ctx.free(dGates);
   ctx.free(dhState);

@@ -8,6 +8,7 @@
  * The backward reads it.
  */
 import type { LstmSequenceArgs, LstmSequenceResult } from '@cellstate/tensor';
+import { lstmReserveLayout } from '@cellstate/tensor/backend-kit';
 import { lstmStepKernel, lstmStepParams } from '../kernels/lstm-step.wgsl.js';
 import type { KernelContext } from './kernel-context.js';
 import { matmulInto } from './matmul.js';
@@ -32,10 +33,11 @@ export function lstmSequence(ctx: KernelContext, args: LstmSequenceArgs): LstmSe
   const c0 = ctx.buffer(args.c0, op);
   const lengths = args.lengths ? ctx.buffer(args.lengths, op) : ctx.dummy;
   const rows = T * B;
+  const layout = lstmReserveLayout(T, B, H);
   const y = ctx.alloc([T, B, H], 'float32');
   const hT = ctx.alloc([B, H], 'float32');
   const cT = ctx.alloc([B, H], 'float32');
-  const reserve = ctx.alloc([7 * rows * H], 'float32');
+  const reserve = ctx.alloc([layout.size], 'float32');
   const [yb, hb, cb, rb] = [y, hT, cT, reserve].map((h) => ctx.buffer(h, op)) as [GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer];
   const state = B * H;
   const queue = ctx.queue;
@@ -61,9 +63,9 @@ export function lstmSequence(ctx: KernelContext, args: LstmSequenceArgs): LstmSe
       t: args.reverse ? T - 1 - s : s,
       readHalf: s % 2,
       hasLengths: args.lengths ? 1 : 0,
-      cPrevSection: 4 * rows * H,
-      tanhCSection: 5 * rows * H,
-      hPrevSection: 6 * rows * H,
+      cPrevSection: layout.cPrev,
+      tanhCSection: layout.tanhC,
+      hPrevSection: layout.hPrev,
     });
     queue.dispatch(pipeline, uniforms, [wHhT, lengths, rb, hState, cb, yb], workgroups);
   }
