@@ -9,7 +9,9 @@ import { releaseBackends, selectBackend } from './backend.js';
 import { loadCorpus, repoRoot } from './data.js';
 import { evaluate } from './evaluate.js';
 import { loadModelFile, DEFAULT_MODEL } from './model-io.js';
-import { exportRun, train, type TrainOptions } from './train.js';
+import { exportRun } from './run-directory.js';
+import { train } from './train.js';
+import type { TrainOptions } from './train-options.js';
 import { Translator } from './translator.js';
 
 const program = new Command();

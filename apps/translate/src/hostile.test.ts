@@ -15,7 +15,8 @@ import { selectBackend } from './backend.js';
 import { readTsv } from './data.js';
 import { tokensOf } from './preprocess.js';
 import { writeTinyCorpus } from './test-data.js';
-import { train, type TrainOptions } from './train.js';
+import { train } from './train.js';
+import type { TrainOptions } from './train-options.js';
 import { Translator } from './translator.js';
 
 const appDir = dirname(dirname(fileURLToPath(import.meta.url)));

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { decodeSeq2SeqModel } from '@cellstate/seq2seq';
 import { readMany } from '@cellstate/tensor';
 import { selectBackend } from './backend.js';
-import { BEST_FILE, exportRun, learningRateAfter, train, type TrainOptions } from './train.js';
+import { BEST_FILE, exportRun } from './run-directory.js';
+import { learningRateAfter, train } from './train.js';
+import type { TrainOptions } from './train-options.js';
 import { writeTinyCorpus } from './test-data.js';
 
 const corpus = writeTinyCorpus(64);

@@ -5,11 +5,11 @@
  * per epoch, dropout masks and teacher-forcing coins per step) is derived from
  * (seed, epoch) or (seed, step), so `--resume` after a kill replays the same run.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Adam, deriveSeed, NonFiniteLossError } from '@cellstate/nn';
 import { assertWritable, loadTrainingCheckpoint, saveCheckpoint, saveTrainingCheckpoint, writeFileAtomically } from '@cellstate/nn/node';
-import { encodeSeq2SeqModel, makeBatch, permutation, Seq2Seq, trainStep, trainStepChecked, type AttentionKind, type BridgeKind, type IdPair, type LoadedModel, type Preprocessing, type Seq2SeqConfig } from '@cellstate/seq2seq';
+import { encodeSeq2SeqModel, makeBatch, permutation, Seq2Seq, trainStep, trainStepChecked, type IdPair, type LoadedModel, type Preprocessing } from '@cellstate/seq2seq';
 import { ArgumentError, readMany, type Tensor } from '@cellstate/tensor';
 import { Vocabulary } from '@cellstate/text';
 import cliProgress from 'cli-progress';
@@ -17,65 +17,8 @@ import { DataError, loadCorpus, type TextPair } from './data.js';
 import { evaluate } from './evaluate.js';
 import { loadModelFile } from './model-io.js';
 import { tokensOf } from './preprocess.js';
-
-/** Everything `train` needs; the CLI fills it from flags. */
-export interface TrainOptions {
-  data: string;
-  valid?: string;
-  sourceLanguage?: string;
-  targetLanguage?: string;
-  out: string;
-  resume: boolean;
-  /** Start over in an `out` that already holds a run (without it, and without `resume`, that is refused). */
-  overwrite?: boolean;
-  /**
-   * A non-finite loss or gradient: 'stop' (default) ends training with
-   * `NonFiniteLossError` naming the step, before anything is saved; 'skip' reads every
-   * step's loss and gradient norm and leaves out the updates that are not finite.
-   */
-  onNonFinite?: 'stop' | 'skip';
-  embeddingSize: number;
-  hiddenSize: number;
-  numLayers: number;
-  bidirectional: boolean;
-  attention: AttentionKind;
-  bridge?: BridgeKind;
-  dropout: number;
-  tieEmbeddings: boolean;
-  reverseSource: boolean;
-  sourceVocabSize: number;
-  targetVocabSize: number;
-  minFrequency: number;
-  /** Pairs with more tokens on either side are left out of training. */
-  maxLength: number;
-  /** Use at most this many training pairs (a seeded sample). */
-  trainLimit?: number;
-  batchSize: number;
-  learningRate: number;
-  /**
-   * Multiply the learning rate by this after every epoch whose validation BLEU is not the
-   * best so far (1 = never; the command line's default is 0.5). The rate of an epoch is a
-   * function of the run's history, so `--resume` continues with the same rate.
-   */
-  lrDecay?: number;
-  epochs: number;
-  maxSteps?: number;
-  maxMinutes?: number;
-  checkpointEvery: number;
-  seed: number;
-  teacherForcing: number;
-  clipNorm: number;
-  labelSmoothing: number;
-  shortlist: number;
-  /** Validation sentences (distinct sources) for the BLEU after each epoch. */
-  validSize: number;
-  /** Also write the final model here (float16 with `f16`, int8 matrices with `int8`). */
-  export?: string;
-  f16: boolean;
-  int8?: boolean;
-  /** Test hook: behave as if killed right after the checkpoint of this step. */
-  stopAfterStep?: number;
-}
+import { BEST_FILE, readRunFile, readVocabulary, RUN_FILES, type EpochRecord, type Extra } from './run-directory.js';
+import { FIXED, modelConfig, type TrainOptions } from './train-options.js';
 
 export interface TrainIo {
   log: (line: string) => void;
@@ -100,32 +43,6 @@ export interface TrainSummary {
   history: EpochRecord[];
   modelPath: string;
 }
-
-interface EpochRecord {
-  epoch: number;
-  step: number;
-  trainLoss: number;
-  validBleu: number;
-  validPerplexity: number;
-  elapsedMs: number;
-}
-
-interface Extra {
-  batchIndex: number;
-  /** Token-weighted loss sum and token count of the epoch so far (for its mean). */
-  epochLoss: number;
-  epochTokens: number;
-  elapsedMs: number;
-  history: EpochRecord[];
-  [key: string]: unknown;
-}
-
-/** Options that must not change across `--resume` (they shape the model, data or run). */
-const FIXED: (keyof TrainOptions)[] = [
-  'data', 'valid', 'sourceLanguage', 'targetLanguage', 'embeddingSize', 'hiddenSize', 'numLayers', 'bidirectional', 'attention', 'bridge', 'dropout',
-  'tieEmbeddings', 'reverseSource', 'sourceVocabSize', 'targetVocabSize', 'minFrequency', 'maxLength', 'trainLimit', 'batchSize', 'learningRate',
-  'seed', 'teacherForcing', 'clipNorm', 'labelSmoothing', 'shortlist',
-];
 
 /** How many epochs of `history` did not beat the best validation BLEU before them. */
 export function epochsWithoutImprovement(history: readonly { validBleu: number }[]): number {
@@ -174,64 +91,59 @@ function formatDuration(ms: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-/** A JSON file of a run directory; every error names it. */
-function readJsonFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (cause) {
-    throw new DataError(`${path}: cannot read it: ${(cause as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new DataError(`${path}: not valid JSON: ${(cause as Error).message}`);
-  }
+/** The corpus, its pairs as ids and the vocabularies that encode them. */
+interface TrainingData {
+  corpus: ReturnType<typeof loadCorpus>;
+  preprocessing: Preprocessing;
+  sourceVocabulary: Vocabulary;
+  targetVocabulary: Vocabulary;
+  pairs: IdPair[];
 }
 
-/** A vocabulary file written by `train`. */
-function readVocabulary(path: string): Vocabulary {
-  return Vocabulary.fromJSON(readJsonFile(path), path);
+/** The losses of the steps so far: those not read yet, and the sums they are read into. */
+interface LossTally {
+  /** Losses not read yet: [loss, target tokens, step] (read in groups: one sync per group). */
+  pending: [Tensor, number, number][];
+  skipped: number;
+  windowLoss: number;
+  windowTokens: number;
+  epochLoss: number;
+  epochTokens: number;
 }
 
-/** `run.json` of a run directory. */
-function readRunFile(path: string): { options: TrainOptions; preprocessing: Preprocessing } {
-  const run = readJsonFile(path) as { options?: unknown; preprocessing?: unknown } | null;
-  if (typeof run !== 'object' || run === null || typeof run.options !== 'object' || run.options === null || typeof run.preprocessing !== 'object' || run.preprocessing === null) {
-    throw new DataError(`${path}: not a run description (expected an object with 'options' and 'preprocessing')`);
-  }
-  return run as { options: TrainOptions; preprocessing: Preprocessing };
+/** A run in progress: what the steps read, and the position they move (saved in checkpoints). */
+interface Run {
+  readonly o: TrainOptions;
+  readonly io: TrainIo;
+  readonly data: TrainingData;
+  readonly model: Seq2Seq;
+  readonly optimizer: Adam;
+  readonly loaded: LoadedModel;
+  readonly checkpointFile: string;
+  readonly bestFile: string;
+  /** Training time of this run and the runs it resumes, in ms. */
+  readonly elapsed: () => number;
+  step: number;
+  epoch: number;
+  extra: Extra;
+  readonly tally: LossTally;
 }
 
-/** Files whose presence means `out` holds a run that a fresh start would overwrite. */
-/** The model file of the epoch with the best validation BLEU so far, in the run directory. */
-export const BEST_FILE = 'best.safetensors';
-const RUN_FILES = ['run.json', 'checkpoint.safetensors', 'model.safetensors', BEST_FILE];
-
-/** The model a run's options describe, sized to its vocabularies (the same in `train` and `exportRun`). */
-function modelConfig(o: TrainOptions, sourceVocabulary: Vocabulary, targetVocabulary: Vocabulary): Seq2SeqConfig {
-  return {
-    sourceVocabSize: sourceVocabulary.size,
-    targetVocabSize: targetVocabulary.size,
-    embeddingSize: o.embeddingSize,
-    hiddenSize: o.hiddenSize,
-    numLayers: o.numLayers,
-    bidirectional: o.bidirectional,
-    attention: o.attention,
-    ...(o.bridge ? { bridge: o.bridge } : {}),
-    dropout: o.dropout,
-    tieEmbeddings: o.tieEmbeddings,
-    reverseSource: o.reverseSource,
-    seed: o.seed,
-  };
+/** When to stop and how often to log, over every epoch of this process. */
+interface Pace {
+  readonly deadline: number;
+  readonly logEvery: number;
+  readonly runStarted: number;
+  stepsThisRun: number;
 }
 
-/** Runs (or resumes) training; returns what happened. */
-export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSummary> {
-  const started = Date.now();
-  const o = options;
+/**
+ * Checks the options against `o.out` (refusing before any work: an unwritable --out or
+ * --export found after hours of training loses the model) and prepares it; returns
+ * whether the run resumes from a checkpoint there.
+ */
+async function openRunDirectory(o: TrainOptions, io: TrainIo): Promise<boolean> {
   if (o.resume && o.overwrite) throw new ArgumentError('translate train', '--resume and --overwrite exclude each other: continue the run, or start it over');
-  // Refuse before any work: an unwritable --out or --export found after hours of training loses the model.
   await assertWritable(o.out, { directory: true });
   if (o.export) await assertWritable(o.export);
   mkdirSync(o.out, { recursive: true });
@@ -253,8 +165,12 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
       }
     }
   }
+  return resuming;
+}
 
-  // Data and vocabularies.
+/** The training pairs and vocabularies: the vocabularies built and written on a fresh start, read back on a resume. */
+async function prepareData(o: TrainOptions, io: TrainIo, resuming: boolean): Promise<TrainingData> {
+  const runFile = join(o.out, 'run.json');
   const corpus = loadCorpus(o.data, { ...(o.valid ? { valid: o.valid } : {}), ...(o.sourceLanguage ? { sourceLanguage: o.sourceLanguage } : {}), ...(o.targetLanguage ? { targetLanguage: o.targetLanguage } : {}) });
   const preprocessing: Preprocessing = {
     sourceLanguage: corpus.sourceLanguage,
@@ -292,9 +208,13 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
   }
   const pairs: IdPair[] = tokenized.map((p) => ({ source: sourceVocabulary.encode(p.source), target: targetVocabulary.encode(p.target) }));
   io.log(`data ${corpus.name}: ${pairs.length} training pairs (of ${corpus.train.length}; max ${o.maxLength} tokens), vocabularies ${sourceVocabulary.size} / ${targetVocabulary.size}`);
+  return { corpus, preprocessing, sourceVocabulary, targetVocabulary, pairs };
+}
 
-  // Model and optimizer.
-  const model = new Seq2Seq(modelConfig(o, sourceVocabulary, targetVocabulary));
+/** The model and optimizer, and the position in the run: from the checkpoint when resuming. */
+async function startRun(o: TrainOptions, io: TrainIo, resuming: boolean, data: TrainingData, started: number): Promise<Run> {
+  const checkpointFile = join(o.out, 'checkpoint.safetensors');
+  const model = new Seq2Seq(modelConfig(o, data.sourceVocabulary, data.targetVocabulary));
   const optimizer = new Adam(model, { learningRate: o.learningRate });
   let step = 0;
   let epoch = 0;
@@ -308,165 +228,182 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
   }
   io.log(`model: ${model.parameterCount()} parameters, ${JSON.stringify(model.config)}`);
   const elapsedBefore = extra.elapsedMs;
-  const elapsed = () => elapsedBefore + (Date.now() - started);
-
-  const loaded: LoadedModel = { model, sourceVocabulary, targetVocabulary, preprocessing, info: {} };
-  const bestFile = join(o.out, BEST_FILE);
-  const runInfo = () => ({ steps: step, epochs: epoch + 1, elapsedMs: elapsed(), history: extra.history, data: corpus.name, trainingPairs: pairs.length, options: Object.fromEntries(FIXED.map((k) => [k, o[k] ?? null])) });
-  const save = async () => {
-    extra.elapsedMs = elapsed();
-    extra.epochLoss = epochLoss;
-    extra.epochTokens = epochTokens;
-    await saveTrainingCheckpoint(checkpointFile, { model, optimizer, step, epoch, extra });
+  const { sourceVocabulary, targetVocabulary, preprocessing } = data;
+  return {
+    o,
+    io,
+    data,
+    model,
+    optimizer,
+    loaded: { model, sourceVocabulary, targetVocabulary, preprocessing, info: {} },
+    checkpointFile,
+    bestFile: join(o.out, BEST_FILE),
+    elapsed: () => elapsedBefore + (Date.now() - started),
+    step,
+    epoch,
+    extra,
+    // epochLoss and epochTokens are absent in checkpoints of older runs.
+    tally: { pending: [], skipped: 0, windowLoss: 0, windowTokens: 0, epochLoss: extra.epochLoss ?? 0, epochTokens: extra.epochTokens ?? 0 },
   };
+}
 
-  // Losses not read yet: [loss, target tokens, step] (read in groups: one sync per group).
-  let pending: [Tensor, number, number][] = [];
-  let skipped = 0;
-  let windowLoss = 0;
-  let windowTokens = 0;
-  let epochLoss = extra.epochLoss ?? 0; // absent in checkpoints of older runs
-  let epochTokens = extra.epochTokens ?? 0;
-  const flush = async () => {
-    if (!pending.length) return;
-    const values = await readMany(pending.map(([t]) => t));
-    const bad = pending.findIndex((_, i) => !Number.isFinite((values[i] as Float32Array)[0]!));
-    if (bad >= 0) {
-      const badStep = pending[bad]![2];
-      for (const [t] of pending) t.dispose();
-      pending = [];
-      // Nothing is saved after this: the checkpoint on disk stays the last finite one.
-      throw new NonFiniteLossError(badStep, (values[bad] as Float32Array)[0]!, 'loss');
-    }
-    pending.forEach(([t, n], i) => {
-      const v = (values[i] as Float32Array)[0]!;
-      windowLoss += v * n;
-      windowTokens += n;
-      epochLoss += v * n;
-      epochTokens += n;
-      t.dispose();
-    });
-    pending = [];
-  };
+/** What a model file written by `train` says about its run. */
+function runInfo(run: Run, epochs: number) {
+  const { o } = run;
+  return { steps: run.step, epochs, elapsedMs: run.elapsed(), history: run.extra.history, data: run.data.corpus.name, trainingPairs: run.data.pairs.length, options: Object.fromEntries(FIXED.map((k) => [k, o[k] ?? null])) };
+}
 
-  let stoppedEarly = false;
-  const deadline = o.maxMinutes === undefined ? Number.POSITIVE_INFINITY : started + o.maxMinutes * 60_000;
-  const logEvery = io.logEvery ?? 50;
-  let stepsThisRun = 0;
-  const runStarted = Date.now();
-  io.onStepLoop?.(true);
-  try {
-    outer: while (epoch < o.epochs) {
-      const lr = learningRateAfter(extra.history, o.learningRate, o.lrDecay ?? 1);
-      if (lr !== optimizer.learningRate) io.log(`epoch ${epoch + 1}: learning rate ${lr.toPrecision(3)} (validation BLEU has not improved ${epochsWithoutImprovement(extra.history)} time(s))`);
-      optimizer.learningRate = lr;
-      const batches = epochBatches(pairs, o.batchSize, o.seed, epoch);
-      const bar = io.progress
-        ? new cliProgress.SingleBar(
-            { format: `epoch ${epoch + 1}/${o.epochs} |{bar}| {value}/{total} batches | loss {loss} | ppl {ppl} | {rate} tok/s | ETA {eta_formatted}`, hideCursor: true, etaBuffer: 50 },
-            cliProgress.Presets.shades_classic,
-          )
-        : null;
-      bar?.start(batches.length, extra.batchIndex, { loss: '-', ppl: '-', rate: '-' });
-      let windowStarted = Date.now();
-      for (let b = extra.batchIndex; b < batches.length; b++) {
-        const batch = makeBatch(batches[b]!.map((i) => pairs[i]!), { reverseSource: o.reverseSource });
-        const stepOptions = {
-          seed: deriveSeed(o.seed, 1_000_000 + step),
-          teacherForcing: o.teacherForcing,
-          clipNorm: o.clipNorm,
-          labelSmoothing: o.labelSmoothing,
-          shortlist: o.shortlist,
-        };
-        if (o.onNonFinite === 'skip') {
-          try {
-            const r = await trainStepChecked(model, optimizer, batch, { ...stepOptions, step: step + 1, onNonFinite: 'skip' });
-            if (r.skipped) {
-              skipped++;
-              io.log(`warning: step ${step + 1}: the ${Number.isFinite(r.loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(r.loss) ? r.gradientNorm : r.loss}; update skipped (${skipped} so far)`);
-            } else {
-              windowLoss += r.loss * batch.targetTokens;
-              windowTokens += batch.targetTokens;
-              epochLoss += r.loss * batch.targetTokens;
-              epochTokens += batch.targetTokens;
-            }
-          } finally {
-            batch.dispose();
-          }
-        } else {
-          pending.push([trainStep(model, optimizer, batch, stepOptions), batch.targetTokens, step + 1]);
-          batch.dispose();
-        }
-        step++;
-        stepsThisRun++;
-        extra.batchIndex = b + 1;
-        if (step % 10 === 0 || b === batches.length - 1) {
-          await flush();
-          const mean = windowLoss / Math.max(1, windowTokens);
-          const rate = windowTokens / Math.max(1e-3, (Date.now() - windowStarted) / 1000);
-          bar?.update(b + 1, { loss: mean.toFixed(3), ppl: Math.exp(mean).toFixed(1), rate: rate.toFixed(0) });
-          if (!bar && (step % logEvery === 0 || b === batches.length - 1)) {
-            const perStep = (Date.now() - runStarted) / stepsThisRun;
-            io.log(
-              `epoch ${epoch + 1} batch ${b + 1}/${batches.length} step ${step} | loss ${mean.toFixed(3)} ppl ${Math.exp(mean).toFixed(1)} | ${rate.toFixed(0)} tok/s | elapsed ${formatDuration(elapsed())} | epoch ETA ${formatDuration(perStep * (batches.length - b - 1))}`,
-            );
-          }
-          windowLoss = 0;
-          windowTokens = 0;
-          windowStarted = Date.now();
-        }
-        const stopNow = io.stopRequested?.() || (o.maxSteps !== undefined && step >= o.maxSteps) || Date.now() >= deadline;
-        if (step % o.checkpointEvery === 0 || stopNow) {
-          await flush();
-          await save();
-        }
-        if (step === o.stopAfterStep) {
-          // Test hook: end like a killed process (nothing saved since the last checkpoint).
-          await flush();
-          bar?.stop();
-          model.dispose();
-          return { steps: step, epochs: epoch, elapsedMs: elapsed(), stoppedEarly: true, history: extra.history, modelPath: '' };
-        }
-        if (stopNow) {
-          bar?.stop();
-          stoppedEarly = true;
-          io.log(`stopping at step ${step} (${io.stopRequested?.() ? 'signal' : o.maxSteps !== undefined && step >= o.maxSteps ? '--max-steps' : '--max-minutes'}); checkpoint saved to ${checkpointFile}`);
-          break outer;
-        }
-      }
-      bar?.stop();
-      await flush();
-      const trainLoss = epochLoss / Math.max(1, epochTokens);
-      epochLoss = 0;
-      epochTokens = 0;
-      const validation = await evaluate(loaded, corpus.valid, { limit: o.validSize, beamSize: 1 });
-      const record: EpochRecord = { epoch: epoch + 1, step, trainLoss, validBleu: validation.bleu, validPerplexity: validation.perplexity, elapsedMs: elapsed() };
-      const improved = validation.bleu > bestBleu(extra.history);
-      extra.history.push(record);
-      if (improved) {
-        // The weights of the best epoch so far, as a model file: what --export and `export` write.
-        await saveCheckpoint(bestFile, await encodeSeq2SeqModel({ ...loaded, info: runInfo() }, { dtype: 'F32' }));
-      }
-      io.log(
-        `epoch ${epoch + 1} done at step ${step}: train loss ${trainLoss.toFixed(3)} | valid BLEU ${validation.bleu.toFixed(2)} (greedy, ${validation.sentences} sentences)${improved ? ' (best so far: best.safetensors)' : ''} | valid ppl ${validation.perplexity.toFixed(2)} | lr ${optimizer.learningRate.toPrecision(3)} | elapsed ${formatDuration(elapsed())}`,
-      );
-      for (const e of validation.examples.slice(0, 3)) io.log(`  ${e.source}  →  ${e.hypothesis}   [ref: ${e.reference}]`);
-      epoch++;
-      extra.batchIndex = 0;
-      await save();
-    }
-    await flush();
-    if (!stoppedEarly) await save();
-  } catch (e) {
-    // Tensors of steps not read yet would leak; the model is not saved after a failure.
+async function save(run: Run): Promise<void> {
+  const { extra, tally } = run;
+  extra.elapsedMs = run.elapsed();
+  extra.epochLoss = tally.epochLoss;
+  extra.epochTokens = tally.epochTokens;
+  await saveTrainingCheckpoint(run.checkpointFile, { model: run.model, optimizer: run.optimizer, step: run.step, epoch: run.epoch, extra });
+}
+
+/** Reads the pending losses into the sums; a non-finite one ends training with `NonFiniteLossError`. */
+async function flush(tally: LossTally): Promise<void> {
+  const { pending } = tally;
+  if (!pending.length) return;
+  const values = await readMany(pending.map(([t]) => t));
+  const bad = pending.findIndex((_, i) => !Number.isFinite((values[i] as Float32Array)[0]!));
+  if (bad >= 0) {
+    const badStep = pending[bad]![2];
     for (const [t] of pending) t.dispose();
-    model.dispose();
-    throw e;
-  } finally {
-    io.onStepLoop?.(false);
+    tally.pending = [];
+    // Nothing is saved after this: the checkpoint on disk stays the last finite one.
+    throw new NonFiniteLossError(badStep, (values[bad] as Float32Array)[0]!, 'loss');
   }
+  pending.forEach(([t, n], i) => {
+    const v = (values[i] as Float32Array)[0]!;
+    tally.windowLoss += v * n;
+    tally.windowTokens += n;
+    tally.epochLoss += v * n;
+    tally.epochTokens += n;
+    t.dispose();
+  });
+  tally.pending = [];
+}
 
-  const info = { steps: step, epochs: epoch, elapsedMs: elapsed(), history: extra.history, data: corpus.name, trainingPairs: pairs.length, options: Object.fromEntries(FIXED.map((k) => [k, o[k] ?? null])) };
+/** One optimizer step on the pairs `ids`; its loss is read at once with `onNonFinite: 'skip'`, else left pending. */
+async function trainBatch(run: Run, ids: number[]): Promise<void> {
+  const { o, io, model, optimizer, tally, step } = run;
+  const batch = makeBatch(ids.map((i) => run.data.pairs[i]!), { reverseSource: o.reverseSource });
+  const stepOptions = {
+    seed: deriveSeed(o.seed, 1_000_000 + step),
+    teacherForcing: o.teacherForcing,
+    clipNorm: o.clipNorm,
+    labelSmoothing: o.labelSmoothing,
+    shortlist: o.shortlist,
+  };
+  if (o.onNonFinite === 'skip') {
+    try {
+      const r = await trainStepChecked(model, optimizer, batch, { ...stepOptions, step: step + 1, onNonFinite: 'skip' });
+      if (r.skipped) {
+        tally.skipped++;
+        io.log(`warning: step ${step + 1}: the ${Number.isFinite(r.loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(r.loss) ? r.gradientNorm : r.loss}; update skipped (${tally.skipped} so far)`);
+      } else {
+        tally.windowLoss += r.loss * batch.targetTokens;
+        tally.windowTokens += batch.targetTokens;
+        tally.epochLoss += r.loss * batch.targetTokens;
+        tally.epochTokens += batch.targetTokens;
+      }
+    } finally {
+      batch.dispose();
+    }
+  } else {
+    tally.pending.push([trainStep(model, optimizer, batch, stepOptions), batch.targetTokens, step + 1]);
+    batch.dispose();
+  }
+}
+
+/**
+ * The rest of the current epoch's batches, with progress, checkpoints and the stop
+ * conditions: 'done' at the epoch's end, 'stopped' after a stop's checkpoint, 'killed'
+ * at the `stopAfterStep` test hook.
+ */
+async function trainEpoch(run: Run, pace: Pace): Promise<'done' | 'stopped' | 'killed'> {
+  const { o, io, optimizer, extra, tally } = run;
+  const lr = learningRateAfter(extra.history, o.learningRate, o.lrDecay ?? 1);
+  if (lr !== optimizer.learningRate) io.log(`epoch ${run.epoch + 1}: learning rate ${lr.toPrecision(3)} (validation BLEU has not improved ${epochsWithoutImprovement(extra.history)} time(s))`);
+  optimizer.learningRate = lr;
+  const batches = epochBatches(run.data.pairs, o.batchSize, o.seed, run.epoch);
+  const bar = io.progress
+    ? new cliProgress.SingleBar(
+        { format: `epoch ${run.epoch + 1}/${o.epochs} |{bar}| {value}/{total} batches | loss {loss} | ppl {ppl} | {rate} tok/s | ETA {eta_formatted}`, hideCursor: true, etaBuffer: 50 },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
+  bar?.start(batches.length, extra.batchIndex, { loss: '-', ppl: '-', rate: '-' });
+  let windowStarted = Date.now();
+  for (let b = extra.batchIndex; b < batches.length; b++) {
+    await trainBatch(run, batches[b]!);
+    const step = ++run.step;
+    pace.stepsThisRun++;
+    extra.batchIndex = b + 1;
+    if (step % 10 === 0 || b === batches.length - 1) {
+      await flush(tally);
+      const mean = tally.windowLoss / Math.max(1, tally.windowTokens);
+      const rate = tally.windowTokens / Math.max(1e-3, (Date.now() - windowStarted) / 1000);
+      bar?.update(b + 1, { loss: mean.toFixed(3), ppl: Math.exp(mean).toFixed(1), rate: rate.toFixed(0) });
+      if (!bar && (step % pace.logEvery === 0 || b === batches.length - 1)) {
+        const perStep = (Date.now() - pace.runStarted) / pace.stepsThisRun;
+        io.log(
+          `epoch ${run.epoch + 1} batch ${b + 1}/${batches.length} step ${step} | loss ${mean.toFixed(3)} ppl ${Math.exp(mean).toFixed(1)} | ${rate.toFixed(0)} tok/s | elapsed ${formatDuration(run.elapsed())} | epoch ETA ${formatDuration(perStep * (batches.length - b - 1))}`,
+        );
+      }
+      tally.windowLoss = 0;
+      tally.windowTokens = 0;
+      windowStarted = Date.now();
+    }
+    const stopNow = io.stopRequested?.() || (o.maxSteps !== undefined && step >= o.maxSteps) || Date.now() >= pace.deadline;
+    if (step % o.checkpointEvery === 0 || stopNow) {
+      await flush(tally);
+      await save(run);
+    }
+    if (step === o.stopAfterStep) {
+      // Test hook: end like a killed process (nothing saved since the last checkpoint).
+      await flush(tally);
+      bar?.stop();
+      return 'killed';
+    }
+    if (stopNow) {
+      bar?.stop();
+      io.log(`stopping at step ${step} (${io.stopRequested?.() ? 'signal' : o.maxSteps !== undefined && step >= o.maxSteps ? '--max-steps' : '--max-minutes'}); checkpoint saved to ${run.checkpointFile}`);
+      return 'stopped';
+    }
+  }
+  bar?.stop();
+  return 'done';
+}
+
+/** After an epoch's last step: validation BLEU, the best model so far, the log, a checkpoint at the next epoch's start. */
+async function endEpoch(run: Run): Promise<void> {
+  const { o, io, extra, tally } = run;
+  const trainLoss = tally.epochLoss / Math.max(1, tally.epochTokens);
+  tally.epochLoss = 0;
+  tally.epochTokens = 0;
+  const validation = await evaluate(run.loaded, run.data.corpus.valid, { limit: o.validSize, beamSize: 1 });
+  const record: EpochRecord = { epoch: run.epoch + 1, step: run.step, trainLoss, validBleu: validation.bleu, validPerplexity: validation.perplexity, elapsedMs: run.elapsed() };
+  const improved = validation.bleu > bestBleu(extra.history);
+  extra.history.push(record);
+  if (improved) {
+    // The weights of the best epoch so far, as a model file: what --export and `export` write.
+    await saveCheckpoint(run.bestFile, await encodeSeq2SeqModel({ ...run.loaded, info: runInfo(run, run.epoch + 1) }, { dtype: 'F32' }));
+  }
+  io.log(
+    `epoch ${run.epoch + 1} done at step ${run.step}: train loss ${trainLoss.toFixed(3)} | valid BLEU ${validation.bleu.toFixed(2)} (greedy, ${validation.sentences} sentences)${improved ? ' (best so far: best.safetensors)' : ''} | valid ppl ${validation.perplexity.toFixed(2)} | lr ${run.optimizer.learningRate.toPrecision(3)} | elapsed ${formatDuration(run.elapsed())}`,
+  );
+  for (const e of validation.examples.slice(0, 3)) io.log(`  ${e.source}  →  ${e.hypothesis}   [ref: ${e.reference}]`);
+  run.epoch++;
+  extra.batchIndex = 0;
+  await save(run);
+}
+
+/** Writes model.safetensors (and the --export file, from the best epoch) and disposes the model; returns the model's path. */
+async function writeModels(run: Run, stoppedEarly: boolean): Promise<string> {
+  const { o, io, loaded, bestFile } = run;
+  const info = runInfo(run, run.epoch);
   const modelPath = join(o.out, 'model.safetensors');
   await saveCheckpoint(modelPath, await encodeSeq2SeqModel({ ...loaded, info }, { dtype: 'F32' }));
   if (o.export) {
@@ -475,42 +412,49 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
     const best = existsSync(bestFile) ? await loadModelFile(bestFile) : null;
     await saveCheckpoint(o.export, await encodeSeq2SeqModel(best ?? { ...loaded, info }, { dtype }));
     best?.model.dispose();
-    io.log(`model written to ${o.export}${o.int8 ? ' (int8)' : o.f16 ? ' (float16)' : ''}${best ? ` from ${bestFile} (validation BLEU ${bestBleu(extra.history).toFixed(2)})` : ''}`);
+    io.log(`model written to ${o.export}${o.int8 ? ' (int8)' : o.f16 ? ' (float16)' : ''}${best ? ` from ${bestFile} (validation BLEU ${bestBleu(run.extra.history).toFixed(2)})` : ''}`);
   }
-  io.log(`training ${stoppedEarly ? 'stopped' : 'finished'}: ${step} steps, ${formatDuration(elapsed())} of training time; model in ${modelPath}`);
-  model.dispose();
-  return { steps: step, epochs: epoch, elapsedMs: elapsed(), stoppedEarly, history: extra.history, modelPath };
+  io.log(`training ${stoppedEarly ? 'stopped' : 'finished'}: ${run.step} steps, ${formatDuration(run.elapsed())} of training time; model in ${modelPath}`);
+  run.model.dispose();
+  return modelPath;
 }
 
-/**
- * Writes a model file from a run directory (what `train --export` writes at the end;
- * useful when a run was stopped): by default the epoch with the best validation BLEU
- * (`best.safetensors`) when the run has one, else its last checkpoint; `last: true`
- * takes the last checkpoint.
- */
-export async function exportRun(out: string, modelPath: string, options: { f16?: boolean; int8?: boolean; last?: boolean }): Promise<{ step: number; bytes: number; from: 'best' | 'last' }> {
-  await assertWritable(modelPath);
-  const dtype = options.int8 ? 'Q8' : options.f16 ? 'F16' : 'F32';
-  const bestFile = join(out, BEST_FILE);
-  if (!options.last && existsSync(bestFile)) {
-    const best = await loadModelFile(bestFile);
-    const bytes = await encodeSeq2SeqModel(best, { dtype });
-    await saveCheckpoint(modelPath, bytes);
-    best.model.dispose();
-    return { step: Number((best.info as { steps?: number }).steps ?? 0), bytes: bytes.length, from: 'best' };
+/** Runs (or resumes) training; returns what happened. */
+export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSummary> {
+  const started = Date.now();
+  const o = options;
+  const resuming = await openRunDirectory(o, io);
+  const data = await prepareData(o, io, resuming);
+  const run = await startRun(o, io, resuming, data, started);
+  let stoppedEarly = false;
+  const pace: Pace = { deadline: o.maxMinutes === undefined ? Number.POSITIVE_INFINITY : started + o.maxMinutes * 60_000, logEvery: io.logEvery ?? 50, stepsThisRun: 0, runStarted: Date.now() };
+  io.onStepLoop?.(true);
+  try {
+    while (run.epoch < o.epochs) {
+      const end = await trainEpoch(run, pace);
+      if (end === 'killed') {
+        run.model.dispose();
+        return { steps: run.step, epochs: run.epoch, elapsedMs: run.elapsed(), stoppedEarly: true, history: run.extra.history, modelPath: '' };
+      }
+      if (end === 'stopped') {
+        stoppedEarly = true;
+        break;
+      }
+      await flush(run.tally);
+      await endEpoch(run);
+    }
+    await flush(run.tally);
+    if (!stoppedEarly) await save(run);
+  } catch (e) {
+    // Tensors of steps not read yet would leak; the model is not saved after a failure.
+    for (const [t] of run.tally.pending) t.dispose();
+    run.model.dispose();
+    throw e;
+  } finally {
+    io.onStepLoop?.(false);
   }
-  const run = readRunFile(join(out, 'run.json'));
-  const o = run.options;
-  const sourceVocabulary = readVocabulary(join(out, 'source-vocab.json'));
-  const targetVocabulary = readVocabulary(join(out, 'target-vocab.json'));
-  const model = new Seq2Seq(modelConfig(o, sourceVocabulary, targetVocabulary));
-  const state = await loadTrainingCheckpoint(join(out, 'checkpoint.safetensors'), { model });
-  const extra = state.extra as Extra;
-  const info = { steps: state.step, epochs: state.epoch ?? 0, elapsedMs: extra.elapsedMs, history: extra.history, data: o.data, options: Object.fromEntries(FIXED.map((k) => [k, o[k] ?? null])) };
-  const bytes = await encodeSeq2SeqModel({ model, sourceVocabulary, targetVocabulary, preprocessing: run.preprocessing, info }, { dtype });
-  await saveCheckpoint(modelPath, bytes);
-  model.dispose();
-  return { step: state.step, bytes: bytes.length, from: 'last' };
+  const modelPath = await writeModels(run, stoppedEarly);
+  return { steps: run.step, epochs: run.epoch, elapsedMs: run.elapsed(), stoppedEarly, history: run.extra.history, modelPath };
 }
 
 export type { TextPair };

@@ -161,11 +161,13 @@ async function checkOutputs(o: TrainCommandOptions): Promise<void> {
   } else if (o.resume) throw new DataError('--resume needs --checkpoint-dir (where the checkpoint is)', outDir);
 }
 
-export async function trainCommand(o: TrainCommandOptions, io: Io): Promise<void> {
-  const started = Date.now();
-  await checkOutputs(o);
-  const labels = parseLabels(o.labels);
-  // Several training files, comma-separated, are read one after the other (e.g. SST phrases and airline tweets).
+/**
+ * The training examples (one file, or several separated by commas read in order: SST
+ * phrases and airline tweets, say), the validation examples (a file, or a seeded
+ * fraction held out of the training data) and the test examples, if any; warns about
+ * labels without a training example.
+ */
+function loadSplits(o: TrainCommandOptions, labels: string[], io: Io): { train: LabeledText[]; valid: LabeledText[]; test: LabeledText[] | undefined } {
   const trainFiles = o.train.split(',').map((f) => f.trim());
   if (trainFiles.some((f) => f === '')) throw new DataError('give a training file, or several separated by single commas', o.train);
   let train = trainFiles.flatMap((f) => loadLabelled(f, labels, o, io, o.verbose));
@@ -183,6 +185,35 @@ export async function trainCommand(o: TrainCommandOptions, io: Io): Promise<void
   if (train.length === 0) throw new DataError('no usable training examples', o.train);
   for (const l of labels) if (!train.some((t) => t.label === l)) io.err(`warning: no training example has the label ${JSON.stringify(l)}\n`);
   io.err(`train: ${countLabels(train, labels)}\n`);
+  return { train, valid, test };
+}
+
+/** With --distill-from: the teacher's probabilities for every training text (the soft targets), and what the model file records about them. */
+async function distillationTargets(o: TrainCommandOptions, labels: string[], train: LabeledText[], io: Io): Promise<{ softTargets?: number[][]; distillInfo?: Record<string, unknown> }> {
+  let softTargets: number[][] | undefined;
+  let distillInfo: Record<string, unknown> | undefined;
+  if (o.distillFrom) {
+    const teacher = await openModel(o.distillFrom);
+    try {
+      if (teacher.labels.join() !== labels.join()) throw new DataError(`the teacher's labels ${teacher.labels.join(',')} differ from the labels ${labels.join(',')}`, o.distillFrom);
+      const t0 = Date.now();
+      const preds = await teacher.predict(train.map((t) => t.text));
+      softTargets = preds.map((p) => labels.map((l) => p.probabilities[l]!));
+      const agree = preds.filter((p, i) => p.label === train[i]!.label).length / train.length;
+      io.err(`distillation: soft targets from ${o.distillFrom} on ${train.length} training texts in ${((Date.now() - t0) / 1000).toFixed(0)} s (the teacher agrees with ${(100 * agree).toFixed(1)}% of the labels); soft-target weight ${o.distillWeight ?? 0.5}\n`);
+      distillInfo = { teacher: o.distillFrom, weight: o.distillWeight ?? 0.5, teacherTrainAgreement: agree };
+    } finally {
+      teacher.dispose();
+    }
+  }
+  return { softTargets, distillInfo };
+}
+
+export async function trainCommand(o: TrainCommandOptions, io: Io): Promise<void> {
+  const started = Date.now();
+  await checkOutputs(o);
+  const labels = parseLabels(o.labels);
+  const { train, valid, test } = loadSplits(o, labels, io);
 
   const preprocess: PreprocessOptions = { removeStopWords: o.stopWords ?? true, maxTokens: o.maxTokens ?? 200 };
   const vocabulary = buildVocabulary(train.map((t) => t.text), { preprocess, minFrequency: o.minFrequency ?? 2, maxSize: o.maxVocab ?? 20_000 });
@@ -228,22 +259,7 @@ export async function trainCommand(o: TrainCommandOptions, io: Io): Promise<void
     vectorsInfo = { file: o.vectors, ...match };
   }
 
-  let softTargets: number[][] | undefined;
-  let distillInfo: Record<string, unknown> | undefined;
-  if (o.distillFrom) {
-    const teacher = await openModel(o.distillFrom);
-    try {
-      if (teacher.labels.join() !== labels.join()) throw new DataError(`the teacher's labels ${teacher.labels.join(',')} differ from the labels ${labels.join(',')}`, o.distillFrom);
-      const t0 = Date.now();
-      const preds = await teacher.predict(train.map((t) => t.text));
-      softTargets = preds.map((p) => labels.map((l) => p.probabilities[l]!));
-      const agree = preds.filter((p, i) => p.label === train[i]!.label).length / train.length;
-      io.err(`distillation: soft targets from ${o.distillFrom} on ${train.length} training texts in ${((Date.now() - t0) / 1000).toFixed(0)} s (the teacher agrees with ${(100 * agree).toFixed(1)}% of the labels); soft-target weight ${o.distillWeight ?? 0.5}\n`);
-      distillInfo = { teacher: o.distillFrom, weight: o.distillWeight ?? 0.5, teacherTrainAgreement: agree };
-    } finally {
-      teacher.dispose();
-    }
-  }
+  const { softTargets, distillInfo } = await distillationTargets(o, labels, train, io);
 
   const checkpoints = o.checkpointDir ? createFileCheckpointStore(userPath(o.checkpointDir)) : undefined;
   const bar = io.isTTY ? new cliProgress.SingleBar({ format: 'epoch {epoch} [{bar}] {value}/{total} steps | loss {loss} | {eta}s left', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;

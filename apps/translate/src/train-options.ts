@@ -1,0 +1,88 @@
+// The options of `translate train`, which of them a run must keep across `--resume`,
+// and the model they describe.
+import type { AttentionKind, BridgeKind, Seq2SeqConfig } from '@cellstate/seq2seq';
+import type { Vocabulary } from '@cellstate/text';
+
+/** Everything `train` needs; the CLI fills it from flags. */
+export interface TrainOptions {
+  data: string;
+  valid?: string;
+  sourceLanguage?: string;
+  targetLanguage?: string;
+  out: string;
+  resume: boolean;
+  /** Start over in an `out` that already holds a run (without it, and without `resume`, that is refused). */
+  overwrite?: boolean;
+  /**
+   * A non-finite loss or gradient: 'stop' (default) ends training with
+   * `NonFiniteLossError` naming the step, before anything is saved; 'skip' reads every
+   * step's loss and gradient norm and leaves out the updates that are not finite.
+   */
+  onNonFinite?: 'stop' | 'skip';
+  embeddingSize: number;
+  hiddenSize: number;
+  numLayers: number;
+  bidirectional: boolean;
+  attention: AttentionKind;
+  bridge?: BridgeKind;
+  dropout: number;
+  tieEmbeddings: boolean;
+  reverseSource: boolean;
+  sourceVocabSize: number;
+  targetVocabSize: number;
+  minFrequency: number;
+  /** Pairs with more tokens on either side are left out of training. */
+  maxLength: number;
+  /** Use at most this many training pairs (a seeded sample). */
+  trainLimit?: number;
+  batchSize: number;
+  learningRate: number;
+  /**
+   * Multiply the learning rate by this after every epoch whose validation BLEU is not the
+   * best so far (1 = never; the command line's default is 0.5). The rate of an epoch is a
+   * function of the run's history, so `--resume` continues with the same rate.
+   */
+  lrDecay?: number;
+  epochs: number;
+  maxSteps?: number;
+  maxMinutes?: number;
+  checkpointEvery: number;
+  seed: number;
+  teacherForcing: number;
+  clipNorm: number;
+  labelSmoothing: number;
+  shortlist: number;
+  /** Validation sentences (distinct sources) for the BLEU after each epoch. */
+  validSize: number;
+  /** Also write the final model here (float16 with `f16`, int8 matrices with `int8`). */
+  export?: string;
+  f16: boolean;
+  int8?: boolean;
+  /** Test hook: behave as if killed right after the checkpoint of this step. */
+  stopAfterStep?: number;
+}
+
+/** Options that must not change across `--resume` (they shape the model, data or run). */
+export const FIXED: (keyof TrainOptions)[] = [
+  'data', 'valid', 'sourceLanguage', 'targetLanguage', 'embeddingSize', 'hiddenSize', 'numLayers', 'bidirectional', 'attention', 'bridge', 'dropout',
+  'tieEmbeddings', 'reverseSource', 'sourceVocabSize', 'targetVocabSize', 'minFrequency', 'maxLength', 'trainLimit', 'batchSize', 'learningRate',
+  'seed', 'teacherForcing', 'clipNorm', 'labelSmoothing', 'shortlist',
+];
+
+/** The model a run's options describe, sized to its vocabularies (the same in `train` and `exportRun`). */
+export function modelConfig(o: TrainOptions, sourceVocabulary: Vocabulary, targetVocabulary: Vocabulary): Seq2SeqConfig {
+  return {
+    sourceVocabSize: sourceVocabulary.size,
+    targetVocabSize: targetVocabulary.size,
+    embeddingSize: o.embeddingSize,
+    hiddenSize: o.hiddenSize,
+    numLayers: o.numLayers,
+    bidirectional: o.bidirectional,
+    attention: o.attention,
+    ...(o.bridge ? { bridge: o.bridge } : {}),
+    dropout: o.dropout,
+    tieEmbeddings: o.tieEmbeddings,
+    reverseSource: o.reverseSource,
+    seed: o.seed,
+  };
+}
