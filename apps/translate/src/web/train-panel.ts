@@ -57,39 +57,45 @@ export function describeProgress(p: TrainingProgress): string {
   return parts.join(' · ');
 }
 
-/** Wires up the section; returns nothing (state lives in the closure). */
-export function setupTrainPanel(hooks: TrainPanelHooks): void {
-  const data = $<HTMLTextAreaElement>('train-data');
-  const info = $('train-data-info');
-  const epochs = $('train-epochs');
-  const steps = $<HTMLInputElement>('train-steps');
-  const hidden = $<HTMLSelectElement>('train-hidden');
-  const batch = $<HTMLInputElement>('train-batch');
-  const lr = $<HTMLInputElement>('train-lr');
-  const sourceLang = $<HTMLSelectElement>('train-source-lang');
-  const targetLang = $<HTMLSelectElement>('train-target-lang');
-  const startButton = $<HTMLButtonElement>('train-start');
-  const pauseButton = $<HTMLButtonElement>('train-pause');
-  const cancelButton = $<HTMLButtonElement>('train-cancel');
-  const checkpointButton = $<HTMLButtonElement>('train-checkpoint');
-  const downloadButton = $<HTMLButtonElement>('train-download');
-  const bar = $<HTMLProgressElement>('train-progress-bar');
-  const stats = $('train-stats');
-  const statusEl = $('train-status');
-  const chart = $<HTMLCanvasElement>('train-chart');
-  const log = $('train-log');
-  const settings = [data, steps, hidden, batch, lr, sourceLang, targetLang, $<HTMLInputElement>('train-file'), $<HTMLButtonElement>('train-demo')];
+/** The loss curve so far, log scale, over the run's steps. */
+function drawLossChart(chart: HTMLCanvasElement, losses: readonly { step: number; loss: number }[], totalSteps: number | undefined): void {
+  const ctx = chart.getContext('2d');
+  if (!ctx) return;
+  const { width, height } = chart;
+  ctx.clearRect(0, 0, width, height);
+  if (losses.length < 2) return;
+  const total = totalSteps ?? losses.at(-1)!.step;
+  const logs = losses.map((l) => Math.log(Math.max(l.loss, 1e-4)));
+  const hi = Math.max(...logs);
+  const lo = Math.min(...logs);
+  const y = (v: number) => 6 + (height - 12) * (hi === lo ? 0.5 : (hi - v) / (hi - lo));
+  ctx.strokeStyle = '#1e5ac8';
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  losses.forEach((l, i) => {
+    const x = 4 + ((width - 8) * l.step) / Math.max(1, total);
+    if (i === 0) ctx.moveTo(x, y(logs[i]!));
+    else ctx.lineTo(x, y(logs[i]!));
+  });
+  ctx.stroke();
+  ctx.fillStyle = '#666';
+  ctx.font = '12px system-ui, sans-serif';
+  ctx.fillText(`loss (log scale) ${losses[0]!.loss.toFixed(2)} → ${losses.at(-1)!.loss.toFixed(3)}`, 8, height - 8);
+}
 
-  let session: TrainingSession | undefined;
-  let run: { options: WebTrainingOptions; prepared: PreparedTraining } | undefined;
-  let trained: LoadedModel | undefined;
-  let losses: { step: number; loss: number }[] = [];
+interface DataInputs {
+  data: HTMLTextAreaElement;
+  info: HTMLElement;
+  epochs: HTMLElement;
+  steps: HTMLInputElement;
+  batch: HTMLInputElement;
+  sourceLang: HTMLSelectElement;
+  targetLang: HTMLSelectElement;
+}
 
-  const setStatus = (text: string, status?: TrainingStatus | 'idle' | 'error') => {
-    statusEl.textContent = text;
-    if (status) statusEl.dataset.status = status;
-  };
-
+/** The sentence pairs box: counts pairs and epochs as it changes, the demo set button, the file picker; starts with the demo set. */
+function setupDataInput(inputs: DataInputs, setStatus: (text: string, status: 'error') => void): void {
+  const { data, info, epochs, steps, batch, sourceLang, targetLang } = inputs;
   // Parsing is cheap but a pasted corpus can be large: wait for a pause in typing.
   let parseTimer: ReturnType<typeof setTimeout> | undefined;
   const describeData = () => {
@@ -124,31 +130,71 @@ export function setupTrainPanel(hooks: TrainPanelHooks): void {
   });
   data.value = toTsv(demoPairs());
   describeData();
+}
 
-  const drawChart = () => {
-    const ctx = chart.getContext('2d');
-    if (!ctx) return;
-    const { width, height } = chart;
-    ctx.clearRect(0, 0, width, height);
-    if (losses.length < 2) return;
-    const total = run?.options.steps ?? losses.at(-1)!.step;
-    const logs = losses.map((l) => Math.log(Math.max(l.loss, 1e-4)));
-    const hi = Math.max(...logs);
-    const lo = Math.min(...logs);
-    const y = (v: number) => 6 + (height - 12) * (hi === lo ? 0.5 : (hi - v) / (hi - lo));
-    ctx.strokeStyle = '#1e5ac8';
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    losses.forEach((l, i) => {
-      const x = 4 + ((width - 8) * l.step) / Math.max(1, total);
-      if (i === 0) ctx.moveTo(x, y(logs[i]!));
-      else ctx.lineTo(x, y(logs[i]!));
-    });
-    ctx.stroke();
-    ctx.fillStyle = '#666';
-    ctx.font = '12px system-ui, sans-serif';
-    ctx.fillText(`loss (log scale) ${losses[0]!.loss.toFixed(2)} → ${losses.at(-1)!.loss.toFixed(3)}`, 8, height - 8);
+/** The model a run's checkpoint bytes hold, built on the main thread, with what the model file records about the run. */
+async function modelFromWeights(run: { options: WebTrainingOptions; prepared: PreparedTraining }, bytes: Uint8Array, step: number, loss: number | undefined): Promise<LoadedModel> {
+  const { prepared } = run;
+  const model = new Seq2Seq(prepared.config);
+  try {
+    await decodeInto(model, bytes, { source: `training checkpoint (step ${step})` });
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  model.eval();
+  const o = run.options;
+  return {
+    model,
+    sourceVocabulary: prepared.sourceVocabulary,
+    targetVocabulary: prepared.targetVocabulary,
+    preprocessing: prepared.preprocessing,
+    info: {
+      trainedOn: 'the cellstate translate web page',
+      steps: step,
+      ...(loss !== undefined ? { loss } : {}),
+      pairs: prepared.train.length,
+      options: { steps: o.steps, batchSize: o.batchSize, hiddenSize: o.hiddenSize, learningRate: o.learningRate, seed: prepared.seed },
+    },
   };
+}
+
+/** Wires up the section; returns nothing (state lives in the closure). */
+export function setupTrainPanel(hooks: TrainPanelHooks): void {
+  const data = $<HTMLTextAreaElement>('train-data');
+  const info = $('train-data-info');
+  const epochs = $('train-epochs');
+  const steps = $<HTMLInputElement>('train-steps');
+  const hidden = $<HTMLSelectElement>('train-hidden');
+  const batch = $<HTMLInputElement>('train-batch');
+  const lr = $<HTMLInputElement>('train-lr');
+  const sourceLang = $<HTMLSelectElement>('train-source-lang');
+  const targetLang = $<HTMLSelectElement>('train-target-lang');
+  const startButton = $<HTMLButtonElement>('train-start');
+  const pauseButton = $<HTMLButtonElement>('train-pause');
+  const cancelButton = $<HTMLButtonElement>('train-cancel');
+  const checkpointButton = $<HTMLButtonElement>('train-checkpoint');
+  const downloadButton = $<HTMLButtonElement>('train-download');
+  const bar = $<HTMLProgressElement>('train-progress-bar');
+  const stats = $('train-stats');
+  const statusEl = $('train-status');
+  const chart = $<HTMLCanvasElement>('train-chart');
+  const log = $('train-log');
+  const settings = [data, steps, hidden, batch, lr, sourceLang, targetLang, $<HTMLInputElement>('train-file'), $<HTMLButtonElement>('train-demo')];
+
+  let session: TrainingSession | undefined;
+  let run: { options: WebTrainingOptions; prepared: PreparedTraining } | undefined;
+  let trained: LoadedModel | undefined;
+  let losses: { step: number; loss: number }[] = [];
+
+  const setStatus = (text: string, status?: TrainingStatus | 'idle' | 'error') => {
+    statusEl.textContent = text;
+    if (status) statusEl.dataset.status = status;
+  };
+
+  setupDataInput({ data, info, epochs, steps, batch, sourceLang, targetLang }, setStatus);
+
+  const drawChart = () => drawLossChart(chart, losses, run?.options.steps);
 
   const running = (on: boolean) => {
     startButton.disabled = on;
@@ -164,28 +210,8 @@ export function setupTrainPanel(hooks: TrainPanelHooks): void {
     if (!run) return;
     await hooks.ready;
     const { prepared } = run;
-    const model = new Seq2Seq(prepared.config);
-    try {
-      await decodeInto(model, bytes, { source: `training checkpoint (step ${step})` });
-    } catch (error) {
-      model.dispose();
-      throw error;
-    }
-    model.eval();
-    const o = run.options;
-    trained = {
-      model,
-      sourceVocabulary: prepared.sourceVocabulary,
-      targetVocabulary: prepared.targetVocabulary,
-      preprocessing: prepared.preprocessing,
-      info: {
-        trainedOn: 'the cellstate translate web page',
-        steps: step,
-        ...(loss !== undefined ? { loss } : {}),
-        pairs: prepared.train.length,
-        options: { steps: o.steps, batchSize: o.batchSize, hiddenSize: o.hiddenSize, learningRate: o.learningRate, seed: prepared.seed },
-      },
-    };
+    trained = await modelFromWeights(run, bytes, step, loss);
+    const { model } = trained;
     downloadButton.disabled = false;
     hooks.onModel({
       loaded: trained,
