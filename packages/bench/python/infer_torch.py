@@ -43,6 +43,7 @@ most 30; --quick: 1 warm-up, 2 timed), as bench_common.py implements it.
 """
 import hashlib
 import json
+import re
 import math
 import os
 import struct
@@ -141,6 +142,15 @@ def model_path(inputs):
     return os.path.join(REPO_ROOT, inputs["model"]) if not os.path.isabs(inputs["model"]) else inputs["model"]
 
 
+def mirror_name(name):
+    """A translation model's parameter name as seq2seq_torch.py's mirror names it: cellstate
+    writes a stack's weights under PyTorch's nn.LSTM names (encoder.rnn.weight_ih_l1_reverse),
+    the mirror keeps one nn.LSTM per layer (encoder.rnn.layer1.weight_ih_l0_reverse), as
+    files of older cellstate versions name them already."""
+    m = re.match(r"^((?:en|de)coder\.rnn)\.((?:weight|bias)_(?:ih|hh))_l(\d+)(_reverse)?$", name)
+    return f"{m[1]}.layer{m[3]}.{m[2]}_l0{m[4] or ''}" if m else name
+
+
 def translate_setup(torch, inputs):
     """The shipped translation model as seq2seq_torch.py's mirror, loaded with the file's weights."""
     import seq2seq_torch as s2s
@@ -153,7 +163,7 @@ def translate_setup(torch, inputs):
     c = s2s.resolve_config(cfg, cfg["sourceVocabSize"], cfg["targetVocabSize"])
     _, Seq2Seq = s2s.build(torch)
     model = Seq2Seq(c)
-    state = {k: torch.from_numpy(v) for k, v in float32_state(metadata, tensors).items()}
+    state = {mirror_name(k): torch.from_numpy(v) for k, v in float32_state(metadata, tensors).items()}
     model.load_state_dict(state, strict=True)  # every name and shape must match
     model.eval()
     for p in model.parameters():
