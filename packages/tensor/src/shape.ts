@@ -4,8 +4,9 @@ import { ArgumentError, ShapeError } from './errors.js';
 export { broadcastStrides } from './backend-kit/broadcast-strides.js';
 export { reducedShape } from './backend-kit/shape-products.js';
 
-/** A tensor shape: non-negative integer sizes, outermost first (row-major). */
-export type Shape = readonly number[];
+import type { Shape } from './shape-type.js';
+
+export type { Shape } from './shape-type.js';
 
 /** Number of elements of `shape` (1 for a scalar). */
 export function sizeOf(shape: Shape): number {

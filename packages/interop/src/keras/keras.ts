@@ -15,16 +15,16 @@ import { buildModel, loadWeights } from '../build-model.js';
 import type { ModelConfig } from '../config.js';
 import { InteropError } from '../errors.js';
 import type { SequenceModel, SequenceModelOptions } from '../model.js';
-import type { HostTensor, LoadReport } from '../weights.js';
+import type { LoadReport } from '../weights.js';
 import { readKerasArchive } from './archive.js';
 import { H5, isHdf5, isZip } from './h5.js';
+import type { KerasFile, KerasFormat } from './keras-file.js';
 import { build } from './layer-builders.js';
 import { describeThrown, parseJson } from './parsing.js';
 import { keras2Weights, keras3Weights } from './weight-sources.js';
 
 export { toSnakeCase } from './weight-sources.js';
-
-export type KerasFormat = 'keras3' | 'keras3-weights' | 'keras2-h5';
+export type { KerasFile, KerasFormat } from './keras-file.js';
 
 export interface ReadKerasOptions {
   /** File name or label for messages. */
@@ -42,18 +42,6 @@ export interface ReadKerasOptions {
    * `InteropError` code `too-large` before inflating or reading anything.
    */
   maxUncompressedBytes?: number;
-}
-
-export interface KerasFile {
-  format: KerasFormat;
-  /** `keras_version` from the file, when recorded. */
-  kerasVersion?: string;
-  config: ModelConfig;
-  /** Weights in PyTorch layout under cellstate names (`lstm.weight_ih_l0`). */
-  tensors: Map<string, HostTensor>;
-  /** Which Keras tensor each cellstate tensor came from. */
-  origins: Map<string, string>;
-  notes: string[];
 }
 
 /**

@@ -9,7 +9,7 @@ import { validateConfig, MODEL_CONFIG_FORMAT, type ActivationFunction } from '..
 import { InteropError } from '../errors.js';
 import { ImportCollector } from '../import-collector.js';
 import type { HostTensor } from '../weights.js';
-import type { KerasFile, KerasFormat } from './keras.js';
+import type { KerasFile, KerasFormat } from './keras-file.js';
 import { activationName, kerasLayers, type KerasLayer } from './model-config.js';
 import type { WeightEntry, WeightSource } from './weight-sources.js';
 

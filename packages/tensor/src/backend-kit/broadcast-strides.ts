@@ -1,4 +1,4 @@
-import type { Shape } from '../shape.js';
+import type { Shape } from '../shape-type.js';
 
 /**
  * Element strides for reading a row-major tensor of `shape` as if it were broadcast to

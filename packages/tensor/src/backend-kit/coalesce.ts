@@ -1,4 +1,4 @@
-import type { Shape } from '../shape.js';
+import type { Shape } from '../shape-type.js';
 
 /** An iteration space (sizes, outermost first) with one list of element strides per operand. */
 export interface StridedLayout {

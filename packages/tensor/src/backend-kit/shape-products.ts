@@ -1,4 +1,4 @@
-import type { Shape } from '../shape.js';
+import type { Shape } from '../shape-type.js';
 
 /**
  * Product of `shape[from..to)`: the sizes before and after an axis, which turn an

@@ -1,4 +1,4 @@
-import type { Shape } from '../shape.js';
+import type { Shape } from '../shape-type.js';
 
 /**
  * An odometer over the dimensions of an iteration space that keeps one element offset
