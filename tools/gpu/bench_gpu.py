@@ -69,7 +69,7 @@ def command(system, workload, node, dist, quick, python):
         return args + [os.path.join(dist, "run-one.mjs"), system, workload] + q, {}
     if system == "pytorch-cpu":
         env = {"TORCH_THREADS": cores, "OPENBLAS_NUM_THREADS": cores}
-        # Debian's torch (the rehearsal) links libblas.so.3: point it at OpenBLAS as src/peers.ts does.
+        # Debian's torch (the rehearsal) links libblas.so.3: point it at OpenBLAS as src/peers/index.ts does.
         blas = "/usr/lib/x86_64-linux-gnu/openblas-pthread"
         if os.path.exists(os.path.join(blas, "libblas.so.3")):
             env["LD_LIBRARY_PATH"] = ":".join(p for p in (blas, os.environ.get("LD_LIBRARY_PATH")) if p)

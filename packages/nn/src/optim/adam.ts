@@ -1,4 +1,4 @@
-import { ArgumentError, adamStep, zerosLike, type Tensor } from '@cellstate/tensor';
+import { ArgumentError, adamStep, zerosLike, type AdamStepInput, type Tensor } from '@cellstate/tensor';
 import type { Parameter } from '../parameter.js';
 import { Optimizer, type ParameterSource } from './optimizer.js';
 
@@ -15,14 +15,8 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
-type AdamHyper = {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  weightDecay: number;
-  decoupledWeightDecay: boolean;
-};
+// The numbers adamStep takes, less the step (counted by the optimizer): one definition.
+type AdamHyper = Omit<AdamStepInput, 'param' | 'grad' | 'm' | 'v' | 'gradScale' | 'step'>;
 
 const SLOTS = ['exp_avg', 'exp_avg_sq'] as const;
 
