@@ -129,7 +129,7 @@ export class CpuBackend extends ElementwiseDispatch implements Backend {
     this.capabilities = {
       syncRead: true,
       dtypes: ['float32', 'int32'],
-      fused: { lstmSequence: fused, lstmSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused, logSoftmax: fused },
+      fused: { lstmSequence: fused, lstmSequenceBackward: fused, gruSequence: false, gruSequenceBackward: false, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused, logSoftmax: fused },
       maxBufferBytes: 2 ** 31 - 1,
       isSoftware: false,
     };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Handle } from '../backend/handle.js';
 import { BINARY_OPS, COMPARE_OPS, UNARY_OPS, type BinaryOpName, type CompareOpName, type UnaryOpName } from '../backend/primitive-ops.js';
 import { broadcastShapes, sizeOf, stridesOf, type Shape } from '../shape.js';
-import { ElementwiseDispatch, StridedCursor, adamCoefficients, allocate, broadcastStrides, coalesce, dtypeOf, lstmReserveLayout, product, reducedShape, toInt32 } from './index.js';
+import { ElementwiseDispatch, StridedCursor, adamCoefficients, allocate, broadcastStrides, coalesce, dtypeOf, gruReserveLayout, lstmReserveLayout, product, reducedShape, toInt32 } from './index.js';
 
 /** Row-major multi-indices of `shape`, in order (the naive walk every helper must agree with). */
 function* multiIndices(shape: Shape): Generator<number[]> {
@@ -126,6 +126,16 @@ describe('lstmReserveLayout', () => {
       expect(layout.tanhC).toBe(layout.cPrev + rows * H);
       expect(layout.hPrev).toBe(layout.tanhC + rows * H);
       expect(layout.size).toBe(layout.hPrev + rows * H);
+    }
+  });
+});
+
+describe('gruReserveLayout', () => {
+  it('lays r, z, n, hn, hPrev [T·B, H] end to end', () => {
+    for (const [T, B, H] of [[1, 1, 1], [5, 2, 3], [0, 4, 8], [7, 3, 0]] as const) {
+      const section = T * B * H;
+      const layout = gruReserveLayout(T, B, H);
+      expect([layout.r, layout.z, layout.n, layout.hn, layout.hPrev, layout.size]).toEqual([0, 1, 2, 3, 4, 5].map((k) => k * section));
     }
   });
 });

@@ -59,6 +59,57 @@ export interface LstmSequenceGradients {
   dc0: Handle;
 }
 
+/**
+ * GRU over a whole sequence, PyTorch's nn.GRU: gate order (r, z, n),
+ * n = tanh(x·Winᵀ + b_in + r ⊙ (h·Whnᵀ + b_hn)), h' = (1−z) ⊙ n + z ⊙ h.
+ * The two biases stay apart because b_hn sits inside the reset gate's product.
+ */
+export interface GruSequenceArgs {
+  /** [T, B, I] */
+  x: Handle;
+  /** [3H, I] */
+  wIh: Handle;
+  /** [3H, H] */
+  wHh: Handle;
+  /** [3H] (zeros for a layer without bias) */
+  bIh: Handle;
+  /** [3H] */
+  bHh: Handle;
+  /** [B, H] */
+  h0: Handle;
+  /** int32 [B], 0 <= length <= T; steps at t >= length keep the state and output 0. */
+  lengths?: Handle;
+  /** Run t = T-1 .. 0 (the backward direction of a bidirectional layer). */
+  reverse: boolean;
+}
+
+export interface GruSequenceResult {
+  /** [T, B, H] */
+  y: Handle;
+  /** [B, H] state after each sample's last real step */
+  hT: Handle;
+  /** Saved values for the backward, laid out as `gruReserveLayout` says. */
+  reserve: Handle;
+}
+
+export interface GruSequenceBackwardArgs extends GruSequenceArgs {
+  /** [T, B, H] or null when y got no gradient */
+  dy: Handle | null;
+  /** [B, H] or null */
+  dhT: Handle | null;
+  y: Handle;
+  reserve: Handle;
+}
+
+export interface GruSequenceGradients {
+  dx: Handle;
+  dwIh: Handle;
+  dwHh: Handle;
+  dbIh: Handle;
+  dbHh: Handle;
+  dh0: Handle;
+}
+
 /** Row-wise softmax cross-entropy with integer labels. */
 export interface SoftmaxCrossEntropyArgs {
   /** [N, C] float32 */
@@ -124,6 +175,8 @@ export interface SumOfSquaresArgs {
 export interface FusedOps {
   lstmSequence(args: LstmSequenceArgs): LstmSequenceResult;
   lstmSequenceBackward(args: LstmSequenceBackwardArgs): LstmSequenceGradients;
+  gruSequence(args: GruSequenceArgs): GruSequenceResult;
+  gruSequenceBackward(args: GruSequenceBackwardArgs): GruSequenceGradients;
   softmaxCrossEntropy(args: SoftmaxCrossEntropyArgs): SoftmaxCrossEntropyResult;
   adamStep(args: AdamStepArgs): AdamStepResult;
   /** x's shape: (x - max) - log Σ exp(x - max) per row of the last axis. */

@@ -4,7 +4,7 @@ import type { FusedOpName } from '../../backend/fused-ops.js';
 import { UNARY_OPS, BINARY_OPS, COMPARE_OPS } from '../../backend/primitive-ops.js';
 import type { ConformanceContext } from './context.js';
 
-const FUSED: readonly FusedOpName[] = ['lstmSequence', 'lstmSequenceBackward', 'softmaxCrossEntropy', 'adamStep', 'sumOfSquares', 'logSoftmax'];
+const FUSED: readonly FusedOpName[] = ['lstmSequence', 'lstmSequenceBackward', 'gruSequence', 'gruSequenceBackward', 'softmaxCrossEntropy', 'adamStep', 'sumOfSquares', 'logSoftmax'];
 
 const PRIMITIVES = [
   ...UNARY_OPS,
@@ -67,6 +67,11 @@ export function capabilitiesSuite(ctx: ConformanceContext): void {
     ctx.test('fused lstmSequence and lstmSequenceBackward come together', ({ backend }) => {
       const fused = backend.capabilities.fused;
       expect(fused.lstmSequenceBackward, 'a fused LSTM forward needs the fused backward, or neither').toBe(fused.lstmSequence);
+    });
+
+    ctx.test('fused gruSequence and gruSequenceBackward come together', ({ backend }) => {
+      const fused = backend.capabilities.fused;
+      expect(fused.gruSequenceBackward, 'a fused GRU forward needs the fused backward, or neither').toBe(fused.gruSequence);
     });
 
     ctx.test('memory() reports non-negative numbers with bytesAllocated = bytesInUse + bytesPooled', ({ backend }) => {
