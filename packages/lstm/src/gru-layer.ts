@@ -1,6 +1,5 @@
-import { type Tensor } from '@cellstate/tensor';
+import { gruSequence, type Tensor } from '@cellstate/tensor';
 import { resolveGruOptions, type GruOptions, type ResolvedGruOptions } from './gru-config.js';
-import { gruSequence } from './gru-sequence.js';
 import { RecurrentBase, type DirectionInput, type DirectionOutput, type RecurrentForwardOptions } from './recurrent-base.js';
 
 export interface GruForwardOptions extends RecurrentForwardOptions {
@@ -26,9 +25,10 @@ export interface GruOutput {
  *     n = tanh(x Winᵀ + b_in + r ⊙ (h Whnᵀ + b_hn))
  *     h' = (1 − z) ⊙ n + z ⊙ h
  *
- * Each layer and direction is one `gruSequence`: the input projection of every step as
- * one matmul, then one recurrent matmul and the gate math per step, composed from
- * tensor ops, so it trains by backpropagation through time on every backend.
+ * Each layer and direction is one `gruSequence` (@cellstate/tensor): a fused kernel on
+ * backends that have one (one tape node with an explicit backward), else the input
+ * projection of every step as one matmul, then one recurrent matmul and the gate math
+ * per step, composed from tensor ops that autograd differentiates.
  *
  * @example
  * ```ts

@@ -81,7 +81,8 @@ export * from './ops/softmax-cross-entropy.js';
 export * from './ops/adam-step.js';
 export * from './ops/sum-of-squares.js';
 export * from './ops/lstm-sequence.js';
-export { lstmSequenceReference, softmaxCrossEntropyReference, adamStepReference, sumOfSquaresReference, oneHot } from './backend/fused-reference.js';
+export * from './ops/gru-sequence.js';
+export { lstmSequenceReference, gruSequenceReference, gruStep, softmaxCrossEntropyReference, adamStepReference, sumOfSquaresReference, oneHot } from './backend/fused-reference.js';
 
 export { backward, type Gradients, type BackwardOptions } from './autograd/backward.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/no-grad.js';

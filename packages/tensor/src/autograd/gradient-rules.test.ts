@@ -84,7 +84,7 @@ const cases: Case[] = [
 // Ops whose rule must say "no gradient", or which have no inputs to differentiate.
 const nonDifferentiable: RecordedOpName[] = ['greater', 'equal', 'argmax', 'randomUniform', 'randomBernoulli'];
 // Fused ops checked where their fused kernels live (the op layer falls back to the reference composition here).
-const checkedElsewhere: RecordedOpName[] = ['lstmSequence', 'softmaxCrossEntropy', 'logSoftmax'];
+const checkedElsewhere: RecordedOpName[] = ['lstmSequence', 'gruSequence', 'softmaxCrossEntropy', 'logSoftmax'];
 
 describe('gradient rules vs central finite differences (float64 reference backend)', () => {
   beforeAll(async () => {
@@ -136,7 +136,7 @@ describe('gradient rules vs central finite differences (float64 reference backen
   it('every recordable op has a rule and a case here (or is listed as non-differentiable)', () => {
     const covered = new Set<RecordedOpName>([...cases.flatMap((c) => c.ops), ...nonDifferentiable, ...checkedElsewhere]);
     const missing = (Object.keys(gradientRules) as RecordedOpName[]).filter((op) => !covered.has(op));
-    expect(missing).toEqual(['lstmSequence'].filter((op) => !covered.has(op as RecordedOpName)));
+    expect(missing).toEqual(['lstmSequence', 'gruSequence'].filter((op) => !covered.has(op as RecordedOpName)));
     expect(getBackend().name).toBe('reference');
   });
 });

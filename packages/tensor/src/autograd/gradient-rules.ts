@@ -10,6 +10,7 @@ import { broadcastTo, pad, reshape, slice, stack, transpose } from '../ops/movem
 import { gather, scatterAdd } from '../ops/indexing.js';
 import { zeros } from '../ops/creation.js';
 import { lstmSequenceGradient } from '../ops/lstm-sequence-gradient.js';
+import { gruSequenceGradient } from '../ops/gru-sequence-gradient.js';
 import { softmaxCrossEntropyGradient } from '../ops/softmax-cross-entropy.js';
 
 const shapeOf = (ctx: GradientContext<RecordedOpName>, i: number) => ctx.inputShapes[i]!;
@@ -145,6 +146,7 @@ export const gradientRules: { readonly [K in RecordedOpName]: GradientRule<K> } 
     return [stack(parts, ctx.attrs.axis)];
   },
   lstmSequence: (ctx) => lstmSequenceGradient(ctx),
+  gruSequence: (ctx) => gruSequenceGradient(ctx),
   softmaxCrossEntropy: (ctx) => softmaxCrossEntropyGradient(ctx),
   // y = logSoftmax(x) over the last axis (saved): dx = dy - exp(y) · Σ dy.
   logSoftmax: (ctx) => {

@@ -42,6 +42,7 @@ export interface OpAttrs {
   reshape: NoAttrs;
   unstack: { axis: number };
   lstmSequence: { reverse: boolean };
+  gruSequence: { reverse: boolean };
   softmaxCrossEntropy: NoAttrs;
   logSoftmax: NoAttrs;
 }

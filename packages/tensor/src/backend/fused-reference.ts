@@ -11,6 +11,7 @@ import { sum } from '../ops/reduce.js';
 import { scope } from '../memory.js';
 import type { AdamStepArgs } from './fused-ops.js';
 import type { LstmSequenceInput, LstmSequenceOutput } from '../ops/lstm-sequence-types.js';
+import type { GruSequenceInput, GruSequenceOutput } from '../ops/gru-sequence-types.js';
 
 /**
  * Reference compositions of the fused ops from primitives. The op layer runs them
@@ -109,5 +110,73 @@ export function lstmSequenceReference(args: LstmSequenceInput & { reverse: boole
     const cT = c === args.c0 ? reshape(c, c.shape) : c;
     const y = T === 0 ? reshape(x, [0, B, H]) : stack(ys, 0);
     return { y, hT, cT };
+  });
+}
+
+/**
+ * One GRU step from a precomputed input projection `gx` = x Wihᵀ + b_ih [B, 3H] (gates
+ * r, z, n) and the previous hidden state h [B, H]; PyTorch's equations
+ * (ONNX `linear_before_reset = 1`):
+ *
+ *     r = σ(gx_r + h Whrᵀ + b_hr)
+ *     z = σ(gx_z + h Whzᵀ + b_hz)
+ *     n = tanh(gx_n + r ⊙ (h Whnᵀ + b_hn))
+ *     h' = (1 − z) ⊙ n + z ⊙ h
+ *
+ * Composed from tensor ops, so autograd differentiates it (a GRU cell's whole step).
+ *
+ * @example
+ * ```ts
+ * const gx = add(matmul(x, wIh, { transposeB: true }), bIh); // [B, 3H]
+ * const h1 = gruStep(gx, h0, wHh, bHh, H);                   // [B, H]
+ * ```
+ */
+export function gruStep(gx: Tensor, h: Tensor, wHh: Tensor, bHh: Tensor | undefined, hiddenSize: number): Tensor {
+  const H = hiddenSize;
+  return scope(() => {
+    const hProjected = matmul(h, wHh, { transposeB: true });
+    const gh = bHh ? add(hProjected, bHh) : hProjected;
+    const [gxRz, gxN] = split(gx, [2 * H, H], 1) as [Tensor, Tensor];
+    const [ghRz, ghN] = split(gh, [2 * H, H], 1) as [Tensor, Tensor];
+    const [r, z] = split(sigmoid(add(gxRz, ghRz)), [H, H], 1) as [Tensor, Tensor];
+    const n = tanh(add(gxN, mul(r, ghN)));
+    // (1 - z) ⊙ n + z ⊙ h, written with one product fewer.
+    return add(n, mul(z, sub(h, n)));
+  });
+}
+
+/**
+ * The GRU sequence as primitives: the input projection of all T steps as one matmul,
+ * then per step `gruStep`. With `lengths`, a step at t >= length keeps the state and
+ * outputs zeros, so the final state comes from each sample's last real step (in
+ * reverse, each sample starts at its own last step).
+ */
+export function gruSequenceReference(args: GruSequenceInput & { reverse: boolean }): GruSequenceOutput {
+  const { x, wIh, wHh, bIh, bHh, lengths, reverse } = args;
+  const [T, B, I] = x.shape as [number, number, number];
+  const H = wHh.shape[1]!;
+  return scope(() => {
+    let h = args.h0;
+    const ys = new Array<Tensor>(T);
+    if (T > 0) {
+      const projected = matmul(reshape(x, [T * B, I]), wIh, { transposeB: true });
+      const steps = unstack(reshape(bIh ? add(projected, bIh) : projected, [T, B, 3 * H]), 0);
+      for (let s = 0; s < T; s++) {
+        const t = reverse ? T - 1 - s : s;
+        const hNew = gruStep(steps[t]!, h, wHh, bHh, H);
+        if (lengths) {
+          const live = reshape(greater(lengths, t), [B, 1]);
+          h = where(live, hNew, h);
+          ys[t] = mul(hNew, live);
+        } else {
+          h = hNew;
+          ys[t] = hNew;
+        }
+      }
+    }
+    // h may still be h0 (T = 0 or all lengths 0): hand back a copy the caller owns.
+    const hT = h === args.h0 ? reshape(h, h.shape) : h;
+    const y = T === 0 ? reshape(x, [0, B, H]) : stack(ys, 0);
+    return { y, hT };
   });
 }
