@@ -18,11 +18,10 @@
  *
  * A masked step (t >= lengths[b]) writes zero gate gradients and passes dh and dc
  * through. With `finalize` the kernel only forms dh (→ dh0) after the last step.
- * Thread mapping as the forward: 64 units j × BT batch rows per workgroup, with the BT
- * rows of dGates[tPrev] staged in workgroup memory 64 gates at a time. Grid (⌈H/64⌉, ⌈B/BT⌉).
+ * Thread mapping as the forward (recurrent-step.wgsl.ts): 64 units j × BT batch rows per
+ * workgroup, with the BT rows of dGates[tPrev] staged 64 gates at a time. Grid (⌈H/64⌉, ⌈B/BT⌉).
  */
-import type { KernelSpec } from './kernel-spec.js';
-import { PREAMBLE, storage } from './preamble.wgsl.js';
+import { recurrentStepKernel } from './recurrent-step.wgsl.js';
 import { uniformStruct } from './uniform-struct.js';
 
 export const lstmStepBackwardParams = uniformStruct({
@@ -43,28 +42,24 @@ export const lstmStepBackwardParams = uniformStruct({
   finalize: 'u32',
 });
 
-export interface LstmStepBackwardConfig {
-  batchTile: number;
-}
-
-export const lstmStepBackwardKernel: KernelSpec<LstmStepBackwardConfig> = {
+export const lstmStepBackwardKernel = recurrentStepKernel({
   name: 'lstm-step-backward',
-  key: (c) => `lstm-step-backward:bt${c.batchTile}`,
-  wgsl: (c) => {
-    const rows = Array.from({ length: c.batchTile }, (_, r) => r);
-    return `${PREAMBLE}
-${lstmStepBackwardParams.wgsl}
-${storage(1, 'wHh', 'f32', 'read')}
-${storage(2, 'lengths', 'i32', 'read')}
-${storage(3, 'reserve', 'f32', 'read')}
-${storage(4, 'dy', 'f32', 'read')}
-${storage(5, 'dGates', 'f32', 'read_write')}
-${storage(6, 'dhState', 'f32', 'read_write')}
-${storage(7, 'dc', 'f32', 'read_write')}
-const BT: u32 = ${c.batchTile}u;
-var<workgroup> gTile: array<array<f32, 64>, BT>;
-
+  params: lstmStepBackwardParams.wgsl,
+  bindings: [
+    ['wHh', 'f32', 'read'],
+    ['lengths', 'i32', 'read'],
+    ['reserve', 'f32', 'read'],
+    ['dy', 'f32', 'read'],
+    ['dGates', 'f32', 'read_write'],
+    ['dhState', 'f32', 'read_write'],
+    ['dc', 'f32', 'read_write'],
+  ],
+  functions: /* wgsl */ `
 fn is_live(b: u32, t: u32) -> bool { return u.hasLengths == 0u || i32(t) < lengths[b]; }
+
+fn staged(b: u32, q: u32) -> f32 { return dGates[(u.tPrev * u.batch + b) * 4u * u.hidden + q]; }
+
+fn weights(q: u32, j: u32) -> f32 { return wHh[q * u.hidden + j]; }
 
 // Carried dh, then the gate gradients and dc for (b, j); recurrent = dGates[tPrev, b] · wHh[:, j].
 fn finish(b: u32, j: u32, recurrent: f32) {
@@ -102,39 +97,6 @@ fn finish(b: u32, j: u32, recurrent: f32) {
   dGates[d + 3u * H] = dhTotal * tc * go * (1.0 - go);
   dc[s] = dcTotal * gf;
 }
-
-@compute @workgroup_size(64)
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let B = u.batch;
-  let H = u.hidden;
-  let G = 4u * H;
-  let tPrev = u.tPrev;
-  let j = wid.x * 64u + lid;
-  let b0 = wid.y * BT;
-${rows.map((r) => `  var acc${r} = 0.0;`).join('\n')}
-  if (u.hasPrevious != 0u) {
-    for (var q0 = 0u; q0 < G; q0 = q0 + 64u) {
-      for (var r = 0u; r < BT; r++) {
-        let b = b0 + r;
-        let q = q0 + lid;
-        var v = 0.0;
-        if (b < B && q < G) { v = dGates[(tPrev * B + b) * G + q]; }
-        gTile[r][lid] = v;
-      }
-      workgroupBarrier();
-      if (j < H) {
-        let qn = min(64u, G - q0);
-        for (var qq = 0u; qq < qn; qq++) {
-          let w = wHh[(q0 + qq) * H + j];
-${rows.map((r) => `          acc${r} = acc${r} + gTile[${r}][qq] * w;`).join('\n')}
-        }
-      }
-      workgroupBarrier();
-    }
-  }
-  if (j >= H) { return; }
-${rows.map((r) => `  if (b0 + ${r}u < B) { finish(b0 + ${r}u, j, acc${r}); }`).join('\n')}
-}
-`;
-  },
-};
+`,
+  product: { accType: 'f32', depth: '4u * H', when: 'u.hasPrevious != 0u' },
+});

@@ -10,10 +10,9 @@
  *               ping-pong halves), 5 c [B, H] (read_write, in place), 6 y [T, B, H] (read_write)
  *     uniforms: lstmStepParams (sections: element offsets of the reserve's parts)
  *
- * Thread mapping: a workgroup of 64 invocations covers 64 hidden units j for BT batch rows
- * (BT is in the key). Per chunk of 64 k, the BT rows of h[·, k] are staged in workgroup
- * memory and each invocation accumulates its four gate pre-activations with one vec4 of
- * wHhT per k, reused for all BT rows. Then per (b, j):
+ * Thread mapping (recurrent-step.wgsl.ts): 64 hidden units j × BT batch rows per
+ * workgroup, the BT rows of h staged 64 k at a time; each invocation accumulates its four
+ * gate pre-activations with one vec4 of wHhT per k, reused for all BT rows. Then per (b, j):
  *
  *     i, f, g, o = σ, σ, tanh, σ of (reserve gates[t, b] + h·wHhᵀ)
  *     c' = f·c + i·g;  h' = o·tanh(c');  y[t, b] = h'
@@ -22,8 +21,7 @@
  * the step, tanh(c') and h before the step. A sample with t >= lengths[b] keeps h and c,
  * outputs 0 and leaves zeros in the reserve. Grid: (⌈H/64⌉, ⌈B/BT⌉).
  */
-import type { KernelSpec } from './kernel-spec.js';
-import { PREAMBLE, storage } from './preamble.wgsl.js';
+import { recurrentStepKernel } from './recurrent-step.wgsl.js';
 import { uniformStruct } from './uniform-struct.js';
 
 export const lstmStepParams = uniformStruct({
@@ -38,26 +36,25 @@ export const lstmStepParams = uniformStruct({
   hPrevSection: 'u32',
 });
 
-export interface LstmStepConfig {
-  /** Batch rows per workgroup. */
-  batchTile: number;
-}
-
-export const lstmStepKernel: KernelSpec<LstmStepConfig> = {
+export const lstmStepKernel = recurrentStepKernel({
   name: 'lstm-step',
-  key: (c) => `lstm-step:bt${c.batchTile}`,
-  wgsl: (c) => {
-    const rows = Array.from({ length: c.batchTile }, (_, r) => r);
-    return `${PREAMBLE}
-${lstmStepParams.wgsl}
-${storage(1, 'wHhT', 'f32', 'read')}
-${storage(2, 'lengths', 'i32', 'read')}
-${storage(3, 'reserve', 'f32', 'read_write')}
-${storage(4, 'hState', 'f32', 'read_write')}
-${storage(5, 'c', 'f32', 'read_write')}
-${storage(6, 'y', 'f32', 'read_write')}
-const BT: u32 = ${c.batchTile}u;
-var<workgroup> hTile: array<array<f32, 64>, BT>;
+  params: lstmStepParams.wgsl,
+  bindings: [
+    ['wHhT', 'f32', 'read'],
+    ['lengths', 'i32', 'read'],
+    ['reserve', 'f32', 'read_write'],
+    ['hState', 'f32', 'read_write'],
+    ['c', 'f32', 'read_write'],
+    ['y', 'f32', 'read_write'],
+  ],
+  functions: /* wgsl */ `
+fn staged(b: u32, k: u32) -> f32 { return hState[u.readHalf * u.batch * u.hidden + b * u.hidden + k]; }
+
+fn weights(k: u32, j: u32) -> vec4<f32> {
+  let H = u.hidden;
+  let row = k * 4u * H + j;
+  return vec4<f32>(wHhT[row], wHhT[row + H], wHhT[row + 2u * H], wHhT[row + 3u * H]);
+}
 
 // Gate math and state update for (b, j), given the recurrent part of the four gates.
 fn finish(b: u32, j: u32, recurrent: vec4<f32>) {
@@ -101,38 +98,6 @@ fn finish(b: u32, j: u32, recurrent: vec4<f32>) {
     y[row] = 0.0;
   }
 }
-
-@compute @workgroup_size(64)
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
-  let B = u.batch;
-  let H = u.hidden;
-  let inH = u.readHalf * B * H;
-  let j = wid.x * 64u + lid;
-  let b0 = wid.y * BT;
-  // One accumulator per batch row, unrolled (a dynamically indexed private array can live in memory).
-${rows.map((r) => `  var acc${r} = vec4<f32>(0.0);`).join('\n')}
-  for (var k0 = 0u; k0 < H; k0 = k0 + 64u) {
-    for (var r = 0u; r < BT; r++) {
-      let b = b0 + r;
-      let k = k0 + lid;
-      var v = 0.0;
-      if (b < B && k < H) { v = hState[inH + b * H + k]; }
-      hTile[r][lid] = v;
-    }
-    workgroupBarrier();
-    if (j < H) {
-      let kn = min(64u, H - k0);
-      for (var kk = 0u; kk < kn; kk++) {
-        let row = (k0 + kk) * 4u * H + j;
-        let w = vec4<f32>(wHhT[row], wHhT[row + H], wHhT[row + 2u * H], wHhT[row + 3u * H]);
-${rows.map((r) => `        acc${r} = acc${r} + hTile[${r}][kk] * w;`).join('\n')}
-      }
-    }
-    workgroupBarrier();
-  }
-  if (j >= H) { return; }
-${rows.map((r) => `  if (b0 + ${r}u < B) { finish(b0 + ${r}u, j, acc${r}); }`).join('\n')}
-}
-`;
-  },
-};
+`,
+  product: { accType: 'vec4<f32>', depth: 'H' },
+});

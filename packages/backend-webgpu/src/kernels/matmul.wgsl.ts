@@ -70,6 +70,16 @@ export const MATMUL_BLOCK_GROUP = 8;
 
 export const MATMUL_TILE = 16;
 
+/** Preamble, uniforms and bindings (both variants): a, b, the optional bias, then c. */
+function header(c: MatmulConfig): string {
+  return `${PREAMBLE}
+${matmulParams.wgsl}
+${storage(1, 'a', 'f32', 'read')}
+${storage(2, 'b', 'f32', 'read')}
+${c.bias ? storage(3, 'bias', 'f32', 'read') : ''}
+${storage(c.bias ? 4 : 3, 'c', 'f32', 'read_write')}`;
+}
+
 export const matmulKernel: KernelSpec<MatmulConfig> = {
   name: 'matmul',
   key: (c) => `matmul:${c.transposeA ? 't' : 'n'}${c.transposeB ? 't' : 'n'}:${c.bias ? 'bias' : ''}:${c.variant === 'blocked' ? `blocked${MATMUL_BLOCK}` : `tiled${MATMUL_TILE}`}`,
@@ -79,12 +89,7 @@ export const matmulKernel: KernelSpec<MatmulConfig> = {
     // a[i, p] and b[p, j] as stored.
     const aIndex = c.transposeA ? 'p * M + i' : 'i * K + p';
     const bIndex = c.transposeB ? 'j * K + p' : 'p * N + j';
-    return `${PREAMBLE}
-${matmulParams.wgsl}
-${storage(1, 'a', 'f32', 'read')}
-${storage(2, 'b', 'f32', 'read')}
-${c.bias ? storage(3, 'bias', 'f32', 'read') : ''}
-${storage(c.bias ? 4 : 3, 'c', 'f32', 'read_write')}
+    return `${header(c)}
 var<workgroup> tileA: array<array<f32, ${T}>, ${T}>;
 var<workgroup> tileB: array<array<f32, ${T}>, ${T}>;
 
@@ -127,12 +132,7 @@ function blocked(c: MatmulConfig): string {
   const aIndex = c.transposeA ? 'p * M + i' : 'i * K + p';
   const bIndex = c.transposeB ? 'j * K + p' : 'p * N + j';
   const rows = Array.from({ length: R }, (_, r) => r);
-  return `${PREAMBLE}
-${matmulParams.wgsl}
-${storage(1, 'a', 'f32', 'read')}
-${storage(2, 'b', 'f32', 'read')}
-${c.bias ? storage(3, 'bias', 'f32', 'read') : ''}
-${storage(c.bias ? 4 : 3, 'c', 'f32', 'read_write')}
+  return `${header(c)}
 
 @compute @workgroup_size(${MATMUL_BLOCK_GROUP}, ${MATMUL_BLOCK_GROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {${BATCH_PROLOGUE}

@@ -11,7 +11,7 @@
  */
 import type { DType } from '@cellstate/tensor';
 import type { KernelSpec } from './kernel-spec.js';
-import { indexingParams } from './gather.wgsl.js';
+import { INDEXING_MAIN, indexingParams } from './gather.wgsl.js';
 import { PREAMBLE, storage } from './preamble.wgsl.js';
 
 export const scatterAddKernel: KernelSpec<{ dtype: DType }> = {
@@ -26,14 +26,7 @@ ${storage(2, 'indices', 'i32', 'read')}
 ${storage(3, 'updates', t, 'read')}
 ${storage(4, 'out', t, 'read_write')}
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let f = gid.x + gid.y * nwg.x * 64u;
-  if (f >= u.n) { return; }
-  let nIdx = u.indexCount;
-  let axisSize = u.axisSize;
-  let inner = u.inner;
-  let i = f % inner;
+${INDEXING_MAIN}
   let j = i32((f / inner) % axisSize);
   let o = f / (inner * axisSize);
   var acc = x[f];

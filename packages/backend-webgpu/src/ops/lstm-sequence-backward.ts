@@ -8,19 +8,15 @@ import { lstmReserveLayout } from '@cellstate/tensor/backend-kit';
 import { lstmStepBackwardKernel, lstmStepBackwardParams } from '../kernels/lstm-step-backward.wgsl.js';
 import { coalesce } from '../layout.js';
 import type { KernelContext } from './kernel-context.js';
-import { lstmBatchTile } from './lstm-sequence.js';
 import { matmulInto } from './matmul.js';
+import { sequenceSizes, stepBatchTile, stepGrid } from './recurrent-step.js';
 import { reduceInto } from './reduce.js';
 
 export function lstmSequenceBackward(ctx: KernelContext, args: LstmSequenceBackwardArgs): LstmSequenceGradients {
   const op = 'lstmSequenceBackward';
   ctx.begin(op);
-  const [T, B, I] = args.x.shape as [number, number, number];
-  const H = args.wHh.shape[1]!;
-  const G = 4 * H;
-  const rows = T * B;
+  const { T, B, I, H, G, rows, state } = sequenceSizes(args.x, args.wHh, 4);
   const layout = lstmReserveLayout(T, B, H);
-  const state = B * H;
   const queue = ctx.queue;
   const x = ctx.buffer(args.x, op);
   const wIh = ctx.buffer(args.wIh, op);
@@ -45,9 +41,8 @@ export function lstmSequenceBackward(ctx: KernelContext, args: LstmSequenceBackw
   if (dcT) queue.copy(dcT, 0, b(dc0), 0, state * 4);
   else queue.clear(b(dc0), 0, state * 4);
   if (state > 0) {
-    const bt = lstmBatchTile(B);
-    const pipeline = ctx.pipelines.get(lstmStepBackwardKernel, { batchTile: bt });
-    const workgroups: [number, number, number] = [Math.ceil(H / 64), Math.ceil(B / bt), 1];
+    const pipeline = ctx.pipelines.get(lstmStepBackwardKernel, { batchTile: stepBatchTile(B) });
+    const workgroups = stepGrid(B, H);
     const stepTime = (s: number) => (args.reverse ? s : T - 1 - s);
     for (let s = 0; s <= T; s++) {
       const finalize = s === T;

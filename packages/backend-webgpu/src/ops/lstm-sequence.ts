@@ -13,18 +13,12 @@ import { lstmStepKernel, lstmStepParams } from '../kernels/lstm-step.wgsl.js';
 import type { KernelContext } from './kernel-context.js';
 import { matmulInto } from './matmul.js';
 import { stridedCopy } from './movement.js';
-
-/** Batch rows per LSTM workgroup (a key parameter of both step kernels). */
-export function lstmBatchTile(B: number): number {
-  return Math.max(1, Math.min(4, B));
-}
+import { sequenceSizes, stepBatchTile, stepGrid } from './recurrent-step.js';
 
 export function lstmSequence(ctx: KernelContext, args: LstmSequenceArgs): LstmSequenceResult {
   const op = 'lstmSequence';
   ctx.begin(op);
-  const [T, B, I] = args.x.shape as [number, number, number];
-  const H = args.wHh.shape[1]!;
-  const G = 4 * H;
+  const { T, B, I, H, G, rows, state } = sequenceSizes(args.x, args.wHh, 4);
   const x = ctx.buffer(args.x, op);
   const wIh = ctx.buffer(args.wIh, op);
   const wHh = ctx.buffer(args.wHh, op);
@@ -32,14 +26,12 @@ export function lstmSequence(ctx: KernelContext, args: LstmSequenceArgs): LstmSe
   const h0 = ctx.buffer(args.h0, op);
   const c0 = ctx.buffer(args.c0, op);
   const lengths = args.lengths ? ctx.buffer(args.lengths, op) : ctx.dummy;
-  const rows = T * B;
   const layout = lstmReserveLayout(T, B, H);
   const y = ctx.alloc([T, B, H], 'float32');
   const hT = ctx.alloc([B, H], 'float32');
   const cT = ctx.alloc([B, H], 'float32');
   const reserve = ctx.alloc([layout.size], 'float32');
   const [yb, hb, cb, rb] = [y, hT, cT, reserve].map((h) => ctx.buffer(h, op)) as [GPUBuffer, GPUBuffer, GPUBuffer, GPUBuffer];
-  const state = B * H;
   const queue = ctx.queue;
   queue.copy(c0, 0, cb, 0, state * 4);
   if (T === 0 || state === 0) {
@@ -53,9 +45,8 @@ export function lstmSequence(ctx: KernelContext, args: LstmSequenceArgs): LstmSe
   matmulInto(ctx, { a: x, b: wIh, c: rb, bias, M: rows, N: G, K: I, transposeA: false, transposeB: true });
   const hState = ctx.temp(2 * state * 4);
   queue.copy(h0, 0, hState, 0, state * 4);
-  const bt = lstmBatchTile(B);
-  const pipeline = ctx.pipelines.get(lstmStepKernel, { batchTile: bt });
-  const workgroups: [number, number, number] = [Math.ceil(H / 64), Math.ceil(B / bt), 1];
+  const pipeline = ctx.pipelines.get(lstmStepKernel, { batchTile: stepBatchTile(B) });
+  const workgroups = stepGrid(B, H);
   for (let s = 0; s < T; s++) {
     const uniforms = lstmStepParams.pack({
       batch: B,
