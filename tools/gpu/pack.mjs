@@ -106,7 +106,7 @@ const shim = join(here, 'src/vitest-shim.mjs');
 const literalWebgpuImport = {
   name: 'literal-webgpu-import',
   setup(build) {
-    build.onLoad({ filter: /apps[\\/]translate[\\/]src[\\/]backend\.ts$/ }, (args) => {
+    build.onLoad({ filter: /apps[\\/]translate[\\/]src[\\/]cli[\\/]backend\.ts$/ }, (args) => {
       const src = readFileSync(args.path, 'utf8');
       const out = src.replace(/import\(\/\* @vite-ignore \*\/ WEBGPU_NODE\)/, "import('@cellstate/backend-webgpu/node')");
       if (out === src) throw new Error(`${args.path}: the WebGPU import was not found (has backend.ts changed?)`);
@@ -132,7 +132,7 @@ const bundles = {
   'adapter-info.mjs': join(here, 'src/adapter-info.mjs'),
   'conformance.mjs': join(here, 'src/conformance.ts'),
   'run-one.mjs': join(repo, 'packages/bench/src/run-one.ts'),
-  'translate.mjs': join(repo, 'apps/translate/src/cli.ts'),
+  'translate.mjs': join(repo, 'apps/translate/src/cli/main.ts'),
 };
 for (const [out, entry] of Object.entries(bundles)) {
   log(`esbuild ${relative(repo, entry)} -> ${out}`);

@@ -7,8 +7,8 @@ import { encodeTrainingState } from '@cellstate/nn';
 import { encodeSeq2SeqModel, Seq2Seq } from '@cellstate/seq2seq';
 import { EOS_ID, Vocabulary } from '@cellstate/text';
 import { tensor } from '@cellstate/tensor';
-import { selectBackend } from './backend.js';
-import { readTsv } from './data.js';
+import { selectBackend } from './cli/backend.js';
+import { readTsv } from './cli/data.js';
 import { tokensOf } from './preprocess.js';
 import { writeTinyCorpus } from './test-data.js';
 import { dawnMissing, skipTitle } from '../../../tools/test-env/requirements.ts';
@@ -22,7 +22,7 @@ const swiftShader = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const gpuMissing = dawnMissing();
 
 function cli(args: string[], input?: string, env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ['--conditions=@cellstate/source', '--import', 'tsx', 'src/cli.ts', ...args], {
+  const r = spawnSync(process.execPath, ['--conditions=@cellstate/source', '--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: appDir,
     input: input ?? '',
     encoding: 'utf8',

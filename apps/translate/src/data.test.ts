@@ -2,9 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataError, groupBySource, loadCorpus, readAligned, readTsv } from './data.js';
+import { DataError, groupBySource, loadCorpus, readAligned, readTsv } from './cli/data.js';
 import { textOf, tokensOf } from './preprocess.js';
-import { epochBatches } from './train.js';
+import { epochBatches } from './cli/train.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'translate-data-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

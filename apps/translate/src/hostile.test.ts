@@ -11,12 +11,12 @@ import { NonFiniteLossError } from '@cellstate/nn';
 import { encodeSeq2SeqModel, Seq2Seq } from '@cellstate/seq2seq';
 import { tensor } from '@cellstate/tensor';
 import { EOS_ID, Vocabulary } from '@cellstate/text';
-import { selectBackend } from './backend.js';
-import { readTsv } from './data.js';
+import { selectBackend } from './cli/backend.js';
+import { readTsv } from './cli/data.js';
 import { tokensOf } from './preprocess.js';
 import { writeTinyCorpus } from './test-data.js';
-import { train } from './train.js';
-import type { TrainOptions } from './train-options.js';
+import { train } from './cli/train.js';
+import type { TrainOptions } from './cli/train-options.js';
 import { Translator } from './translator.js';
 
 const appDir = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -29,7 +29,7 @@ const pre = { sourceLanguage: 'en', targetLanguage: 'fr', lowercase: true, token
 function cli(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=@cellstate/source', '--import', 'tsx', 'src/cli.ts', ...args], { cwd: appDir, env: { ...process.env, INIT_CWD: appDir } });
+    const child = spawn(process.execPath, ['--conditions=@cellstate/source', '--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: appDir, env: { ...process.env, INIT_CWD: appDir } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -136,7 +136,7 @@ describe('translate: hostile input and careless commands', () => {
 
   it('SIGTERM ends train promptly: at once before the step loop, after a checkpoint within it', async () => {
     const out = join(corpus.dir, 'signal');
-    const child = spawn(process.execPath, ['--conditions=@cellstate/source', '--import', 'tsx', 'src/cli.ts', 'train', '--data', corpus.train, '--valid', corpus.valid, '--out', out, '--embedding', '8', '--hidden', '8', '--epochs', '1000', '--batch-size', '4', '--min-freq', '1'], { cwd: appDir, env: { ...process.env, INIT_CWD: appDir } });
+    const child = spawn(process.execPath, ['--conditions=@cellstate/source', '--import', 'tsx', 'src/cli/main.ts', 'train', '--data', corpus.train, '--valid', corpus.valid, '--out', out, '--embedding', '8', '--hidden', '8', '--epochs', '1000', '--batch-size', '4', '--min-freq', '1'], { cwd: appDir, env: { ...process.env, INIT_CWD: appDir } });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d));

@@ -3,10 +3,10 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeSeq2SeqModel } from '@cellstate/seq2seq';
 import { readMany } from '@cellstate/tensor';
-import { selectBackend } from './backend.js';
-import { BEST_FILE, exportRun } from './run-directory.js';
-import { learningRateAfter, train } from './train.js';
-import type { TrainOptions } from './train-options.js';
+import { selectBackend } from './cli/backend.js';
+import { BEST_FILE, exportRun } from './cli/run-directory.js';
+import { learningRateAfter, train } from './cli/train.js';
+import type { TrainOptions } from './cli/train-options.js';
 import { writeTinyCorpus } from './test-data.js';
 
 const corpus = writeTinyCorpus(64);

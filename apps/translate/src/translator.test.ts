@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Seq2Seq, type LoadedModel } from '@cellstate/seq2seq';
 import { tensor } from '@cellstate/tensor';
 import { EOS_ID, Vocabulary } from '@cellstate/text';
-import { selectBackend } from './backend.js';
+import { selectBackend } from './cli/backend.js';
 import { Translator } from './translator.js';
 
 let loaded: LoadedModel;

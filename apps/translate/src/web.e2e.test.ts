@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { parseSafetensors } from '@cellstate/nn';
 import { decodeSeq2SeqModel } from '@cellstate/seq2seq';
-import { selectBackend } from './backend.js';
+import { selectBackend } from './cli/backend.js';
 import { Translator } from './translator.js';
 import { demoPairs, prepareTraining } from './web/training-data.js';
 import { chromiumMissing, skipTitle } from '../../../tools/test-env/requirements.ts';

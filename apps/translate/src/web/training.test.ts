@@ -7,7 +7,7 @@ import { Seq2Seq } from '@cellstate/seq2seq';
 import { readMany } from '@cellstate/tensor';
 import { startNodeTraining } from '@cellstate/worker/node';
 import type { TrainingProgress } from '@cellstate/worker';
-import { selectBackend } from '../backend.js';
+import { selectBackend } from '../cli/backend.js';
 import { demoPairs, parseTsv, prepareTraining, toTsv, type WebTrainingOptions } from './training-data.js';
 import { epochBatches, scoreHeldOut } from './training.js';
 

@@ -2,8 +2,8 @@
 import { corpusBleu, makeBatch, perplexity, type IdPair, type LoadedModel } from '@cellstate/seq2seq';
 import { noGrad } from '@cellstate/tensor';
 import { groupBySource, type TextPair } from './data.js';
-import { tokensOf } from './preprocess.js';
-import { Translator } from './translator.js';
+import { tokensOf } from '../preprocess.js';
+import { Translator } from '../translator.js';
 
 export interface EvaluationResult {
   /** Corpus BLEU-4 ×100 on lower-cased tokens, references grouped by source. */

@@ -3,9 +3,9 @@
  * or two line-aligned files; named presets for the shared data sets.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { Preprocessing } from '@cellstate/seq2seq';
+import { APP_DIR } from './io.js';
 
 /** A sentence pair as text. */
 export interface TextPair {
@@ -33,9 +33,8 @@ export class DataError extends Error {
   }
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** The repository root (apps/translate/src -> ../../..). */
-export const repoRoot = resolve(here, '../../..');
+/** The repository root (apps/translate -> ../..). */
+export const repoRoot = resolve(APP_DIR, '../..');
 
 /** `../shared/data` beside the repository root, or `$CELLSTATE_DATA`. */
 export function sharedDataDir(): string {
@@ -117,7 +116,7 @@ export function loadCorpus(data: string, options: { valid?: string; test?: strin
   };
 }
 
-export { tokensOf } from './preprocess.js';
+export { tokensOf } from '../preprocess.js';
 
 /** A source sentence with every reference translation it has in a split (Tatoeba has several). */
 export interface GroupedReferences {

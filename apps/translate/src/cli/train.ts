@@ -16,7 +16,7 @@ import cliProgress from 'cli-progress';
 import { DataError, loadCorpus, type TextPair } from './data.js';
 import { evaluate } from './evaluate.js';
 import { loadModelFile } from './model-io.js';
-import { tokensOf } from './preprocess.js';
+import { tokensOf } from '../preprocess.js';
 import { BEST_FILE, readRunFile, readVocabulary, RUN_FILES, type EpochRecord, type Extra } from './run-directory.js';
 import { FIXED, modelConfig, type TrainOptions } from './train-options.js';
 

@@ -86,3 +86,52 @@ export function modelConfig(o: TrainOptions, sourceVocabulary: Vocabulary, targe
     seed: o.seed,
   };
 }
+
+/**
+ * `TrainOptions` from the parsed `train` flags (commander's camel-cased names); `path`
+ * resolves the user's paths (relative to where they typed the command). Presets
+ * (`tatoeba`, `multi30k`) are names, not paths.
+ */
+export function trainOptionsFromFlags(opts: Record<string, unknown>, path: (p: string) => string): TrainOptions {
+  const isPreset = opts.data === 'tatoeba' || opts.data === 'multi30k';
+  return {
+    data: isPreset ? (opts.data as string) : (opts.data as string).split(',').map(path).join(','),
+    ...(opts.valid ? { valid: (opts.valid as string).split(',').map(path).join(',') } : {}),
+    ...(opts.sourceLang ? { sourceLanguage: opts.sourceLang as string } : {}),
+    ...(opts.targetLang ? { targetLanguage: opts.targetLang as string } : {}),
+    out: path(opts.out as string),
+    resume: opts.resume as boolean,
+    overwrite: opts.overwrite as boolean,
+    onNonFinite: opts.onNonFinite as 'stop' | 'skip',
+    embeddingSize: opts.embedding as number,
+    hiddenSize: opts.hidden as number,
+    numLayers: opts.layers as number,
+    bidirectional: opts.bidirectional as boolean,
+    attention: opts.attention as TrainOptions['attention'],
+    ...(opts.bridge ? { bridge: opts.bridge as TrainOptions['bridge'] } : {}),
+    dropout: opts.dropout as number,
+    tieEmbeddings: opts.tie as boolean,
+    reverseSource: opts.reverseSource as boolean,
+    sourceVocabSize: opts.sourceVocab as number,
+    targetVocabSize: opts.targetVocab as number,
+    minFrequency: opts.minFreq as number,
+    maxLength: opts.maxLength as number,
+    ...(opts.trainLimit !== undefined ? { trainLimit: opts.trainLimit as number } : {}),
+    batchSize: opts.batchSize as number,
+    learningRate: opts.lr as number,
+    lrDecay: opts.lrDecay as number,
+    epochs: opts.epochs as number,
+    ...(opts.maxSteps !== undefined ? { maxSteps: opts.maxSteps as number } : {}),
+    ...(opts.maxMinutes !== undefined ? { maxMinutes: opts.maxMinutes as number } : {}),
+    checkpointEvery: opts.checkpointEvery as number,
+    seed: opts.seed as number,
+    teacherForcing: opts.teacherForcing as number,
+    clipNorm: opts.clip as number,
+    labelSmoothing: opts.labelSmoothing as number,
+    shortlist: opts.shortlist as number,
+    validSize: opts.validSize as number,
+    ...(opts.export ? { export: path(opts.export as string) } : {}),
+    f16: opts.f16 as boolean,
+    int8: opts.int8 as boolean,
+  };
+}
