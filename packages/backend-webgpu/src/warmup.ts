@@ -7,6 +7,8 @@ import { adamStepKernel } from './kernels/adam-step.wgsl.js';
 import { fillKernel, stridedCopyKernel } from './kernels/copy.wgsl.js';
 import { elementwiseKernel } from './kernels/elementwise.wgsl.js';
 import { gatherKernel } from './kernels/gather.wgsl.js';
+import { gruStepBackwardKernel } from './kernels/gru-step-backward.wgsl.js';
+import { gruStepKernel } from './kernels/gru-step.wgsl.js';
 import { lstmStepBackwardKernel } from './kernels/lstm-step-backward.wgsl.js';
 import { lstmStepKernel } from './kernels/lstm-step.wgsl.js';
 import { matmulKernel } from './kernels/matmul.wgsl.js';
@@ -31,7 +33,7 @@ export async function warmupKernels(p: PipelineCache, variant: 'tiled' | 'blocke
   }
   for (const transposeA of [false, true]) for (const transposeB of [false, true]) tasks.push(p.warmup(matmulKernel, { transposeA, transposeB, bias: false, variant }));
   for (const op of ['sum', 'max', 'argmax'] as const) tasks.push(p.warmup(reduceKernel, { op, dtype: 'float32' }));
-  tasks.push(p.warmup(lstmStepKernel, { batchTile: 1 }), p.warmup(lstmStepBackwardKernel, { batchTile: 1 }));
+  for (const step of [lstmStepKernel, lstmStepBackwardKernel, gruStepKernel, gruStepBackwardKernel]) tasks.push(p.warmup(step, { batchTile: 1 }));
   for (const v of ['tiled', 'blocked'] as const) tasks.push(p.warmup(matmulKernel, { transposeA: false, transposeB: true, bias: true, variant: v }));
   await Promise.all(tasks);
 }

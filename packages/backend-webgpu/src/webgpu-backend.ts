@@ -6,7 +6,7 @@
  * stored as i32, float32 as f32; every buffer holds at least 16 bytes (empty tensors
  * still bind one). Work is recorded into one command encoder (command-queue.ts) and
  * submitted on a read, `flush()`, or when `submitThreshold` commands are pending at the
- * start of an op (never inside a fused op: an LSTM sequence is one submission).
+ * start of an op (never inside a fused op: an LSTM or GRU sequence is one submission).
  *
  * This file holds lifecycle, memory and dispatch; each op family's host code lives in
  * ops/ (as backend-cpu's kernels/) and reaches this state through a KernelContext.
@@ -22,6 +22,10 @@ import {
   type BackendCapabilities,
   type BackendMemory,
   type DType,
+  type GruSequenceArgs,
+  type GruSequenceBackwardArgs,
+  type GruSequenceGradients,
+  type GruSequenceResult,
   type Handle,
   type LogSoftmaxArgs,
   type LstmSequenceArgs,
@@ -44,6 +48,8 @@ import type { KernelSpec } from './kernels/kernel-spec.js';
 import { sizeOfShape, toInt32 } from './layout.js';
 import { adamStep } from './ops/adam-step.js';
 import { elementwise, floatUnary } from './ops/elementwise.js';
+import { gruSequenceBackward } from './ops/gru-sequence-backward.js';
+import { gruSequence } from './ops/gru-sequence.js';
 import { gather, scatterAdd } from './ops/indexing.js';
 import type { KernelContext } from './ops/kernel-context.js';
 import { lstmSequenceBackward } from './ops/lstm-sequence-backward.js';
@@ -65,7 +71,7 @@ export interface WebGpuBackendOptions {
   /** Ask for the fallback adapter. */
   forceFallbackAdapter?: boolean;
   /**
-   * Advertise the fused kernels (lstmSequence + backward, softmaxCrossEntropy, adamStep)
+   * Advertise the fused kernels (lstmSequence, gruSequence and their backwards, softmaxCrossEntropy, adamStep, …)
    * in `capabilities.fused` (default true); false runs the reference compositions (the
    * baseline the bench compares with).
    */
@@ -138,7 +144,7 @@ export class WebGpuBackend implements Backend {
     this.capabilities = {
       syncRead: false,
       dtypes: ['float32', 'int32'],
-      fused: { lstmSequence: fused, lstmSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused, logSoftmax: fused },
+      fused: { lstmSequence: fused, lstmSequenceBackward: fused, gruSequence: fused, gruSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused, logSoftmax: fused },
       maxBufferBytes: Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize),
       isSoftware: acquired.isSoftware,
     };
@@ -460,6 +466,12 @@ export class WebGpuBackend implements Backend {
   }
   lstmSequenceBackward(args: LstmSequenceBackwardArgs): LstmSequenceGradients {
     return lstmSequenceBackward(this.#ctx, args);
+  }
+  gruSequence(args: GruSequenceArgs): GruSequenceResult {
+    return gruSequence(this.#ctx, args);
+  }
+  gruSequenceBackward(args: GruSequenceBackwardArgs): GruSequenceGradients {
+    return gruSequenceBackward(this.#ctx, args);
   }
   softmaxCrossEntropy(args: SoftmaxCrossEntropyArgs): SoftmaxCrossEntropyResult {
     return softmaxCrossEntropy(this.#ctx, args);

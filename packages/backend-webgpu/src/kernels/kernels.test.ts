@@ -7,6 +7,8 @@ import { fillKernel, stridedCopyKernel } from './copy.wgsl.js';
 import { ELEMENTWISE_OPS, elementwiseKernel, type ElementwiseConfig, type ElementwiseOp } from './elementwise.wgsl.js';
 import { gatherKernel } from './gather.wgsl.js';
 import { grid, type KernelSpec } from './kernel-spec.js';
+import { gruStepBackwardKernel } from './gru-step-backward.wgsl.js';
+import { gruStepKernel } from './gru-step.wgsl.js';
 import { lstmStepBackwardKernel } from './lstm-step-backward.wgsl.js';
 import { lstmStepKernel, lstmStepParams } from './lstm-step.wgsl.js';
 import { matmulKernel } from './matmul.wgsl.js';
@@ -46,13 +48,15 @@ describe('kernel specs', () => {
     expect(() => elementwiseKernel.wgsl({ op: 'exp', dtype: 'int32', layout: 'contiguous' })).toThrow(/does not take int32/);
   });
 
-  it('matmul, reduce, random, scatter-add and the LSTM steps key their text-changing parameters', () => {
+  it('matmul, reduce, random, scatter-add and the LSTM and GRU steps key their text-changing parameters', () => {
     checkKeys(matmulKernel, [true, false].flatMap((transposeA) => [true, false].flatMap((transposeB) => [true, false].flatMap((bias) => (['tiled', 'blocked'] as const).map((variant) => ({ transposeA, transposeB, bias, variant }))))));
     checkKeys(reduceKernel, (['sum', 'max', 'argmax'] as const).flatMap((op) => (['float32', 'int32'] as const).map((dtype) => ({ op, dtype }))));
     checkKeys(randomKernel, [{ distribution: 'uniform' }, { distribution: 'bernoulli' }]);
     checkKeys(scatterAddKernel, [{ dtype: 'float32' }, { dtype: 'int32' }]);
     checkKeys(lstmStepKernel, [1, 2, 3, 4].map((batchTile) => ({ batchTile })));
     checkKeys(lstmStepBackwardKernel, [1, 2, 3, 4].map((batchTile) => ({ batchTile })));
+    checkKeys(gruStepKernel, [1, 2, 3, 4].map((batchTile) => ({ batchTile })));
+    checkKeys(gruStepBackwardKernel, [1, 2, 3, 4].map((batchTile) => ({ batchTile })));
     for (const spec of [stridedCopyKernel, fillKernel, gatherKernel, softmaxCrossEntropyKernel, adamStepKernel]) checkKeys(spec as KernelSpec<Record<string, never>>, [{}, {}]);
   });
 

@@ -11,6 +11,8 @@ import { adamStepParams } from './adam-step.wgsl.js';
 import { fillParams, stridedCopyParams } from './copy.wgsl.js';
 import { elementwiseParams } from './elementwise.wgsl.js';
 import { indexingParams } from './gather.wgsl.js';
+import { gruStepBackwardParams } from './gru-step-backward.wgsl.js';
+import { gruStepParams } from './gru-step.wgsl.js';
 import { UNIFORM_WORDS } from './kernel-spec.js';
 import { lstmStepBackwardParams } from './lstm-step-backward.wgsl.js';
 import { lstmStepParams } from './lstm-step.wgsl.js';
@@ -26,6 +28,8 @@ const KERNEL_PARAMS: Record<string, UniformStruct<UniformFields>> = {
   stridedCopyParams,
   elementwiseParams,
   indexingParams,
+  gruStepBackwardParams,
+  gruStepParams,
   lstmStepBackwardParams,
   lstmStepParams,
   matmulParams,

@@ -9,7 +9,7 @@ import { lstmStepBackwardKernel, lstmStepBackwardParams } from '../kernels/lstm-
 import { coalesce } from '../layout.js';
 import type { KernelContext } from './kernel-context.js';
 import { matmulInto } from './matmul.js';
-import { sequenceSizes, stepBatchTile, stepGrid } from './recurrent-step.js';
+import { backwardSteps, sequenceSizes, stepBatchTile, stepGrid } from './recurrent-step.js';
 import { reduceInto } from './reduce.js';
 
 export function lstmSequenceBackward(ctx: KernelContext, args: LstmSequenceBackwardArgs): LstmSequenceGradients {
@@ -43,23 +43,9 @@ export function lstmSequenceBackward(ctx: KernelContext, args: LstmSequenceBackw
   if (state > 0) {
     const pipeline = ctx.pipelines.get(lstmStepBackwardKernel, { batchTile: stepBatchTile(B) });
     const workgroups = stepGrid(B, H);
-    const stepTime = (s: number) => (args.reverse ? s : T - 1 - s);
-    for (let s = 0; s <= T; s++) {
-      const finalize = s === T;
-      const uniforms = lstmStepBackwardParams.pack({
-        batch: B,
-        hidden: H,
-        t: finalize ? 0 : stepTime(s),
-        readHalf: s % 2,
-        hasLengths: args.lengths ? 1 : 0,
-        cPrevSection: layout.cPrev,
-        tanhCSection: layout.tanhC,
-        hasPrevious: s > 0 ? 1 : 0,
-        tPrev: s > 0 ? stepTime(s - 1) : 0,
-        hasDy: args.dy ? 1 : 0,
-        finalize: finalize ? 1 : 0,
-      });
-      queue.dispatch(pipeline, uniforms, [wHh, lengths, reserve, dy, dGates, dhState, b(dc0)], workgroups);
+    const fixed = { batch: B, hidden: H, hasLengths: args.lengths ? 1 : 0, cPrevSection: layout.cPrev, tanhCSection: layout.tanhC, hasDy: args.dy ? 1 : 0 };
+    for (const step of backwardSteps(T, args.reverse)) {
+      queue.dispatch(pipeline, lstmStepBackwardParams.pack({ ...fixed, ...step }), [wHh, lengths, reserve, dy, dGates, dhState, b(dc0)], workgroups);
     }
     queue.copy(dhState, ((T + 1) % 2) * state * 4, b(dh0), 0, state * 4);
   }

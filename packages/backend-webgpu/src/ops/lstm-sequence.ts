@@ -13,7 +13,7 @@ import { lstmStepKernel, lstmStepParams } from '../kernels/lstm-step.wgsl.js';
 import type { KernelContext } from './kernel-context.js';
 import { matmulInto } from './matmul.js';
 import { stridedCopy } from './movement.js';
-import { sequenceSizes, stepBatchTile, stepGrid } from './recurrent-step.js';
+import { forwardSteps, sequenceSizes, stepBatchTile, stepGrid } from './recurrent-step.js';
 
 export function lstmSequence(ctx: KernelContext, args: LstmSequenceArgs): LstmSequenceResult {
   const op = 'lstmSequence';
@@ -47,18 +47,9 @@ export function lstmSequence(ctx: KernelContext, args: LstmSequenceArgs): LstmSe
   queue.copy(h0, 0, hState, 0, state * 4);
   const pipeline = ctx.pipelines.get(lstmStepKernel, { batchTile: stepBatchTile(B) });
   const workgroups = stepGrid(B, H);
-  for (let s = 0; s < T; s++) {
-    const uniforms = lstmStepParams.pack({
-      batch: B,
-      hidden: H,
-      t: args.reverse ? T - 1 - s : s,
-      readHalf: s % 2,
-      hasLengths: args.lengths ? 1 : 0,
-      cPrevSection: layout.cPrev,
-      tanhCSection: layout.tanhC,
-      hPrevSection: layout.hPrev,
-    });
-    queue.dispatch(pipeline, uniforms, [wHhT, lengths, rb, hState, cb, yb], workgroups);
+  const fixed = { batch: B, hidden: H, hasLengths: args.lengths ? 1 : 0, cPrevSection: layout.cPrev, tanhCSection: layout.tanhC, hPrevSection: layout.hPrev };
+  for (const step of forwardSteps(T, args.reverse)) {
+    queue.dispatch(pipeline, lstmStepParams.pack({ ...fixed, ...step }), [wHhT, lengths, rb, hState, cb, yb], workgroups);
   }
   queue.copy(hState, (T % 2) * state * 4, hb, 0, state * 4);
   ctx.free(wHhT);

@@ -31,3 +31,37 @@ export function stepBatchTile(B: number): number {
 export function stepGrid(B: number, H: number): [number, number, number] {
   return [Math.ceil(H / 64), Math.ceil(B / stepBatchTile(B)), 1];
 }
+
+/** One dispatch of a forward time loop: the time index and the half of the h ping-pong buffer to read. */
+export interface ForwardStep {
+  t: number;
+  readHalf: number;
+}
+
+/** The T dispatches of a forward loop, t = 0..T−1 (T−1..0 when `reverse`). */
+export function forwardSteps(T: number, reverse: boolean): ForwardStep[] {
+  return Array.from({ length: T }, (_, s) => ({ t: reverse ? T - 1 - s : s, readHalf: s % 2 }));
+}
+
+/**
+ * One dispatch of a backward time loop. Flags are 0/1 (uniform words): `hasPrevious`
+ * when a step was processed before this one (at `tPrev`; its gate gradients feed dh),
+ * `finalize` for the extra dispatch after the last step, which only forms dh (→ dh0).
+ */
+export interface BackwardStep extends ForwardStep {
+  hasPrevious: number;
+  tPrev: number;
+  finalize: number;
+}
+
+/** The T + 1 dispatches of a backward loop, in the reverse of the forward's order. */
+export function backwardSteps(T: number, reverse: boolean): BackwardStep[] {
+  const time = (s: number) => (reverse ? s : T - 1 - s);
+  return Array.from({ length: T + 1 }, (_, s) => ({
+    t: s === T ? 0 : time(s),
+    readHalf: s % 2,
+    hasPrevious: s > 0 ? 1 : 0,
+    tPrev: s > 0 ? time(s - 1) : 0,
+    finalize: s === T ? 1 : 0,
+  }));
+}
