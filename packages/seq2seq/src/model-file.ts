@@ -25,7 +25,7 @@
  * scale per row (`<name>.q8_scale`, max |row| / 127) and listed in the metadata key
  * `seq2seq.quantized`; everything else is F16. Loading multiplies them back to float32.
  */
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, decodeInto, parseSafetensors } from '@cellstate/nn';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, decodeInto, dequantizeRowsQ8, floatToHalf, narrowTensors, parseSafetensors, Q8_SCALE_SUFFIX, serializeSafetensors } from '@cellstate/nn';
 import { CellstateError, readMany, tensor, type Tensor } from '@cellstate/tensor';
 import { Vocabulary, VocabularyError } from '@cellstate/text';
 import * as v from 'valibot';
@@ -106,41 +106,17 @@ export async function encodeSeq2SeqModel(parts: Omit<LoadedModel, 'info'> & { in
   const params = model.namedParameters();
   const values = await readMany(params.map(([, p]) => p.value));
   const dtype = options.dtype ?? 'F32';
-  const entries: SafetensorsEntry[] = [];
-  const quantized: string[] = [];
-  params.forEach(([name, p], i) => {
+  params.forEach(([name], i) => {
     const data = values[i] as Float32Array;
     if (!options.allowNonFinite) {
       const bad = data.findIndex((x) => !Number.isFinite(x));
       if (bad >= 0) throw new CheckpointError('non-finite', `cannot write: tensor '${name}' holds ${data[bad]} at index ${bad}; a diverged model is not saved`, { tensor: name });
     }
-    const shape = [...p.shape];
-    if (dtype === 'Q8' && shape.length === 2 && data.length >= Q8_MIN_SIZE) {
-      const { q, scales } = quantizeRows(data, shape[0]!, shape[1]!);
-      entries.push({ name, shape, dtype: 'I8', data: q }, { name: `${name}${Q8_SCALE_SUFFIX}`, shape: [shape[0]!], dtype: 'F32', data: scales });
-      quantized.push(name);
-    } else entries.push({ name, shape, dtype: dtype === 'Q8' ? 'F16' : dtype, data });
   });
+  const { tensors, quantized } = narrowTensors(params.map(([name, p], i) => [name, p.shape, values[i] as Float32Array] as const), dtype);
   if (quantized.length) metadata['seq2seq.quantized'] = JSON.stringify(quantized);
-  return writeSafetensors(entries, metadata);
-}
-
-/** Matrices smaller than this stay F16 under 'Q8' (biases, tiny layers: no size to save). */
-const Q8_MIN_SIZE = 1024;
-const Q8_SCALE_SUFFIX = '.q8_scale';
-
-/** Symmetric per-row int8: q = round(x / s), s = max |row| / 127 (1 for an all-zero row). */
-function quantizeRows(data: Float32Array, rows: number, cols: number): { q: Int8Array; scales: Float32Array } {
-  const q = new Int8Array(data.length);
-  const scales = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let m = 0;
-    for (let c = 0; c < cols; c++) m = Math.max(m, Math.abs(data[r * cols + c]!));
-    const s = m > 0 ? m / 127 : 1;
-    scales[r] = s;
-    for (let c = 0; c < cols; c++) q[r * cols + c] = Math.round(data[r * cols + c]! / s);
-  }
-  return { q, scales };
+  // Parameter order, not name order: the files have always been written this way (the shipped model's bytes).
+  return serializeSafetensors(tensors, metadata, { order: 'insertion' });
 }
 
 /** Options of `decodeSeq2SeqModel`. */
@@ -319,8 +295,7 @@ function dequantizedState(model: Seq2Seq, tensors: ReturnType<typeof parseSafete
       if (p.shape.length !== 2 || !scales || !FLOAT_DTYPES.has(scales.dtype) || scales.shape.join() !== String(rows)) throw new ModelFileError('invalid', `quantized tensor '${name}' needs a scale tensor '${name}${Q8_SCALE_SUFFIX}' of shape [${rows}]`, source);
       if (t.dtype !== 'I8') throw new ModelFileError('invalid', `tensor '${name}' is listed in 'seq2seq.quantized' but is ${t.dtype}, not I8`, source);
       nonFinite(`${name}${Q8_SCALE_SUFFIX}`, scales.data);
-      data = Float32Array.from(t.data);
-      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[r * cols + c]! *= scales.data[r]!;
+      data = dequantizeRowsQ8(t.data, scales.data, rows, cols);
     } else {
       if (!FLOAT_DTYPES.has(t.dtype)) throw new ModelFileError('invalid', `tensor '${name}' is ${t.dtype} but not listed in 'seq2seq.quantized': its integers are not weights`, source);
       nonFinite(name, t.data);
@@ -332,71 +307,10 @@ function dequantizedState(model: Seq2Seq, tensors: ReturnType<typeof parseSafete
   return state;
 }
 
-/** IEEE 754 binary16 bits of a float32 value (round to nearest, ties to even). */
-export function toFloat16Bits(value: number): number {
-  const f32 = new Float32Array([value]);
-  const bits = new Uint32Array(f32.buffer)[0]!;
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = (bits >>> 23) & 0xff;
-  let mantissa = bits & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0); // Inf / NaN
-  let e = exponent - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00; // overflow -> Inf
-  if (e <= 0) {
-    if (e < -10) return sign; // underflow -> ±0
-    mantissa |= 0x800000;
-    const shift = 14 - e;
-    let half = mantissa >>> shift;
-    const rest = mantissa & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    if (rest > halfway || (rest === halfway && (half & 1))) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mantissa >>> 13);
-  const rest = mantissa & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (half & 1))) half++; // may carry into the exponent: still correct
-  return sign | half;
-}
-
-interface SafetensorsEntry {
-  name: string;
-  shape: number[];
-  dtype: 'F32' | 'F16' | 'I8';
-  data: Float32Array | Int8Array;
-}
-
-const WIDTH = { F32: 4, F16: 2, I8: 1 } as const;
-
-function writeSafetensors(entries: SafetensorsEntry[], metadata: Record<string, string>): Uint8Array {
-  const header: Record<string, unknown> = { __metadata__: metadata };
-  let offset = 0;
-  for (const e of entries) {
-    const bytes = e.data.length * WIDTH[e.dtype];
-    header[e.name] = { dtype: e.dtype, shape: e.shape, data_offsets: [offset, offset + bytes] };
-    offset += bytes;
-  }
-  let json = new TextEncoder().encode(JSON.stringify(header));
-  const padded = Math.ceil(json.length / 8) * 8;
-  if (padded !== json.length) {
-    const p = new Uint8Array(padded).fill(0x20);
-    p.set(json);
-    json = p;
-  }
-  const out = new Uint8Array(8 + json.length + offset);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, json.length, true);
-  view.setUint32(4, 0, true);
-  out.set(json, 8);
-  let at = 8 + json.length;
-  for (const e of entries) {
-    if (e.dtype === 'F32') {
-      for (let i = 0; i < e.data.length; i++, at += 4) view.setFloat32(at, e.data[i]!, true);
-    } else if (e.dtype === 'F16') {
-      for (let i = 0; i < e.data.length; i++, at += 2) view.setUint16(at, toFloat16Bits(e.data[i]!), true);
-    } else {
-      out.set(new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.length), at);
-      at += e.data.length;
-    }
-  }
-  return out;
-}
+/**
+ * IEEE 754 binary16 bits of a float32 value (round to nearest, ties to even): @cellstate/nn's
+ * `floatToHalf`, which every cellstate file writer uses.
+ *
+ * @deprecated Use `floatToHalf` from `@cellstate/nn`.
+ */
+export const toFloat16Bits: (value: number) => number = floatToHalf;

@@ -13,7 +13,21 @@ export {
   type ParsedSafetensors,
   type ParseSafetensorsOptions,
   type SafetensorsWritableTensor,
+  type SerializeSafetensorsOptions,
 } from './safetensors.js';
+export {
+  floatToHalf,
+  halfToFloat,
+  quantizeRowsQ8,
+  dequantizeRowsQ8,
+  narrowTensors,
+  dequantizeTensors,
+  dequantizeListed,
+  Q8_SCALE_SUFFIX,
+  Q8_MIN_SIZE,
+  QUANTIZED_KEY,
+  type NarrowTensorsOptions,
+} from './quantize.js';
 export {
   encodeModel,
   decodeInto,

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { CellstateError } from '@cellstate/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointError } from './errors.js';
-import { MAX_HEADER_SIZE, halfToFloat, parseSafetensors, serializeSafetensors, type SafetensorsDType, type SafetensorsWritableTensor } from './safetensors.js';
+import { halfToFloat } from './quantize.js';
+import { MAX_HEADER_SIZE, parseSafetensors, serializeSafetensors, type SafetensorsDType, type SafetensorsWritableTensor } from './safetensors.js';
 
 const FIXTURES = fileURLToPath(new URL('./__fixtures__/', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -294,14 +295,16 @@ describe('serializeSafetensors rejects what it cannot write', () => {
   const one = (t: Omit<Partial<SafetensorsWritableTensor>, 'dtype'> & { dtype: string }, name = 'w') =>
     () => serializeSafetensors(new Map([[name, { shape: [1], data: [1], ...t } as SafetensorsWritableTensor]]));
   it('names the problem', () => {
-    expect(one({ dtype: 'F16' })).toThrow(/cannot write: tensor 'w' has dtype 'F16'; cellstate writes F32 and I32/);
+    expect(one({ dtype: 'BF16' })).toThrow(/cannot write: tensor 'w' has dtype 'BF16'; cellstate writes F32, F16, I32 and I8/);
     expect(one({ dtype: 'F32', shape: [2] })).toThrow(/tensor 'w' has 1 values for shape \[2\]/);
     expect(one({ dtype: 'F32', shape: [-1] })).toThrow(/shape \[-1\]/);
     expect(one({ dtype: 'I32', data: [1.5] })).toThrow(/tensor 'w' holds 1.5 at index 0, not an int32/);
     expect(one({ dtype: 'I32', data: [2 ** 31] })).toThrow(/not an int32/);
+    expect(one({ dtype: 'I8', data: [128] })).toThrow(/tensor 'w' holds 128 at index 0, not an int8/);
+    expect(one({ dtype: 'I8', data: [0.5] })).toThrow(/not an int8/);
     expect(one({ dtype: 'F32' }, '__metadata__')).toThrow(/reserved/);
     expect(() => serializeSafetensors(new Map(), { a: 1 as unknown as string })).toThrow(/metadata value 'a' is a number/);
-    expect(one({ dtype: 'F16' })).toThrow(CheckpointError);
+    expect(one({ dtype: 'BF16' })).toThrow(CheckpointError);
   });
 });
 

@@ -17,12 +17,13 @@
  * the end of the file.
  */
 import { CheckpointError } from './errors.js';
+import { floatToHalf, halfToFloat } from './quantize.js';
 
 /** Dtypes cellstate reads. Floats become Float32Array, integers and BOOL Int32Array. */
 export type SafetensorsDType = 'F32' | 'F16' | 'BF16' | 'F64' | 'I32' | 'I64' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
-/** Dtypes cellstate writes (its own tensor dtypes). */
-export type SafetensorsWritableDType = 'F32' | 'I32';
+/** Dtypes cellstate writes: its own tensor dtypes, and F16 / I8 for smaller model files (see quantize.ts). */
+export type SafetensorsWritableDType = 'F32' | 'I32' | 'F16' | 'I8';
 
 export interface SafetensorsTensor {
   /** The dtype stored in the file (the data has been converted, see `data`). */
@@ -47,7 +48,17 @@ export interface ParseSafetensorsOptions {
 export interface SafetensorsWritableTensor {
   dtype: SafetensorsWritableDType;
   shape: readonly number[];
-  data: Float32Array | Int32Array | ArrayLike<number>;
+  /** F16 takes float values and rounds them to half precision (ties to even). */
+  data: Float32Array | Int32Array | Int8Array | ArrayLike<number>;
+}
+
+export interface SerializeSafetensorsOptions {
+  /**
+   * 'name' (default): tensors sorted by the byte order of their UTF-8 names, as the
+   * reference writer does; 'insertion': in the map's order (formats whose files were
+   * always written that way keep their bytes).
+   */
+  order?: 'name' | 'insertion';
 }
 
 /** Largest header accepted, as in the reference implementation (100 MB). */
@@ -210,21 +221,24 @@ export function parseSafetensors(bytes: Uint8Array, options: ParseSafetensorsOpt
 
 /**
  * Writes a safetensors file. Tensors are written in sorted name order (byte order of
- * the UTF-8 names) and the header is padded with spaces to a multiple of 8 bytes, as
- * the reference writer does. `metadata` becomes `__metadata__` (omitted when empty).
+ * the UTF-8 names; `options.order: 'insertion'` keeps the map's order) and the header
+ * is padded with spaces to a multiple of 8 bytes, as the reference writer does.
+ * `metadata` becomes `__metadata__` (omitted when empty). F16 tensors are given as
+ * float values and rounded to half precision; I8 and I32 values must be integers in
+ * range.
  *
  * @example
  * ```ts
  * const bytes = serializeSafetensors(new Map([['w', { dtype: 'F32', shape: [2], data: new Float32Array([1, 2]) }]]), { format: 'pt' });
  * ```
  */
-export function serializeSafetensors(tensors: Map<string, SafetensorsWritableTensor>, metadata?: Record<string, string>): Uint8Array {
+export function serializeSafetensors(tensors: Map<string, SafetensorsWritableTensor>, metadata?: Record<string, string>, options: SerializeSafetensorsOptions = {}): Uint8Array {
   const bad = (detail: string, tensor?: string): never => {
     throw new CheckpointError('invalid-argument', `cannot write: ${detail}`, { tensor });
   };
   const encoder = new TextEncoder();
   const named = [...tensors].map(([name, t]) => ({ name, key: encoder.encode(name), t }));
-  named.sort((a, b) => compareBytes(a.key, b.key));
+  if (options.order !== 'insertion') named.sort((a, b) => compareBytes(a.key, b.key));
 
   let header = '{';
   let first = true;
@@ -241,14 +255,14 @@ export function serializeSafetensors(tensors: Map<string, SafetensorsWritableTen
   const chunks: { name: string; offset: number; t: SafetensorsWritableTensor; count: number }[] = [];
   for (const { name, t } of named) {
     if (name === METADATA_KEY) bad(`'${METADATA_KEY}' is reserved and cannot name a tensor`, name);
-    if (t.dtype !== 'F32' && t.dtype !== 'I32') bad(`tensor '${name}' has dtype '${String(t.dtype)}'; cellstate writes F32 and I32`, name);
+    if (!Object.prototype.hasOwnProperty.call(WRITE_RANGE, t.dtype)) bad(`tensor '${name}' has dtype '${String(t.dtype)}'; cellstate writes F32, F16, I32 and I8`, name);
     if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
       bad(`tensor '${name}' has shape ${JSON.stringify(t.shape)}, expected a list of non-negative integers`, name);
     }
     let count = 1;
     for (const d of t.shape) count *= d;
     if (t.data.length !== count) bad(`tensor '${name}' has ${t.data.length} values for shape [${t.shape.join(', ')}] (${count} elements)`, name);
-    const byteLength = count * 4;
+    const byteLength = count * ELEMENT_SIZE[t.dtype];
     header += `${first ? '' : ','}${JSON.stringify(name)}:{"dtype":"${t.dtype}","shape":[${t.shape.join(',')}],"data_offsets":[${offset},${offset + byteLength}]}`;
     first = false;
     chunks.push({ name, offset, t, count });
@@ -263,21 +277,30 @@ export function serializeSafetensors(tensors: Map<string, SafetensorsWritableTen
   out.set(headerBytes, 8);
   out.fill(0x20, 8 + headerBytes.length, 8 + padded);
   const base = 8 + padded;
-  for (const { name, offset: at, t, count } of chunks) {
-    const p = base + at;
-    if (LITTLE_ENDIAN_HOST && ((t.dtype === 'F32' && t.data instanceof Float32Array) || (t.dtype === 'I32' && t.data instanceof Int32Array))) {
-      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, count * 4), p);
-    } else if (t.dtype === 'F32') {
-      for (let i = 0; i < count; i++) view.setFloat32(p + 4 * i, t.data[i]!, true);
-    } else {
-      for (let i = 0; i < count; i++) {
-        const v = t.data[i]!;
-        if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) bad(`tensor '${name}' holds ${v} at index ${i}, not an int32`, name);
-        view.setInt32(p + 4 * i, v, true);
-      }
+  for (const { name, offset: at, t, count } of chunks) writeData(view, base + at, name, t, count, bad);
+  return out;
+}
+
+/** Integer range of each integer dtype cellstate writes (null: floats). */
+const WRITE_RANGE: Record<SafetensorsWritableDType, readonly [number, number] | null> = { F32: null, F16: null, I32: [-2147483648, 2147483647], I8: [-128, 127] };
+
+function writeData(view: DataView, p: number, name: string, t: SafetensorsWritableTensor, count: number, bad: (detail: string, tensor?: string) => never): void {
+  const { dtype, data } = t;
+  if (LITTLE_ENDIAN_HOST && ((dtype === 'F32' && data instanceof Float32Array) || (dtype === 'I32' && data instanceof Int32Array) || (dtype === 'I8' && data instanceof Int8Array))) {
+    new Uint8Array(view.buffer).set(new Uint8Array(data.buffer, data.byteOffset, count * ELEMENT_SIZE[dtype]), p);
+  } else if (dtype === 'F32') {
+    for (let i = 0; i < count; i++) view.setFloat32(p + 4 * i, data[i]!, true);
+  } else if (dtype === 'F16') {
+    for (let i = 0; i < count; i++) view.setUint16(p + 2 * i, floatToHalf(data[i]!), true);
+  } else {
+    const [lo, hi] = WRITE_RANGE[dtype]!;
+    for (let i = 0; i < count; i++) {
+      const v = data[i]!;
+      if (!Number.isInteger(v) || v < lo || v > hi) bad(`tensor '${name}' holds ${v} at index ${i}, not an ${dtype === 'I8' ? 'int8' : 'int32'}`, name);
+      if (dtype === 'I8') view.setInt8(p + i, v);
+      else view.setInt32(p + 4 * i, v, true);
     }
   }
-  return out;
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -395,14 +418,4 @@ function copyBuffer(bytes: Uint8Array, start: number, end: number): ArrayBuffer 
   const copy = new Uint8Array(end - start);
   copy.set(bytes.subarray(start, end));
   return copy.buffer;
-}
-
-/** IEEE 754 binary16 bits to a number (exact: every half is a float32). */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }

@@ -43,6 +43,7 @@ import { getBackend, readMany, tensor, type Backend, type DType, type Tensor } f
 import { checkRandomState, type Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { checkJson, err, isPlainObject, parseInteger, parseJson } from './metadata-json.js';
+import { dequantizeListed, narrowTensors, QUANTIZED_KEY, type NarrowTensorsOptions } from './quantize.js';
 import { withCurrentNames } from './renamed-tensors.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsTensor, type SafetensorsWritableTensor } from './safetensors.js';
 
@@ -82,6 +83,14 @@ export interface EncodeModelOptions {
    * never replaces a good file).
    */
   allowNonFinite?: boolean;
+  /**
+   * How float parameters are stored: 'F32' (default), 'F16' (half the size), or 'Q8'
+   * (the matrices `quantize` picks as int8 with a float32 scale per row, listed under
+   * `cellstate.quantized`; the rest F16). `decodeInto` reads all three back as float32.
+   */
+  dtype?: 'F32' | 'F16' | 'Q8';
+  /** With 'Q8': which matrices to quantize (default: 2-D with at least `Q8_MIN_SIZE` elements). */
+  quantize?: NarrowTensorsOptions['quantize'];
 }
 
 export interface DecodeModelOptions {
@@ -153,11 +162,15 @@ export async function encodeModel(module: Module, options: EncodeModelOptions = 
   const params = module.namedParameters();
   const tensors = await readTensors(params.map(([name, p]) => [name, p.value]));
   if (!options.allowNonFinite) refuseNonFinite(tensors);
+  const floats = [...tensors].filter(([, t]) => t.dtype === 'F32').map(([name, t]) => [name, t.shape, t.data as Float32Array] as const);
+  const narrow = narrowTensors(floats, options.dtype ?? 'F32', options.quantize ? { quantize: options.quantize } : {});
+  for (const [name, t] of narrow.tensors) tensors.set(name, t);
   return serializeSafetensors(tensors, {
     ...options.metadata,
     format: CHECKPOINT_FORMAT,
     'cellstate.kind': 'model',
     'cellstate.version': CHECKPOINT_VERSION,
+    ...(narrow.quantized.length ? { [QUANTIZED_KEY]: JSON.stringify(narrow.quantized) } : {}),
   });
 }
 
@@ -166,12 +179,13 @@ export async function encodeModel(module: Module, options: EncodeModelOptions = 
  * name, shape and dtype is checked before anything is uploaded or replaced, so on
  * any error (a `CheckpointError` naming the tensor, the expected and the actual
  * shape, and `source`) the model keeps its values. F16/BF16/F64 tensors load into
- * float32 parameters, integer tensors into int32 ones. In a training checkpoint the
- * `optimizer.*` tensors are ignored.
+ * float32 parameters, integer tensors into int32 ones, the Q8 matrices a file lists
+ * under `cellstate.quantized` (see `encodeModel`'s `dtype`) into float32 ones. In a
+ * training checkpoint the `optimizer.*` tensors are ignored.
  */
 export async function decodeInto(module: Module, bytes: Uint8Array, options: DecodeModelOptions = {}): Promise<DecodeModelResult> {
   const { tensors, metadata } = parseSafetensors(bytes, { source: options.source });
-  const modelTensors = metadata['cellstate.kind'] === 'training' ? withoutOptimizer(tensors) : tensors;
+  const modelTensors = dequantizeListed(metadata['cellstate.kind'] === 'training' ? withoutOptimizer(tensors) : tensors, metadata, options.source);
   const plan = planModelLoad(module, withCurrentNames(module, modelTensors), options);
   const uploaded = uploadPlan(plan, options.source);
   try {
