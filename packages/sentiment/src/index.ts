@@ -54,6 +54,7 @@ export {
   type Prediction,
   type Explanation,
   type TokenInfluence,
+  type WeightsDType,
 } from './classifier.js';
 export {
   trainClassifier,

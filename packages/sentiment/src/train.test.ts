@@ -55,6 +55,25 @@ describe('training a tiny classifier', () => {
     again.dispose();
   });
 
+  it("saves as int8 ('Q8': the embedding and LSTM matrices big enough, a scale per row) and loads back with the same predictions", async () => {
+    const q8 = await clf.encodeWeights({ dtype: 'Q8' });
+    const { tensors, metadata } = parseSafetensors(q8);
+    const quantized = JSON.parse(metadata['cellstate.quantized']!) as string[];
+    const big = clf.model.namedParameters().filter(([n, p]) => (n === 'embedding.weight' || n.startsWith('lstm.weight_')) && p.shape[0]! * p.shape[1]! >= 1024).map(([n]) => n);
+    expect(big.length).toBeGreaterThan(0);
+    expect(quantized).toEqual(big);
+    for (const [name, t] of tensors) expect(t.dtype).toBe(quantized.includes(name) ? 'I8' : name.endsWith('.q8_scale') ? 'F32' : 'F16');
+    expect(q8.length).toBeLessThan((await clf.encodeWeights()).length);
+    const again = await SentimentClassifier.load(JSON.parse(JSON.stringify(clf.toJSON())), q8, 'q8');
+    const texts = valid.slice(0, 20).map((v) => v.text);
+    const [a, b] = [await clf.predict(texts), await again.predict(texts)];
+    a.forEach((p, i) => {
+      expect(b[i]!.label).toBe(p.label);
+      for (const l of clf.labels) expect(Math.abs(b[i]!.probabilities[l]! - p.probabilities[l]!)).toBeLessThan(2e-2);
+    });
+    again.dispose();
+  });
+
   it('odd inputs: empty, emoji-only, unknown words, 100,000 characters', async () => {
     const [empty, emoji, unknown, long] = await clf.predict(['', '😀😀😀', 'zzqx blorp', 'good '.repeat(20_000)]);
     expect(empty!.warnings.join()).toMatch(/no words left/);

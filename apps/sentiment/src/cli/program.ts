@@ -9,6 +9,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { selectBackend } from './backend.js';
 import { baselineCommand, evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { processIo } from './io.js';
 import { modelDirs, runCommand } from './run.js';
 import { trainCommand } from './train.js';
@@ -86,6 +87,19 @@ export function buildProgram(): Command {
       process.exitCode = await vectorsCommand(opts, processIo);
     });
 
+  program
+    .command('export')
+    .description('write a model again with its weights in another format (float16 by default; --int8: about half the size)')
+    .option('--model <dir>', 'a shipped model (general: the default, airline) or a model directory', models)
+    .requiredOption('--out <dir>', 'the model directory to write (may be the --model directory)', path('--out'))
+    .addOption(new Option('--int8', 'int8 embedding and LSTM matrices with a float32 scale per row, the rest float16').conflicts('float32'))
+    .option('--float32', 'float32 weights', false)
+    .action(async (opts, cmd: Command) => {
+      const g = cmd.optsWithGlobals();
+      await selectBackend(g.backend, g.threads);
+      process.exitCode = await exportCommand(opts, processIo);
+    });
+
   dataOptions(
     program
       .command('eval')
@@ -155,6 +169,7 @@ export function buildProgram(): Command {
       .option('--seed <n>', 'seed', int('--seed'), 1)
       .option('--baseline', 'also train and report the bag-of-words baseline on the same splits', false)
       .option('--float32', 'save float32 weights (default float16)', false)
+      .addOption(new Option('--int8', 'save int8 embedding and LSTM matrices with a float32 scale per row, the rest float16').conflicts('float32'))
       .option('--limit <n>', 'use only the first n training examples', int('--limit')),
   ).action(async (opts, cmd: Command) => {
     const g = cmd.optsWithGlobals();

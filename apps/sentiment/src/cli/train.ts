@@ -74,6 +74,8 @@ export interface TrainCommandOptions extends DataOptions {
   seed?: number;
   baseline?: boolean;
   float32?: boolean;
+  /** Save int8 embedding and LSTM matrices (a float32 scale per row), the rest float16. */
+  int8?: boolean;
   verbose?: boolean;
   limit?: number;
 }
@@ -326,7 +328,7 @@ export async function trainCommand(o: TrainCommandOptions, io: Io): Promise<void
     ...(distillInfo ? { distill: distillInfo } : {}),
   };
   const outDir = userPath(o.out);
-  const sizes = await saveClassifier(outDir, clf, { dtype: o.float32 ? 'F32' : 'F16' });
+  const sizes = await saveClassifier(outDir, clf, { dtype: o.int8 ? 'Q8' : o.float32 ? 'F32' : 'F16' });
   await mkdir(outDir, { recursive: true });
   await writeFileAtomically(join(outDir, 'report.json'), `${JSON.stringify({ labels, metrics: stripPredictions(reports), ...(baseline ? { baseline } : {}), history: result.history, trainSeconds: Math.round(seconds) }, null, 2)}\n`);
   for (const [split, r] of Object.entries(reports)) io.out(`${formatReport(r, `LSTM ${split}`)}\n\n`);

@@ -4,7 +4,7 @@
  *
  * A saved classifier is a directory with `sentiment.json` (labels, preprocessing,
  * architecture, vocabulary, training facts) and `model.safetensors` (weights, F16 by
- * default).
+ * default, or int8 with `dtype: 'Q8'`).
  *
  * @example
  * ```ts
@@ -18,15 +18,15 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { saveCheckpoint, loadCheckpointFile } from '@cellstate/nn/node';
-import { SentimentClassifier, SentimentError } from '../classifier.js';
+import { SentimentClassifier, SentimentError, type WeightsDType } from '../classifier.js';
 import type { CheckpointStore } from '../train.js';
 import { parseWordVectors, type WordVectors } from '../vectors.js';
 
 export const MODEL_JSON = 'sentiment.json';
 export const MODEL_WEIGHTS = 'model.safetensors';
 
-/** Writes `dir/sentiment.json` and `dir/model.safetensors` (atomically each). */
-export async function saveClassifier(dir: string, clf: SentimentClassifier, options: { dtype?: 'F16' | 'F32' } = {}): Promise<{ jsonBytes: number; weightBytes: number }> {
+/** Writes `dir/sentiment.json` and `dir/model.safetensors` (atomically each; `dtype` as in `encodeWeights`, default F16). */
+export async function saveClassifier(dir: string, clf: SentimentClassifier, options: { dtype?: WeightsDType } = {}): Promise<{ jsonBytes: number; weightBytes: number }> {
   await mkdir(dir, { recursive: true });
   const weights = await clf.encodeWeights(options);
   const json = new TextEncoder().encode(`${JSON.stringify(clf.toJSON())}\n`);
