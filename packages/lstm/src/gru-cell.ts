@@ -1,7 +1,6 @@
-import { Module, type Parameter } from '@cellstate/nn';
-import { ArgumentError, ShapeError, add, matmul, scope, zeros, type Tensor } from '@cellstate/tensor';
+import { ShapeError, add, matmul, scope, zeros, type Tensor } from '@cellstate/tensor';
 import { gruStep } from './gru-sequence.js';
-import { recurrentWeights } from './init.js';
+import { RecurrentCell } from './recurrent-cell.js';
 
 export interface GruCellOptions {
   inputSize: number;
@@ -40,29 +39,9 @@ export interface GruCellOptions {
  * console.log(h.shape); // [1, 8]
  * ```
  */
-export class GRUCell extends Module {
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly weightIh: Parameter;
-  readonly weightHh: Parameter;
-  readonly biasIh?: Parameter;
-  readonly biasHh?: Parameter;
-
+export class GRUCell extends RecurrentCell {
   constructor(options: GruCellOptions) {
-    super();
-    const { inputSize: I, hiddenSize: H } = options;
-    if (!Number.isInteger(I) || I < 1 || !Number.isInteger(H) || H < 1) {
-      throw new ArgumentError('GRUCell', `inputSize and hiddenSize must be positive integers, got ${I} and ${H}`);
-    }
-    this.inputSize = I;
-    this.hiddenSize = H;
-    const w = recurrentWeights({ gates: 3, inputSize: I, hiddenSize: H, seed: (options.seed ?? 0) * 1_000_003 + 31, bias: options.bias ?? true });
-    this.weightIh = this.addParameter('weight_ih', w.weightIh);
-    this.weightHh = this.addParameter('weight_hh', w.weightHh);
-    if (w.biasIh && w.biasHh) {
-      this.biasIh = this.addParameter('bias_ih', w.biasIh);
-      this.biasHh = this.addParameter('bias_hh', w.biasHh);
-    }
+    super('GRUCell', 3, 31, options);
   }
 
   /** Zero hidden state [batchSize, H]. */

@@ -1,4 +1,4 @@
-import { ShapeError } from '@cellstate/tensor';
+import { splitOnnxDirections, stackOnnxDirections, type OnnxGateLayout } from './weight-layout.js';
 
 /**
  * Converters between GRU weight layouts. cellstate's canonical layout is PyTorch's
@@ -34,10 +34,6 @@ export interface OnnxGruWeights {
   B: Float32Array;
 }
 
-function checkLength(name: string, data: ArrayLike<number>, expected: number, shape: number[]): void {
-  if (data.length !== expected) throw new ShapeError({ op: 'gruWeightLayout', detail: `${name} has ${data.length} values`, expected: shape, actual: [data.length] });
-}
-
 /** Swaps the first two of three equal gate blocks: r, z, n <-> z, r, n (its own inverse). */
 function swapFirstTwoBlocks(data: ArrayLike<number>): Float32Array {
   const block = data.length / 3;
@@ -50,40 +46,15 @@ function swapFirstTwoBlocks(data: ArrayLike<number>): Float32Array {
   return out;
 }
 
+/** GRU's ONNX gate order z, r, h against PyTorch's r, z, n: the first two blocks swap. */
+const GRU_ONNX_LAYOUT: OnnxGateLayout = { op: 'gruWeightLayout', gates: 3, toOnnx: swapFirstTwoBlocks, fromOnnx: swapFirstTwoBlocks };
+
 /** ONNX GRU (W, R, B for D directions; B omitted: zeros) -> one PyTorch `nn.GRU` weight set per direction. */
 export function onnxGruToPytorch(w: { W: Float32Array; R: Float32Array; B?: Float32Array }, inputSize: number, hiddenSize: number, directions: 1 | 2): PytorchGruWeights[] {
-  const I = inputSize;
-  const H = hiddenSize;
-  const D = directions;
-  checkLength('W', w.W, D * 3 * H * I, [D, 3 * H, I]);
-  checkLength('R', w.R, D * 3 * H * H, [D, 3 * H, H]);
-  const B = w.B ?? new Float32Array(D * 6 * H);
-  checkLength('B', B, D * 6 * H, [D, 6 * H]);
-  return Array.from({ length: D }, (_, d) => ({
-    weightIh: swapFirstTwoBlocks(w.W.subarray(d * 3 * H * I, (d + 1) * 3 * H * I)),
-    weightHh: swapFirstTwoBlocks(w.R.subarray(d * 3 * H * H, (d + 1) * 3 * H * H)),
-    biasIh: swapFirstTwoBlocks(B.subarray(d * 6 * H, d * 6 * H + 3 * H)),
-    biasHh: swapFirstTwoBlocks(B.subarray(d * 6 * H + 3 * H, (d + 1) * 6 * H)),
-  }));
+  return splitOnnxDirections({ W: w.W, R: w.R, B: w.B ?? new Float32Array(directions * 6 * hiddenSize) }, inputSize, hiddenSize, directions, GRU_ONNX_LAYOUT);
 }
 
 /** PyTorch `nn.GRU` weight sets (one per direction, forward first) -> ONNX GRU W, R, B (use `linear_before_reset = 1`). */
 export function pytorchGruToOnnx(dirs: readonly PytorchGruWeights[], inputSize: number, hiddenSize: number): OnnxGruWeights {
-  const I = inputSize;
-  const H = hiddenSize;
-  const D = dirs.length;
-  const W = new Float32Array(D * 3 * H * I);
-  const R = new Float32Array(D * 3 * H * H);
-  const B = new Float32Array(D * 6 * H);
-  dirs.forEach((w, d) => {
-    checkLength('weight_ih', w.weightIh, 3 * H * I, [3 * H, I]);
-    checkLength('weight_hh', w.weightHh, 3 * H * H, [3 * H, H]);
-    checkLength('bias_ih', w.biasIh, 3 * H, [3 * H]);
-    checkLength('bias_hh', w.biasHh, 3 * H, [3 * H]);
-    W.set(swapFirstTwoBlocks(w.weightIh), d * 3 * H * I);
-    R.set(swapFirstTwoBlocks(w.weightHh), d * 3 * H * H);
-    B.set(swapFirstTwoBlocks(w.biasIh), d * 6 * H);
-    B.set(swapFirstTwoBlocks(w.biasHh), d * 6 * H + 3 * H);
-  });
-  return { W, R, B };
+  return stackOnnxDirections(dirs, inputSize, hiddenSize, GRU_ONNX_LAYOUT);
 }

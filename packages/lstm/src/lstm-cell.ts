@@ -1,7 +1,6 @@
-import { Module, type Parameter } from '@cellstate/nn';
-import { ArgumentError, ShapeError, add, lstmSequence, reshape, scope, zeros, type Tensor } from '@cellstate/tensor';
-import { recurrentWeights } from './init.js';
+import { ShapeError, add, lstmSequence, reshape, scope, zeros, type Tensor } from '@cellstate/tensor';
 import type { LstmState } from './lstm-state.js';
+import { RecurrentCell } from './recurrent-cell.js';
 
 export interface LstmCellOptions {
   inputSize: number;
@@ -31,29 +30,9 @@ export interface LstmCellOptions {
  * }
  * ```
  */
-export class LSTMCell extends Module {
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly weightIh: Parameter;
-  readonly weightHh: Parameter;
-  readonly biasIh?: Parameter;
-  readonly biasHh?: Parameter;
-
+export class LSTMCell extends RecurrentCell {
   constructor(options: LstmCellOptions) {
-    super();
-    const { inputSize: I, hiddenSize: H } = options;
-    if (!Number.isInteger(I) || I < 1 || !Number.isInteger(H) || H < 1) {
-      throw new ArgumentError('LSTMCell', `inputSize and hiddenSize must be positive integers, got ${I} and ${H}`);
-    }
-    this.inputSize = I;
-    this.hiddenSize = H;
-    const w = recurrentWeights({ gates: 4, inputSize: I, hiddenSize: H, seed: (options.seed ?? 0) * 1_000_003 + 29, bias: options.bias ?? true , ...(options.forgetBias === undefined ? {} : { forgetBias: options.forgetBias }) });
-    this.weightIh = this.addParameter('weight_ih', w.weightIh);
-    this.weightHh = this.addParameter('weight_hh', w.weightHh);
-    if (w.biasIh && w.biasHh) {
-      this.biasIh = this.addParameter('bias_ih', w.biasIh);
-      this.biasHh = this.addParameter('bias_hh', w.biasHh);
-    }
+    super('LSTMCell', 4, 29, options);
   }
 
   /** Zero state for a batch of `batchSize`. */

@@ -48,8 +48,8 @@ export interface OnnxLstmWeights {
 const ONNX_ORDER = ['i', 'o', 'f', 'g'] as const;
 const TORCH_ORDER = ['i', 'f', 'g', 'o'] as const;
 
-function checkLength(name: string, data: ArrayLike<number>, expected: number, shape: number[]): void {
-  if (data.length !== expected) throw new ShapeError({ op: 'weightLayout', detail: `${name} has ${data.length} values`, expected: shape, actual: [data.length] });
+function checkLength(name: string, data: ArrayLike<number>, expected: number, shape: number[], op = 'weightLayout'): void {
+  if (data.length !== expected) throw new ShapeError({ op, detail: `${name} has ${data.length} values`, expected: shape, actual: [data.length] });
 }
 
 /** Reorders the four gate blocks (each `H * cols` values) of a [4H, cols] matrix or [4H] vector. */
@@ -101,37 +101,92 @@ export function pytorchToKeras(w: PytorchLstmWeights, inputSize: number, hiddenS
   };
 }
 
-/** ONNX LSTM (W, R, B for D directions) -> one PyTorch weight set per direction. */
-export function onnxToPytorch(w: OnnxLstmWeights, inputSize: number, hiddenSize: number, directions: 1 | 2): PytorchLstmWeights[] {
+/**
+ * How a recurrent cell type meets ONNX: `gates` blocks of H rows per matrix, and the
+ * reordering of a PyTorch matrix or bias into ONNX's gate order (`toOnnx`) and back
+ * (`fromOnnx`). LSTM and GRU differ only in this.
+ */
+export interface OnnxGateLayout {
+  /** Names the converter in shape errors. */
+  op: string;
+  gates: number;
+  toOnnx: (data: Float32Array) => Float32Array;
+  fromOnnx: (data: Float32Array) => Float32Array;
+}
+
+/** PyTorch per-direction weights, the layout of LSTM's and GRU's (`PytorchLstmWeights`, `PytorchGruWeights`). */
+export type PytorchDirectionWeights = PytorchLstmWeights;
+
+/**
+ * ONNX W [D, gH, I], R [D, gH, H], B [D, 2gH] -> one PyTorch weight set per direction,
+ * for g = `layout.gates`.
+ *
+ * @example
+ * ```ts
+ * const [forward, reverse] = splitOnnxDirections(onnx, I, H, 2, LSTM_ONNX_LAYOUT);
+ * ```
+ */
+export function splitOnnxDirections(w: OnnxLstmWeights, inputSize: number, hiddenSize: number, directions: 1 | 2, layout: OnnxGateLayout): PytorchDirectionWeights[] {
+  const I = inputSize;
+  const GH = layout.gates * hiddenSize;
+  const D = directions;
+  checkLength('W', w.W, D * GH * I, [D, GH, I], layout.op);
+  checkLength('R', w.R, D * GH * hiddenSize, [D, GH, hiddenSize], layout.op);
+  checkLength('B', w.B, D * 2 * GH, [D, 2 * GH], layout.op);
+  return Array.from({ length: D }, (_, d) => ({
+    weightIh: layout.fromOnnx(w.W.subarray(d * GH * I, (d + 1) * GH * I)),
+    weightHh: layout.fromOnnx(w.R.subarray(d * GH * hiddenSize, (d + 1) * GH * hiddenSize)),
+    biasIh: layout.fromOnnx(w.B.subarray(d * 2 * GH, d * 2 * GH + GH)),
+    biasHh: layout.fromOnnx(w.B.subarray(d * 2 * GH + GH, (d + 1) * 2 * GH)),
+  }));
+}
+
+/**
+ * PyTorch weight sets (one per direction, forward first) -> ONNX W, R, B; the inverse
+ * of `splitOnnxDirections`.
+ *
+ * @example
+ * ```ts
+ * const { W, R, B } = stackOnnxDirections([forward, reverse], I, H, LSTM_ONNX_LAYOUT);
+ * ```
+ */
+export function stackOnnxDirections(dirs: readonly PytorchDirectionWeights[], inputSize: number, hiddenSize: number, layout: OnnxGateLayout): OnnxLstmWeights {
   const I = inputSize;
   const H = hiddenSize;
-  const D = directions;
-  checkLength('W', w.W, D * 4 * H * I, [D, 4 * H, I]);
-  checkLength('R', w.R, D * 4 * H * H, [D, 4 * H, H]);
-  checkLength('B', w.B, D * 8 * H, [D, 8 * H]);
-  return Array.from({ length: D }, (_, d) => ({
-    weightIh: reorderGateBlocks(w.W.subarray(d * 4 * H * I, (d + 1) * 4 * H * I), H, ONNX_ORDER, TORCH_ORDER),
-    weightHh: reorderGateBlocks(w.R.subarray(d * 4 * H * H, (d + 1) * 4 * H * H), H, ONNX_ORDER, TORCH_ORDER),
-    biasIh: reorderGateBlocks(w.B.subarray(d * 8 * H, d * 8 * H + 4 * H), H, ONNX_ORDER, TORCH_ORDER),
-    biasHh: reorderGateBlocks(w.B.subarray(d * 8 * H + 4 * H, (d + 1) * 8 * H), H, ONNX_ORDER, TORCH_ORDER),
-  }));
+  const GH = layout.gates * H;
+  const D = dirs.length;
+  const W = new Float32Array(D * GH * I);
+  const R = new Float32Array(D * GH * H);
+  const B = new Float32Array(D * 2 * GH);
+  dirs.forEach((w, d) => {
+    checkLength('weight_ih', w.weightIh, GH * I, [GH, I], layout.op);
+    checkLength('weight_hh', w.weightHh, GH * H, [GH, H], layout.op);
+    checkLength('bias_ih', w.biasIh, GH, [GH], layout.op);
+    checkLength('bias_hh', w.biasHh, GH, [GH], layout.op);
+    W.set(layout.toOnnx(w.weightIh), d * GH * I);
+    R.set(layout.toOnnx(w.weightHh), d * GH * H);
+    B.set(layout.toOnnx(w.biasIh), d * 2 * GH);
+    B.set(layout.toOnnx(w.biasHh), d * 2 * GH + GH);
+  });
+  return { W, R, B };
+}
+
+/** LSTM's ONNX gate order i, o, f, c against PyTorch's i, f, g, o (per hidden size). */
+function lstmOnnxLayout(hiddenSize: number): OnnxGateLayout {
+  return {
+    op: 'weightLayout',
+    gates: 4,
+    toOnnx: (data) => reorderGateBlocks(data, hiddenSize, TORCH_ORDER, ONNX_ORDER),
+    fromOnnx: (data) => reorderGateBlocks(data, hiddenSize, ONNX_ORDER, TORCH_ORDER),
+  };
+}
+
+/** ONNX LSTM (W, R, B for D directions) -> one PyTorch weight set per direction. */
+export function onnxToPytorch(w: OnnxLstmWeights, inputSize: number, hiddenSize: number, directions: 1 | 2): PytorchLstmWeights[] {
+  return splitOnnxDirections(w, inputSize, hiddenSize, directions, lstmOnnxLayout(hiddenSize));
 }
 
 /** PyTorch weight sets (one per direction, forward first) -> ONNX W, R, B. */
 export function pytorchToOnnx(dirs: readonly PytorchLstmWeights[], inputSize: number, hiddenSize: number): OnnxLstmWeights {
-  const I = inputSize;
-  const H = hiddenSize;
-  const D = dirs.length;
-  const W = new Float32Array(D * 4 * H * I);
-  const R = new Float32Array(D * 4 * H * H);
-  const B = new Float32Array(D * 8 * H);
-  dirs.forEach((w, d) => {
-    checkLength('weight_ih', w.weightIh, 4 * H * I, [4 * H, I]);
-    checkLength('weight_hh', w.weightHh, 4 * H * H, [4 * H, H]);
-    W.set(reorderGateBlocks(w.weightIh, H, TORCH_ORDER, ONNX_ORDER), d * 4 * H * I);
-    R.set(reorderGateBlocks(w.weightHh, H, TORCH_ORDER, ONNX_ORDER), d * 4 * H * H);
-    B.set(reorderGateBlocks(w.biasIh, H, TORCH_ORDER, ONNX_ORDER), d * 8 * H);
-    B.set(reorderGateBlocks(w.biasHh, H, TORCH_ORDER, ONNX_ORDER), d * 8 * H + 4 * H);
-  });
-  return { W, R, B };
+  return stackOnnxDirections(dirs, inputSize, hiddenSize, lstmOnnxLayout(hiddenSize));
 }

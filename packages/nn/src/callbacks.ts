@@ -1,5 +1,6 @@
 import { ArgumentError } from '@cellstate/tensor';
 import { restoreParameters, snapshotParameters, type Callback, type EpochLogs } from './fit.js';
+import { checkNonNegativeInteger } from './check-arguments.js';
 
 export interface EarlyStoppingOptions {
   /** The log to watch (default 'val_loss', or 'loss' when there is no validation). */
@@ -35,7 +36,7 @@ export interface EarlyStopping extends Callback {
 export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping {
   const patience = options.patience ?? 5;
   const minDelta = Math.abs(options.minDelta ?? 0);
-  if (!Number.isInteger(patience) || patience < 0) throw new ArgumentError('earlyStopping', `patience must be a non-negative integer, got ${patience}`);
+  checkNonNegativeInteger('earlyStopping', 'patience', patience);
   let best = NaN;
   let bestEpoch = -1;
   let wait = 0;

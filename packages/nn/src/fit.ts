@@ -18,6 +18,7 @@ import { SGD } from './optim/sgd.js';
 import type { Optimizer } from './optim/optimizer.js';
 import { ReduceLROnPlateau, type LearningRateScheduler } from './optim/schedules.js';
 import { NonFiniteLossError, Trainer } from './trainer.js';
+import { checkNonNegativeInteger } from './check-arguments.js';
 
 /** A model `fit` can train: a module whose forward maps a batch x (and optional lengths) to predictions. */
 export type FitModel = Module & { forward(x: Tensor, options?: never): Tensor };
@@ -132,10 +133,10 @@ export interface FitOptions {
  */
 export async function fit(model: FitModel, data: Dataset<Sample>, options: FitOptions): Promise<History> {
   const { epochs } = options;
-  if (!Number.isInteger(epochs) || epochs < 0) throw new ArgumentError('fit', `epochs must be a non-negative integer, got ${epochs}`);
+  checkNonNegativeInteger('fit', 'epochs', epochs);
   const batchSize = options.batchSize ?? 32;
   const initialEpoch = options.initialEpoch ?? 0;
-  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new ArgumentError('fit', `initialEpoch must be a non-negative integer, got ${initialEpoch}`);
+  checkNonNegativeInteger('fit', 'initialEpoch', initialEpoch);
   if (options.validation && options.validationSplit !== undefined) throw new ArgumentError('fit', 'pass validation or validationSplit, not both');
   const [train, validation] = options.validationSplit !== undefined ? data.split(options.validationSplit) : [data, options.validation];
   if (train.length === 0) throw new ArgumentError('fit', 'no training examples');

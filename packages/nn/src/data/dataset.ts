@@ -1,6 +1,7 @@
 import { ArgumentError, ShapeError, tensor, type DType, type Tensor } from '@cellstate/tensor';
 import { uniform53 } from '../host-random.js';
 import { checkSeed, deriveSeed } from '../seed.js';
+import { checkPositiveInteger } from '../check-arguments.js';
 
 /** Numbers nested to any depth: a value, a vector, a [T, F] window, ... */
 export type NestedNumbers = number | ArrayLike<number> | readonly NestedNumbers[];
@@ -165,7 +166,7 @@ export class Dataset<T> {
    */
   *batches(options: BatchOptions): Generator<T[]> {
     const { batchSize } = options;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError('Dataset.batches', `batchSize must be a positive integer, got ${batchSize}`);
+    checkPositiveInteger('Dataset.batches', 'batchSize', batchSize);
     const order = options.shuffleSeed === undefined ? null : permutation(this.length, deriveSeed(options.shuffleSeed, options.epoch ?? 0));
     for (let start = 0; start < this.length; start += batchSize) {
       const end = Math.min(start + batchSize, this.length);
@@ -189,7 +190,7 @@ export class Dataset<T> {
    */
   *bucketBatches(options: BatchOptions & { length: (item: T) => number; poolSize?: number }): Generator<T[]> {
     const { batchSize } = options;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError('Dataset.bucketBatches', `batchSize must be a positive integer, got ${batchSize}`);
+    checkPositiveInteger('Dataset.bucketBatches', 'batchSize', batchSize);
     const seed = options.shuffleSeed;
     const epochSeed = seed === undefined ? undefined : deriveSeed(seed, options.epoch ?? 0);
     const order = epochSeed === undefined ? Array.from({ length: this.length }, (_, i) => i) : Array.from(permutation(this.length, deriveSeed(epochSeed, 0)));

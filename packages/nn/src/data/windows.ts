@@ -1,6 +1,7 @@
 import { ArgumentError } from '@cellstate/tensor';
 import { Dataset } from './dataset.js';
 import { Standardizer, toRows, type Series } from './normalizer.js';
+import { checkPositiveInteger } from '../check-arguments.js';
 
 /** One forecasting example: `lookback` steps of features → the next `horizon` targets. */
 export interface Window {
@@ -43,9 +44,7 @@ export function timeSeriesWindows(series: Series, options: WindowOptions): Datas
   const horizon = options.horizon ?? 1;
   const stride = options.stride ?? 1;
   const targets = options.targets ?? [0];
-  for (const [name, v] of [['lookback', lookback], ['horizon', horizon], ['stride', stride]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new ArgumentError('timeSeriesWindows', `${name} must be a positive integer, got ${v}`);
-  }
+  for (const [name, v] of [['lookback', lookback], ['horizon', horizon], ['stride', stride]] as const) checkPositiveInteger('timeSeriesWindows', name, v);
   const width = rows[0]?.length ?? 0;
   for (const c of targets) if (!Number.isInteger(c) || c < 0 || c >= width) throw new ArgumentError('timeSeriesWindows', `target column ${c} is outside [0, ${width})`);
   const first = Math.max(lookback, options.start ?? lookback);

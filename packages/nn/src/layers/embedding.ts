@@ -4,6 +4,7 @@ import { normalValues } from '../host-random.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { nextSeed } from '../seed.js';
+import { checkPositiveInteger } from '../check-arguments.js';
 
 export interface EmbeddingOptions {
   /**
@@ -44,9 +45,8 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
     super();
-    for (const [name, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new ArgumentError('Embedding', `${name} must be a positive integer, got ${v}`);
-    }
+    checkPositiveInteger('Embedding', 'numEmbeddings', numEmbeddings);
+    checkPositiveInteger('Embedding', 'embeddingDim', embeddingDim);
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     const pad = options.paddingIdx;

@@ -1,8 +1,9 @@
-import { ArgumentError, DTypeError, ShapeError, add, matmul, reshape, scope, type Tensor } from '@cellstate/tensor';
+import { DTypeError, ShapeError, add, matmul, reshape, scope, type Tensor } from '@cellstate/tensor';
 import { uniform } from '../init.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { deriveSeed, nextSeed } from '../seed.js';
+import { checkPositiveInteger } from '../check-arguments.js';
 
 export interface LinearOptions {
   /** Learn an additive bias (default true). */
@@ -32,9 +33,8 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
-    for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new ArgumentError('Linear', `${name} must be a positive integer, got ${v}`);
-    }
+    checkPositiveInteger('Linear', 'inFeatures', inFeatures);
+    checkPositiveInteger('Linear', 'outFeatures', outFeatures);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const seed = options.seed ?? nextSeed();

@@ -1,6 +1,7 @@
 import { ArgumentError, adamStep, zerosLike, type AdamStepInput, type Tensor } from '@cellstate/tensor';
 import type { Parameter } from '../parameter.js';
 import { Optimizer, type ParameterSource } from './optimizer.js';
+import { checkNonNegativeNumber } from '../check-arguments.js';
 
 export interface AdamOptions {
   /** Default 1e-3. */
@@ -101,6 +102,6 @@ function validateAdam(op: string, hyper: AdamHyper): void {
   for (const key of ['beta1', 'beta2'] as const) {
     if (!(hyper[key] >= 0 && hyper[key] < 1)) throw new ArgumentError(op, `${key} must be in [0, 1), got ${hyper[key]}`);
   }
-  if (!(Number.isFinite(hyper.epsilon) && hyper.epsilon >= 0)) throw new ArgumentError(op, `epsilon must be a non-negative number, got ${hyper.epsilon}`);
-  if (!(Number.isFinite(hyper.weightDecay) && hyper.weightDecay >= 0)) throw new ArgumentError(op, `weightDecay must be a non-negative number, got ${hyper.weightDecay}`);
+  checkNonNegativeNumber(op, 'epsilon', hyper.epsilon);
+  checkNonNegativeNumber(op, 'weightDecay', hyper.weightDecay);
 }

@@ -1,6 +1,7 @@
 import { ArgumentError, DTypeError, DisposedTensorError, ShapeError, keep, mul, noGrad, reshape, scope, shapesEqual, type Tensor } from '@cellstate/tensor';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
+import { checkNonNegativeNumber } from '../check-arguments.js';
 
 /** Scalar settings of an optimizer (learning rate, betas, ...). */
 export type HyperParameters = Record<string, number | boolean>;
@@ -91,8 +92,7 @@ export abstract class Optimizer<H extends HyperParameters & { learningRate: numb
 
   /** Checks hyperparameters; subclasses call it from their constructor and add rules. */
   protected validateHyper(hyper: H): void {
-    const lr = hyper.learningRate;
-    if (!(Number.isFinite(lr) && lr >= 0)) throw new ArgumentError(this.constructor.name, `learningRate must be a non-negative number, got ${lr}`);
+    checkNonNegativeNumber(this.constructor.name, 'learningRate', hyper.learningRate);
   }
 
   /** Current hyperparameters (a copy). */
@@ -111,7 +111,7 @@ export abstract class Optimizer<H extends HyperParameters & { learningRate: numb
   }
 
   set learningRate(value: number) {
-    if (!(Number.isFinite(value) && value >= 0)) throw new ArgumentError(this.constructor.name, `learningRate must be a non-negative number, got ${value}`);
+    checkNonNegativeNumber(this.constructor.name, 'learningRate', value);
     this.#hyper = { ...this.#hyper, learningRate: value };
   }
 

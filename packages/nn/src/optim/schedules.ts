@@ -6,6 +6,7 @@
  * `step()` advances it by one (call it after `optimizer.step()`, usually once per epoch).
  */
 import { ArgumentError } from '@cellstate/tensor';
+import { checkNonNegativeInteger, checkNonNegativeNumber, checkPositiveInteger } from '../check-arguments.js';
 
 /** What a schedule drives: an `Optimizer`, or anything with a learning rate. */
 export interface LearningRateTarget {
@@ -88,8 +89,8 @@ export class StepLR extends LearningRateScheduler {
 
   constructor(optimizer: LearningRateTarget, stepSize: number, gamma = 0.1) {
     super(optimizer);
-    if (!Number.isInteger(stepSize) || stepSize < 1) throw new ArgumentError('StepLR', `stepSize must be a positive integer, got ${stepSize}`);
-    if (!Number.isFinite(gamma) || gamma < 0) throw new ArgumentError('StepLR', `gamma must be a non-negative number, got ${gamma}`);
+    checkPositiveInteger('StepLR', 'stepSize', stepSize);
+    checkNonNegativeNumber('StepLR', 'gamma', gamma);
     this.stepSize = stepSize;
     this.gamma = gamma;
   }
@@ -116,8 +117,8 @@ export class CosineAnnealingLR extends LearningRateScheduler {
 
   constructor(optimizer: LearningRateTarget, tMax: number, etaMin = 0) {
     super(optimizer);
-    if (!Number.isInteger(tMax) || tMax < 1) throw new ArgumentError('CosineAnnealingLR', `tMax must be a positive integer, got ${tMax}`);
-    if (!Number.isFinite(etaMin) || etaMin < 0) throw new ArgumentError('CosineAnnealingLR', `etaMin must be a non-negative number, got ${etaMin}`);
+    checkPositiveInteger('CosineAnnealingLR', 'tMax', tMax);
+    checkNonNegativeNumber('CosineAnnealingLR', 'etaMin', etaMin);
     this.tMax = tMax;
     this.etaMin = etaMin;
   }
@@ -188,12 +189,8 @@ export class ReduceLROnPlateau {
     if (this.mode !== 'min' && this.mode !== 'max') throw new ArgumentError(op, `mode must be 'min' or 'max', got '${String(this.mode)}'`);
     if (this.thresholdMode !== 'rel' && this.thresholdMode !== 'abs') throw new ArgumentError(op, `thresholdMode must be 'rel' or 'abs', got '${String(this.thresholdMode)}'`);
     if (!(this.factor >= 0 && this.factor < 1)) throw new ArgumentError(op, `factor must be in [0, 1), got ${this.factor}`);
-    for (const [key, value] of [['patience', this.patience], ['cooldown', this.cooldown]] as const) {
-      if (!Number.isInteger(value) || value < 0) throw new ArgumentError(op, `${key} must be a non-negative integer, got ${value}`);
-    }
-    for (const [key, value] of [['threshold', this.threshold], ['minLr', this.minLr], ['eps', this.eps]] as const) {
-      if (!(Number.isFinite(value) && value >= 0)) throw new ArgumentError(op, `${key} must be a non-negative number, got ${value}`);
-    }
+    for (const [key, value] of [['patience', this.patience], ['cooldown', this.cooldown]] as const) checkNonNegativeInteger(op, key, value);
+    for (const [key, value] of [['threshold', this.threshold], ['minLr', this.minLr], ['eps', this.eps]] as const) checkNonNegativeNumber(op, key, value);
     this.best = this.#worst();
   }
 

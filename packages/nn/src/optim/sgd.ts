@@ -1,6 +1,7 @@
 import { ArgumentError, add, mul, reshape, sub, type Tensor } from '@cellstate/tensor';
 import type { Parameter } from '../parameter.js';
 import { Optimizer, type ParameterSource } from './optimizer.js';
+import { checkNonNegativeNumber } from '../check-arguments.js';
 
 export interface SgdOptions {
   learningRate: number;
@@ -45,9 +46,7 @@ export class SGD extends Optimizer<SgdHyper> {
 
   protected override validateHyper(hyper: SgdHyper): void {
     super.validateHyper(hyper);
-    for (const key of ['momentum', 'dampening', 'weightDecay'] as const) {
-      if (!(Number.isFinite(hyper[key]) && hyper[key] >= 0)) throw new ArgumentError('SGD', `${key} must be a non-negative number, got ${hyper[key]}`);
-    }
+    for (const key of ['momentum', 'dampening', 'weightDecay'] as const) checkNonNegativeNumber('SGD', key, hyper[key]);
     if (hyper.nesterov && (hyper.momentum <= 0 || hyper.dampening !== 0)) {
       throw new ArgumentError('SGD', 'Nesterov momentum requires a momentum and zero dampening');
     }
