@@ -11,7 +11,7 @@ describe('CpuBackend identity', () => {
     expect(cpu.capabilities).toEqual({
       syncRead: true,
       dtypes: ['float32', 'int32'],
-      fused: { lstmSequence: true, lstmSequenceBackward: true, gruSequence: false, gruSequenceBackward: false, softmaxCrossEntropy: true, adamStep: true, sumOfSquares: true, logSoftmax: true },
+      fused: { lstmSequence: true, lstmSequenceBackward: true, gruSequence: true, gruSequenceBackward: true, softmaxCrossEntropy: true, adamStep: true, sumOfSquares: true, logSoftmax: true },
       maxBufferBytes: 2 ** 31 - 1,
       isSoftware: false,
     });

@@ -15,6 +15,10 @@ import {
   type UnaryOpName,
   type AdamStepArgs,
   type AdamStepResult,
+  type GruSequenceArgs,
+  type GruSequenceBackwardArgs,
+  type GruSequenceGradients,
+  type GruSequenceResult,
   type LstmSequenceArgs,
   type LstmSequenceBackwardArgs,
   type LstmSequenceGradients,
@@ -27,6 +31,7 @@ import {
 import { ElementwiseDispatch, dtypeOf, reducedShape, toInt32 } from '@cellstate/tensor/backend-kit';
 import { CpuStorage } from './cpu-storage.js';
 import { adamStep } from './fused/adam-step.js';
+import { gruSequence, gruSequenceBackward } from './fused/gru-sequence.js';
 import { lstmSequence, lstmSequenceBackward } from './fused/lstm-sequence.js';
 import * as elementwise from './kernels/elementwise.js';
 import * as indexing from './kernels/indexing.js';
@@ -42,7 +47,7 @@ import { availableCores } from './wasm/platform.js';
 
 export interface CpuBackendOptions {
   /**
-   * Advertise the fused kernels (lstmSequence + backward, softmaxCrossEntropy, adamStep)
+   * Advertise the fused kernels (lstmSequence and gruSequence + backward, softmaxCrossEntropy, adamStep)
    * in `capabilities.fused` (default true). With false the op layer runs the reference
    * compositions from primitives instead: the baseline the benches compare against.
    */
@@ -129,7 +134,7 @@ export class CpuBackend extends ElementwiseDispatch implements Backend {
     this.capabilities = {
       syncRead: true,
       dtypes: ['float32', 'int32'],
-      fused: { lstmSequence: fused, lstmSequenceBackward: fused, gruSequence: false, gruSequenceBackward: false, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused, logSoftmax: fused },
+      fused: { lstmSequence: fused, lstmSequenceBackward: fused, gruSequence: fused, gruSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused, logSoftmax: fused },
       maxBufferBytes: 2 ** 31 - 1,
       isSoftware: false,
     };
@@ -388,6 +393,14 @@ export class CpuBackend extends ElementwiseDispatch implements Backend {
 
   lstmSequenceBackward(args: LstmSequenceBackwardArgs): LstmSequenceGradients {
     return lstmSequenceBackward(this.#s, this.#wasm, args);
+  }
+
+  gruSequence(args: GruSequenceArgs): GruSequenceResult {
+    return gruSequence(this.#s, this.#wasm, args);
+  }
+
+  gruSequenceBackward(args: GruSequenceBackwardArgs): GruSequenceGradients {
+    return gruSequenceBackward(this.#s, this.#wasm, args);
   }
 
   softmaxCrossEntropy(args: SoftmaxCrossEntropyArgs): SoftmaxCrossEntropyResult {

@@ -19,6 +19,7 @@ import { capabilitiesSuite } from './capabilities.suite.js';
 import { CaseScope, checkMemoryBaseline, type CaseOptions, type ConformanceContext } from './context.js';
 import { elementwiseSuite } from './elementwise.suite.js';
 import { fusedSuite } from './fused.suite.js';
+import { gruSequenceSuite } from './gru-sequence.suite.js';
 import { indexingSuite } from './indexing.suite.js';
 import { matmulSuite } from './matmul.suite.js';
 import { memorySuite } from './memory.suite.js';
@@ -132,5 +133,6 @@ export function describeBackendConformance(name: string, createBackend: BackendF
     indexingSuite(ctx);
     randomSuite(ctx);
     fusedSuite(ctx);
+    gruSequenceSuite(ctx);
   });
 }

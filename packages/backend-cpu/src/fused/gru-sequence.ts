@@ -1,0 +1,71 @@
+import { ShapeError, type GruSequenceArgs, type GruSequenceBackwardArgs, type GruSequenceGradients, type GruSequenceResult } from '@cellstate/tensor';
+import { gruReserveLayout } from '@cellstate/tensor/backend-kit';
+import type { CpuStorage } from '../cpu-storage.js';
+import { gruSequenceBackward as gruSequenceBackwardKernel } from '../kernels/gru-sequence-backward.js';
+import { gruSequence as gruSequenceKernel, type GemmNT } from '../kernels/gru-sequence.js';
+import { gemmNT } from '../kernels/matmul.js';
+import type { WasmKernels } from '../wasm/kernels.js';
+
+// Below this many multiply-adds copying operands into WebAssembly memory costs more than
+// the SIMD saves (the same default as the backend's matmul, `minWasmMatmul`).
+const MIN_WASM_GEMM = 4096;
+
+/** The GEMM the GRU kernels run: WebAssembly SIMD (threads too) when it is ready and pays, else TypeScript. */
+function gemmFor(wasm: WasmKernels | null): GemmNT {
+  if (!wasm) return gemmNT;
+  return (m, n, k, ...rest) => {
+    if (m * n * k >= MIN_WASM_GEMM && wasm.gemmNT(m, n, k, ...rest)) return;
+    gemmNT(m, n, k, ...rest);
+  };
+}
+
+/** What both directions read: the sizes, x, the weights and the lengths. */
+function operands(s: CpuStorage, args: GruSequenceArgs, op: string) {
+  const [T, B, I] = args.x.shape as [number, number, number];
+  const H = args.wHh.shape[1]!;
+  const x = s.float(args.x, op);
+  const wIh = s.float(args.wIh, op);
+  const wHh = s.float(args.wHh, op);
+  const lengths = args.lengths ? (s.data(args.lengths, op) as Int32Array) : null;
+  return { T, B, I, H, x, wIh, wHh, lengths };
+}
+
+/** The fused GRU forward of `CpuBackend` (kernels/gru-sequence.ts on the WebAssembly or TypeScript GEMM). */
+export function gruSequence(s: CpuStorage, wasm: WasmKernels | null, args: GruSequenceArgs): GruSequenceResult {
+  const op = 'gruSequence';
+  const { T, B, I, H, x, wIh, wHh, lengths } = operands(s, args, op);
+  const y = s.f32(T * B * H);
+  const hT = s.f32(B * H);
+  const size = gruReserveLayout(T, B, H).size;
+  const reserve = s.f32(size);
+  gruSequenceKernel(gemmFor(wasm), x, wIh, wHh, s.float(args.bIh, op), s.float(args.bHh, op), s.float(args.h0, op), lengths, args.reverse, T, B, I, H, y, hT, reserve);
+  return { y: s.store(y, [T, B, H]), hT: s.store(hT, [B, H]), reserve: s.store(reserve, [size]) };
+}
+
+/** The fused GRU backward of `CpuBackend`. */
+export function gruSequenceBackward(s: CpuStorage, wasm: WasmKernels | null, args: GruSequenceBackwardArgs): GruSequenceGradients {
+  const op = 'gruSequenceBackward';
+  const { T, B, I, H, x, wIh, wHh, lengths } = operands(s, args, op);
+  const expected = gruReserveLayout(T, B, H).size;
+  const reserve = s.float(args.reserve, op);
+  if (reserve.length !== expected) {
+    throw new ShapeError({ op, detail: `the reserve does not come from gruSequence with T=${T}, B=${B}, H=${H}`, expected: [expected], actual: [...args.reserve.shape] });
+  }
+  const dx = s.f32(T * B * I);
+  const dwIh = s.f32(3 * H * I);
+  const dwHh = s.f32(3 * H * H);
+  const dbIh = s.f32(3 * H);
+  const dbHh = s.f32(3 * H);
+  const dh0 = s.f32(B * H);
+  const dy = args.dy ? s.float(args.dy, op) : null;
+  const dhT = args.dhT ? s.float(args.dhT, op) : null;
+  gruSequenceBackwardKernel(gemmFor(wasm), x, wIh, wHh, lengths, args.reverse, T, B, I, H, dy, dhT, reserve, dx, dwIh, dwHh, dbIh, dbHh, dh0);
+  return {
+    dx: s.store(dx, [T, B, I]),
+    dwIh: s.store(dwIh, [3 * H, I]),
+    dwHh: s.store(dwHh, [3 * H, H]),
+    dbIh: s.store(dbIh, [3 * H]),
+    dbHh: s.store(dbHh, [3 * H]),
+    dh0: s.store(dh0, [B, H]),
+  };
+}
