@@ -14,7 +14,7 @@
  * ```
  */
 import { CheckpointError } from './errors.js';
-import type { SafetensorsTensor, SafetensorsWritableTensor } from './safetensors.js';
+import type { SafetensorsTensor, SafetensorsWritableTensor } from './safetensors-types.js';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
