@@ -108,6 +108,29 @@ describe('translate train', () => {
     await train(options(out, { overwrite: true, stopAfterStep: 2 }), { log: () => {}, progress: false });
     expect(() => readFileSync(join(out, BEST_FILE))).toThrow();
   });
+
+  it('--init starts from a model file: its weights and vocabularies, not random ones', async () => {
+    const quiet = { log: () => {}, progress: false };
+    const first = await train(options(join(corpus.dir, 'init-source'), { epochs: 1 }), quiet);
+    const start = await parameters(first.modelPath);
+    // One Adam step moves every weight by about the learning rate: 1e-9 leaves the file's weights.
+    const tuned = await train(options(join(corpus.dir, 'init-tuned'), { init: first.modelPath, sourceVocabSize: 20, learningRate: 1e-9, maxSteps: 1, seed: 9 }), quiet);
+    const after = await parameters(tuned.modelPath);
+    expect(after.map((p) => p.length)).toEqual(start.map((p) => p.length));
+    after.forEach((p, i) => p.forEach((v, j) => expect(Math.abs(v - start[i]![j]!)).toBeLessThan(1e-6)));
+    // The vocabulary is the file's (--source-vocab 20 would have cut it), and a random start differs.
+    expect(readFileSync(join(corpus.dir, 'init-tuned', 'source-vocab.json'), 'utf8')).toBe(readFileSync(join(corpus.dir, 'init-source', 'source-vocab.json'), 'utf8'));
+    const fresh = await parameters((await train(options(join(corpus.dir, 'init-fresh'), { learningRate: 1e-9, maxSteps: 1, seed: 9 }), quiet)).modelPath);
+    expect(Math.max(...fresh[0]!.map((v, j) => Math.abs(v - start[0]![j]!)))).toBeGreaterThan(1e-3);
+  });
+
+  it('--init refuses a model file of another shape, naming each difference', async () => {
+    const quiet = { log: () => {}, progress: false };
+    const first = await train(options(join(corpus.dir, 'init-shape'), { maxSteps: 1 }), quiet);
+    await expect(train(options(join(corpus.dir, 'init-wrong'), { init: first.modelPath, hiddenSize: 16, attention: 'none' }), quiet)).rejects.toThrow(
+      /--init .* does not match this run: hiddenSize 12 in the file, 16 in the options; attention "dot" in the file, "none" in the options/,
+    );
+  });
 });
 
 describe('learningRateAfter', () => {

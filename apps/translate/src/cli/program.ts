@@ -101,6 +101,7 @@ export function buildProgram(): Command {
     .option('-o, --out <dir>', 'run directory (checkpoint, vocabularies, model)', file, 'runs/en-fr')
     .option('--resume', 'continue from the checkpoint in --out', false)
     .option('--overwrite', 'start over in an --out that already holds a run (its checkpoint is replaced)', false)
+    .option('--init <model>', 'start from this model file (its weights and vocabularies; the model options must match it) instead of random weights', file)
     .addOption(new Option('--on-non-finite <mode>', 'a NaN/infinite loss or gradient: stop (with an error naming the step) or skip the update').choices(['stop', 'skip']).default('stop'))
     .option('--embedding <size>', 'embedding size', int(1, 65_536), 128)
     .option('--hidden <size>', 'encoder hidden size (per direction)', int(1, 65_536), 256)

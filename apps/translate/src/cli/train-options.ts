@@ -58,6 +58,12 @@ export interface TrainOptions {
   export?: string;
   f16: boolean;
   int8?: boolean;
+  /**
+   * Start from this model file's weights and vocabularies instead of random weights
+   * (fine-tuning, or training on from a shipped model whose run directory is gone). The
+   * model options must describe the file's model; Adam's moments start at zero.
+   */
+  init?: string;
   /** Test hook: behave as if killed right after the checkpoint of this step. */
   stopAfterStep?: number;
 }
@@ -66,7 +72,7 @@ export interface TrainOptions {
 export const FIXED: (keyof TrainOptions)[] = [
   'data', 'valid', 'sourceLanguage', 'targetLanguage', 'embeddingSize', 'hiddenSize', 'numLayers', 'bidirectional', 'attention', 'bridge', 'dropout',
   'tieEmbeddings', 'reverseSource', 'sourceVocabSize', 'targetVocabSize', 'minFrequency', 'maxLength', 'trainLimit', 'batchSize', 'learningRate',
-  'seed', 'teacherForcing', 'clipNorm', 'labelSmoothing', 'shortlist',
+  'seed', 'teacherForcing', 'clipNorm', 'labelSmoothing', 'shortlist', 'init',
 ];
 
 /** The model a run's options describe, sized to its vocabularies (the same in `train` and `exportRun`). */
@@ -133,5 +139,6 @@ export function trainOptionsFromFlags(opts: Record<string, unknown>, path: (p: s
     ...(opts.export ? { export: path(opts.export as string) } : {}),
     f16: opts.f16 as boolean,
     int8: opts.int8 as boolean,
+    ...(opts.init ? { init: path(opts.init as string) } : {}),
   };
 }

@@ -98,6 +98,8 @@ interface TrainingData {
   sourceVocabulary: Vocabulary;
   targetVocabulary: Vocabulary;
   pairs: IdPair[];
+  /** The `--init` model on a fresh start: its weights are copied into the new model. */
+  init?: LoadedModel;
 }
 
 /** The losses of the steps so far: those not read yet, and the sums they are read into. */
@@ -192,12 +194,13 @@ async function prepareData(o: TrainOptions, io: TrainIo, resuming: boolean): Pro
   }
   let sourceVocabulary: Vocabulary;
   let targetVocabulary: Vocabulary;
+  const init = o.init && !resuming ? await initialModel(o, preprocessing) : undefined;
   if (resuming) {
     sourceVocabulary = readVocabulary(join(o.out, 'source-vocab.json'));
     targetVocabulary = readVocabulary(join(o.out, 'target-vocab.json'));
   } else {
-    sourceVocabulary = Vocabulary.build(tokenized.map((p) => p.source), { minFrequency: o.minFrequency, maxSize: o.sourceVocabSize });
-    targetVocabulary = Vocabulary.build(tokenized.map((p) => p.target), { minFrequency: o.minFrequency, maxSize: o.targetVocabSize });
+    sourceVocabulary = init?.sourceVocabulary ?? Vocabulary.build(tokenized.map((p) => p.source), { minFrequency: o.minFrequency, maxSize: o.sourceVocabSize });
+    targetVocabulary = init?.targetVocabulary ?? Vocabulary.build(tokenized.map((p) => p.target), { minFrequency: o.minFrequency, maxSize: o.targetVocabSize });
     // Atomic, and run.json last: a run directory holds a run.json only with both vocabularies.
     await writeFileAtomically(join(o.out, 'source-vocab.json'), JSON.stringify(sourceVocabulary));
     await writeFileAtomically(join(o.out, 'target-vocab.json'), JSON.stringify(targetVocabulary));
@@ -208,7 +211,32 @@ async function prepareData(o: TrainOptions, io: TrainIo, resuming: boolean): Pro
   }
   const pairs: IdPair[] = tokenized.map((p) => ({ source: sourceVocabulary.encode(p.source), target: targetVocabulary.encode(p.target) }));
   io.log(`data ${corpus.name}: ${pairs.length} training pairs (of ${corpus.train.length}; max ${o.maxLength} tokens), vocabularies ${sourceVocabulary.size} / ${targetVocabulary.size}`);
-  return { corpus, preprocessing, sourceVocabulary, targetVocabulary, pairs };
+  if (init) io.log(`initialised from ${o.init} (its vocabularies and weights)`);
+  return { corpus, preprocessing, sourceVocabulary, targetVocabulary, pairs, ...(init ? { init } : {}) };
+}
+
+/**
+ * The `--init` model file, checked against the run's options: a model of another shape or
+ * preprocessing would train on silently with mismatched weights or tokens, so every
+ * difference is named in one error.
+ */
+async function initialModel(o: TrainOptions, preprocessing: Preprocessing): Promise<LoadedModel> {
+  const loaded = await loadModelFile(o.init!);
+  const c = loaded.model.config;
+  const wanted = { embeddingSize: o.embeddingSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers, bidirectional: o.bidirectional, attention: o.attention, tieEmbeddings: o.tieEmbeddings, reverseSource: o.reverseSource };
+  const differences = Object.entries(wanted)
+    .filter(([key, value]) => (c as unknown as Record<string, unknown>)[key] !== value)
+    .map(([key, value]) => `${key} ${JSON.stringify((c as unknown as Record<string, unknown>)[key])} in the file, ${JSON.stringify(value)} in the options`);
+  if (o.bridge !== undefined && c.bridge !== o.bridge) differences.push(`bridge ${JSON.stringify(c.bridge ?? null)} in the file, ${JSON.stringify(o.bridge)} in the options`);
+  const p = loaded.preprocessing;
+  for (const key of ['sourceLanguage', 'targetLanguage', 'lowercase', 'tokenizer'] as const) {
+    if (JSON.stringify(p[key]) !== JSON.stringify(preprocessing[key])) differences.push(`${key} ${JSON.stringify(p[key])} in the file, ${JSON.stringify(preprocessing[key])} for this data`);
+  }
+  if (differences.length) {
+    loaded.model.dispose();
+    throw new ArgumentError('translate train', `--init ${o.init} does not match this run: ${differences.join('; ')}`);
+  }
+  return loaded;
 }
 
 /** The model and optimizer, and the position in the run: from the checkpoint when resuming. */
@@ -219,6 +247,10 @@ async function startRun(o: TrainOptions, io: TrainIo, resuming: boolean, data: T
   let step = 0;
   let epoch = 0;
   let extra: Extra = { batchIndex: 0, epochLoss: 0, epochTokens: 0, elapsedMs: 0, history: [] };
+  if (data.init) {
+    // The new model takes the file's tensors over (the file's model is not used again).
+    model.loadStateDict(data.init.model.stateDict());
+  }
   if (resuming) {
     const state = await loadTrainingCheckpoint(checkpointFile, { model, optimizer });
     step = state.step;
