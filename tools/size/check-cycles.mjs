@@ -22,3 +22,4 @@ function sc(v) { ix.set(v, idx); low.set(v, idx); idx++; st.push(v); on.add(v);
 for (const v of g.keys()) if (!ix.has(v)) sc(v);
 for (const c of sccs) console.log('cycle:', c.join(' , '));
 console.log(sccs.length, 'cycles');
+if (process.argv.includes('--fail') && sccs.length) process.exit(1);
