@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataError, groupBySource, loadCorpus, readAligned, readTsv } from './cli/data.js';
+import { DataError, groupBySource, loadCorpus, readAligned, readTsv, spreadSample } from './cli/data.js';
 import { textOf, tokensOf } from './preprocess.js';
 import { epochBatches } from './cli/train.js';
 
@@ -59,5 +59,19 @@ describe('data', () => {
     expect(epochBatches(pairs, 8, 3, 1)).not.toEqual(a);
     const spread = a.map((b) => Math.max(...b.map((i) => pairs[i]!.source.length)) - Math.min(...b.map((i) => pairs[i]!.source.length)));
     expect(Math.max(...spread)).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('spreadSample', () => {
+  const pairs = Array.from({ length: 100 }, (_, i) => [{ source: `s${i}`, target: `a${i}` }, ...(i % 10 === 0 ? [{ source: `s${i}`, target: `b${i}` }] : [])]).flat();
+
+  it('picks distinct sources evenly through the file, each with all its references', () => {
+    const sample = spreadSample(pairs, 10);
+    expect([...new Set(sample.map((p) => p.source))]).toEqual(Array.from({ length: 10 }, (_, i) => `s${i * 10}`));
+    expect(sample.filter((p) => p.source === 's50').map((p) => p.target)).toEqual(['a50', 'b50']);
+  });
+
+  it('keeps every source when asked for more than there are', () => {
+    expect(spreadSample(pairs, 500)).toHaveLength(pairs.length);
   });
 });

@@ -134,3 +134,14 @@ export function groupBySource(pairs: readonly TextPair[]): GroupedReferences[] {
   }
   return [...map].map(([source, references]) => ({ source, references }));
 }
+
+/**
+ * At most `count` distinct sources of `pairs`, evenly spaced through the file, with all
+ * their references. Tatoeba's files run from the shortest sentence to the longest, so
+ * the first n sources would validate on three-word sentences only.
+ */
+export function spreadSample(pairs: readonly TextPair[], count: number): TextPair[] {
+  const groups = groupBySource(pairs);
+  const picked = groups.length <= count ? groups : Array.from({ length: count }, (_, i) => groups[Math.floor((i * groups.length) / count)]!);
+  return picked.flatMap((g) => g.references.map((target) => ({ source: g.source, target })));
+}

@@ -129,7 +129,7 @@ export function buildProgram(): Command {
     .option('--clip <norm>', 'gradient norm clipping (0 = none)', num({ min: 0 }), 1)
     .option('--label-smoothing <eps>', 'label smoothing', num({ min: 0, max: 1, maxOpen: true }), 0)
     .option('--shortlist <n>', 'shortlist softmax size for training (0 = full softmax)', int(0), 0)
-    .option('--valid-size <n>', 'validation sentences for the BLEU after each epoch', int(1), 500)
+    .option('--valid-size <n>', 'validation sources for the BLEU after each epoch (evenly spaced through the validation file)', int(1), 500)
     .option('--export <file>', 'also write the final model here', file)
     .option('--f16', 'write the exported model in float16', false)
     .option('--int8', 'write the exported model with int8 matrices (a float32 scale per row; the rest float16)', false)

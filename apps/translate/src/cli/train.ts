@@ -13,7 +13,7 @@ import { encodeSeq2SeqModel, makeBatch, permutation, Seq2Seq, trainStep, trainSt
 import { ArgumentError, readMany, type Tensor } from '@cellstate/tensor';
 import { Vocabulary } from '@cellstate/text';
 import cliProgress from 'cli-progress';
-import { DataError, loadCorpus, type TextPair } from './data.js';
+import { DataError, loadCorpus, spreadSample, type TextPair } from './data.js';
 import { evaluate } from './evaluate.js';
 import { loadModelFile } from './model-io.js';
 import { tokensOf } from '../preprocess.js';
@@ -415,7 +415,7 @@ async function endEpoch(run: Run): Promise<void> {
   const trainLoss = tally.epochLoss / Math.max(1, tally.epochTokens);
   tally.epochLoss = 0;
   tally.epochTokens = 0;
-  const validation = await evaluate(run.loaded, run.data.corpus.valid, { limit: o.validSize, beamSize: 1 });
+  const validation = await evaluate(run.loaded, spreadSample(run.data.corpus.valid, o.validSize), { beamSize: 1 });
   const record: EpochRecord = { epoch: run.epoch + 1, step: run.step, trainLoss, validBleu: validation.bleu, validPerplexity: validation.perplexity, elapsedMs: run.elapsed() };
   const improved = validation.bleu > bestBleu(extra.history);
   extra.history.push(record);
