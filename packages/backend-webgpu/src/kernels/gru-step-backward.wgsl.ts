@@ -25,55 +25,16 @@
  * as the forward (recurrent-step.wgsl.ts), with the BT rows of dGh[tPrev] staged 64 gates
  * at a time. Grid (⌈H/64⌉, ⌈B/BT⌉).
  */
-import { recurrentStepKernel } from './recurrent-step.wgsl.js';
-import { uniformStruct } from './uniform-struct.js';
+import { backwardStepKernel } from './recurrent-step.wgsl.js';
 
-export const gruStepBackwardParams = uniformStruct({
-  batch: 'u32',
-  hidden: 'u32',
-  t: 'u32',
-  /** Half of dhState to read (0/1); the other half is written. */
-  readHalf: 'u32',
-  hasLengths: 'u32',
-  rSection: 'u32',
-  zSection: 'u32',
-  nSection: 'u32',
-  hnSection: 'u32',
-  hPrevSection: 'u32',
-  /** 1 when a step was processed before this one (its dGh feeds dh). */
-  hasPrevious: 'u32',
-  /** t of that previous step. */
-  tPrev: 'u32',
-  hasDy: 'u32',
-  /** 1 for the extra dispatch after the last step: only form dh (to dh0). */
-  finalize: 'u32',
-});
-
-export const gruStepBackwardKernel = recurrentStepKernel({
+export const { params: gruStepBackwardParams, kernel: gruStepBackwardKernel } = backwardStepKernel({
   name: 'gru-step-backward',
-  params: gruStepBackwardParams.wgsl,
-  bindings: [
-    ['wHh', 'f32', 'read'],
-    ['lengths', 'i32', 'read'],
-    ['reserve', 'f32', 'read'],
-    ['dy', 'f32', 'read'],
-    ['dGi', 'f32', 'read_write'],
-    ['dGh', 'f32', 'read_write'],
-    ['dhState', 'f32', 'read_write'],
-  ],
-  functions: /* wgsl */ `
-fn is_live(b: u32, t: u32) -> bool { return u.hasLengths == 0u || i32(t) < lengths[b]; }
-
-fn staged(b: u32, q: u32) -> f32 { return dGh[(u.tPrev * u.batch + b) * 3u * u.hidden + q]; }
-
-fn weights(q: u32, j: u32) -> f32 { return wHh[q * u.hidden + j]; }
-
-// dh of (b, j), then its gate gradients and the directly carried part; recurrent = dGh[tPrev, b] · wHh[:, j].
-fn finish(b: u32, j: u32, recurrent: f32) {
-  let B = u.batch;
-  let H = u.hidden;
-  let t = u.t;
-  let s = b * H + j;
+  gates: 3,
+  sections: ['r', 'z', 'n', 'hn', 'hPrev'],
+  readWrite: ['dGi', 'dGh', 'dhState'],
+  recurrentGradient: 'dGh',
+  // dh of (b, j), then its gate gradients and the directly carried part; recurrent = dGh[tPrev, b] · wHh[:, j].
+  finish: /* wgsl */ `
   let out = (1u - u.readHalf) * B * H + s;
   var dh = dhState[u.readHalf * B * H + s];
   if (u.hasPrevious != 0u && is_live(b, u.tPrev)) { dh = dh + recurrent; }
@@ -108,7 +69,5 @@ fn finish(b: u32, j: u32, recurrent: f32) {
   dGh[d + H] = dz;
   dGh[d + 2u * H] = dn * r;
   dhState[out] = dhTotal * z;
-}
 `,
-  product: { accType: 'f32', depth: '3u * H', when: 'u.hasPrevious != 0u' },
 });

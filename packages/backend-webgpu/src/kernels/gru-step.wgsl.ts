@@ -21,50 +21,16 @@
  * and the reserve keeps r, z, n, hn and h before the step. A sample with t >= lengths[b]
  * keeps h, outputs 0 and leaves zeros in the reserve. Grid: (⌈H/64⌉, ⌈B/BT⌉).
  */
-import { recurrentStepKernel } from './recurrent-step.wgsl.js';
-import { uniformStruct } from './uniform-struct.js';
+import { forwardStepKernel } from './recurrent-step.wgsl.js';
 
-export const gruStepParams = uniformStruct({
-  batch: 'u32',
-  hidden: 'u32',
-  t: 'u32',
-  /** Half of hState holding h (0/1); the other half is written. */
-  readHalf: 'u32',
-  hasLengths: 'u32',
-  rSection: 'u32',
-  zSection: 'u32',
-  nSection: 'u32',
-  hnSection: 'u32',
-  hPrevSection: 'u32',
-});
-
-export const gruStepKernel = recurrentStepKernel({
+export const { params: gruStepParams, kernel: gruStepKernel } = forwardStepKernel({
   name: 'gru-step',
-  params: gruStepParams.wgsl,
-  bindings: [
-    ['wHhT', 'f32', 'read'],
-    ['bHh', 'f32', 'read'],
-    ['lengths', 'i32', 'read'],
-    ['gx', 'f32', 'read'],
-    ['reserve', 'f32', 'read_write'],
-    ['hState', 'f32', 'read_write'],
-    ['y', 'f32', 'read_write'],
-  ],
-  functions: /* wgsl */ `
-fn staged(b: u32, k: u32) -> f32 { return hState[u.readHalf * u.batch * u.hidden + b * u.hidden + k]; }
-
-fn weights(k: u32, j: u32) -> vec3<f32> {
-  let H = u.hidden;
-  let row = k * 3u * H + j;
-  return vec3<f32>(wHhT[row], wHhT[row + H], wHhT[row + 2u * H]);
-}
-
-// Gate math and state update for (b, j), given h·Whᵀ of the three gates.
-fn finish(b: u32, j: u32, recurrent: vec3<f32>) {
-  let B = u.batch;
-  let H = u.hidden;
-  let t = u.t;
-  let s = b * H + j;
+  gates: 3,
+  sections: ['r', 'z', 'n', 'hn', 'hPrev'],
+  read: ['wHhT', 'bHh', 'lengths', 'gx'],
+  readWrite: ['reserve', 'hState', 'y'],
+  // Gate math and state update for (b, j), given h·Whᵀ of the three gates.
+  finish: /* wgsl */ `
   let row = (t * B + b) * H + j;
   let hOld = hState[u.readHalf * B * H + s];
   let out = (1u - u.readHalf) * B * H + s;
@@ -91,7 +57,5 @@ fn finish(b: u32, j: u32, recurrent: vec3<f32>) {
   reserve[u.hPrevSection + row] = hOld;
   hState[out] = hNew;
   y[row] = hNew;
-}
 `,
-  product: { accType: 'vec3<f32>', depth: 'H' },
 });

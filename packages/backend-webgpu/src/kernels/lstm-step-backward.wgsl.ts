@@ -21,55 +21,19 @@
  * Thread mapping as the forward (recurrent-step.wgsl.ts): 64 units j × BT batch rows per
  * workgroup, with the BT rows of dGates[tPrev] staged 64 gates at a time. Grid (⌈H/64⌉, ⌈B/BT⌉).
  */
-import { recurrentStepKernel } from './recurrent-step.wgsl.js';
-import { uniformStruct } from './uniform-struct.js';
+import { backwardStepKernel } from './recurrent-step.wgsl.js';
 
-export const lstmStepBackwardParams = uniformStruct({
-  batch: 'u32',
-  hidden: 'u32',
-  t: 'u32',
-  /** Half of dhState to read (0/1); the other half is written. */
-  readHalf: 'u32',
-  hasLengths: 'u32',
-  cPrevSection: 'u32',
-  tanhCSection: 'u32',
-  /** 1 when a step was processed before this one (its dGates feed dh). */
-  hasPrevious: 'u32',
-  /** t of that previous step. */
-  tPrev: 'u32',
-  hasDy: 'u32',
-  /** 1 for the extra dispatch after the last step: only carry dh (to dh0). */
-  finalize: 'u32',
-});
-
-export const lstmStepBackwardKernel = recurrentStepKernel({
+export const { params: lstmStepBackwardParams, kernel: lstmStepBackwardKernel } = backwardStepKernel({
   name: 'lstm-step-backward',
-  params: lstmStepBackwardParams.wgsl,
-  bindings: [
-    ['wHh', 'f32', 'read'],
-    ['lengths', 'i32', 'read'],
-    ['reserve', 'f32', 'read'],
-    ['dy', 'f32', 'read'],
-    ['dGates', 'f32', 'read_write'],
-    ['dhState', 'f32', 'read_write'],
-    ['dc', 'f32', 'read_write'],
-  ],
-  functions: /* wgsl */ `
-fn is_live(b: u32, t: u32) -> bool { return u.hasLengths == 0u || i32(t) < lengths[b]; }
-
-fn staged(b: u32, q: u32) -> f32 { return dGates[(u.tPrev * u.batch + b) * 4u * u.hidden + q]; }
-
-fn weights(q: u32, j: u32) -> f32 { return wHh[q * u.hidden + j]; }
-
-// Carried dh, then the gate gradients and dc for (b, j); recurrent = dGates[tPrev, b] · wHh[:, j].
-fn finish(b: u32, j: u32, recurrent: f32) {
-  let B = u.batch;
-  let H = u.hidden;
+  gates: 4,
+  sections: ['cPrev', 'tanhC'],
+  readWrite: ['dGates', 'dhState', 'dc'],
+  recurrentGradient: 'dGates',
+  // Carried dh, then the gate gradients and dc for (b, j); recurrent = dGates[tPrev, b] · wHh[:, j].
+  finish: /* wgsl */ `
   let G = 4u * H;
-  let t = u.t;
   let inH = u.readHalf * B * H;
   let outH = (1u - u.readHalf) * B * H;
-  let s = b * H + j;
   var dh = dhState[inH + s];
   if (u.hasPrevious != 0u && is_live(b, u.tPrev)) { dh = recurrent; }
   dhState[outH + s] = dh;
@@ -96,7 +60,5 @@ fn finish(b: u32, j: u32, recurrent: f32) {
   dGates[d + 2u * H] = dcTotal * gi * (1.0 - gg * gg);
   dGates[d + 3u * H] = dhTotal * tc * go * (1.0 - go);
   dc[s] = dcTotal * gf;
-}
 `,
-  product: { accType: 'f32', depth: '4u * H', when: 'u.hasPrevious != 0u' },
 });

@@ -21,52 +21,21 @@
  * the step, tanh(c') and h before the step. A sample with t >= lengths[b] keeps h and c,
  * outputs 0 and leaves zeros in the reserve. Grid: (⌈H/64⌉, ⌈B/BT⌉).
  */
-import { recurrentStepKernel } from './recurrent-step.wgsl.js';
-import { uniformStruct } from './uniform-struct.js';
+import { forwardStepKernel } from './recurrent-step.wgsl.js';
 
-export const lstmStepParams = uniformStruct({
-  batch: 'u32',
-  hidden: 'u32',
-  t: 'u32',
-  /** Half of hState holding h (0/1); the other half is written. */
-  readHalf: 'u32',
-  hasLengths: 'u32',
-  cPrevSection: 'u32',
-  tanhCSection: 'u32',
-  hPrevSection: 'u32',
-});
-
-export const lstmStepKernel = recurrentStepKernel({
+export const { params: lstmStepParams, kernel: lstmStepKernel } = forwardStepKernel({
   name: 'lstm-step',
-  params: lstmStepParams.wgsl,
-  bindings: [
-    ['wHhT', 'f32', 'read'],
-    ['lengths', 'i32', 'read'],
-    ['reserve', 'f32', 'read_write'],
-    ['hState', 'f32', 'read_write'],
-    ['c', 'f32', 'read_write'],
-    ['y', 'f32', 'read_write'],
-  ],
-  functions: /* wgsl */ `
-fn staged(b: u32, k: u32) -> f32 { return hState[u.readHalf * u.batch * u.hidden + b * u.hidden + k]; }
-
-fn weights(k: u32, j: u32) -> vec4<f32> {
-  let H = u.hidden;
-  let row = k * 4u * H + j;
-  return vec4<f32>(wHhT[row], wHhT[row + H], wHhT[row + 2u * H], wHhT[row + 3u * H]);
-}
-
-// Gate math and state update for (b, j), given the recurrent part of the four gates.
-fn finish(b: u32, j: u32, recurrent: vec4<f32>) {
-  let B = u.batch;
-  let H = u.hidden;
-  let t = u.t;
+  gates: 4,
+  sections: ['cPrev', 'tanhC', 'hPrev'],
+  read: ['wHhT', 'lengths'],
+  readWrite: ['reserve', 'hState', 'c', 'y'],
+  // Gate math and state update for (b, j), given the recurrent part of the four gates.
+  finish: /* wgsl */ `
   let inH = u.readHalf * B * H;
   let outH = (1u - u.readHalf) * B * H;
   let live = u.hasLengths == 0u || i32(t) < lengths[b];
   let g = (t * B + b) * 4u * H + j;
   let row = (t * B + b) * H + j;
-  let s = b * H + j;
   if (live) {
     let gi = sigmoid_acc(reserve[g] + recurrent.x);
     let gf = sigmoid_acc(reserve[g + H] + recurrent.y);
@@ -97,7 +66,5 @@ fn finish(b: u32, j: u32, recurrent: vec4<f32>) {
     hState[outH + s] = hState[inH + s];
     y[row] = 0.0;
   }
-}
 `,
-  product: { accType: 'vec4<f32>', depth: 'H' },
 });
