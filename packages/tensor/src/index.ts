@@ -45,6 +45,7 @@ export {
 } from './backend/primitive-ops.js';
 export type * from './backend/fused-ops.js';
 export { threefry2x32, uniformAt, bitsToUniform, seedToKey } from './random-bits.js';
+export { mulberry32, type Rng } from './mulberry32.js';
 
 export {
   registerBackend,

@@ -1,37 +1,12 @@
 import { record } from '../autograd/tape.js';
 import { gruSequenceReference } from '../backend/fused-reference.js';
-import { ShapeError } from '../errors.js';
-import { shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { zeros } from './creation.js';
-import { backendOf, checkDType, wrap } from './util.js';
+import { checkRecurrentSequence } from './recurrent-sequence-check.js';
+import { backendOf, wrap } from './util.js';
 import type { GruSequenceInput, GruSequenceOutput } from './gru-sequence-types.js';
 
 export type { GruSequenceInput, GruSequenceOutput } from './gru-sequence-types.js';
-
-function check(args: GruSequenceInput): { T: number; B: number; I: number; H: number } {
-  const op = 'gruSequence';
-  const { x, wIh, wHh, bIh, bHh, h0, lengths } = args;
-  for (const [name, t] of [['x', x], ['wIh', wIh], ['wHh', wHh], ['bIh', bIh], ['bHh', bHh], ['h0', h0]] as const) {
-    if (t) checkDType(op, t, ['float32'], name);
-  }
-  if (x.rank !== 3) throw new ShapeError({ op, detail: 'x must be [T, B, I]', expected: '[T, B, I]', actual: [...x.shape] });
-  const [T, B, I] = x.shape as [number, number, number];
-  const H = wHh.shape[1] ?? -1;
-  const expect = (name: string, t: Tensor, shape: number[]) => {
-    if (!shapesEqual(t.shape, shape)) throw new ShapeError({ op, detail: `${name} has the wrong shape (T=${T}, B=${B}, I=${I}, H=${H})`, expected: shape, actual: [...t.shape] });
-  };
-  expect('wHh', wHh, [3 * H, H]);
-  expect('wIh', wIh, [3 * H, I]);
-  if (bIh) expect('bIh', bIh, [3 * H]);
-  if (bHh) expect('bHh', bHh, [3 * H]);
-  expect('h0', h0, [B, H]);
-  if (lengths) {
-    checkDType(op, lengths, ['int32'], 'lengths');
-    expect('lengths', lengths, [B]);
-  }
-  return { T, B, I, H };
-}
 
 /**
  * Runs a GRU over a whole sequence (PyTorch's `nn.GRU`, gates r, z, n): one input
@@ -65,7 +40,7 @@ export function gruSequence(args: GruSequenceInput): GruSequenceOutput {
   const reverse = args.reverse ?? false;
   const present = [x, wIh, wHh, args.bIh, args.bHh, h0, lengths].filter((t): t is Tensor => t !== undefined);
   const backend = backendOf('gruSequence', present);
-  const { H } = check(args);
+  const { H } = checkRecurrentSequence('gruSequence', 3, { x, wIh, wHh, biases: { bIh: args.bIh, bHh: args.bHh }, states: { h0 }, lengths });
   const fused = backend.capabilities.fused;
   if (!fused.gruSequence || !fused.gruSequenceBackward || !backend.gruSequence) {
     return gruSequenceReference({ ...args, reverse });

@@ -1,34 +1,11 @@
 import { record } from '../autograd/tape.js';
 import { lstmSequenceReference } from '../backend/fused-reference.js';
-import { ShapeError } from '../errors.js';
-import { shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { backendOf, checkDType, wrap } from './util.js';
+import { checkRecurrentSequence } from './recurrent-sequence-check.js';
+import { backendOf, wrap } from './util.js';
 import type { LstmSequenceInput, LstmSequenceOutput } from './lstm-sequence-types.js';
 
 export type { LstmSequenceInput, LstmSequenceOutput } from './lstm-sequence-types.js';
-
-function check(args: LstmSequenceInput): { T: number; B: number; I: number; H: number } {
-  const op = 'lstmSequence';
-  const { x, wIh, wHh, bias, h0, c0, lengths } = args;
-  for (const [name, t] of [['x', x], ['wIh', wIh], ['wHh', wHh], ['bias', bias], ['h0', h0], ['c0', c0]] as const) checkDType(op, t, ['float32'], name);
-  if (x.rank !== 3) throw new ShapeError({ op, detail: 'x must be [T, B, I]', expected: '[T, B, I]', actual: [...x.shape] });
-  const [T, B, I] = x.shape as [number, number, number];
-  const H = wHh.shape[1] ?? -1;
-  const expect = (name: string, t: Tensor, shape: number[]) => {
-    if (!shapesEqual(t.shape, shape)) throw new ShapeError({ op, detail: `${name} has the wrong shape (T=${T}, B=${B}, I=${I}, H=${H})`, expected: shape, actual: [...t.shape] });
-  };
-  expect('wHh', wHh, [4 * H, H]);
-  expect('wIh', wIh, [4 * H, I]);
-  expect('bias', bias, [4 * H]);
-  expect('h0', h0, [B, H]);
-  expect('c0', c0, [B, H]);
-  if (lengths) {
-    checkDType(op, lengths, ['int32'], 'lengths');
-    expect('lengths', lengths, [B]);
-  }
-  return { T, B, I, H };
-}
 
 /**
  * Runs an LSTM over a whole sequence: one input projection for all T steps, then per
@@ -50,7 +27,7 @@ export function lstmSequence(args: LstmSequenceInput): LstmSequenceOutput {
   const reverse = args.reverse ?? false;
   const inputs = lengths ? [x, wIh, wHh, bias, h0, c0, lengths] : [x, wIh, wHh, bias, h0, c0];
   const backend = backendOf('lstmSequence', inputs);
-  check(args);
+  checkRecurrentSequence('lstmSequence', 4, { x, wIh, wHh, biases: { bias }, states: { h0, c0 }, lengths });
   const fused = backend.capabilities.fused;
   if (!fused.lstmSequence || !fused.lstmSequenceBackward || !backend.lstmSequence) {
     return lstmSequenceReference({ ...args, reverse });

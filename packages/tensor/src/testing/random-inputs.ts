@@ -1,19 +1,7 @@
+import type { Rng } from '../mulberry32.js';
 import { sizeOf, type Shape } from '../shape.js';
 
-/** A seeded generator of 32-bit floats in [0, 1) (mulberry32: small, fast, reproducible). */
-export type Rng = () => number;
-
-/** mulberry32 (Tommy Ettinger): a 32-bit state PRNG, good enough for test inputs. */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Rng } from '../mulberry32.js';
 
 /** float32-exact uniform values in [low, high) for `shape` (exact, so both backends see the same input). */
 export function randomFloats(rng: Rng, shape: Shape | number, low = -1, high = 1): Float32Array {
