@@ -1,15 +1,8 @@
-import { ShapeError, add, matmul, scope, zeros, type Tensor } from '@cellstate/tensor';
+import { ShapeError, add, matmul, scope, type Tensor } from '@cellstate/tensor';
 import { gruStep } from './gru-sequence.js';
-import { RecurrentCell } from './recurrent-cell.js';
+import { RecurrentCell, type RecurrentCellOptions } from './recurrent-cell.js';
 
-export interface GruCellOptions {
-  inputSize: number;
-  hiddenSize: number;
-  /** Biases `bias_ih` and `bias_hh` (default true). */
-  bias?: boolean;
-  /** Seed of the initialisation (default 0). */
-  seed?: number;
-}
+export type GruCellOptions = RecurrentCellOptions;
 
 /**
  * One GRU step, PyTorch's `nn.GRUCell`: hidden state in, hidden state out, nothing
@@ -46,17 +39,13 @@ export class GRUCell extends RecurrentCell {
 
   /** Zero hidden state [batchSize, H]. */
   initialState(batchSize: number): Tensor {
-    return zeros([batchSize, this.hiddenSize], { backend: this.weightIh.value.backend });
+    return this.zeroState(batchSize);
   }
 
   /** x [B, I], h [B, H] (zeros when omitted) -> h' [B, H]. Inputs are not disposed; the caller owns h'. */
   forward(x: Tensor, h?: Tensor): Tensor {
-    const I = this.inputSize;
+    const B = this.batchOf(x);
     const H = this.hiddenSize;
-    if (x.rank !== 2 || x.shape[1] !== I) {
-      throw new ShapeError({ op: 'GRUCell.forward', detail: `x must be [B, ${I}]`, expected: `[B, ${I}]`, actual: [...x.shape] });
-    }
-    const B = x.shape[0]!;
     if (h && (h.rank !== 2 || h.shape[0] !== B || h.shape[1] !== H)) {
       throw new ShapeError({ op: 'GRUCell.forward', detail: `h must be [B, ${H}] with B = ${B} (the batch of x)`, expected: [B, H], actual: [...h.shape] });
     }

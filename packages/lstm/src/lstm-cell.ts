@@ -1,12 +1,8 @@
-import { ShapeError, add, lstmSequence, reshape, scope, zeros, type Tensor } from '@cellstate/tensor';
+import { add, lstmSequence, reshape, scope, zeros, type Tensor } from '@cellstate/tensor';
 import type { LstmState } from './lstm-state.js';
-import { RecurrentCell } from './recurrent-cell.js';
+import { RecurrentCell, type RecurrentCellOptions } from './recurrent-cell.js';
 
-export interface LstmCellOptions {
-  inputSize: number;
-  hiddenSize: number;
-  bias?: boolean;
-  seed?: number;
+export interface LstmCellOptions extends RecurrentCellOptions {
   /** Initial forget-gate bias (see LstmOptions.forgetBias). */
   forgetBias?: number;
 }
@@ -37,16 +33,12 @@ export class LSTMCell extends RecurrentCell {
 
   /** Zero state for a batch of `batchSize`. */
   initialState(batchSize: number): LstmState {
-    const backend = this.weightIh.value.backend;
-    return { h: zeros([batchSize, this.hiddenSize], { backend }), c: zeros([batchSize, this.hiddenSize], { backend }) };
+    return { h: this.zeroState(batchSize), c: this.zeroState(batchSize) };
   }
 
   /** x [B, I], state {h, c} [B, H] (zeros when omitted) -> new state. Inputs are not disposed. */
   forward(x: Tensor, state?: LstmState): LstmState {
-    if (x.rank !== 2 || x.shape[1] !== this.inputSize) {
-      throw new ShapeError({ op: 'LSTMCell.forward', detail: `x must be [B, ${this.inputSize}]`, expected: ['B', this.inputSize], actual: [...x.shape] });
-    }
-    const B = x.shape[0]!;
+    const B = this.batchOf(x);
     const H = this.hiddenSize;
     return scope(() => {
       const s = state ?? this.initialState(B);

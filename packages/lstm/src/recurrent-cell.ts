@@ -1,14 +1,15 @@
 import { Module, type Parameter } from '@cellstate/nn';
-import { ArgumentError } from '@cellstate/tensor';
+import { ArgumentError, ShapeError, zeros, type Tensor } from '@cellstate/tensor';
 import { recurrentWeights } from './init.js';
 
-/** Sizes and initialisation of a recurrent cell (`LstmCellOptions`, `GruCellOptions`). */
+/** Sizes and initialisation of a recurrent cell (`GruCellOptions`; `LstmCellOptions` adds a forget-gate bias). */
 export interface RecurrentCellOptions {
   inputSize: number;
   hiddenSize: number;
+  /** Biases `bias_ih` and `bias_hh` (default true). */
   bias?: boolean;
+  /** Seed of the initialisation (default 0). */
   seed?: number;
-  forgetBias?: number;
 }
 
 /**
@@ -19,6 +20,7 @@ export interface RecurrentCellOptions {
  * seed do not share weights.
  */
 export abstract class RecurrentCell extends Module {
+  readonly #op: string;
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly weightIh: Parameter;
@@ -26,8 +28,9 @@ export abstract class RecurrentCell extends Module {
   readonly biasIh?: Parameter;
   readonly biasHh?: Parameter;
 
-  protected constructor(op: string, gates: 3 | 4, seedOffset: number, options: RecurrentCellOptions) {
+  protected constructor(op: string, gates: 3 | 4, seedOffset: number, options: RecurrentCellOptions & { forgetBias?: number }) {
     super();
+    this.#op = op;
     const { inputSize: I, hiddenSize: H } = options;
     if (!Number.isInteger(I) || I < 1 || !Number.isInteger(H) || H < 1) {
       throw new ArgumentError(op, `inputSize and hiddenSize must be positive integers, got ${I} and ${H}`);
@@ -41,5 +44,19 @@ export abstract class RecurrentCell extends Module {
       this.biasIh = this.addParameter('bias_ih', w.biasIh);
       this.biasHh = this.addParameter('bias_hh', w.biasHh);
     }
+  }
+
+  /** Zeros [batchSize, H] on the parameters' backend. */
+  protected zeroState(batchSize: number): Tensor {
+    return zeros([batchSize, this.hiddenSize], { backend: this.weightIh.value.backend });
+  }
+
+  /** The batch size B of a step's input, after checking that x is [B, I]. */
+  protected batchOf(x: Tensor): number {
+    const I = this.inputSize;
+    if (x.rank !== 2 || x.shape[1] !== I) {
+      throw new ShapeError({ op: `${this.#op}.forward`, detail: `x must be [B, ${I}]`, expected: `[B, ${I}]`, actual: [...x.shape] });
+    }
+    return x.shape[0]!;
   }
 }

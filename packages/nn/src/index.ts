@@ -42,6 +42,7 @@ export {
   huberLoss,
   bceWithLogitsLoss,
   type Reduction,
+  type ReductionOptions,
   type CrossEntropyOptions,
   type HuberOptions,
   type BceWithLogitsOptions,

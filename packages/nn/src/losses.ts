@@ -33,6 +33,12 @@ import { canValidate, checkIndicesSync } from './check-indices.js';
 /** How per-element losses are combined. */
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/** The option every loss takes. */
+export interface ReductionOptions {
+  /** How the per-element losses combine: 'mean' (default), 'sum' or 'none' (no reduction). */
+  reduction?: Reduction;
+}
+
 function checkReduction(op: string, reduction: Reduction): void {
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
     throw new ArgumentError(op, `reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
@@ -52,7 +58,7 @@ function checkFloat(op: string, name: string, t: Tensor): void {
  * const loss = mseLoss(tensor([1, 2]), tensor([1, 4])); // 2
  * ```
  */
-export function mseLoss(pred: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+export function mseLoss(pred: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
   const reduction = options.reduction ?? 'mean';
   checkReduction('mseLoss', reduction);
   checkFloat('mseLoss', 'pred', pred);
@@ -66,15 +72,13 @@ export function mseLoss(pred: Tensor, target: Tensor, options: { reduction?: Red
   });
 }
 
-export interface CrossEntropyOptions {
+export interface CrossEntropyOptions extends ReductionOptions {
   /** Per-class weights [C] (float32). */
   weight?: Tensor;
   /** Rows with this label contribute nothing, also to the mean's denominator (default -100). */
   ignoreIndex?: number;
   /** ε in [0, 1]: the target is (1 - ε)·onehot + ε / C (PyTorch 1.10+). Default 0. */
   labelSmoothing?: number;
-  /** Default 'mean'. */
-  reduction?: Reduction;
   /**
    * Check labels on the host (in [0, C) or `ignoreIndex`) before computing (default
    * true). Only possible where the backend reads synchronously (CPU); elsewhere it is
@@ -173,17 +177,15 @@ function reduce(values: Tensor, reduction: Reduction): Tensor {
  * const loss = l1Loss(tensor([1, 2]), tensor([1, 4])); // 1
  * ```
  */
-export function l1Loss(pred: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+export function l1Loss(pred: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
   const reduction = options.reduction ?? 'mean';
   checkPair('l1Loss', pred, target, reduction);
   return scope(() => reduce(abs(sub(pred, target)), reduction));
 }
 
-export interface HuberOptions {
+export interface HuberOptions extends ReductionOptions {
   /** Where the loss turns from quadratic to linear (default 1, as in PyTorch). */
   delta?: number;
-  /** Default 'mean'. */
-  reduction?: Reduction;
 }
 
 /**
@@ -210,7 +212,7 @@ export function huberLoss(pred: Tensor, target: Tensor, options: HuberOptions = 
   });
 }
 
-export interface BceWithLogitsOptions {
+export interface BceWithLogitsOptions extends ReductionOptions {
   /** Weight of each element (broadcast against the logits), PyTorch's `weight`. */
   weight?: Tensor;
   /**
@@ -218,8 +220,6 @@ export interface BceWithLogitsOptions {
    * `pos_weight`: above 1 raises recall on a rare positive class.
    */
   posWeight?: Tensor;
-  /** Default 'mean'. */
-  reduction?: Reduction;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { UNK_ID } from '@cellstate/text';
-import { tensor, type Backend } from '@cellstate/tensor';
+import { mulberry32, tensor, type Backend, type Rng } from '@cellstate/tensor';
 import type { ModelBatch } from './model.js';
 
 /**
@@ -19,19 +19,12 @@ export function makeBatch(sequences: readonly (readonly number[])[], backend?: B
 }
 
 /**
- * A small seeded generator (mulberry32) for shuffling: the same seed, the same order.
- * Not @cellstate/nn's `SeedStream`: the apps' demo data and their training results
- * (asserted by their tests) were made with this exact sequence.
+ * The seeded generator of the shuffles (@cellstate/tensor's `mulberry32`): the same seed,
+ * the same order. Not @cellstate/nn's `SeedStream`: the apps' demo data and their
+ * training results (asserted by their tests) were made with this exact sequence.
  */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+export function seededRandom(seed: number): Rng {
+  return mulberry32(seed);
 }
 
 export function shuffle<T>(items: T[], random: () => number): T[] {

@@ -1,7 +1,7 @@
 import { gradNormScale, NonFiniteLossError, type Optimizer } from '@cellstate/nn';
 import { backward, readMany, scope, type Tensor } from '@cellstate/tensor';
 import type { Seq2SeqBatch } from './batch.js';
-import type { Seq2Seq } from './seq2seq-model.js';
+import type { LossOptions, Seq2Seq } from './seq2seq-model.js';
 
 /** Options of `trainStep`. */
 export interface TrainStepOptions {
@@ -15,6 +15,16 @@ export interface TrainStepOptions {
   labelSmoothing?: number;
   /** Shortlist softmax size (see `LossOptions.shortlist`; default 0 = full softmax). */
   shortlist?: number;
+}
+
+/** The loss options of a training step: the step's defaults (full teacher forcing, no smoothing, no shortlist). */
+function lossOptions(options: TrainStepOptions): LossOptions {
+  return {
+    seed: options.seed,
+    teacherForcing: options.teacherForcing ?? 1,
+    labelSmoothing: options.labelSmoothing ?? 0,
+    shortlist: options.shortlist ?? 0,
+  };
 }
 
 /**
@@ -31,12 +41,7 @@ export interface TrainStepOptions {
 export function trainStep(model: Seq2Seq, optimizer: Optimizer, batch: Seq2SeqBatch, options: TrainStepOptions): Tensor {
   const clip = options.clipNorm ?? 1;
   return scope(() => {
-    const { loss } = model.loss(batch, {
-      seed: options.seed,
-      teacherForcing: options.teacherForcing ?? 1,
-      labelSmoothing: options.labelSmoothing ?? 0,
-      shortlist: options.shortlist ?? 0,
-    });
+    const { loss } = model.loss(batch, lossOptions(options));
     const gradients = backward(loss);
     // Clipping as a scale the optimizer folds into its update (no clipped copies).
     const scale = clip > 0 && Number.isFinite(clip) ? gradNormScale(gradients, clip).scale : undefined;
@@ -64,12 +69,7 @@ export interface CheckedStepResult {
 export async function trainStepChecked(model: Seq2Seq, optimizer: Optimizer, batch: Seq2SeqBatch, options: TrainStepOptions & { step: number; onNonFinite?: 'throw' | 'skip' }): Promise<CheckedStepResult> {
   const clip = options.clipNorm ?? 1;
   const prepared = scope(() => {
-    const { loss } = model.loss(batch, {
-      seed: options.seed,
-      teacherForcing: options.teacherForcing ?? 1,
-      labelSmoothing: options.labelSmoothing ?? 0,
-      shortlist: options.shortlist ?? 0,
-    });
+    const { loss } = model.loss(batch, lossOptions(options));
     const gradients = backward(loss);
     // The norm is needed for the check even without clipping; a huge max norm gives scale 1.
     const { totalNorm, scale } = gradNormScale(gradients, clip > 0 && Number.isFinite(clip) ? clip : Number.MAX_VALUE);

@@ -35,20 +35,16 @@ export interface EmbeddingOptions {
  * ```
  */
 export class Embedding extends Module {
-  readonly numEmbeddings: number;
-  readonly embeddingDim: number;
   /** Normalised to [0, V), or null. */
   readonly paddingIdx: number | null;
   readonly validate: boolean;
   /** [V, E] */
   readonly weight: Parameter;
 
-  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: EmbeddingOptions = {}) {
     super();
     checkPositiveInteger('Embedding', 'numEmbeddings', numEmbeddings);
     checkPositiveInteger('Embedding', 'embeddingDim', embeddingDim);
-    this.numEmbeddings = numEmbeddings;
-    this.embeddingDim = embeddingDim;
     const pad = options.paddingIdx;
     if (pad !== undefined && (!Number.isInteger(pad) || pad < -numEmbeddings || pad >= numEmbeddings)) {
       throw new ArgumentError('Embedding', `paddingIdx must be an integer in [-${numEmbeddings}, ${numEmbeddings}), got ${pad}`);

@@ -24,19 +24,15 @@ export interface LinearOptions {
  * ```
  */
 export class Linear extends Module {
-  readonly inFeatures: number;
-  readonly outFeatures: number;
   /** [out, in] */
   readonly weight: Parameter;
   /** [out], or null with `{ bias: false }`. */
   readonly bias: Parameter | null;
 
-  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+  constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
     super();
     checkPositiveInteger('Linear', 'inFeatures', inFeatures);
     checkPositiveInteger('Linear', 'outFeatures', outFeatures);
-    this.inFeatures = inFeatures;
-    this.outFeatures = outFeatures;
     const seed = options.seed ?? nextSeed();
     const bound = 1 / Math.sqrt(inFeatures);
     this.weight = this.addParameter('weight', uniform([outFeatures, inFeatures], -bound, bound, deriveSeed(seed, 0)));

@@ -84,15 +84,10 @@ export abstract class LearningRateScheduler {
  * ```
  */
 export class StepLR extends LearningRateScheduler {
-  readonly stepSize: number;
-  readonly gamma: number;
-
-  constructor(optimizer: LearningRateTarget, stepSize: number, gamma = 0.1) {
+  constructor(optimizer: LearningRateTarget, readonly stepSize: number, readonly gamma = 0.1) {
     super(optimizer);
     checkPositiveInteger('StepLR', 'stepSize', stepSize);
     checkNonNegativeNumber('StepLR', 'gamma', gamma);
-    this.stepSize = stepSize;
-    this.gamma = gamma;
   }
 
   /** @example `new StepLR(opt, 2, 0.5).learningRateAt(5)` is base · 0.25. */
@@ -112,15 +107,10 @@ export class StepLR extends LearningRateScheduler {
  * ```
  */
 export class CosineAnnealingLR extends LearningRateScheduler {
-  readonly tMax: number;
-  readonly etaMin: number;
-
-  constructor(optimizer: LearningRateTarget, tMax: number, etaMin = 0) {
+  constructor(optimizer: LearningRateTarget, readonly tMax: number, readonly etaMin = 0) {
     super(optimizer);
     checkPositiveInteger('CosineAnnealingLR', 'tMax', tMax);
     checkNonNegativeNumber('CosineAnnealingLR', 'etaMin', etaMin);
-    this.tMax = tMax;
-    this.etaMin = etaMin;
   }
 
   /** @example `new CosineAnnealingLR(opt, 10).learningRateAt(5)` is base / 2. */

@@ -10,19 +10,17 @@ export const gradMode = { enabled: true };
  * ```
  */
 export function noGrad<T>(fn: () => T): T {
-  const previous = gradMode.enabled;
-  gradMode.enabled = false;
-  try {
-    return fn();
-  } finally {
-    gradMode.enabled = previous;
-  }
+  return withGradMode(false, fn);
 }
 
 /** Runs `fn` with recording on, also inside `noGrad`. */
 export function enableGrad<T>(fn: () => T): T {
+  return withGradMode(true, fn);
+}
+
+function withGradMode<T>(enabled: boolean, fn: () => T): T {
   const previous = gradMode.enabled;
-  gradMode.enabled = true;
+  gradMode.enabled = enabled;
   try {
     return fn();
   } finally {

@@ -42,15 +42,18 @@ export const relu = (x: Tensor): Tensor => unary('relu', x);
 /** |x|. @example `abs(tensor([-3]))` gives `[3]`. */
 export const abs = (x: Tensor): Tensor => unary('abs', x);
 
-const BINARY_SAVES: Record<BinaryOpName, { inputs?: number[] | 'all' }> = {
+// A comparison is a mask: its gradient is none, so it keeps nothing.
+const BINARY_SAVES: Record<BinaryOpName | CompareOpName, { inputs?: number[] | 'all' }> = {
   add: {},
   sub: {},
   mul: { inputs: 'all' },
   div: { inputs: 'all' },
   maximum: { inputs: 'all' },
+  greater: {},
+  equal: {},
 };
 
-function binary(op: BinaryOpName, aIn: TensorLike, bIn: TensorLike): Tensor {
+function binary(op: BinaryOpName | CompareOpName, aIn: TensorLike, bIn: TensorLike): Tensor {
   const { tensors, release } = operands(op, [aIn, bIn]);
   const [a, b] = tensors as [Tensor, Tensor];
   try {
@@ -77,27 +80,12 @@ export const div = (a: TensorLike, b: TensorLike): Tensor => binary('div', a, b)
 /** Elementwise maximum; NaN wins. The gradient goes to `a` on ties. @example `maximum(tensor([1, 5]), 3)` gives `[3, 5]`. */
 export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('maximum', a, b);
 
-function compare(op: CompareOpName, aIn: TensorLike, bIn: TensorLike): Tensor {
-  const { tensors, release } = operands(op, [aIn, bIn]);
-  const [a, b] = tensors as [Tensor, Tensor];
-  try {
-    const backend = backendOf(op, [a, b]);
-    checkSameDType(op, a, b);
-    broadcastShapes(op, a.shape, b.shape);
-    const out = wrap(backend, backend[op](a.handleFor(op), b.handleFor(op)));
-    record(op, [a, b], [out], {}, {});
-    return out;
-  } finally {
-    release();
-  }
-}
-
 /** float32 mask: 1 where a > b, else 0 (NaN compares false). @example `greater(tensor([1, 3]), 2)` gives `[0, 1]`. */
-export const greater = (a: TensorLike, b: TensorLike): Tensor => compare('greater', a, b);
+export const greater = (a: TensorLike, b: TensorLike): Tensor => binary('greater', a, b);
 /** float32 mask: 1 where a == b. @example `equal(tensor([1, 2]), 2)` gives `[0, 1]`. */
-export const equal = (a: TensorLike, b: TensorLike): Tensor => compare('equal', a, b);
+export const equal = (a: TensorLike, b: TensorLike): Tensor => binary('equal', a, b);
 /** float32 mask: 1 where a < b. @example `less(tensor([1, 3]), 2)` gives `[1, 0]`. */
-export const less = (a: TensorLike, b: TensorLike): Tensor => compare('greater', b, a);
+export const less = (a: TensorLike, b: TensorLike): Tensor => binary('greater', b, a);
 
 /**
  * Picks `a` where `condition` is non-zero, else `b`; all three broadcast.

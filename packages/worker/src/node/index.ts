@@ -16,17 +16,19 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Endpoint } from '../protocol.js';
 import { TrainingSession, type StartTrainingOptions } from '../session.js';
 
+/** The events an endpoint listens to on a Node port, with what each listener receives. */
+export interface NodePortEvents {
+  message: unknown;
+  error: Error;
+  exit: number;
+  messageerror: Error;
+}
+
 /** Adapts a worker_threads Worker (main side) or `parentPort` (worker side). */
 export function endpointFromNodePort(port: {
   postMessage(value: unknown, transferList?: readonly ArrayBuffer[]): void;
-  on(event: 'message', listener: (value: unknown) => void): unknown;
-  off(event: 'message', listener: (value: unknown) => void): unknown;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  off(event: 'error', listener: (error: Error) => void): unknown;
-  on(event: 'exit', listener: (code: number) => void): unknown;
-  off(event: 'exit', listener: (code: number) => void): unknown;
-  on(event: 'messageerror', listener: (error: Error) => void): unknown;
-  off(event: 'messageerror', listener: (error: Error) => void): unknown;
+  on<E extends keyof NodePortEvents>(event: E, listener: (value: NodePortEvents[E]) => void): unknown;
+  off<E extends keyof NodePortEvents>(event: E, listener: (value: NodePortEvents[E]) => void): unknown;
   terminate?(): Promise<number>;
 }): Endpoint {
   return {
