@@ -7,8 +7,8 @@
  *     bindings: 1 param, 2 grad, 3 m, 4 v (read), 5 param', 6 m', 7 v' (read_write)
  *     uniforms: adamStepParams
  */
-import type { KernelSpec } from './kernel-spec.js';
-import { PREAMBLE, storage } from './preamble.wgsl.js';
+import { fixedKernel } from './fixed-kernel.js';
+import { ELEMENT_MAIN, storage } from './preamble.wgsl.js';
 import { uniformStruct } from './uniform-struct.js';
 
 export const adamStepParams = uniformStruct({
@@ -28,12 +28,7 @@ export const adamStepParams = uniformStruct({
   oneMinusBeta2: 'f32',
 });
 
-export const adamStepKernel: KernelSpec<Record<string, never>> = {
-  name: 'adam-step',
-  key: () => 'adam-step',
-  wgsl: () => `${PREAMBLE}
-${adamStepParams.wgsl}
-${storage(1, 'param', 'f32', 'read')}
+export const adamStepKernel = fixedKernel('adam-step', adamStepParams, `${storage(1, 'param', 'f32', 'read')}
 ${storage(2, 'grad', 'f32', 'read')}
 ${storage(3, 'm', 'f32', 'read')}
 ${storage(4, 'v', 'f32', 'read')}
@@ -41,10 +36,7 @@ ${storage(5, 'paramOut', 'f32', 'read_write')}
 ${storage(6, 'mOut', 'f32', 'read_write')}
 ${storage(7, 'vOut', 'f32', 'read_write')}
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 64u;
-  if (i >= u.n) { return; }
+${ELEMENT_MAIN}
   let p0 = param[i];
   let l2 = u.l2;
   var g = grad[i];
@@ -55,5 +47,4 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   mOut[i] = mk;
   vOut[i] = vk;
 }
-`,
-};
+`);

@@ -9,8 +9,8 @@
  *
  * fill: bindings 1 dst; uniforms fillParams: dst[offset + i] = bits.
  */
-import type { KernelSpec } from './kernel-spec.js';
-import { PREAMBLE, storage } from './preamble.wgsl.js';
+import { fixedKernel } from './fixed-kernel.js';
+import { ELEMENT_MAIN, storage } from './preamble.wgsl.js';
 import { dim, uniformStruct } from './uniform-struct.js';
 
 export const stridedCopyParams = uniformStruct({
@@ -25,18 +25,10 @@ export const stridedCopyParams = uniformStruct({
 
 export const fillParams = uniformStruct({ n: 'u32', bits: 'u32', offset: 'u32' });
 
-export const stridedCopyKernel: KernelSpec<Record<string, never>> = {
-  name: 'strided-copy',
-  key: () => 'strided-copy',
-  wgsl: () => `${PREAMBLE}
-${stridedCopyParams.wgsl}
-${storage(1, 'src', 'u32', 'read')}
+export const stridedCopyKernel = fixedKernel('strided-copy', stridedCopyParams, `${storage(1, 'src', 'u32', 'read')}
 ${storage(2, 'dst', 'u32', 'read_write')}
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 64u;
-  if (i >= u.n) { return; }
+${ELEMENT_MAIN}
   var s = u.srcOffset;
   var t = u.dstOffset;
   var rest = i;
@@ -50,21 +42,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   dst[t] = src[s];
 }
-`,
-};
+`);
 
-export const fillKernel: KernelSpec<Record<string, never>> = {
-  name: 'fill',
-  key: () => 'fill',
-  wgsl: () => `${PREAMBLE}
-${fillParams.wgsl}
-${storage(1, 'dst', 'u32', 'read_write')}
+export const fillKernel = fixedKernel('fill', fillParams, `${storage(1, 'dst', 'u32', 'read_write')}
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 64u;
-  if (i >= u.n) { return; }
+${ELEMENT_MAIN}
   dst[u.offset + i] = u.bits;
 }
-`,
-};
+`);

@@ -15,7 +15,7 @@
  */
 import type { DType } from '@cellstate/tensor';
 import type { KernelSpec } from './kernel-spec.js';
-import { PREAMBLE, storage } from './preamble.wgsl.js';
+import { ELEMENT_MAIN, PREAMBLE, storage } from './preamble.wgsl.js';
 import { dim, uniformStruct } from './uniform-struct.js';
 
 export const elementwiseParams = uniformStruct({
@@ -159,10 +159,7 @@ ${c.op.startsWith('cast') ? CAST_HELPERS : ''}
 ${decls}
 ${out}
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 64u;
-  if (i >= u.n) { return; }
+${ELEMENT_MAIN}
 ${index}
   out[i] = ${expr};
 }

@@ -6,8 +6,8 @@
  *     uniforms: indexingParams (n outputs, indexCount nIdx, axisSize, inner)
  *     out[o, k, i] = 0 <= j < axisSize ? x[o, j, i] : 0   with j = indices[k]
  */
-import type { KernelSpec } from './kernel-spec.js';
-import { PREAMBLE, storage } from './preamble.wgsl.js';
+import { fixedKernel } from './fixed-kernel.js';
+import { storage } from './preamble.wgsl.js';
 import { uniformStruct } from './uniform-struct.js';
 
 /** The uniforms of gather and scatterAdd: the tensor seen as [outer, axisSize, inner]. */
@@ -27,12 +27,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let inner = u.inner;
   let i = f % inner;`;
 
-export const gatherKernel: KernelSpec<Record<string, never>> = {
-  name: 'gather',
-  key: () => 'gather',
-  wgsl: () => `${PREAMBLE}
-${indexingParams.wgsl}
-${storage(1, 'x', 'u32', 'read')}
+export const gatherKernel = fixedKernel('gather', indexingParams, `${storage(1, 'x', 'u32', 'read')}
 ${storage(2, 'indices', 'i32', 'read')}
 ${storage(3, 'out', 'u32', 'read_write')}
 
@@ -44,5 +39,4 @@ ${INDEXING_MAIN}
   if (j >= 0 && u32(j) < axisSize) { v = x[(o * axisSize + u32(j)) * inner + i]; }
   out[f] = v;
 }
-`,
-};
+`);

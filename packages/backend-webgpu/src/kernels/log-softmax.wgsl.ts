@@ -8,24 +8,14 @@
  * workgroup memory), y = (x - m) - log s, the reference composition's formula (a -Inf
  * entry gives -Inf, a row of -Inf gives NaN). Grid: N workgroups (2-D).
  */
-import type { KernelSpec } from './kernel-spec.js';
-import { PREAMBLE, storage } from './preamble.wgsl.js';
-import { ROW_SOFTMAX_DECLS, rowSoftmaxParams, rowSoftmaxPrologue } from './row-softmax.wgsl.js';
+import { fixedKernel } from './fixed-kernel.js';
+import { storage } from './preamble.wgsl.js';
+import { rowSoftmaxMain, rowSoftmaxParams } from './row-softmax.wgsl.js';
 
-export const logSoftmaxKernel: KernelSpec<Record<string, never>> = {
-  name: 'log-softmax',
-  key: () => 'log-softmax',
-  wgsl: () => `${PREAMBLE}
-${rowSoftmaxParams.wgsl}
-${storage(1, 'x', 'f32', 'read')}
+export const logSoftmaxKernel = fixedKernel('log-softmax', rowSoftmaxParams, `${storage(1, 'x', 'f32', 'read')}
 ${storage(2, 'y', 'f32', 'read_write')}
-${ROW_SOFTMAX_DECLS}
-
-@compute @workgroup_size(64)
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-${rowSoftmaxPrologue((k) => `x[row + ${k}]`)}
+${rowSoftmaxMain((k) => `x[row + ${k}]`)}
   let l = log_acc(total);
   for (var k = lid; k < width; k = k + 64u) { y[row + k] = (x[row + k] - mx) - l; }
 }
-`,
-};
+`);

@@ -72,6 +72,15 @@ fn tanh_acc(x: f32) -> f32 {
 }
 `;
 
+/**
+ * The opening of `main` in kernels with one invocation per element: i over the 2-D grid
+ * of kernel-spec.ts's `elementGrid` (64 per workgroup), returning past the uniform `n`.
+ */
+export const ELEMENT_MAIN = /* wgsl */ `@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * 64u;
+  if (i >= u.n) { return; }`;
+
 /** Stable binding declarations: `storage(1, 'a', 'f32', 'read')`. */
 export function storage(binding: number, name: string, type: 'f32' | 'i32' | 'u32', access: 'read' | 'read_write'): string {
   return `@group(0) @binding(${binding}) var<storage, ${access}> ${name}: array<${type}>;`;

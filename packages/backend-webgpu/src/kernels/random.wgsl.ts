@@ -10,7 +10,7 @@
  *                [0, 2^24], which equals u < p for the double p exactly.
  */
 import type { KernelSpec } from './kernel-spec.js';
-import { PREAMBLE, storage } from './preamble.wgsl.js';
+import { ELEMENT_MAIN, PREAMBLE, storage } from './preamble.wgsl.js';
 import { uniformStruct } from './uniform-struct.js';
 
 export const randomParams = uniformStruct({ n: 'u32', key0: 'u32', key1: 'u32', threshold: 'u32' });
@@ -42,10 +42,7 @@ fn threefry2x32(k0: u32, k1: u32, c0: u32, c1: u32) -> u32 {
   return x0;
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * 64u;
-  if (i >= u.n) { return; }
+${ELEMENT_MAIN}
   let top = threefry2x32(u.key0, u.key1, i, 0u) >> 8u;
   ${c.distribution === 'uniform' ? 'out[i] = f32(top) * 5.9604644775390625e-8;' : 'out[i] = select(0.0, 1.0, top < u.threshold);'}
 }

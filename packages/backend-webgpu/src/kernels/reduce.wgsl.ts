@@ -39,6 +39,24 @@ export interface ReduceConfig {
 
 const WG = 64;
 
+/**
+ * WGSL `fn <part>_offset(base, r) -> u32`: base plus the element offset of index r of the
+ * reduced (or kept) dimensions, from the uniforms `<part>Rank`, `<part>Shape`, `<part>Strides`.
+ */
+function offsetFunction(part: 'reduced' | 'kept'): string {
+  return /* wgsl */ `fn ${part}_offset(base: u32, r: u32) -> u32 {
+  var o = base;
+  var rest = r;
+  for (var d = i32(u.${part}Rank) - 1; d >= 0; d--) {
+    let dim = u32(d);
+    let size = ${dim(`${part}Shape`, 'dim')};
+    o = o + (rest % size) * ${dim(`${part}Strides`, 'dim')};
+    rest = rest / size;
+  }
+  return o;
+}`;
+}
+
 export const reduceKernel: KernelSpec<ReduceConfig> = {
   name: 'reduce',
   key: (c) => `reduce:${c.op}:${c.dtype}`,
@@ -113,31 +131,16 @@ var<workgroup> values: array<T, ${WG}>;
 ${isArg ? `var<workgroup> indices: array<u32, ${WG}>;\nvar<workgroup> nans: array<u32, ${WG}>;` : ''}
 ${isArg ? '' : combine}
 
-fn reduced_offset(base: u32, r: u32) -> u32 {
-  var o = base;
-  var rest = r;
-  for (var d = i32(u.reducedRank) - 1; d >= 0; d--) {
-    let dim = u32(d);
-    let size = ${dim('reducedShape', 'dim')};
-    o = o + (rest % size) * ${dim('reducedStrides', 'dim')};
-    rest = rest / size;
-  }
-  return o;
-}
+${offsetFunction('reduced')}
+
+${offsetFunction('kept')}
 
 @compute @workgroup_size(${WG})
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let g = group_index(wid, nwg);
   let valid = g < u.outputs;
   let R = select(0u, u.count, valid);
-  var base = u.xOffset;
-  var rest = g;
-  for (var d = i32(u.keptRank) - 1; d >= 0; d--) {
-    let dim = u32(d);
-    let size = ${dim('keptShape', 'dim')};
-    base = base + (rest % size) * ${dim('keptStrides', 'dim')};
-    rest = rest / size;
-  }
+  let base = kept_offset(u.xOffset, g);
 ${body}
 }
 `;

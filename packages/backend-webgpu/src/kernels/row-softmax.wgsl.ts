@@ -11,7 +11,7 @@ import { uniformStruct } from './uniform-struct.js';
 /** N rows of C columns. */
 export const rowSoftmaxParams = uniformStruct({ rows: 'u32', cols: 'u32' });
 
-export const ROW_SOFTMAX_DECLS = /* wgsl */ `
+const ROW_SOFTMAX_DECLS = /* wgsl */ `
 var<workgroup> red: array<f32, 64>;
 
 fn max_nan(a: f32, b: f32) -> f32 {
@@ -19,8 +19,12 @@ fn max_nan(a: f32, b: f32) -> f32 {
   return select(b, a, a > b);
 }`;
 
-export function rowSoftmaxPrologue(load: (k: string) => string): string {
-  return /* wgsl */ `
+/** The workgroup declarations and the opening of `main`, through the row's max and sum. */
+export function rowSoftmaxMain(load: (k: string) => string): string {
+  return /* wgsl */ `${ROW_SOFTMAX_DECLS}
+
+@compute @workgroup_size(64)
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let n = group_index(wid, nwg);
   let valid = n < u.rows;
   let C = u.cols;

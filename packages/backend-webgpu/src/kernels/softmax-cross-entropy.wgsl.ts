@@ -8,24 +8,15 @@
  * workgroup memory), probabilities = exp(x - m) / s, loss = m + log s - x[label]
  * (0 for a label outside [0, C), as the reference's one-hot gives). Grid: N workgroups (2-D).
  */
-import type { KernelSpec } from './kernel-spec.js';
-import { PREAMBLE, storage } from './preamble.wgsl.js';
-import { ROW_SOFTMAX_DECLS, rowSoftmaxParams, rowSoftmaxPrologue } from './row-softmax.wgsl.js';
+import { fixedKernel } from './fixed-kernel.js';
+import { storage } from './preamble.wgsl.js';
+import { rowSoftmaxMain, rowSoftmaxParams } from './row-softmax.wgsl.js';
 
-export const softmaxCrossEntropyKernel: KernelSpec<Record<string, never>> = {
-  name: 'softmax-cross-entropy',
-  key: () => 'softmax-cross-entropy',
-  wgsl: () => `${PREAMBLE}
-${rowSoftmaxParams.wgsl}
-${storage(1, 'logits', 'f32', 'read')}
+export const softmaxCrossEntropyKernel = fixedKernel('softmax-cross-entropy', rowSoftmaxParams, `${storage(1, 'logits', 'f32', 'read')}
 ${storage(2, 'labels', 'i32', 'read')}
 ${storage(3, 'loss', 'f32', 'read_write')}
 ${storage(4, 'probabilities', 'f32', 'read_write')}
-${ROW_SOFTMAX_DECLS}
-
-@compute @workgroup_size(64)
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-${rowSoftmaxPrologue((k) => `logits[row + ${k}]`)}
+${rowSoftmaxMain((k) => `logits[row + ${k}]`)}
   for (var k = lid; k < width; k = k + 64u) { probabilities[row + k] = exp_acc(logits[row + k] - mx) / total; }
   if (lid == 0u && valid) {
     let label = labels[n];
@@ -34,5 +25,4 @@ ${rowSoftmaxPrologue((k) => `logits[row + ${k}]`)}
     loss[n] = l;
   }
 }
-`,
-};
+`);
