@@ -1,12 +1,4 @@
 import { defineConfig } from 'tsup';
+import { libraryBuild } from '../../tools/tsup/build.ts';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  platform: 'neutral',
-  target: 'es2022',
-  external: ['@cellstate/tensor'],
-});
+export default defineConfig(libraryBuild({ index: 'src/index.ts' }, ['@cellstate/tensor']));
