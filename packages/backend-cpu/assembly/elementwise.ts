@@ -187,6 +187,7 @@ export function bernoulli(args: usize, tid: i32, nt: i32, canWait: i32): void {
   const one = f32x4.splat(1), zero = f32x4.splat(0), t4 = i32x4.splat(threshold);
   const i0 = share(n, tid, nt), i1 = share(n, tid + 1, nt);
   for (let i = i0; i < i1; i += 4) {
+    // Threefry's 20 rounds written out: a loop would make the rotations and key words runtime values.
     let x0 = i32x4.add(i32x4(i, i + 1, i + 2, i + 3), ks0);
     let x1 = ks1;
     x0 = i32x4.add(x0, x1); x1 = round4(x0, x1, 13);
@@ -280,6 +281,7 @@ export function binary(args: usize, tid: i32, nt: i32, canWait: i32): void {
     const bp = b + (<usize>r * <usize>br << 2);
     const op_ = out + (<usize>r * <usize>cols << 2);
     // Specialised loops for each operation and broadcast pattern (the switch is hoisted).
+    // Written out: an @inline helper taking the pattern left 9 loops of these 45 (per-element dispatch).
     if (ac == 1 && bc == 1) {
       switch (op) {
         case ADD: row(ADD, ap, 1, bp, 1, op_, c0, c1); break;

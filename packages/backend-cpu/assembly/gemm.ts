@@ -36,6 +36,7 @@ export const GEMM_SCRATCH_BYTES: i32 = TILE_BYTES + MC * KC * 4 + KC * NC * 4;
 // --- microkernels: rows = 1..5 of a panel of A, one panel of B (8 columns)
 // a advances MR floats per p (panels are padded to MR rows), b advances NR floats.
 
+// kern5..kern2 written out: one @inline kernel over ROWS reordered the C loads and ran the LSTM forward (W1) ~5% slower.
 export function kern5(k: i32, a: usize, b: usize, c: usize, ldc: usize, mode: i32, bias: usize): void {
   let c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128, c40: v128, c41: v128;
   if (mode == 1) {
@@ -257,6 +258,7 @@ export function packA(a: usize, lda: i32, transA: bool, m: i32, k: i32, dst: usi
       if (rows == MR) {
         const r1 = r0 + ldaB, r2 = r1 + ldaB, r3 = r2 + ldaB, r4 = r3 + ldaB;
         let p = 0;
+        // packA's and packB's 4 x 4 transposes written out: v128.store offsets must be literals in AssemblyScript.
         // Four columns at a time: load 4 consecutive p from each row, write p-major.
         for (; p + 4 <= k; p += 4) {
           const off = <usize>p << 2;

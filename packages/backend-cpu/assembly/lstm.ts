@@ -48,6 +48,23 @@ import { barrier } from './sync';
   memory.copy(dst, src, <usize>floats << 2);
 }
 
+// The reserve's [T·B, H] sections, counted in sections of T·B·H floats: the gates
+// [T·B, 4H] take sections 0-3.
+const C_PREV = 4, TANH_C = 5, H_PREV = 6;
+
+/** Byte address of the reserve's section `s` (rows = T·B, Hb = H in bytes). */
+@inline function section(reserve: usize, s: i32, rows: i32, Hb: usize): usize {
+  return reserve + <usize>(s * rows) * Hb;
+}
+
+/** For each of the B samples, this thread's nu units from u0: dst = src. */
+@inline function copyUnits(dst: usize, src: usize, B: i32, Hb: usize, u0: i32, nu: i32): void {
+  for (let b = 0; b < B; b++) {
+    const o = <usize>b * Hb + (<usize>u0 << 2);
+    copy(dst + o, src + o, nu);
+  }
+}
+
 /** First unit of thread `tid`'s range: units are dealt in panels of NR. */
 @inline function unitStart(H: i32, tid: i32, nt: i32): i32 {
   const panels = (H + NR - 1) / NR;
@@ -58,7 +75,8 @@ import { barrier } from './sync';
  * Gate math of n (1..4) units of one live (t, b): reads the pre-activation gates at g,
  * c at cs and h at hc; writes activated gates, c_prev, tanh(c'), h_prev, c', h' and y.
  */
-@inline function forwardUnits(g: usize, Hb: usize, cs: usize, hc: usize, hn: usize, yp: usize, cp: usize, tc: usize, hp: usize, n: i32): void {
+@inline function forwardUnits(g: usize, Hb: usize, cs: usize, hc: usize, hn: usize, yp: usize, cp: usize, tc: usize, hp: usize, o: usize, n: i32): void {
+  g += o; cs += o; hc += o; hn += o; yp += o; cp += o; tc += o; hp += o;
   const gi = vsigmoid(ldv(g, n));
   const gf = vsigmoid(ldv(g + Hb, n));
   const gg = vtanh(ldv(g + 2 * Hb, n));
@@ -94,19 +112,14 @@ export function lstmForward(args: usize, tid: i32, nt: i32, canWait: i32): void 
   const hbuf = ptr(args, 16), packed = ptr(args, 17);
   const scratch = ptr(args, 18) + <usize>tid * ptr(args, 19);
   const bar = ptr(args, 20);
-  const G = 4 * H;
-  const rows = T * B;
-  const Hb = <usize>H << 2;
-  const Gb = <usize>G << 2;
+  const G = 4 * H, rows = T * B;
+  const Hb = <usize>H << 2, Gb = <usize>G << 2;
   const panels = (H + NR - 1) / NR;
   const panelBytes = <usize>(NR * H) << 2;
   const u0 = unitStart(H, tid, nt);
-  const u1 = unitStart(H, tid + 1, nt);
-  const nu = u1 - u0;
+  const nu = unitStart(H, tid + 1, nt) - u0;
   const p0 = u0 / NR;
-  const cPrevSec = reserve + <usize>(4 * rows) * Hb;
-  const tanhCSec = reserve + <usize>(5 * rows) * Hb;
-  const hPrevSec = reserve + <usize>(6 * rows) * Hb;
+  const cPrevSec = section(reserve, C_PREV, rows, Hb), tanhCSec = section(reserve, TANH_C, rows, Hb), hPrevSec = section(reserve, H_PREV, rows, Hb);
   const ph = scratch + <usize>GEMM_SCRATCH_BYTES;
   let hc = hbuf;
   let hn = hbuf + <usize>B * Hb;
@@ -145,14 +158,8 @@ export function lstmForward(args: usize, tid: i32, nt: i32, canWait: i32): void 
         const g = gRow0 + <usize>b * Gb + (<usize>u0 << 2);
         if (lengths == 0 || t < load<i32>(lengths + (<usize>b << 2))) {
           let j = 0;
-          for (; j + 4 <= nu; j += 4) {
-            const o = <usize>j << 2;
-            forwardUnits(g + o, Hb, cT + st + o, hc + st + o, hn + st + o, y + r + o, cPrevSec + r + o, tanhCSec + r + o, hPrevSec + r + o, 4);
-          }
-          if (j < nu) {
-            const o = <usize>j << 2;
-            forwardUnits(g + o, Hb, cT + st + o, hc + st + o, hn + st + o, y + r + o, cPrevSec + r + o, tanhCSec + r + o, hPrevSec + r + o, nu - j);
-          }
+          for (; j + 4 <= nu; j += 4) forwardUnits(g, Hb, cT + st, hc + st, hn + st, y + r, cPrevSec + r, tanhCSec + r, hPrevSec + r, <usize>j << 2, 4);
+          if (j < nu) forwardUnits(g, Hb, cT + st, hc + st, hn + st, y + r, cPrevSec + r, tanhCSec + r, hPrevSec + r, <usize>j << 2, nu - j);
         } else {
           // Masked step: state carried, y = 0, nothing saved for the backward.
           for (let q = 0; q < 4; q++) zero(g + <usize>q * Hb, nu);
@@ -169,16 +176,13 @@ export function lstmForward(args: usize, tid: i32, nt: i32, canWait: i32): void 
     hc = hn;
     hn = swap;
   }
-  if (nu > 0) {
-    for (let b = 0; b < B; b++) {
-      const o = <usize>b * Hb + (<usize>u0 << 2);
-      copy(hT + o, hc + o, nu);
-    }
-  }
+  if (nu > 0) copyUnits(hT, hc, B, Hb, u0, nu);
 }
 
 /** Gate gradients of n (1..4) units of one live (t, b); updates dc in place. */
-@inline function backwardUnits(g: usize, Hb: usize, cp: usize, tc: usize, dh: usize, dy: usize, dc: usize, d: usize, n: i32): void {
+@inline function backwardUnits(g: usize, Hb: usize, cp: usize, tc: usize, dh: usize, dy: usize, dc: usize, d: usize, o: usize, n: i32): void {
+  g += o; cp += o; tc += o; dh += o; dc += o; d += o;
+  if (dy != 0) dy += o;
   const one = f32x4.splat(1.0);
   const gi = ldv(g, n);
   const gf = ldv(g + Hb, n);
@@ -210,17 +214,12 @@ export function lstmBackward(args: usize, tid: i32, nt: i32, canWait: i32): void
   const dh0 = ptr(args, 17), dc0 = ptr(args, 18), dGates = ptr(args, 19), dhbuf = ptr(args, 20), packed = ptr(args, 21);
   const scratch = ptr(args, 22) + <usize>tid * ptr(args, 23);
   const bar = ptr(args, 24);
-  const G = 4 * H;
-  const rows = T * B;
-  const Hb = <usize>H << 2;
-  const Gb = <usize>G << 2;
+  const G = 4 * H, rows = T * B;
+  const Hb = <usize>H << 2, Gb = <usize>G << 2;
   const u0 = unitStart(H, tid, nt);
-  const u1 = unitStart(H, tid + 1, nt);
-  const nu = u1 - u0;
+  const nu = unitStart(H, tid + 1, nt) - u0;
   const p0 = u0 / NR;
-  const cPrevSec = reserve + <usize>(4 * rows) * Hb;
-  const tanhCSec = reserve + <usize>(5 * rows) * Hb;
-  const hPrevSec = reserve + <usize>(6 * rows) * Hb;
+  const cPrevSec = section(reserve, C_PREV, rows, Hb), tanhCSec = section(reserve, TANH_C, rows, Hb), hPrevSec = section(reserve, H_PREV, rows, Hb);
   const pg = scratch + <usize>GEMM_SCRATCH_BYTES;
   const packedOwn = packed + <usize>p0 * (<usize>(NR * G) << 2);
   let dh = dhbuf;
@@ -252,14 +251,8 @@ export function lstmBackward(args: usize, tid: i32, nt: i32, canWait: i32): void
           const st = <usize>b * Hb + (<usize>u0 << 2);
           const dyr: usize = dy == 0 ? <usize>0 : dy + r;
           let j = 0;
-          for (; j + 4 <= nu; j += 4) {
-            const o = <usize>j << 2;
-            backwardUnits(g + o, Hb, cPrevSec + r + o, tanhCSec + r + o, dh + st + o, dyr == 0 ? <usize>0 : dyr + o, dc0 + st + o, d + o, 4);
-          }
-          if (j < nu) {
-            const o = <usize>j << 2;
-            backwardUnits(g + o, Hb, cPrevSec + r + o, tanhCSec + r + o, dh + st + o, dyr == 0 ? <usize>0 : dyr + o, dc0 + st + o, d + o, nu - j);
-          }
+          for (; j + 4 <= nu; j += 4) backwardUnits(g, Hb, cPrevSec + r, tanhCSec + r, dh + st, dyr, dc0 + st, d, <usize>j << 2, 4);
+          if (j < nu) backwardUnits(g, Hb, cPrevSec + r, tanhCSec + r, dh + st, dyr, dc0 + st, d, <usize>j << 2, nu - j);
         } else {
           for (let q = 0; q < 4; q++) zero(d + <usize>q * Hb, nu);
         }
@@ -283,12 +276,7 @@ export function lstmBackward(args: usize, tid: i32, nt: i32, canWait: i32): void
     dh = dhNext;
     dhNext = swap;
   }
-  if (nu > 0) {
-    for (let b = 0; b < B; b++) {
-      const o = <usize>b * Hb + (<usize>u0 << 2);
-      copy(dh0 + o, dh + o, nu);
-    }
-  }
+  if (nu > 0) copyUnits(dh0, dh, B, Hb, u0, nu);
   barrier(bar, nt, canWait); // every row of dGates written
 
   if (nu > 0) {

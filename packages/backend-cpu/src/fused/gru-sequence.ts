@@ -1,10 +1,11 @@
-import { ShapeError, type GruSequenceArgs, type GruSequenceBackwardArgs, type GruSequenceGradients, type GruSequenceResult } from '@cellstate/tensor';
+import type { GruSequenceArgs, GruSequenceBackwardArgs, GruSequenceGradients, GruSequenceResult } from '@cellstate/tensor';
 import { gruReserveLayout } from '@cellstate/tensor/backend-kit';
 import type { CpuStorage } from '../cpu-storage.js';
 import { gruSequenceBackward as gruSequenceBackwardKernel } from '../kernels/gru-sequence-backward.js';
 import { gruSequence as gruSequenceKernel, type GemmNT } from '../kernels/gru-sequence.js';
 import { gemmNT } from '../kernels/matmul.js';
 import type { WasmKernels } from '../wasm/kernels.js';
+import { checkReserve, recurrentOperands } from './recurrent-operands.js';
 
 // Below this many multiply-adds copying operands into WebAssembly memory costs more than
 // the SIMD saves (the same default as the backend's matmul, `minWasmMatmul`).
@@ -19,21 +20,10 @@ function gemmFor(wasm: WasmKernels | null): GemmNT {
   };
 }
 
-/** What both directions read: the sizes, x, the weights and the lengths. */
-function operands(s: CpuStorage, args: GruSequenceArgs, op: string) {
-  const [T, B, I] = args.x.shape as [number, number, number];
-  const H = args.wHh.shape[1]!;
-  const x = s.float(args.x, op);
-  const wIh = s.float(args.wIh, op);
-  const wHh = s.float(args.wHh, op);
-  const lengths = args.lengths ? (s.data(args.lengths, op) as Int32Array) : null;
-  return { T, B, I, H, x, wIh, wHh, lengths };
-}
-
 /** The fused GRU forward of `CpuBackend` (kernels/gru-sequence.ts on the WebAssembly or TypeScript GEMM). */
 export function gruSequence(s: CpuStorage, wasm: WasmKernels | null, args: GruSequenceArgs): GruSequenceResult {
   const op = 'gruSequence';
-  const { T, B, I, H, x, wIh, wHh, lengths } = operands(s, args, op);
+  const { T, B, I, H, x, wIh, wHh, lengths } = recurrentOperands(s, args, op);
   const y = s.f32(T * B * H);
   const hT = s.f32(B * H);
   const size = gruReserveLayout(T, B, H).size;
@@ -45,12 +35,10 @@ export function gruSequence(s: CpuStorage, wasm: WasmKernels | null, args: GruSe
 /** The fused GRU backward of `CpuBackend`. */
 export function gruSequenceBackward(s: CpuStorage, wasm: WasmKernels | null, args: GruSequenceBackwardArgs): GruSequenceGradients {
   const op = 'gruSequenceBackward';
-  const { T, B, I, H, x, wIh, wHh, lengths } = operands(s, args, op);
+  const { T, B, I, H, x, wIh, wHh, lengths } = recurrentOperands(s, args, op);
   const expected = gruReserveLayout(T, B, H).size;
   const reserve = s.float(args.reserve, op);
-  if (reserve.length !== expected) {
-    throw new ShapeError({ op, detail: `the reserve does not come from gruSequence with T=${T}, B=${B}, H=${H}`, expected: [expected], actual: [...args.reserve.shape] });
-  }
+  checkReserve(op, 'gruSequence', args.reserve, reserve.length, expected, T, B, H);
   const dx = s.f32(T * B * I);
   const dwIh = s.f32(3 * H * I);
   const dwHh = s.f32(3 * H * H);

@@ -1,25 +1,15 @@
-import { ShapeError, type Handle, type LstmSequenceArgs, type LstmSequenceBackwardArgs, type LstmSequenceGradients, type LstmSequenceResult } from '@cellstate/tensor';
+import type { Handle, LstmSequenceArgs, LstmSequenceBackwardArgs, LstmSequenceGradients, LstmSequenceResult } from '@cellstate/tensor';
 import { lstmReserveLayout } from '@cellstate/tensor/backend-kit';
 import type { CpuStorage } from '../cpu-storage.js';
 import { lstmSequenceBackward as lstmSequenceBackwardKernel } from '../kernels/lstm-sequence-backward.js';
 import { lstmSequence as lstmSequenceKernel } from '../kernels/lstm-sequence.js';
 import { ResidentReserve, type WasmKernels } from '../wasm/kernels.js';
-
-/** What both directions read: the sizes, x, the weights and the lengths. */
-function operands(s: CpuStorage, args: LstmSequenceArgs, op: string) {
-  const [T, B, I] = args.x.shape as [number, number, number];
-  const H = args.wHh.shape[1]!;
-  const x = s.float(args.x, op);
-  const wIh = s.float(args.wIh, op);
-  const wHh = s.float(args.wHh, op);
-  const lengths = args.lengths ? (s.data(args.lengths, op) as Int32Array) : null;
-  return { T, B, I, H, x, wIh, wHh, lengths };
-}
+import { checkReserve, recurrentOperands } from './recurrent-operands.js';
 
 /** The fused LSTM forward of `CpuBackend` (kernels/lstm-sequence.ts or its WebAssembly twin). */
 export function lstmSequence(s: CpuStorage, wasm: WasmKernels | null, args: LstmSequenceArgs): LstmSequenceResult {
   const op = 'lstmSequence';
-  const { T, B, I, H, x, wIh, wHh, lengths } = operands(s, args, op);
+  const { T, B, I, H, x, wIh, wHh, lengths } = recurrentOperands(s, args, op);
   const y = s.f32(T * B * H);
   const hT = s.f32(B * H);
   const cT = s.f32(B * H);
@@ -42,13 +32,11 @@ export function lstmSequence(s: CpuStorage, wasm: WasmKernels | null, args: Lstm
 /** The fused LSTM backward of `CpuBackend`; reads a resident reserve in place. */
 export function lstmSequenceBackward(s: CpuStorage, wasm: WasmKernels | null, args: LstmSequenceBackwardArgs): LstmSequenceGradients {
   const op = 'lstmSequenceBackward';
-  const { T, B, I, H, x, wIh, wHh, lengths } = operands(s, args, op);
+  const { T, B, I, H, x, wIh, wHh, lengths } = recurrentOperands(s, args, op);
   const expected = lstmReserveLayout(T, B, H).size;
   const resident = wasm?.ready ? s.resident(args.reserve.id) : null;
   const reserve = resident ?? s.float(args.reserve, op);
-  if (reserve.length !== expected) {
-    throw new ShapeError({ op, detail: `the reserve does not come from lstmSequence with T=${T}, B=${B}, H=${H}`, expected: [expected], actual: [...args.reserve.shape] });
-  }
+  checkReserve(op, 'lstmSequence', args.reserve, reserve.length, expected, T, B, H);
   const dx = s.f32(T * B * I);
   const dwIh = s.f32(4 * H * I);
   const dwHh = s.f32(4 * H * H);

@@ -23,22 +23,12 @@ export type BinaryKernelOp = BinaryOpName | CompareOpName;
 export function unary(op: UnaryOpName, x: TensorData, out: TensorData): void {
   const n = x.length;
   switch (op) {
-    case 'neg':
-      for (let i = 0; i < n; i++) out[i] = -x[i]!;
-      return;
-    case 'exp':
-      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!);
-      return;
-    case 'log':
-      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]!);
-      return;
-    case 'sqrt':
-      for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]!);
-      return;
-    case 'tanh':
-      // Math.tanh saturates to +-1 for large |x| (no overflow).
-      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]!);
-      return;
+    case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]!; return;
+    case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!); return;
+    case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(x[i]!); return;
+    case 'sqrt': for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]!); return;
+    // Math.tanh saturates to +-1 for large |x| (no overflow).
+    case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]!); return;
     case 'sigmoid':
       for (let i = 0; i < n; i++) {
         const v = x[i]!;
@@ -51,13 +41,9 @@ export function unary(op: UnaryOpName, x: TensorData, out: TensorData): void {
         }
       }
       return;
-    case 'relu':
-      // Math.max keeps NaN (relu(NaN) = NaN) and is exact for int32.
-      for (let i = 0; i < n; i++) out[i] = Math.max(x[i]!, 0);
-      return;
-    case 'abs':
-      for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]!);
-      return;
+    // Math.max keeps NaN (relu(NaN) = NaN) and is exact for int32.
+    case 'relu': for (let i = 0; i < n; i++) out[i] = Math.max(x[i]!, 0); return;
+    case 'abs': for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]!); return;
   }
 }
 
@@ -70,41 +56,22 @@ export function unary(op: UnaryOpName, x: TensorData, out: TensorData): void {
  */
 function binaryRow(
   op: BinaryKernelOp,
-  isInt: boolean,
-  a: TensorData,
-  ai: number,
-  sa: number,
-  b: TensorData,
-  bi: number,
-  sb: number,
-  out: TensorData,
-  o: number,
-  n: number,
+  a: TensorData, ai: number, sa: number,
+  b: TensorData, bi: number, sb: number,
+  out: TensorData, o: number, n: number,
 ): void {
   const end = o + n;
   switch (op) {
-    case 'add':
-      for (; o < end; o++, ai += sa, bi += sb) out[o] = a[ai]! + b[bi]!;
-      return;
-    case 'sub':
-      for (; o < end; o++, ai += sa, bi += sb) out[o] = a[ai]! - b[bi]!;
-      return;
+    case 'add': for (; o < end; o++, ai += sa, bi += sb) out[o] = a[ai]! + b[bi]!; return;
+    case 'sub': for (; o < end; o++, ai += sa, bi += sb) out[o] = a[ai]! - b[bi]!; return;
     case 'mul':
-      if (isInt) for (; o < end; o++, ai += sa, bi += sb) out[o] = Math.imul(a[ai]!, b[bi]!);
+      if (a instanceof Int32Array) for (; o < end; o++, ai += sa, bi += sb) out[o] = Math.imul(a[ai]!, b[bi]!);
       else for (; o < end; o++, ai += sa, bi += sb) out[o] = a[ai]! * b[bi]!;
       return;
-    case 'div':
-      for (; o < end; o++, ai += sa, bi += sb) out[o] = a[ai]! / b[bi]!;
-      return;
-    case 'maximum':
-      for (; o < end; o++, ai += sa, bi += sb) out[o] = Math.max(a[ai]!, b[bi]!);
-      return;
-    case 'greater':
-      for (; o < end; o++, ai += sa, bi += sb) out[o] = a[ai]! > b[bi]! ? 1 : 0;
-      return;
-    case 'equal':
-      for (; o < end; o++, ai += sa, bi += sb) out[o] = a[ai]! === b[bi]! ? 1 : 0;
-      return;
+    case 'div': for (; o < end; o++, ai += sa, bi += sb) out[o] = a[ai]! / b[bi]!; return;
+    case 'maximum': for (; o < end; o++, ai += sa, bi += sb) out[o] = Math.max(a[ai]!, b[bi]!); return;
+    case 'greater': for (; o < end; o++, ai += sa, bi += sb) out[o] = a[ai]! > b[bi]! ? 1 : 0; return;
+    case 'equal': for (; o < end; o++, ai += sa, bi += sb) out[o] = a[ai]! === b[bi]! ? 1 : 0; return;
   }
 }
 
@@ -113,24 +80,17 @@ function binaryRow(
  * shapes are equal or one operand holds a single element, otherwise `binaryGeneral`.
  */
 export function binary(
-  op: BinaryKernelOp,
-  a: TensorData,
-  aShape: Shape,
-  b: TensorData,
-  bShape: Shape,
-  out: TensorData,
-  outShape: Shape,
+  op: BinaryKernelOp, a: TensorData, aShape: Shape, b: TensorData, bShape: Shape, out: TensorData, outShape: Shape,
 ): void {
   const size = out.length;
   if (size === 0) return;
-  const isInt = a instanceof Int32Array;
   if (a.length === size && b.length === size) {
     // Equal sizes with a valid broadcast means the shapes agree up to leading 1s.
-    binaryRow(op, isInt, a, 0, 1, b, 0, 1, out, 0, size);
+    binaryRow(op, a, 0, 1, b, 0, 1, out, 0, size);
   } else if (b.length === 1 && a.length === size) {
-    binaryRow(op, isInt, a, 0, 1, b, 0, 0, out, 0, size);
+    binaryRow(op, a, 0, 1, b, 0, 0, out, 0, size);
   } else if (a.length === 1 && b.length === size) {
-    binaryRow(op, isInt, a, 0, 0, b, 0, 1, out, 0, size);
+    binaryRow(op, a, 0, 0, b, 0, 1, out, 0, size);
   } else {
     binaryGeneral(op, a, aShape, b, bShape, out, outShape);
   }
@@ -138,23 +98,16 @@ export function binary(
 
 /** The general broadcasting path (any shapes); also the oracle for the fast paths in tests. */
 export function binaryGeneral(
-  op: BinaryKernelOp,
-  a: TensorData,
-  aShape: Shape,
-  b: TensorData,
-  bShape: Shape,
-  out: TensorData,
-  outShape: Shape,
+  op: BinaryKernelOp, a: TensorData, aShape: Shape, b: TensorData, bShape: Shape, out: TensorData, outShape: Shape,
 ): void {
   const size = out.length;
   if (size === 0) return;
-  const isInt = a instanceof Int32Array;
   const merged = coalesce(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
   const dims = merged.shape;
   const [as, bs] = merged.strides as [number[], number[]];
   const rank = dims.length;
   if (rank === 0) {
-    binaryRow(op, isInt, a, 0, 0, b, 0, 0, out, 0, 1);
+    binaryRow(op, a, 0, 0, b, 0, 0, out, 0, 1);
     return;
   }
   const n = dims[rank - 1]!;
@@ -164,7 +117,7 @@ export function binaryGeneral(
   const cursor = new StridedCursor(dims, [as, bs], rank - 1);
   const offsets = cursor.offsets;
   for (let row = 0, o = 0; row < rows; row++, o += n, cursor.next()) {
-    binaryRow(op, isInt, a, offsets[0]!, sa, b, offsets[1]!, sb, out, o, n);
+    binaryRow(op, a, offsets[0]!, sa, b, offsets[1]!, sb, out, o, n);
   }
 }
 
@@ -175,14 +128,8 @@ export function binaryGeneral(
  * true (NaN !== 0), matching a C/WGSL `c != 0.0` test.
  */
 export function where(
-  condition: TensorData,
-  cShape: Shape,
-  a: TensorData,
-  aShape: Shape,
-  b: TensorData,
-  bShape: Shape,
-  out: TensorData,
-  outShape: Shape,
+  condition: TensorData, cShape: Shape, a: TensorData, aShape: Shape, b: TensorData, bShape: Shape,
+  out: TensorData, outShape: Shape,
 ): void {
   const size = out.length;
   if (size === 0) return;

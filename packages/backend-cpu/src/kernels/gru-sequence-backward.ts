@@ -1,6 +1,6 @@
 import { gruReserveLayout } from '@cellstate/tensor/backend-kit';
 import type { GemmNT } from './gru-sequence.js';
-import { transposeMatrix } from './matmul.js';
+import { transposeMatrix, transposed } from './matmul.js';
 
 /**
  * Fused GRU sequence backward. Letters: T steps, B batch, I input size, H hidden size;
@@ -22,32 +22,17 @@ import { transposeMatrix } from './matmul.js';
  */
 export function gruSequenceBackward(
   gemm: GemmNT,
-  x: Float32Array,
-  wIh: Float32Array,
-  wHh: Float32Array,
-  lengths: Int32Array | null,
-  reverse: boolean,
-  T: number,
-  B: number,
-  I: number,
-  H: number,
-  dy: Float32Array | null,
-  dhT: Float32Array | null,
-  reserve: Float32Array,
-  dx: Float32Array,
-  dwIh: Float32Array,
-  dwHh: Float32Array,
-  dbIh: Float32Array,
-  dbHh: Float32Array,
-  dh0: Float32Array,
+  x: Float32Array, wIh: Float32Array, wHh: Float32Array,
+  lengths: Int32Array | null, reverse: boolean,
+  T: number, B: number, I: number, H: number,
+  dy: Float32Array | null, dhT: Float32Array | null, reserve: Float32Array,
+  dx: Float32Array, dwIh: Float32Array, dwHh: Float32Array, dbIh: Float32Array, dbHh: Float32Array, dh0: Float32Array,
 ): void {
   const G = 3 * H;
   const rows = T * B;
   const L = gruReserveLayout(T, B, H);
-  const dGx = new Float32Array(rows * G); // masked rows stay 0
-  const dGh = new Float32Array(rows * G);
-  const wHhT = new Float32Array(H * G); // [H, 3H]
-  transposeMatrix(wHh, 0, G, H, wHhT);
+  const dGx = new Float32Array(rows * G), dGh = new Float32Array(rows * G); // masked rows stay 0
+  const wHhT = transposed(wHh, 0, G, H); // [H, 3H]
   let dh = new Float32Array(B * H);
   let dhNext = new Float32Array(B * H);
   if (dhT !== null) dh.set(dhT.subarray(0, B * H));
@@ -97,18 +82,15 @@ export function gruSequenceBackward(
     return;
   }
   // dx [T·B, I] = dGx [T·B, 3H] · wIh [3H, I]
-  const wIhT = new Float32Array(I * G); // [I, 3H]
-  transposeMatrix(wIh, 0, G, I, wIhT);
+  const wIhT = transposed(wIh, 0, G, I); // [I, 3H]
   gemm(rows, I, G, dGx, 0, G, wIhT, 0, G, dx, 0, I, false, null);
   // dwIh [3H, I] = dGxᵀ · x and dwHh [3H, H] = dGhᵀ · h_prev, inner dimension T·B.
   const dGT = new Float32Array(G * rows); // [3H, T·B], dGx's then dGh's
   transposeMatrix(dGx, 0, rows, G, dGT);
-  const xT = new Float32Array(I * rows); // [I, T·B]
-  transposeMatrix(x, 0, rows, I, xT);
+  const xT = transposed(x, 0, rows, I); // [I, T·B]
   gemm(G, I, rows, dGT, 0, rows, xT, 0, rows, dwIh, 0, I, false, null);
   transposeMatrix(dGh, 0, rows, G, dGT);
-  const hPrevT = new Float32Array(H * rows); // [H, T·B]
-  transposeMatrix(reserve, L.hPrev, rows, H, hPrevT);
+  const hPrevT = transposed(reserve, L.hPrev, rows, H); // [H, T·B]
   gemm(G, H, rows, dGT, 0, rows, hPrevT, 0, rows, dwHh, 0, H, false, null);
 }
 

@@ -24,21 +24,10 @@ export type GemmNT = typeof gemmNT;
  */
 export function gruSequence(
   gemm: GemmNT,
-  x: Float32Array,
-  wIh: Float32Array,
-  wHh: Float32Array,
-  bIh: Float32Array,
-  bHh: Float32Array,
-  h0: Float32Array,
-  lengths: Int32Array | null,
-  reverse: boolean,
-  T: number,
-  B: number,
-  I: number,
-  H: number,
-  y: Float32Array,
-  hT: Float32Array,
-  reserve: Float32Array,
+  x: Float32Array, wIh: Float32Array, wHh: Float32Array, bIh: Float32Array, bHh: Float32Array, h0: Float32Array,
+  lengths: Int32Array | null, reverse: boolean,
+  T: number, B: number, I: number, H: number,
+  y: Float32Array, hT: Float32Array, reserve: Float32Array,
 ): void {
   const G = 3 * H;
   const layout = gruReserveLayout(T, B, H);

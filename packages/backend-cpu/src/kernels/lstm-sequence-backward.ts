@@ -1,5 +1,5 @@
 import { lstmReserveLayout } from '@cellstate/tensor/backend-kit';
-import { gemmNT, transposeMatrix } from './matmul.js';
+import { gemmNT, transposed } from './matmul.js';
 
 /**
  * Fused LSTM sequence backward (cuDNN plan, architecture §3). Letters: T steps, B batch,
@@ -21,32 +21,17 @@ import { gemmNT, transposeMatrix } from './matmul.js';
  *    Every product runs as gemmNT on transposed copies made once per call.
  */
 export function lstmSequenceBackward(
-  x: Float32Array,
-  wIh: Float32Array,
-  wHh: Float32Array,
-  lengths: Int32Array | null,
-  reverse: boolean,
-  T: number,
-  B: number,
-  I: number,
-  H: number,
-  dy: Float32Array | null,
-  dhT: Float32Array | null,
-  dcT: Float32Array | null,
-  reserve: Float32Array,
-  dx: Float32Array,
-  dwIh: Float32Array,
-  dwHh: Float32Array,
-  dBias: Float32Array,
-  dh0: Float32Array,
-  dc0: Float32Array,
+  x: Float32Array, wIh: Float32Array, wHh: Float32Array,
+  lengths: Int32Array | null, reverse: boolean,
+  T: number, B: number, I: number, H: number,
+  dy: Float32Array | null, dhT: Float32Array | null, dcT: Float32Array | null, reserve: Float32Array,
+  dx: Float32Array, dwIh: Float32Array, dwHh: Float32Array, dBias: Float32Array, dh0: Float32Array, dc0: Float32Array,
 ): void {
   const G = 4 * H;
   const rows = T * B;
   const layout = lstmReserveLayout(T, B, H);
   const dGates = new Float32Array(rows * G); // masked rows stay 0
-  const wHhT = new Float32Array(H * G); // [H, 4H]
-  transposeMatrix(wHh, 0, G, H, wHhT);
+  const wHhT = transposed(wHh, 0, G, H); // [H, 4H]
   // Carried gradients: dh in float32 (a GEMM output, as the composed ops round it), dc in float64.
   let dh = new Float32Array(B * H);
   let dhNext = new Float32Array(B * H);
@@ -106,17 +91,13 @@ export function lstmSequenceBackward(
   for (let j = 0; j < G; j++) dBias[j] = biasSum[j]!;
 
   // dx [T·B, I] = dGates [T·B, 4H] · wIh [4H, I]
-  const wIhT = new Float32Array(I * G); // [I, 4H]
-  transposeMatrix(wIh, 0, G, I, wIhT);
+  const wIhT = transposed(wIh, 0, G, I); // [I, 4H]
   gemmNT(rows, I, G, dGates, 0, G, wIhT, 0, G, dx, 0, I, false, null);
 
   // dwIh [4H, I] = dGatesᵀ · x and dwHh [4H, H] = dGatesᵀ · h_prev, inner dimension T·B.
-  const dGatesT = new Float32Array(G * rows); // [4H, T·B]
-  transposeMatrix(dGates, 0, rows, G, dGatesT);
-  const xT = new Float32Array(I * rows); // [I, T·B]
-  transposeMatrix(x, 0, rows, I, xT);
+  const dGatesT = transposed(dGates, 0, rows, G); // [4H, T·B]
+  const xT = transposed(x, 0, rows, I); // [I, T·B]
   gemmNT(G, I, rows, dGatesT, 0, rows, xT, 0, rows, dwIh, 0, I, false, null);
-  const hPrevT = new Float32Array(H * rows); // [H, T·B]
-  transposeMatrix(reserve, layout.hPrev, rows, H, hPrevT);
+  const hPrevT = transposed(reserve, layout.hPrev, rows, H); // [H, T·B]
   gemmNT(G, H, rows, dGatesT, 0, rows, hPrevT, 0, rows, dwHh, 0, H, false, null);
 }

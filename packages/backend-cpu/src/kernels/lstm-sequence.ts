@@ -32,22 +32,10 @@ export function sigmoid(v: number): number {
  * y and reserve may hold anything, every element is written).
  */
 export function lstmSequence(
-  x: Float32Array,
-  wIh: Float32Array,
-  wHh: Float32Array,
-  bias: Float32Array,
-  h0: Float32Array,
-  c0: Float32Array,
-  lengths: Int32Array | null,
-  reverse: boolean,
-  T: number,
-  B: number,
-  I: number,
-  H: number,
-  y: Float32Array,
-  hT: Float32Array,
-  cT: Float32Array,
-  reserve: Float32Array,
+  x: Float32Array, wIh: Float32Array, wHh: Float32Array, bias: Float32Array, h0: Float32Array, c0: Float32Array,
+  lengths: Int32Array | null, reverse: boolean,
+  T: number, B: number, I: number, H: number,
+  y: Float32Array, hT: Float32Array, cT: Float32Array, reserve: Float32Array,
 ): void {
   const G = 4 * H;
   const layout = lstmReserveLayout(T, B, H);

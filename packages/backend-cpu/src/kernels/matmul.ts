@@ -174,10 +174,7 @@ export function gemmNT(
     const o3 = o2 + ldo;
     let j = 0;
     for (; j < n4; j += 4) {
-      const b0 = bOffset + j * ldb;
-      const b1 = b0 + ldb;
-      const b2 = b1 + ldb;
-      const b3 = b2 + ldb;
+      const b0 = bOffset + j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
       let s00 = 0, s01 = 0, s02 = 0, s03 = 0;
       let s10 = 0, s11 = 0, s12 = 0, s13 = 0;
       let s20 = 0, s21 = 0, s22 = 0, s23 = 0;
@@ -241,10 +238,7 @@ export function gemmNT(
     const o = outOffset + i * ldo;
     let j = 0;
     for (; j < n4; j += 4) {
-      const b0 = bOffset + j * ldb;
-      const b1 = b0 + ldb;
-      const b2 = b1 + ldb;
-      const b3 = b2 + ldb;
+      const b0 = bOffset + j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
       for (let p = 0; p < k; p++) {
         const u = a[ai + p]!;
@@ -289,4 +283,11 @@ export function transposeMatrix(x: Float32Array, xOffset: number, rows: number, 
       }
     }
   }
+}
+
+/** xᵀ in a new array, for a transpose that is made once and only read. */
+export function transposed(x: Float32Array, xOffset: number, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  transposeMatrix(x, xOffset, rows, cols, out);
+  return out;
 }

@@ -27,6 +27,15 @@ export interface WasmKernelsOptions extends WasmTuning {
   relaxedSimd?: boolean;
 }
 
+/** Every job of ./jobs (one file per family) by name: each returns false (or null) when it did not run. */
+const JOBS = { ...gemm, ...lstm, ...adam, ...rows, ...elementwise };
+
+/** The jobs as methods: each takes its job's arguments after the context, same contract as the job. */
+type BoundJobs = { readonly [K in keyof typeof JOBS]: (...args: JobArgs<(typeof JOBS)[K]>) => ReturnType<(typeof JOBS)[K]> };
+
+// Declaration merging gives the class the job methods its constructor binds.
+export interface WasmKernels extends BoundJobs {}
+
 /** Releases an engine reference when its backend is garbage-collected without dispose(). */
 const finalizer = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Engine>(releaseEngine) : null;
 
@@ -78,6 +87,10 @@ export class WasmKernels {
       minWasmElementwise: tuning.minWasmElementwise ?? 1024,
     };
     this.#jobs = { engine, tuning: tuned, ready: () => this.ready, threadsFor: (flops, stepFlops, useful) => this.#threadsFor(flops, stepFlops, useful) };
+    const self = this as unknown as Record<string, unknown>;
+    for (const [name, job] of Object.entries(JOBS) as [string, (ctx: JobContext, ...args: unknown[]) => unknown][]) {
+      self[name] = (...args: unknown[]) => job(this.#jobs, ...args);
+    }
   }
 
   /** Whether the kernels can run now (the module is compiled and instantiated). */
@@ -125,73 +138,6 @@ export class WasmKernels {
     const pool = this.#engine.pool();
     if (!pool) return 1;
     return Math.min(this.maxThreads, useful, 1 + pool.readyWorkers());
-  }
-
-  // --- kernels: the jobs in ./jobs, one file per family, each returning false (or null) when it did not run
-
-  /** Same contract as `matmul` in kernels/matmul.ts (batched, broadcast, transpose flags). */
-  matmul(...args: JobArgs<typeof gemm.matmul>): boolean {
-    return gemm.matmul(this.#jobs, ...args);
-  }
-
-  /** Same contract as `gemmNT` in kernels/matmul.ts (strided a · bᵀ with accumulate and bias). */
-  gemmNT(...args: JobArgs<typeof gemm.gemmNT>): boolean {
-    return gemm.gemmNT(this.#jobs, ...args);
-  }
-
-  /** Same contract as `lstmSequence` in kernels/lstm-sequence.ts, same reserve layout. */
-  lstmSequence(...args: JobArgs<typeof lstm.lstmSequence>): boolean {
-    return lstm.lstmSequence(this.#jobs, ...args);
-  }
-
-  /** `lstmSequence` leaving the reserve in linear memory (see jobs/lstm.ts); the caller frees it. */
-  lstmSequenceResident(...args: JobArgs<typeof lstm.lstmSequenceResident>): ResidentReserve | null {
-    return lstm.lstmSequenceResident(this.#jobs, ...args);
-  }
-
-  /** Same contract as `lstmSequenceBackward` in kernels/lstm-sequence-backward.ts. */
-  lstmSequenceBackward(...args: JobArgs<typeof lstm.lstmSequenceBackward>): boolean {
-    return lstm.lstmSequenceBackward(this.#jobs, ...args);
-  }
-
-  /** Same contract as `adamStep` in kernels/adam-step.ts, in float32; outputs may alias inputs. */
-  adamStep(...args: JobArgs<typeof adam.adamStep>): boolean {
-    return adam.adamStep(this.#jobs, ...args);
-  }
-
-  /** `adamStep` in place with the moments resident in linear memory (see jobs/adam.ts). */
-  adamStepResident(...args: JobArgs<typeof adam.adamStepResident>): { m: ResidentReserve; v: ResidentReserve } | null {
-    return adam.adamStepResident(this.#jobs, ...args);
-  }
-
-  /** Same contract as `softmaxCrossEntropy` in kernels/softmax-cross-entropy.ts. */
-  softmaxCrossEntropy(...args: JobArgs<typeof rows.softmaxCrossEntropy>): boolean {
-    return rows.softmaxCrossEntropy(this.#jobs, ...args);
-  }
-
-  /** Same contract as `logSoftmax` in kernels/log-softmax.ts (rows of C, the last axis). */
-  logSoftmax(...args: JobArgs<typeof rows.logSoftmax>): boolean {
-    return rows.logSoftmax(this.#jobs, ...args);
-  }
-
-  /** Same contract as `randomBernoulli` in kernels/random.ts. */
-  randomBernoulli(...args: JobArgs<typeof elementwise.randomBernoulli>): boolean {
-    return elementwise.randomBernoulli(this.#jobs, ...args);
-  }
-
-  /** `binary` of kernels/elementwise.ts for the float32 cases that coalesce to two dimensions. */
-  binary(...args: JobArgs<typeof elementwise.binary>): boolean {
-    return elementwise.binary(this.#jobs, ...args);
-  }
-
-  /** `sum` of kernels/reduce.ts for float32 when the reduced axes merge into one run. */
-  sum(...args: JobArgs<typeof elementwise.sum>): boolean {
-    return elementwise.sum(this.#jobs, ...args);
-  }
-
-  /** `unary` of kernels/elementwise.ts for float32 exp, tanh, sigmoid, neg, abs, sqrt and relu. */
-  unary(...args: JobArgs<typeof elementwise.unary>): boolean {
-    return elementwise.unary(this.#jobs, ...args);
   }
 
   /** The vector sigmoid / tanh of the LSTM kernels on one value (accuracy tests). */
