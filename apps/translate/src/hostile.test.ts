@@ -169,6 +169,21 @@ describe('translate: hostile input and careless commands', () => {
     expect(fresh.steps).toBe(2);
   });
 
+  it('--resume alone continues a run with the options it was started with; a typed option that differs is refused', async () => {
+    const out = join(corpus.dir, 'resume-run');
+    // Options far from the command line's defaults (embedding 8, not 128): a resume must not need them typed again.
+    await train(options(out, { stopAfterStep: 2, epochs: 3 }), quiet);
+    const differs = await cli(['train', '--out', out, '--resume', '--embedding', '16']);
+    expect(differs.code).toBe(1);
+    expect(differs.stderr).toMatch(/option embeddingSize was 8 .* but is 16 now/);
+    const resumed = await cli(['train', '--out', out, '--resume', '--max-steps', '4']);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/resumed from .*checkpoint\.safetensors: step 2/);
+    expect(resumed.stdout).toMatch(/"embeddingSize":8,"hiddenSize":8/);
+    expect(resumed.stdout).toMatch(/training stopped: 4 steps/);
+  });
+
   it('training on texts that are all empty is refused, with no run files left', async () => {
     const empty = join(corpus.dir, 'empty.tsv');
     writeFileSync(empty, '\t\n  \t \n\t.\n');

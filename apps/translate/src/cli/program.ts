@@ -7,6 +7,8 @@
  *   pnpm translate train --data tatoeba --out runs/en-fr
  *   pnpm translate export --out runs/en-fr --model en-fr.safetensors --int8
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { selectBackend } from './backend.js';
 import { evalCommand, type EvalCommandOptions } from './eval.js';
@@ -15,7 +17,8 @@ import { DEFAULT_MODEL, userPath } from './io.js';
 import { runCommand, type RunCommandOptions } from './run.js';
 import { stopOnSignals } from './stop-signals.js';
 import { train } from './train.js';
-import { trainOptionsFromFlags } from './train-options.js';
+import { trainOptionsFromFlags, withRunOptions } from './train-options.js';
+import { readRunFile } from './run-directory.js';
 
 /** Largest beam: the search's time and memory grow with it, and wider beams stop helping long before. */
 const MAX_BEAM = 64;
@@ -133,9 +136,13 @@ export function buildProgram(): Command {
     .option('--export <file>', 'also write the final model here', file)
     .option('--f16', 'write the exported model in float16', false)
     .option('--int8', 'write the exported model with int8 matrices (a float32 scale per row; the rest float16)', false)
-    .action(async (opts: Record<string, unknown>) => {
+    .action(async (opts: Record<string, unknown>, command: Command) => {
       await setup();
-      const options = trainOptionsFromFlags(opts, userPath);
+      let options = trainOptionsFromFlags(opts, userPath);
+      const runFile = join(options.out, 'run.json');
+      if (options.resume && existsSync(runFile)) {
+        options = withRunOptions(options, readRunFile(runFile).options, (flag) => command.getOptionValueSource(flag) === 'cli');
+      }
       const signals = stopOnSignals();
       console.log(`translate train ${process.argv.slice(3).join(' ')}`);
       await train(options, { log: (l) => console.log(l), progress: Boolean(process.stdout.isTTY), ...signals });

@@ -75,6 +75,38 @@ export const FIXED: (keyof TrainOptions)[] = [
   'seed', 'teacherForcing', 'clipNorm', 'labelSmoothing', 'shortlist', 'init',
 ];
 
+/**
+ * The flag (commander's camel-cased name) of each option a `--resume` takes from the
+ * run's run.json when it is not typed again: the run is continued as it was started
+ * (`--resume --epochs 10` extends it; a typed option that differs from a FIXED one is
+ * still refused). Not here: where the run lives, how it is resumed, and `--max-minutes`,
+ * which is this process's budget.
+ */
+export const RESUMED_FLAGS: Partial<Record<keyof TrainOptions, string>> = {
+  data: 'data', valid: 'valid', sourceLanguage: 'sourceLang', targetLanguage: 'targetLang', onNonFinite: 'onNonFinite',
+  embeddingSize: 'embedding', hiddenSize: 'hidden', numLayers: 'layers', bidirectional: 'bidirectional', attention: 'attention',
+  bridge: 'bridge', dropout: 'dropout', tieEmbeddings: 'tie', reverseSource: 'reverseSource', sourceVocabSize: 'sourceVocab',
+  targetVocabSize: 'targetVocab', minFrequency: 'minFreq', maxLength: 'maxLength', trainLimit: 'trainLimit', batchSize: 'batchSize',
+  learningRate: 'lr', lrDecay: 'lrDecay', epochs: 'epochs', maxSteps: 'maxSteps', checkpointEvery: 'checkpointEvery', seed: 'seed',
+  teacherForcing: 'teacherForcing', clipNorm: 'clip', labelSmoothing: 'labelSmoothing', shortlist: 'shortlist', validSize: 'validSize',
+  export: 'export', f16: 'f16', int8: 'int8', init: 'init',
+};
+
+/**
+ * `o` with every option in `RESUMED_FLAGS` whose flag was not `typed` taken from the
+ * run's saved options (an option the run did not have is left out).
+ */
+export function withRunOptions(o: TrainOptions, saved: Partial<TrainOptions>, typed: (flag: string) => boolean): TrainOptions {
+  const merged: Record<string, unknown> = { ...o };
+  for (const [key, flag] of Object.entries(RESUMED_FLAGS)) {
+    if (typed(flag!)) continue;
+    const value = (saved as Record<string, unknown>)[key];
+    if (value === undefined) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged as unknown as TrainOptions;
+}
+
 /** The model a run's options describe, sized to its vocabularies (the same in `train` and `exportRun`). */
 export function modelConfig(o: TrainOptions, sourceVocabulary: Vocabulary, targetVocabulary: Vocabulary): Seq2SeqConfig {
   return {
