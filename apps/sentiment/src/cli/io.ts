@@ -47,23 +47,3 @@ export function modelPath(spec: string): string {
   if (/^[\w.-]+$/.test(spec) && !spec.startsWith('.') && !existsSync(resolve(asPath, 'sentiment.json')) && existsSync(resolve(MODELS_DIR, spec, 'sentiment.json'))) return resolve(MODELS_DIR, spec);
   return asPath;
 }
-
-/**
- * Lines of a stream split on "\n" only, with one trailing "\r" removed (CRLF files).
- * readline also breaks at a lone "\r", which would give two output lines for one
- * input line and misalign the JSON lines with the input.
- */
-export async function* inputLines(stream: AsyncIterable<string | Buffer>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let rest = '';
-  for await (const chunk of stream) {
-    rest += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    let at: number;
-    while ((at = rest.indexOf('\n')) >= 0) {
-      yield rest.slice(0, at).replace(/\r$/, '');
-      rest = rest.slice(at + 1);
-    }
-  }
-  rest += decoder.decode();
-  if (rest) yield rest.replace(/\r$/, '');
-}

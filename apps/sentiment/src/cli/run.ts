@@ -1,6 +1,7 @@
 import { SentimentEnsemble, SentimentError, type Prediction, type SentimentClassifier, type TokenInfluence } from '@cellstate/sentiment';
+import { readLines } from '@cellstate/nn/node';
 import { loadClassifier } from '@cellstate/sentiment/node';
-import { DEFAULT_MODEL_DIR, inputLines, modelPath, type Io } from './io.js';
+import { DEFAULT_MODEL_DIR, modelPath, type Io } from './io.js';
 
 export interface RunCommandOptions {
   model?: string;
@@ -83,7 +84,7 @@ export async function runCommand(texts: string[], o: RunCommandOptions, io: Io):
       }
       return 0;
     }
-    const lines = io.stdinLines ? io.stdinLines() : inputLines(process.stdin);
+    const lines = io.stdinLines ? io.stdinLines() : readLines(process.stdin);
     let n = 0;
     const pending: { line: number; text: string }[] = [];
     const flush = async () => {

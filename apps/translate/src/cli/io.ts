@@ -1,7 +1,7 @@
 /**
- * Where the command line finds its files and reads its input: the package's directory
- * (the shipped model, the repository's shared data), the user's directory, and standard
- * input as lines.
+ * Where the command line finds its files: the package's directory (the shipped model,
+ * the repository's shared data) and the user's directory. Standard input is read as
+ * lines by `readLines` from @cellstate/nn/node.
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,24 +27,4 @@ export function userCwd(): string {
 /** A path the user gave, relative to where they typed the command. */
 export function userPath(p: string): string {
   return resolve(userCwd(), p);
-}
-
-/**
- * Lines of a stream split on "\n" only, with one trailing "\r" removed (CRLF files).
- * readline also breaks at a lone "\r", which would turn one input line into two
- * output lines and misalign the output with the input.
- */
-export async function* inputLines(stream: AsyncIterable<string | Buffer>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let rest = '';
-  for await (const chunk of stream) {
-    rest += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    let at: number;
-    while ((at = rest.indexOf('\n')) >= 0) {
-      yield rest.slice(0, at).replace(/\r$/, '');
-      rest = rest.slice(at + 1);
-    }
-  }
-  rest += decoder.decode();
-  if (rest) yield rest.replace(/\r$/, '');
 }

@@ -1,6 +1,7 @@
 /** `translate run`: translates the text given, or each line of standard input. */
+import { readLines } from '@cellstate/nn/node';
 import { Translator } from '../translator.js';
-import { inputLines, userPath } from './io.js';
+import { userPath } from './io.js';
 import { loadModelFile } from './model-io.js';
 
 export interface RunCommandOptions {
@@ -31,7 +32,7 @@ export async function runCommand(words: string[], opts: RunCommandOptions): Prom
     console.log(t!.text);
     return;
   }
-  const lines = inputLines(process.stdin);
+  const lines = readLines(process.stdin);
   let chunk: string[] = [];
   const drain = async () => {
     const out = await translator.translate(chunk, translateOptions);

@@ -21,6 +21,6 @@ export {
   type AssertWritableOptions,
 } from './checkpoint-file.js';
 export { CheckpointError } from '../checkpoint/errors.js';
-export { readCsv, readCsvColumns, readJsonl } from './readers.js';
+export { readCsv, readCsvColumns, readJsonl, readLines } from './readers.js';
 export { progressBar, type ProgressBarOptions } from './progress-bar.js';
 export { trainingCheckpoint, resumeTraining, type TrainingCheckpointOptions } from './fit-checkpoint.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readCsv, readCsvColumns, readJsonl } from './readers.js';
+import { readCsv, readCsvColumns, readJsonl, readLines } from './readers.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'cellstate-readers-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -33,5 +33,17 @@ describe('readCsv, readCsvColumns, readJsonl', () => {
   it('JSONL: one value per line, blank lines skipped, errors name the line', async () => {
     expect(await readJsonl(await file('c.jsonl', '{"a":1}\n\n[2, 3]\r\n"x"\n'))).toEqual([{ a: 1 }, [2, 3], 'x']);
     await expect(readJsonl(await file('d.jsonl', '{"a":1}\n{oops}\n'))).rejects.toThrow(/line 2/);
+  });
+
+  it('readLines: split on "\\n" only (a lone "\\r" stays), CRLF trimmed, a last line without "\\n", a character split across chunks', async () => {
+    async function* chunks(): AsyncGenerator<string | Uint8Array> {
+      const bytes = new TextEncoder().encode('caf\u00e9\rau lait\r\n\n');
+      yield bytes.subarray(0, 4); // 'é' is two bytes: split between chunks
+      yield bytes.subarray(4);
+      yield 'last';
+    }
+    const lines: string[] = [];
+    for await (const line of readLines(chunks())) lines.push(line);
+    expect(lines).toEqual(['caf\u00e9\rau lait', '', 'last']);
   });
 });

@@ -61,3 +61,29 @@ export async function readJsonl(path: string): Promise<unknown[]> {
   });
   return out;
 }
+
+/**
+ * The lines of a stream (standard input, a file stream) as they arrive, split on "\n"
+ * only, with one trailing "\r" removed (CRLF files); a last line without "\n" is kept.
+ * Unlike `readline`, a lone "\r" stays inside its line, so one input line always gives
+ * one line here and output written per line stays aligned with the input.
+ *
+ * @example
+ * ```ts
+ * for await (const line of readLines(process.stdin)) console.log(line.length);
+ * ```
+ */
+export async function* readLines(stream: AsyncIterable<string | Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let rest = '';
+  for await (const chunk of stream) {
+    rest += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    let at: number;
+    while ((at = rest.indexOf('\n')) >= 0) {
+      yield rest.slice(0, at).replace(/\r$/, '');
+      rest = rest.slice(at + 1);
+    }
+  }
+  rest += decoder.decode();
+  if (rest) yield rest.replace(/\r$/, '');
+}
