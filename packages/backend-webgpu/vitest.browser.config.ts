@@ -1,26 +1,6 @@
 import { playwright } from '@vitest/browser-playwright';
-import { defineProject } from 'vitest/config';
-import { chromiumLaunchOptions } from '../../tools/browser/chromium.ts';
-import { sourceConditions } from '../../vitest.shared.ts';
+import { browserTestProject } from '../../tools/browser/vitest-project.ts';
 
 // Browser project: the same conformance suite in headless Debian chromium, WebGPU on
-// SwiftShader (flags in tools/browser/chromium.ts). Part of the root `pnpm test` where
-// chromium can start (tools/test-env/projects.ts); alone: `pnpm test:browser`.
-export default defineProject({
-  ...sourceConditions,
-  test: {
-    name: 'backend-webgpu-browser',
-    include: ['src/**/*.browser.test.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    // In the root `pnpm test`, after the Node projects: chromium does not compete with them for the CPUs.
-    sequence: { groupOrder: 1 },
-    browser: {
-      enabled: true,
-      headless: true,
-      provider: playwright({ launchOptions: chromiumLaunchOptions() }),
-      instances: [{ browser: 'chromium' }],
-      screenshotFailures: false,
-    },
-  },
-});
+// SwiftShader (flags in tools/browser/chromium.ts). Alone: `pnpm test:browser`.
+export default browserTestProject('backend-webgpu-browser', playwright);
