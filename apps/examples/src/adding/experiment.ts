@@ -5,6 +5,7 @@
  * to each input step, before and after training.
  */
 import { scope } from '@cellstate/tensor';
+import { withDefaults } from '../shared/defaults.js';
 import { Rng } from '../shared/random.js';
 import { addingBatch, TRIVIAL_MSE } from './data.js';
 import { LstmRegressor, TanhRnnRegressor, type SequenceRegressor } from './models.js';
@@ -53,19 +54,21 @@ export interface AddingResult {
   options: Required<Omit<AddingOptions, 'onLog' | 'forgetBias'>> & { forgetBias: number | undefined };
 }
 
+/** The defaults of the options that have one (the forget bias may be set to undefined). */
+const ADDING_DEFAULTS: Omit<AddingResult['options'], 'forgetBias'> = {
+  length: 100,
+  hidden: 32,
+  steps: 2000,
+  batchSize: 32,
+  learningRate: 0.01,
+  seed: 1,
+  testSize: 512,
+  evalEvery: 100,
+  models: ['LSTM', 'tanh RNN'],
+};
+
 export function resolveAddingOptions(options: AddingOptions = {}): AddingResult['options'] {
-  return {
-    length: options.length ?? 100,
-    hidden: options.hidden ?? 32,
-    steps: options.steps ?? 2000,
-    batchSize: options.batchSize ?? 32,
-    learningRate: options.learningRate ?? 0.01,
-    seed: options.seed ?? 1,
-    forgetBias: 'forgetBias' in options ? options.forgetBias : 1,
-    testSize: options.testSize ?? 512,
-    evalEvery: options.evalEvery ?? 100,
-    models: options.models ?? ['LSTM', 'tanh RNN'],
-  };
+  return { ...withDefaults(options, ADDING_DEFAULTS), forgetBias: 'forgetBias' in options ? options.forgetBias : 1 };
 }
 
 /**

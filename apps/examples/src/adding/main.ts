@@ -2,20 +2,16 @@
 // `pnpm adding` here). An LSTM and a plain tanh RNN learn to add the two marked numbers
 // of a 100-step sequence; only the LSTM can carry them that far. `--help` lists the options.
 import { memory } from '@cellstate/tensor';
-import { Command } from 'commander';
 import { backendName, releaseBackends, selectBackend, type BackendName } from '../shared/backend.js';
 import { terminalChart } from '../shared/chart.js';
-import { integer, positiveInt, positiveNumber, table } from '../shared/cli.js';
+import { exampleCommand, integer, positiveInt, positiveNumber, table } from '../shared/cli.js';
 import { writeGradientChart } from './chart.js';
 import { runAdding, type AddingOptions } from './experiment.js';
 
 /** `--quick`: a short run for smoke tests (the LSTM does not have time to learn). */
 const QUICK: AddingOptions = { steps: 60, evalEvery: 20, testSize: 128 };
 
-const program = new Command()
-  .name('adding')
-  .description('The adding problem: an LSTM and a plain tanh RNN, same size, same data, same optimizer; which one can remember a number for 100 steps?')
-  .option('--out <file.svg>', 'where to write the gradient-vs-distance chart', 'adding-gradients.svg')
+const program = exampleCommand('adding', 'The adding problem: an LSTM and a plain tanh RNN, same size, same data, same optimizer; which one can remember a number for 100 steps?', { file: 'adding-gradients.svg', what: 'where to write the gradient-vs-distance chart' })
   .option('--steps <n>', 'training steps per model (default: 2000, or 60 with --quick)', positiveInt)
   .option('--seed <n>', 'seed of the weights and the data', integer, 1)
   .option('--hidden <n>', 'hidden size of both models', positiveInt, 32)

@@ -1,17 +1,13 @@
 // Forecasting a seasonal monthly series with an LSTM: `pnpm example:forecast` from the
 // repository root (or `pnpm forecast` here). `--help` lists the options.
 import { memory } from '@cellstate/tensor';
-import { Command } from 'commander';
 import { backendName, releaseBackends, selectBackend, type BackendName } from '../shared/backend.js';
 import { terminalChart } from '../shared/chart.js';
-import { integer, positiveInt, positiveNumber, table } from '../shared/cli.js';
+import { exampleCommand, integer, positiveInt, positiveNumber, table } from '../shared/cli.js';
 import { writeForecastChart } from './chart.js';
 import { runForecast } from './train.js';
 
-const program = new Command()
-  .name('forecast')
-  .description('Train an LSTM to forecast 20 years of synthetic monthly sales one month ahead, and compare it with the seasonal-naive forecast.')
-  .option('--out <file.svg>', 'where to write the chart', 'forecast.svg')
+const program = exampleCommand('forecast', 'Train an LSTM to forecast 20 years of synthetic monthly sales one month ahead, and compare it with the seasonal-naive forecast.', { file: 'forecast.svg', what: 'where to write the chart' })
   .option('--steps <n>', 'training steps (mini-batches of 32 windows)', positiveInt, 300)
   .option('--seed <n>', 'seed of the data, the weights and the batch order', integer, 7)
   .option('--hidden <n>', 'hidden size of the LSTM', positiveInt, 32)

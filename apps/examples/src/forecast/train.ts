@@ -5,6 +5,7 @@
  */
 import { Adam, CosineAnnealingLR, clipGradNorm, mseLoss } from '@cellstate/nn';
 import { backward, noGrad, scope, tensor } from '@cellstate/tensor';
+import { withDefaults } from '../shared/defaults.js';
 import { Rng } from '../shared/random.js';
 import { fitScaler, meanAbsoluteError, seasonalNaive, seasonalSeries, slidingWindows, splitChronological, type Window } from './data.js';
 import { Forecaster } from './model.js';
@@ -72,18 +73,20 @@ function toTensors(windows: readonly Window[], normalise: (v: number) => number)
   return { x: tensor(x, [T, B, 1]), y: tensor(y, [B, 1]), levels };
 }
 
+const FORECAST_DEFAULTS: ForecastResult['options'] = {
+  steps: 300,
+  hidden: 32,
+  seed: 7,
+  months: 240,
+  testMonths: 36,
+  window: 24,
+  batchSize: 32,
+  learningRate: 0.01,
+  logEvery: 50,
+};
+
 export async function runForecast(options: ForecastOptions = {}): Promise<ForecastResult> {
-  const o = {
-    steps: options.steps ?? 300,
-    hidden: options.hidden ?? 32,
-    seed: options.seed ?? 7,
-    months: options.months ?? 240,
-    testMonths: options.testMonths ?? 36,
-    window: options.window ?? 24,
-    batchSize: options.batchSize ?? 32,
-    learningRate: options.learningRate ?? 0.01,
-    logEvery: options.logEvery ?? 50,
-  };
+  const o = withDefaults(options, FORECAST_DEFAULTS);
   const series = seasonalSeries({ months: o.months, seed: o.seed });
   const { train } = splitChronological(series, o.testMonths);
   const scaler = fitScaler(train); // training statistics only: the test months stay unseen

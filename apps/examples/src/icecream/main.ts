@@ -1,15 +1,11 @@
 // The ice-cream forecaster on the front-door API: `pnpm icecream` here.
 import { memory } from '@cellstate/tensor';
-import { Command } from 'commander';
 import { backendName, releaseBackends, selectBackend, type BackendName } from '../shared/backend.js';
-import { integer, positiveInt } from '../shared/cli.js';
+import { exampleCommand, integer, positiveInt } from '../shared/cli.js';
 import { dailySales, seasonalNaiveRmse } from './data.js';
 import { forecastIceCream } from './forecast.js';
 
-const program = new Command()
-  .name('icecream')
-  .description('Forecast tomorrow\'s ice-cream sales from the last four weeks (3 years of synthetic daily sales) with an LSTM, on fit/evaluate/predict.')
-  .option('--out <file.safetensors>', 'where the model is saved', 'icecream.safetensors')
+const program = exampleCommand('icecream', 'Forecast tomorrow\'s ice-cream sales from the last four weeks (3 years of synthetic daily sales) with an LSTM, on fit/evaluate/predict.', { file: 'icecream.safetensors', what: 'where the model is saved' })
   .option('--epochs <n>', 'at most this many epochs (early stopping may end sooner)', positiveInt, 30)
   .option('--seed <n>', 'seed of the data and the weights', integer, 1)
   .option('--hidden <n>', 'hidden size of the LSTM', positiveInt, 32)

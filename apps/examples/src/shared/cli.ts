@@ -1,4 +1,14 @@
-import { InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+
+/**
+ * An example's command line, begun: its name, its description and `--out` (the file it
+ * writes, `out.file` by default, shown as `<file.svg>` after the default's extension).
+ * The example adds its own options and parses.
+ */
+export function exampleCommand(name: string, description: string, out: { file: string; what: string }): Command {
+  const extension = out.file.slice(out.file.lastIndexOf('.'));
+  return new Command().name(name).description(description).option(`--out <file${extension}>`, out.what, out.file);
+}
 
 /** commander argument parser for a positive integer. */
 export function positiveInt(value: string): number {
