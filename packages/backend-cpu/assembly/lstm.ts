@@ -99,6 +99,33 @@ const C_PREV = 4, TANH_C = 5, H_PREV = 6;
 }
 
 /**
+ * True when the batch is sorted by length, longest first, and skipping the finished
+ * samples saves at least an eighth of the rows: then the live samples of step t are the
+ * first `liveRows(t)`, and the GEMMs run over those rows only (PyTorch's packed
+ * sequences; the host sorts a batch when that pays, jobs/lstm.ts).
+ */
+function packedRows(lengths: usize, T: i32, B: i32): bool {
+  if (lengths == 0) return false;
+  let total: i64 = 0;
+  let previous = T;
+  for (let b = 0; b < B; b++) {
+    const n = min(T, max(0, load<i32>(lengths + (<usize>b << 2))));
+    if (n > previous) return false;
+    previous = n;
+    total += n;
+  }
+  return total * 8 < <i64>T * <i64>B * 7;
+}
+
+/** How many samples are live at step t: all B unless `packed` (then a prefix). */
+@inline function liveRows(lengths: usize, B: i32, t: i32, packed: bool): i32 {
+  if (!packed) return B;
+  let n = 0;
+  while (n < B && t < load<i32>(lengths + (<usize>n << 2))) n++;
+  return n;
+}
+
+/**
  * Forward job. args (i32 slots): 0 T, 1 B, 2 I, 3 H, 4 reverse, 5 x, 6 wIh, 7 wHh, 8 bias,
  * 9 h0, 10 c0, 11 lengths (0: none), 12 y, 13 hT, 14 cT, 15 reserve, 16 hbuf [2·B·H],
  * 17 packed wHh [4·ceil(H/NR)·NR·H], 18 scratch, 19 scratch stride, 20 barrier.
@@ -109,7 +136,7 @@ export function lstmForward(args: usize, tid: i32, nt: i32, canWait: i32): void 
   const x = ptr(args, 5), wIh = ptr(args, 6), wHh = ptr(args, 7), bias = ptr(args, 8);
   const h0 = ptr(args, 9), c0 = ptr(args, 10), lengths = ptr(args, 11);
   const y = ptr(args, 12), hT = ptr(args, 13), cT = ptr(args, 14), reserve = ptr(args, 15);
-  const hbuf = ptr(args, 16), packed = ptr(args, 17);
+  const hbuf = ptr(args, 16), packedW = ptr(args, 17);
   const scratch = ptr(args, 18) + <usize>tid * ptr(args, 19);
   const bar = ptr(args, 20);
   const G = 4 * H, rows = T * B;
@@ -124,13 +151,21 @@ export function lstmForward(args: usize, tid: i32, nt: i32, canWait: i32): void 
   let hc = hbuf;
   let hn = hbuf + <usize>B * Hb;
 
+  const packed = packedRows(lengths, T, B);
   if (nu > 0) {
     for (let q = 0; q < 4; q++) {
       const col = q * H + u0;
-      // 1. gates [T·B, cols] = x · wIh[cols]ᵀ + bias[cols]
-      gemmBlock(rows, nu, I, x, I, false, wIh + (<usize>col * <usize>I << 2), I, true, reserve + (<usize>col << 2), G, 2, bias + (<usize>col << 2), scratch);
+      // 1. gates [T·B, cols] = x · wIh[cols]ᵀ + bias[cols] (the live rows of each step when packed)
+      if (packed) {
+        for (let t = 0; t < T; t++) {
+          const r = <usize>(t * B);
+          gemmBlock(liveRows(lengths, B, t, true), nu, I, x + (r * <usize>I << 2), I, false, wIh + (<usize>col * <usize>I << 2), I, true, reserve + ((r * <usize>G + <usize>col) << 2), G, 2, bias + (<usize>col << 2), scratch);
+        }
+      } else {
+        gemmBlock(rows, nu, I, x, I, false, wIh + (<usize>col * <usize>I << 2), I, true, reserve + (<usize>col << 2), G, 2, bias + (<usize>col << 2), scratch);
+      }
       // 2. this thread's panels of wHh (B operand of h · wHhᵀ), packed once per call
-      packB(wHh + (<usize>col * Hb), H, true, nu, H, packed + <usize>(q * panels + p0) * panelBytes);
+      packB(wHh + (<usize>col * Hb), H, true, nu, H, packedW + <usize>(q * panels + p0) * panelBytes);
     }
     for (let b = 0; b < B; b++) {
       const o = <usize>b * Hb + (<usize>u0 << 2);
@@ -144,11 +179,12 @@ export function lstmForward(args: usize, tid: i32, nt: i32, canWait: i32): void 
     const t = reverse ? T - 1 - s : s;
     const gRow0 = reserve + <usize>(t * B) * Gb;
     if (nu > 0) {
-      // 3a. gates[t][:, own columns] += h · wHhᵀ
-      if (H > 0) {
-        packA(hc, H, false, B, H, ph);
+      // 3a. gates[t][:live, own columns] += h[:live] · wHhᵀ
+      const live = liveRows(lengths, B, t, packed);
+      if (H > 0 && live > 0) {
+        packA(hc, H, false, live, H, ph);
         for (let q = 0; q < 4; q++) {
-          macroKernel(B, nu, H, ph, packed + <usize>(q * panels + p0) * panelBytes, gRow0 + (<usize>(q * H + u0) << 2), G, 1, 0, scratch);
+          macroKernel(live, nu, H, ph, packedW + <usize>(q * panels + p0) * panelBytes, gRow0 + (<usize>(q * H + u0) << 2), G, 1, 0, scratch);
         }
       }
       // 3b. gate math for the own units of every sample
@@ -211,7 +247,7 @@ export function lstmBackward(args: usize, tid: i32, nt: i32, canWait: i32): void
   const x = ptr(args, 5), wIh = ptr(args, 6), wHh = ptr(args, 7), lengths = ptr(args, 8);
   const dy = ptr(args, 9), dhT = ptr(args, 10), dcT = ptr(args, 11), reserve = ptr(args, 12);
   const dx = ptr(args, 13), dwIh = ptr(args, 14), dwHh = ptr(args, 15), dBias = ptr(args, 16);
-  const dh0 = ptr(args, 17), dc0 = ptr(args, 18), dGates = ptr(args, 19), dhbuf = ptr(args, 20), packed = ptr(args, 21);
+  const dh0 = ptr(args, 17), dc0 = ptr(args, 18), dGates = ptr(args, 19), dhbuf = ptr(args, 20), packedW = ptr(args, 21);
   const scratch = ptr(args, 22) + <usize>tid * ptr(args, 23);
   const bar = ptr(args, 24);
   const G = 4 * H, rows = T * B;
@@ -221,9 +257,10 @@ export function lstmBackward(args: usize, tid: i32, nt: i32, canWait: i32): void
   const p0 = u0 / NR;
   const cPrevSec = section(reserve, C_PREV, rows, Hb), tanhCSec = section(reserve, TANH_C, rows, Hb), hPrevSec = section(reserve, H_PREV, rows, Hb);
   const pg = scratch + <usize>GEMM_SCRATCH_BYTES;
-  const packedOwn = packed + <usize>p0 * (<usize>(NR * G) << 2);
+  const packedOwn = packedW + <usize>p0 * (<usize>(NR * G) << 2);
   let dh = dhbuf;
   let dhNext = dhbuf + <usize>B * Hb;
+  const packed = packedRows(lengths, T, B);
 
   if (nu > 0) {
     // wHh [4H, H] as the B operand of dGates[t] · wHh, this thread's columns only.
@@ -261,9 +298,10 @@ export function lstmBackward(args: usize, tid: i32, nt: i32, canWait: i32): void
     if (live == 0) continue; // every sample masked: dh passes through untouched
     barrier(bar, nt, canWait); // dGates[t] complete
     if (nu > 0) {
-      // dhNext[:, own] = dGates[t] [B, 4H] · wHh[:, own]
-      packA(dRow0, G, false, B, G, pg);
-      macroKernel(B, nu, G, pg, packedOwn, dhNext + (<usize>u0 << 2), H, 0, 0, scratch);
+      // dhNext[:, own] = dGates[t] [B, 4H] · wHh[:, own] (the live rows when packed; the rest are copied below)
+      const m = packed ? live : B;
+      packA(dRow0, G, false, m, G, pg);
+      macroKernel(m, nu, G, pg, packedOwn, dhNext + (<usize>u0 << 2), H, 0, 0, scratch);
       if (live < B) {
         for (let b = 0; b < B; b++) {
           if (t < load<i32>(lengths + (<usize>b << 2))) continue;
@@ -294,14 +332,36 @@ export function lstmBackward(args: usize, tid: i32, nt: i32, canWait: i32): void
         }
         stv(dBias + (<usize>(col + j) << 2), acc, n);
       }
-      // dwIh[cols] = dGates[:, cols]ᵀ · x ; dwHh[cols] = dGates[:, cols]ᵀ · h_prev
-      gemmBlock(nu, I, rows, dGates + (<usize>col << 2), G, true, x, I, false, dwIh + (<usize>col * <usize>I << 2), I, 0, 0, scratch);
-      gemmBlock(nu, H, rows, dGates + (<usize>col << 2), G, true, hPrevSec, H, false, dwHh + (<usize>col * Hb), H, 0, 0, scratch);
+      // dwIh[cols] = dGates[:, cols]ᵀ · x ; dwHh[cols] = dGates[:, cols]ᵀ · h_prev (summed over
+      // each step's live rows when packed: the finished rows' dGates are zeros)
+      if (packed) {
+        for (let t = 0; t < T; t++) {
+          const r = <usize>(t * B);
+          const k = liveRows(lengths, B, t, true);
+          const mode = t == 0 ? 0 : 1;
+          gemmBlock(nu, I, k, dGates + ((r * <usize>G + <usize>col) << 2), G, true, x + (r * <usize>I << 2), I, false, dwIh + (<usize>col * <usize>I << 2), I, mode, 0, scratch);
+          gemmBlock(nu, H, k, dGates + ((r * <usize>G + <usize>col) << 2), G, true, hPrevSec + r * Hb, H, false, dwHh + (<usize>col * Hb), H, mode, 0, scratch);
+        }
+      } else {
+        gemmBlock(nu, I, rows, dGates + (<usize>col << 2), G, true, x, I, false, dwIh + (<usize>col * <usize>I << 2), I, 0, 0, scratch);
+        gemmBlock(nu, H, rows, dGates + (<usize>col << 2), G, true, hPrevSec, H, false, dwHh + (<usize>col * Hb), H, 0, 0, scratch);
+      }
     }
   }
   // dx [T·B, I] = dGates · wIh, rows dealt in blocks of MR.
   const blocks = (rows + MR - 1) / MR;
   const r0 = min(rows, <i32>((<i64>tid * blocks) / nt) * MR);
   const r1 = min(rows, <i32>((<i64>(tid + 1) * blocks) / nt) * MR);
-  if (r1 > r0) gemmBlock(r1 - r0, I, G, dGates + <usize>r0 * Gb, G, false, wIh, I, false, dx + (<usize>r0 * <usize>I << 2), I, 0, 0, scratch);
+  if (r1 <= r0) return;
+  if (!packed) {
+    gemmBlock(r1 - r0, I, G, dGates + <usize>r0 * Gb, G, false, wIh, I, false, dx + (<usize>r0 * <usize>I << 2), I, 0, 0, scratch);
+    return;
+  }
+  // Packed: in each step's part of [r0, r1), the live rows by GEMM, the finished ones zero.
+  for (let t = r0 / B; t * B < r1; t++) {
+    const a = max(r0, t * B), e = min(r1, (t + 1) * B);
+    const liveEnd = min(e, t * B + liveRows(lengths, B, t, true));
+    if (liveEnd > a) gemmBlock(liveEnd - a, I, G, dGates + <usize>a * Gb, G, false, wIh, I, false, dx + (<usize>a * <usize>I << 2), I, 0, 0, scratch);
+    if (e > max(a, liveEnd)) zero(dx + (<usize>max(a, liveEnd) * <usize>I << 2), (e - max(a, liveEnd)) * I);
+  }
 }

@@ -58,6 +58,11 @@ const LSTM_CASES: LstmCase[] = [
   { T: 3, B: 2, I: 3, H: 0 },
   { T: 7, B: 11, I: 37, H: 41, lengths: [7, 7, 1, 0, 7, 3, 7, 7, 2, 6, 5] },
   { T: 12, B: 32, I: 20, H: 64 },
+  // Mixed lengths the host sorts (the kernel then skips finished rows), and a batch sorted already.
+  { T: 23, B: 64, I: 100, H: 64, lengths: Array.from({ length: 64 }, (_, i) => 1 + ((i * 37) % 23)) },
+  { T: 23, B: 64, I: 100, H: 64, lengths: Array.from({ length: 64 }, (_, i) => (i * 11) % 24), reverse: true },
+  { T: 9, B: 6, I: 5, H: 7, lengths: [9, 7, 7, 3, 1, 0] },
+  { T: 9, B: 6, I: 5, H: 7, lengths: [9, 7, 7, 3, 1, 0], reverse: true },
   { T: 3, B: 9, I: 130, H: 260 }, // K and N past one cache block (KC = 256)
   ...[
     { dy: true, dhT: false, dcT: false },

@@ -155,6 +155,39 @@ export class LinearMemory {
     if (length <= 0) return;
     dst.set(this.f32.subarray(at >> 2, (at >> 2) + length), dstOffset);
   }
+
+  /**
+   * Puts src [steps, B, width] at `at` with row order[k] of each step stored at k (a
+   * batch sorted for a kernel); the whole array as it is when order is null.
+   */
+  putRows(at: number, src: Float32Array, steps: number, B: number, width: number, order: Int32Array | null): void {
+    if (!order) {
+      this.put(at, src, 0, steps * B * width);
+      return;
+    }
+    const base = at >> 2;
+    for (let t = 0; t < steps; t++) {
+      for (let k = 0; k < B; k++) {
+        const from = (t * B + order[k]!) * width;
+        this.f32.set(src.subarray(from, from + width), base + (t * B + k) * width);
+      }
+    }
+  }
+
+  /** The inverse of `putRows`: dst [steps, B, width] (from dstOffset) in the caller's row order. */
+  getRows(at: number, dst: Float32Array, steps: number, B: number, width: number, order: Int32Array | null, dstOffset = 0): void {
+    if (!order) {
+      this.get(at, dst, steps * B * width, dstOffset);
+      return;
+    }
+    const base = at >> 2;
+    for (let t = 0; t < steps; t++) {
+      for (let k = 0; k < B; k++) {
+        const from = base + (t * B + k) * width;
+        dst.set(this.f32.subarray(from, from + width), dstOffset + (t * B + order[k]!) * width);
+      }
+    }
+  }
 }
 
 /** Gives back the block of a resident reserve that was collected without free() (a backend dropped without dispose()). */
@@ -166,19 +199,34 @@ const reserveFinalizer =
     : null;
 
 /** A reserve left in an engine's linear memory by `lstmSequenceResident`. */
+/**
+ * A reserve whose rows are kept in another batch order than the caller's (a fused
+ * recurrent kernel run on the batch sorted by length): each section [offset, width] is
+ * [steps·batch, width] with the caller's row order[k] of each step stored at k.
+ */
+export interface ReserveRowOrder {
+  readonly order: Int32Array;
+  readonly steps: number;
+  readonly batch: number;
+  readonly sections: readonly (readonly [offset: number, width: number])[];
+}
+
 export class ResidentReserve {
   /** @internal */
   readonly engine: LinearMemory;
   readonly address: number;
   /** Floats. */
   readonly length: number;
+  /** Set when the rows are stored in another order: reading puts them back in the caller's. */
+  readonly rowOrder: ReserveRowOrder | null;
   #live = true;
 
   /** @internal */
-  constructor(engine: LinearMemory, address: number, length: number) {
+  constructor(engine: LinearMemory, address: number, length: number, rowOrder: ReserveRowOrder | null = null) {
     this.engine = engine;
     this.address = address;
     this.length = length;
+    this.rowOrder = rowOrder;
     reserveFinalizer?.register(this, { engine, address }, this);
   }
 
@@ -189,7 +237,12 @@ export class ResidentReserve {
   /** Copies the values into `out` (length floats). */
   copyTo(out: Float32Array): void {
     if (!this.live) throw new Error('the reserve was freed');
-    this.engine.get(this.address, out, this.length);
+    const r = this.rowOrder;
+    if (!r) {
+      this.engine.get(this.address, out, this.length);
+      return;
+    }
+    for (const [offset, width] of r.sections) this.engine.getRows(this.address + offset * 4, out, r.steps, r.batch, width, r.order, offset);
   }
 
   /** A copy of the values. */

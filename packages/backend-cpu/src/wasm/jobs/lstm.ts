@@ -1,6 +1,7 @@
 import { lstmReserveLayout } from '@cellstate/tensor/backend-kit';
 import { BARRIER } from '../layout.js';
-import { ResidentReserve } from '../memory.js';
+import { ResidentReserve, type ReserveRowOrder } from '../memory.js';
+import { inOrder, packingOrder } from './batch-order.js';
 import type { JobContext } from './job-context.js';
 
 /**
@@ -17,6 +18,12 @@ function plan(ctx: JobContext, T: number, B: number, I: number, H: number, flops
   const stepFlops = 2 * B * G * H;
   const nt = ctx.threadsFor(flopsPerMultiplyAdd * rows * G * (I + H), stepFlops, panels);
   return { mr, nr, G, rows, panels, nt, reserveSize: lstmReserveLayout(T, B, H).size };
+}
+
+/** The reserve's sections as `ResidentReserve` reads them back from a sorted batch. */
+function reserveRowOrder(order: Int32Array, T: number, B: number, H: number): ReserveRowOrder {
+  const l = lstmReserveLayout(T, B, H);
+  return { order, steps: T, batch: B, sections: [[l.gates, 4 * H], [l.cPrev, H], [l.tanhC, H], [l.hPrev, H]] };
 }
 
 /** Same contract as `lstmSequence` in kernels/lstm-sequence.ts, same reserve layout. */
@@ -68,19 +75,22 @@ export function lstmSequenceResident(
     e.freeResident(pres);
     return null;
   }
-  e.put(px, x, 0, rows * I);
+  // A batch of mixed lengths runs sorted, longest first, so the kernel skips finished rows
+  // (PyTorch's packed sequences); the reserve stays sorted and is read back unsorted.
+  const order = packingOrder(lengths, T, B);
+  e.putRows(px, x, T, B, I, order);
   e.put(pwIh, wIh, 0, G * I);
   e.put(pwHh, wHh, 0, G * H);
   e.put(pbias, bias, 0, G);
-  e.put(ph0, h0, 0, B * H);
-  e.put(pc0, c0, 0, B * H);
-  if (lengths) e.put(plen, lengths, 0, B);
+  e.putRows(ph0, h0, 1, B, H, order);
+  e.putRows(pc0, c0, 1, B, H, order);
+  if (lengths) e.put(plen, order ? inOrder(lengths, order) : lengths, 0, B);
   e.args([T, B, I, H, reverse ? 1 : 0, px, pwIh, pwHh, pbias, ph0, pc0, plen, py, phT, pcT, pres, phbuf, ppacked, scratch, stride, BARRIER]);
   e.run('lstmForward', nt);
-  e.get(py, y, rows * H);
-  e.get(phT, hT, B * H);
-  e.get(pcT, cT, B * H);
-  return new ResidentReserve(e, pres, reserveSize);
+  e.getRows(py, y, T, B, H, order);
+  e.getRows(phT, hT, 1, B, H, order);
+  e.getRows(pcT, cT, 1, B, H, order);
+  return new ResidentReserve(e, pres, reserveSize, order ? reserveRowOrder(order, T, B, H) : null);
 }
 
 /** Same contract as `lstmSequenceBackward` in kernels/lstm-sequence-backward.ts. */
@@ -117,21 +127,31 @@ export function lstmSequenceBackward(
   const stride = e.scratchStride(Math.ceil(B / mr) * mr * G * 4);
   const scratch = e.alloc(stride * nt);
   if (!e.commit()) return false;
-  e.put(px, x, 0, rows * I);
+  // The batch order of the reserve: a resident one's own (the forward's), else sorted
+  // when that lets the kernel skip rows (the reserve rows put in that order too).
+  const order = inPlace ? (reserve as ResidentReserve).rowOrder?.order ?? null : packingOrder(lengths, T, B);
+  e.putRows(px, x, T, B, I, order);
   e.put(pwIh, wIh, 0, G * I);
   e.put(pwHh, wHh, 0, G * H);
-  if (lengths) e.put(plen, lengths, 0, B);
-  if (dy) e.put(pdy, dy, 0, rows * H);
-  if (dhT) e.put(pdhT, dhT, 0, B * H);
-  if (dcT) e.put(pdcT, dcT, 0, B * H);
-  if (!inPlace) e.put(pres, reserve instanceof ResidentReserve ? reserve.read() : reserve, 0, reserveSize);
+  if (lengths) e.put(plen, order ? inOrder(lengths, order) : lengths, 0, B);
+  if (dy) e.putRows(pdy, dy, T, B, H, order);
+  if (dhT) e.putRows(pdhT, dhT, 1, B, H, order);
+  if (dcT) e.putRows(pdcT, dcT, 1, B, H, order);
+  if (!inPlace) {
+    const values = reserve instanceof ResidentReserve ? reserve.read() : reserve;
+    if (order) {
+      for (const [offset, width] of reserveRowOrder(order, T, B, H).sections) e.putRows(pres + offset * 4, values.subarray(offset, offset + rows * width), T, B, width, order);
+    } else {
+      e.put(pres, values, 0, reserveSize);
+    }
+  }
   e.args([T, B, I, H, reverse ? 1 : 0, px, pwIh, pwHh, plen, pdy, pdhT, pdcT, pres, pdx, pdwIh, pdwHh, pdBias, pdh0, pdc0, pdG, pdhbuf, ppacked, scratch, stride, BARRIER]);
   e.run('lstmBackward', nt);
-  e.get(pdx, dx, rows * I);
+  e.getRows(pdx, dx, T, B, I, order);
   e.get(pdwIh, dwIh, G * I);
   e.get(pdwHh, dwHh, G * H);
   e.get(pdBias, dBias, G);
-  e.get(pdh0, dh0, B * H);
-  e.get(pdc0, dc0, B * H);
+  e.getRows(pdh0, dh0, 1, B, H, order);
+  e.getRows(pdc0, dc0, 1, B, H, order);
   return true;
 }
