@@ -75,22 +75,31 @@ export const FIXED: (keyof TrainOptions)[] = [
   'seed', 'teacherForcing', 'clipNorm', 'labelSmoothing', 'shortlist', 'init',
 ];
 
-/**
- * The flag (commander's camel-cased name) of each option a `--resume` takes from the
- * run's run.json when it is not typed again: the run is continued as it was started
- * (`--resume --epochs 10` extends it; a typed option that differs from a FIXED one is
- * still refused). Not here: where the run lives, how it is resumed, and `--max-minutes`,
- * which is this process's budget.
- */
-export const RESUMED_FLAGS: Partial<Record<keyof TrainOptions, string>> = {
-  data: 'data', valid: 'valid', sourceLanguage: 'sourceLang', targetLanguage: 'targetLang', onNonFinite: 'onNonFinite',
-  embeddingSize: 'embedding', hiddenSize: 'hidden', numLayers: 'layers', bidirectional: 'bidirectional', attention: 'attention',
-  bridge: 'bridge', dropout: 'dropout', tieEmbeddings: 'tie', reverseSource: 'reverseSource', sourceVocabSize: 'sourceVocab',
+/** The flag (commander's camel-cased name) of each option of `train`, in the order of `TrainOptions`. */
+const TRAIN_FLAGS: Record<Exclude<keyof TrainOptions, 'stopAfterStep'>, string> = {
+  data: 'data', valid: 'valid', sourceLanguage: 'sourceLang', targetLanguage: 'targetLang', out: 'out', resume: 'resume', overwrite: 'overwrite',
+  onNonFinite: 'onNonFinite', embeddingSize: 'embedding', hiddenSize: 'hidden', numLayers: 'layers', bidirectional: 'bidirectional',
+  attention: 'attention', bridge: 'bridge', dropout: 'dropout', tieEmbeddings: 'tie', reverseSource: 'reverseSource', sourceVocabSize: 'sourceVocab',
   targetVocabSize: 'targetVocab', minFrequency: 'minFreq', maxLength: 'maxLength', trainLimit: 'trainLimit', batchSize: 'batchSize',
-  learningRate: 'lr', lrDecay: 'lrDecay', epochs: 'epochs', maxSteps: 'maxSteps', checkpointEvery: 'checkpointEvery', seed: 'seed',
-  teacherForcing: 'teacherForcing', clipNorm: 'clip', labelSmoothing: 'labelSmoothing', shortlist: 'shortlist', validSize: 'validSize',
+  learningRate: 'lr', lrDecay: 'lrDecay', epochs: 'epochs', maxSteps: 'maxSteps', maxMinutes: 'maxMinutes', checkpointEvery: 'checkpointEvery',
+  seed: 'seed', teacherForcing: 'teacherForcing', clipNorm: 'clip', labelSmoothing: 'labelSmoothing', shortlist: 'shortlist', validSize: 'validSize',
   export: 'export', f16: 'f16', int8: 'int8', init: 'init',
 };
+
+/**
+ * Not taken from run.json by a `--resume`: where the run lives, how it is resumed, and
+ * `--max-minutes`, which is this process's budget.
+ */
+const NOT_RESUMED: readonly (keyof TrainOptions)[] = ['out', 'resume', 'overwrite', 'maxMinutes'];
+
+/**
+ * The flag of each option a `--resume` takes from the run's run.json when it is not
+ * typed again: the run is continued as it was started (`--resume --epochs 10` extends
+ * it; a typed option that differs from a FIXED one is still refused).
+ */
+export const RESUMED_FLAGS: Partial<Record<keyof TrainOptions, string>> = Object.fromEntries(
+  Object.entries(TRAIN_FLAGS).filter(([key]) => !NOT_RESUMED.includes(key as keyof TrainOptions)),
+);
 
 /**
  * `o` with every option in `RESUMED_FLAGS` whose flag was not `typed` taken from the
@@ -126,51 +135,21 @@ export function modelConfig(o: TrainOptions, sourceVocabulary: Vocabulary, targe
 }
 
 /**
- * `TrainOptions` from the parsed `train` flags (commander's camel-cased names); `path`
- * resolves the user's paths (relative to where they typed the command). Presets
- * (`tatoeba`, `multi30k`) are names, not paths.
+ * `TrainOptions` from the parsed `train` flags (commander's camel-cased names, by
+ * `TRAIN_FLAGS`); a flag without a value (not given, or an empty language code) is left
+ * out. `path` resolves the user's paths (relative to where they typed the command):
+ * `data` and `valid` are comma-separated lists of them, and presets (`tatoeba`,
+ * `multi30k`) are names, not paths.
  */
 export function trainOptionsFromFlags(opts: Record<string, unknown>, path: (p: string) => string): TrainOptions {
-  const isPreset = opts.data === 'tatoeba' || opts.data === 'multi30k';
-  return {
-    data: isPreset ? (opts.data as string) : (opts.data as string).split(',').map(path).join(','),
-    ...(opts.valid ? { valid: (opts.valid as string).split(',').map(path).join(',') } : {}),
-    ...(opts.sourceLang ? { sourceLanguage: opts.sourceLang as string } : {}),
-    ...(opts.targetLang ? { targetLanguage: opts.targetLang as string } : {}),
-    out: path(opts.out as string),
-    resume: opts.resume as boolean,
-    overwrite: opts.overwrite as boolean,
-    onNonFinite: opts.onNonFinite as 'stop' | 'skip',
-    embeddingSize: opts.embedding as number,
-    hiddenSize: opts.hidden as number,
-    numLayers: opts.layers as number,
-    bidirectional: opts.bidirectional as boolean,
-    attention: opts.attention as TrainOptions['attention'],
-    ...(opts.bridge ? { bridge: opts.bridge as TrainOptions['bridge'] } : {}),
-    dropout: opts.dropout as number,
-    tieEmbeddings: opts.tie as boolean,
-    reverseSource: opts.reverseSource as boolean,
-    sourceVocabSize: opts.sourceVocab as number,
-    targetVocabSize: opts.targetVocab as number,
-    minFrequency: opts.minFreq as number,
-    maxLength: opts.maxLength as number,
-    ...(opts.trainLimit !== undefined ? { trainLimit: opts.trainLimit as number } : {}),
-    batchSize: opts.batchSize as number,
-    learningRate: opts.lr as number,
-    lrDecay: opts.lrDecay as number,
-    epochs: opts.epochs as number,
-    ...(opts.maxSteps !== undefined ? { maxSteps: opts.maxSteps as number } : {}),
-    ...(opts.maxMinutes !== undefined ? { maxMinutes: opts.maxMinutes as number } : {}),
-    checkpointEvery: opts.checkpointEvery as number,
-    seed: opts.seed as number,
-    teacherForcing: opts.teacherForcing as number,
-    clipNorm: opts.clip as number,
-    labelSmoothing: opts.labelSmoothing as number,
-    shortlist: opts.shortlist as number,
-    validSize: opts.validSize as number,
-    ...(opts.export ? { export: path(opts.export as string) } : {}),
-    f16: opts.f16 as boolean,
-    int8: opts.int8 as boolean,
-    ...(opts.init ? { init: path(opts.init as string) } : {}),
-  };
+  const options: Record<string, unknown> = {};
+  for (const [key, flag] of Object.entries(TRAIN_FLAGS)) {
+    const value = opts[flag];
+    if (value === undefined || value === '') continue;
+    if (key === 'data' && (value === 'tatoeba' || value === 'multi30k')) options[key] = value;
+    else if (key === 'data' || key === 'valid') options[key] = (value as string).split(',').map(path).join(',');
+    else if (key === 'out' || key === 'export' || key === 'init') options[key] = path(value as string);
+    else options[key] = value;
+  }
+  return options as unknown as TrainOptions;
 }
