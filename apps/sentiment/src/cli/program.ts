@@ -6,11 +6,11 @@
  *   pnpm sentiment eval --data ../shared/data/sentiment/airline-tweets/test.jsonl
  *   pnpm sentiment train --train a.jsonl --valid b.jsonl --out models/mine
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option, type OptionValues } from 'commander';
 import { selectBackend } from './backend.js';
 import { baselineCommand, evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
-import { processIo } from './io.js';
+import { processIo, type Io } from './io.js';
 import { modelDirs, runCommand } from './run.js';
 import { trainCommand } from './train.js';
 import { vectorsCommand } from './vectors.js';
@@ -53,6 +53,27 @@ function dataOptions(cmd: Command): Command {
     .addOption(new Option('--on-error <mode>', 'malformed lines and unknown labels: skip them (reported as file:line) or stop').choices(['skip', 'fail']).default('skip'));
 }
 
+/**
+ * Selects the backend the global options name (`--backend`, `--threads`): the first
+ * step of every command's action. Returns the global options (`--verbose`).
+ */
+async function selectGlobalBackend(cmd: Command): Promise<OptionValues> {
+  const g = cmd.optsWithGlobals();
+  await selectBackend(g.backend, g.threads);
+  return g;
+}
+
+/**
+ * The action of a command that takes its options and the global `--verbose`: selects the
+ * backend, runs `command` and sets the exit code to what it returns.
+ */
+function verboseAction<O>(command: (o: O & { verbose: boolean }, io: Io) => Promise<number>): (opts: O, cmd: Command) => Promise<void> {
+  return async (opts, cmd) => {
+    const g = await selectGlobalBackend(cmd);
+    process.exitCode = await command({ ...opts, verbose: g.verbose }, processIo);
+  };
+}
+
 const ARCHITECTURE_FLAGS = ['embeddingDim', 'hiddenSize', 'layers', 'bidirectional', 'pooling'] as const;
 
 export function buildProgram(): Command {
@@ -71,8 +92,7 @@ export function buildProgram(): Command {
     .option('--explain', 'show which words pushed the decision', false)
     .option('--json', 'print JSON for a single text too', false)
     .action(async (text: string[], opts, cmd: Command) => {
-      const g = cmd.optsWithGlobals();
-      await selectBackend(g.backend, g.threads);
+      const g = await selectGlobalBackend(cmd);
       process.exitCode = await runCommand(text, { ...opts, verbose: g.verbose }, processIo);
     });
 
@@ -82,8 +102,7 @@ export function buildProgram(): Command {
     .option('--model <dir>', 'a shipped model (general: the default, airline) or a model directory', models)
     .requiredOption('--out <file>', 'the vectors file to write', path('--out'))
     .action(async (opts, cmd: Command) => {
-      const g = cmd.optsWithGlobals();
-      await selectBackend(g.backend, g.threads);
+      await selectGlobalBackend(cmd);
       process.exitCode = await vectorsCommand(opts, processIo);
     });
 
@@ -95,8 +114,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--int8', 'int8 embedding and LSTM matrices with a float32 scale per row, the rest float16').conflicts('float32'))
     .option('--float32', 'float32 weights', false)
     .action(async (opts, cmd: Command) => {
-      const g = cmd.optsWithGlobals();
-      await selectBackend(g.backend, g.threads);
+      await selectGlobalBackend(cmd);
       process.exitCode = await exportCommand(opts, processIo);
     });
 
@@ -110,11 +128,7 @@ export function buildProgram(): Command {
       .option('--baseline-valid <file>', "the baseline's validation file (early stopping)")
       .option('--binary', 'binary data (negative / positive) with a 3-class model: the more probable of those two labels (same as --labels negative,positive)', false)
       .option('--json <file>', 'write the reports as JSON (read by the web page)'),
-  ).action(async (opts, cmd: Command) => {
-    const g = cmd.optsWithGlobals();
-    await selectBackend(g.backend, g.threads);
-    process.exitCode = await evalCommand({ ...opts, verbose: g.verbose }, processIo);
-  });
+  ).action(verboseAction(evalCommand));
 
   dataOptions(
     program
@@ -126,11 +140,7 @@ export function buildProgram(): Command {
       .option('--max-tokens <n>', 'truncate texts to this many tokens', int('--max-tokens'), 200)
       .option('--no-stop-words', 'keep stop words')
       .option('--json <file>', 'write the report as JSON'),
-  ).action(async (opts, cmd: Command) => {
-    const g = cmd.optsWithGlobals();
-    await selectBackend(g.backend, g.threads);
-    process.exitCode = await baselineCommand({ ...opts, verbose: g.verbose }, processIo);
-  });
+  ).action(verboseAction(baselineCommand));
 
   dataOptions(
     program
@@ -172,8 +182,7 @@ export function buildProgram(): Command {
       .addOption(new Option('--int8', 'save int8 embedding and LSTM matrices with a float32 scale per row, the rest float16').conflicts('float32'))
       .option('--limit <n>', 'use only the first n training examples', int('--limit')),
   ).action(async (opts, cmd: Command) => {
-    const g = cmd.optsWithGlobals();
-    await selectBackend(g.backend, g.threads);
+    const g = await selectGlobalBackend(cmd);
     // With --init-from the source model's architecture is the default, so only
     // architecture flags the user typed are passed on.
     if (opts.initFrom) for (const k of ARCHITECTURE_FLAGS) if (cmd.getOptionValueSource(k) !== 'cli') delete opts[k];
