@@ -304,32 +304,30 @@ function findDuplicateTopLevelKey(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The tensor's values as float32 or int32. On a little-endian host (every platform
+ * cellstate runs on) the bytes are read through typed arrays, converted natively; a
+ * big-endian host reads them one by one through a little-endian DataView.
+ */
 function decode(bytes: Uint8Array, start: number, end: number, dtype: SafetensorsDType, name: string, source: string | undefined): Float32Array | Int32Array {
   const count = (end - start) / ELEMENT_SIZE[dtype];
   const view = new DataView(bytes.buffer, bytes.byteOffset + start, end - start);
+  const le = LITTLE_ENDIAN_HOST;
   switch (dtype) {
-    case 'F32': {
-      if (LITTLE_ENDIAN_HOST) return new Float32Array(copyBuffer(bytes, start, end));
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
-      return out;
-    }
-    case 'I32': {
-      if (LITTLE_ENDIAN_HOST) return new Int32Array(copyBuffer(bytes, start, end));
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getInt32(4 * i, true);
-      return out;
-    }
-    case 'F64': {
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getFloat64(8 * i, true);
-      return out;
-    }
-    case 'F16': {
-      const out = new Float32Array(count);
-      for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
-      return out;
-    }
+    case 'F32':
+      return le ? new Float32Array(copyBuffer(bytes, start, end)) : readEach(new Float32Array(count), (i) => view.getFloat32(4 * i, true));
+    case 'I32':
+      return le ? new Int32Array(copyBuffer(bytes, start, end)) : readEach(new Int32Array(count), (i) => view.getInt32(4 * i, true));
+    case 'F64':
+      return le ? new Float32Array(new Float64Array(copyBuffer(bytes, start, end))) : readEach(new Float32Array(count), (i) => view.getFloat64(8 * i, true));
+    case 'I16':
+      return le ? new Int32Array(new Int16Array(copyBuffer(bytes, start, end))) : readEach(new Int32Array(count), (i) => view.getInt16(2 * i, true));
+    case 'I8':
+      return new Int32Array(new Int8Array(bytes.buffer, bytes.byteOffset + start, count));
+    case 'U8':
+      return new Int32Array(bytes.subarray(start, end));
+    case 'F16':
+      return readEach(new Float32Array(count), (i) => halfToFloat(view.getUint16(2 * i, true)));
     case 'BF16': {
       const bits = new Uint32Array(count);
       for (let i = 0; i < count; i++) bits[i] = view.getUint16(2 * i, true) << 16;
@@ -348,31 +346,20 @@ function decode(bytes: Uint8Array, start: number, end: number, dtype: Safetensor
       }
       return out;
     }
-    case 'I16': {
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getInt16(2 * i, true);
-      return out;
-    }
-    case 'I8': {
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getInt8(i);
-      return out;
-    }
-    case 'U8': {
-      const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = view.getUint8(i);
-      return out;
-    }
     case 'BOOL': {
-      const out = new Int32Array(count);
+      const out = new Int32Array(bytes.subarray(start, end));
       for (let i = 0; i < count; i++) {
-        const b = view.getUint8(i);
-        if (b > 1) throw new CheckpointError('out-of-range', `tensor '${name}' (BOOL) holds byte ${b} at index ${i}; booleans are 0 or 1`, { source, tensor: name });
-        out[i] = b;
+        if (out[i]! > 1) throw new CheckpointError('out-of-range', `tensor '${name}' (BOOL) holds byte ${out[i]} at index ${i}; booleans are 0 or 1`, { source, tensor: name });
       }
       return out;
     }
   }
+}
+
+/** `out` with element i set to `read(i)`: the conversions no typed array does. */
+function readEach<T extends Float32Array | Int32Array>(out: T, read: (i: number) => number): T {
+  for (let i = 0; i < out.length; i++) out[i] = read(i);
+  return out;
 }
 
 function copyBuffer(bytes: Uint8Array, start: number, end: number): ArrayBuffer {
