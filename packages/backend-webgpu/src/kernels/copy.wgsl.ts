@@ -11,7 +11,7 @@
  */
 import { fixedKernel } from './fixed-kernel.js';
 import { ELEMENT_MAIN, storage } from './preamble.wgsl.js';
-import { dim, uniformStruct } from './uniform-struct.js';
+import { stridedOffsets, uniformStruct } from './uniform-struct.js';
 
 export const stridedCopyParams = uniformStruct({
   n: 'u32',
@@ -31,15 +31,7 @@ ${storage(2, 'dst', 'u32', 'read_write')}
 ${ELEMENT_MAIN}
   var s = u.srcOffset;
   var t = u.dstOffset;
-  var rest = i;
-  for (var d = i32(u.rank) - 1; d >= 0; d--) {
-    let dim = u32(d);
-    let size = ${dim('shape', 'dim')};
-    let k = rest % size;
-    rest = rest / size;
-    s = s + k * ${dim('srcStrides', 'dim')};
-    t = t + k * ${dim('dstStrides', 'dim')};
-  }
+${stridedOffsets('i', 'u.rank', 'shape', { s: 'srcStrides', t: 'dstStrides' })}
   dst[t] = src[s];
 }
 `);

@@ -16,7 +16,7 @@
 import type { DType } from '@cellstate/tensor';
 import type { KernelSpec } from './kernel-spec.js';
 import { ELEMENT_MAIN, PREAMBLE, storage } from './preamble.wgsl.js';
-import { dim, uniformStruct } from './uniform-struct.js';
+import { stridedOffsets, uniformStruct } from './uniform-struct.js';
 
 export const elementwiseParams = uniformStruct({
   n: 'u32',
@@ -142,14 +142,7 @@ export const elementwiseKernel: KernelSpec<ElementwiseConfig> = {
     } else {
       index = [
         ...inputs.map((name) => `  var o_${name} = 0u;`),
-        '  var rest = i;',
-        '  for (var d = i32(u.rank) - 1; d >= 0; d--) {',
-        '    let dim = u32(d);',
-        `    let size = ${dim('shape', 'dim')};`,
-        '    let k = rest % size;',
-        '    rest = rest / size;',
-        ...inputs.map((name) => `    o_${name} = o_${name} + k * ${dim(`${name}Strides`, 'dim')};`),
-        '  }',
+        stridedOffsets('i', 'u.rank', 'shape', Object.fromEntries(inputs.map((name) => [`o_${name}`, `${name}Strides`]))),
         ...inputs.map((name) => `  let ${name} = in_${name}[o_${name}];`),
       ].join('\n');
     }

@@ -14,7 +14,7 @@
  */
 import type { KernelSpec } from './kernel-spec.js';
 import { PREAMBLE, storage } from './preamble.wgsl.js';
-import { dim, uniformStruct } from './uniform-struct.js';
+import { stridedOffsets, uniformStruct } from './uniform-struct.js';
 
 export const matmulParams = uniformStruct({
   m: 'u32',
@@ -40,15 +40,7 @@ const BATCH_PROLOGUE = /* wgsl */ `
   let z = u.firstBatch + wid.z;
   var aBase = u.aOffset;
   var bBase = u.bOffset;
-  var rest = z;
-  for (var d = i32(u.batchRank) - 1; d >= 0; d--) {
-    let dim = u32(d);
-    let size = ${dim('batchShape', 'dim')};
-    let k = rest % size;
-    rest = rest / size;
-    aBase = aBase + k * ${dim('aBatchStrides', 'dim')};
-    bBase = bBase + k * ${dim('bBatchStrides', 'dim')};
-  }`;
+${stridedOffsets('z', 'u.batchRank', 'batchShape', { aBase: 'aBatchStrides', bBase: 'bBatchStrides' })}`;
 
 export interface MatmulConfig {
   transposeA: boolean;

@@ -16,7 +16,7 @@
 import type { DType } from '@cellstate/tensor';
 import type { KernelSpec } from './kernel-spec.js';
 import { PREAMBLE, storage } from './preamble.wgsl.js';
-import { dim, uniformStruct } from './uniform-struct.js';
+import { stridedOffsets, uniformStruct } from './uniform-struct.js';
 
 export const reduceParams = uniformStruct({
   outputs: 'u32',
@@ -46,13 +46,7 @@ const WG = 64;
 function offsetFunction(part: 'reduced' | 'kept'): string {
   return /* wgsl */ `fn ${part}_offset(base: u32, r: u32) -> u32 {
   var o = base;
-  var rest = r;
-  for (var d = i32(u.${part}Rank) - 1; d >= 0; d--) {
-    let dim = u32(d);
-    let size = ${dim(`${part}Shape`, 'dim')};
-    o = o + (rest % size) * ${dim(`${part}Strides`, 'dim')};
-    rest = rest / size;
-  }
+${stridedOffsets('r', `u.${part}Rank`, `${part}Shape`, { o: `${part}Strides` })}
   return o;
 }`;
 }

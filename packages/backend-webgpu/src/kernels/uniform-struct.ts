@@ -41,6 +41,26 @@ export function dim(field: string, index: string): string {
   return `u.${field}[(${index}) >> 2u][(${index}) & 3u]`;
 }
 
+/**
+ * WGSL statements that split the flat index `index` into coordinates over the first
+ * `rank` dimensions of the `dims` field `shape` (the last dimension fastest) and add
+ * each coordinate times its stride to each of `offsets`: variable → its `dims` strides
+ * field (the variables are declared before). Strided copy, broadcast elementwise
+ * operands, the matmul batch and the reduce offsets all walk their index this way.
+ */
+export function stridedOffsets(index: string, rank: string, shape: string, offsets: Readonly<Record<string, string>>): string {
+  return [
+    `  var rest = ${index};`,
+    `  for (var d = i32(${rank}) - 1; d >= 0; d--) {`,
+    '    let dim = u32(d);',
+    `    let size = ${dim(shape, 'dim')};`,
+    '    let k = rest % size;',
+    '    rest = rest / size;',
+    ...Object.entries(offsets).map(([offset, strides]) => `    ${offset} = ${offset} + k * ${dim(strides, 'dim')};`),
+    '  }',
+  ].join('\n');
+}
+
 /** Builds the WGSL struct and packer for `fields` (in declaration order). */
 export function uniformStruct<const F extends UniformFields>(fields: F): UniformStruct<F> {
   const lines: string[] = [];
