@@ -48,6 +48,28 @@ describe('fit, evaluate, predict', () => {
     for (const t of [optA, optB, a, b]) t.dispose();
   });
 
+  it('initialStep continues a run stopped inside an epoch: the same weights as the uninterrupted run', async () => {
+    const data = linearData(30);
+    const options = { epochs: 3, batchSize: 8, loss: 'mse' as const, seed: 5 }; // 4 shuffled batches an epoch
+    const straight = new Linear(2, 1, { seed: 3 });
+    const optStraight = new Adam(straight, { learningRate: 0.05 });
+    await fit(straight, data, { ...options, optimizer: optStraight });
+    // Stopped after 6 steps (epoch 2, batch 2), then continued with the same model and optimizer.
+    const resumed = new Linear(2, 1, { seed: 3 });
+    const optResumed = new Adam(resumed, { learningRate: 0.05 });
+    let steps = 0;
+    const first = await fit(resumed, data, { ...options, optimizer: optResumed, callbacks: [{ onBatchEnd: (_b, _l, ctx) => void (++steps === 6 && ctx.stop('stopped')) }] });
+    expect(first).toMatchObject({ epochs: 1, stopReason: 'stopped' });
+    const batches: number[] = [];
+    const second = await fit(resumed, data, { ...options, optimizer: optResumed, initialStep: 6, callbacks: [{ onBatchEnd: (b) => void batches.push(b) }] });
+    expect(batches).toEqual([2, 3, 0, 1, 2, 3]);
+    expect(second.epochs).toBe(3);
+    expect(second.history.loss).toHaveLength(2);
+    expect(weights(resumed)).toEqual(weights(straight));
+    await expect(fit(resumed, data, { ...options, initialStep: 1, initialEpoch: 1 })).rejects.toThrow(/initialEpoch or initialStep/);
+    for (const t of [optStraight, optResumed, straight, resumed]) t.dispose();
+  });
+
   it('learns, reports per-epoch logs with validationSplit and metrics, and leaks nothing', async () => {
     const model = new Sequential([new Linear(2, 1, { seed: 1 })]);
     const optimizer = new Adam(model, { learningRate: 0.05 });

@@ -82,6 +82,14 @@ export interface FitOptions {
    * with the shuffle order of epoch `initialEpoch`, so the run is the uninterrupted one.
    */
   initialEpoch?: number;
+  /**
+   * Optimizer steps already done, for a run resumed from a checkpoint taken inside an
+   * epoch (instead of `initialEpoch`): training continues at epoch
+   * `floor(initialStep / stepsPerEpoch)`, past that epoch's first
+   * `initialStep % stepsPerEpoch` batches of the same shuffled order, so the weights end
+   * as in the uninterrupted run. That epoch's `loss` log covers the batches run here.
+   */
+  initialStep?: number;
   /** Examples per step (default 32). */
   batchSize?: number;
   loss: LossName | LossFunction;
@@ -135,8 +143,11 @@ export async function fit(model: FitModel, data: Dataset<Sample>, options: FitOp
   const { epochs } = options;
   checkNonNegativeInteger('fit', 'epochs', epochs);
   const batchSize = options.batchSize ?? 32;
-  const initialEpoch = options.initialEpoch ?? 0;
-  checkNonNegativeInteger('fit', 'initialEpoch', initialEpoch);
+  checkNonNegativeInteger('fit', 'initialEpoch', options.initialEpoch ?? 0);
+  if (options.initialStep !== undefined) {
+    checkNonNegativeInteger('fit', 'initialStep', options.initialStep);
+    if (options.initialEpoch !== undefined) throw new ArgumentError('fit', 'pass initialEpoch or initialStep, not both');
+  }
   if (options.validation && options.validationSplit !== undefined) throw new ArgumentError('fit', 'pass validation or validationSplit, not both');
   const [train, validation] = options.validationSplit !== undefined ? data.split(options.validationSplit) : [data, options.validation];
   if (train.length === 0) throw new ArgumentError('fit', 'no training examples');
@@ -147,6 +158,10 @@ export async function fit(model: FitModel, data: Dataset<Sample>, options: FitOp
   const onNonFinite = options.onNonFinite ?? 'stop';
   const trainer = new Trainer({ optimizer, onNonFinite: onNonFinite === 'skip' ? 'skip' : 'throw', ...(options.clipGradNorm !== undefined ? { clipGradNorm: options.clipGradNorm } : {}) });
   const callbacks = options.callbacks ?? [];
+  const stepsPerEpoch = Math.ceil(train.length / batchSize);
+  const initialEpoch = options.initialStep !== undefined ? Math.floor(options.initialStep / stepsPerEpoch) : (options.initialEpoch ?? 0);
+  // Batches of the first epoch that a resumed run had done already.
+  let skip = options.initialStep !== undefined ? options.initialStep % stepsPerEpoch : 0;
   const history: History = { history: {}, epochs: initialEpoch };
   let stopReason: string | undefined;
   const context: FitContext = {
@@ -154,7 +169,7 @@ export async function fit(model: FitModel, data: Dataset<Sample>, options: FitOp
     optimizer,
     ...(options.scheduler ? { scheduler: options.scheduler } : {}),
     epochs,
-    stepsPerEpoch: Math.ceil(train.length / batchSize),
+    stepsPerEpoch,
     stop: (reason) => (stopReason ??= reason),
   };
   const wasTraining = model.training;
@@ -175,6 +190,11 @@ export async function fit(model: FitModel, data: Dataset<Sample>, options: FitOp
         if (stopReason !== undefined) {
           completed = false;
           break;
+        }
+        if (skip > 0) {
+          skip--;
+          batchIndex++;
+          continue;
         }
         const { x, y, lengths } = collate(batch, { yDtype });
         let result;

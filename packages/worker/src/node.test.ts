@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import '@cellstate/backend-cpu';
 import { ready, readMany } from '@cellstate/tensor';
-import { decodeInto, decodeTrainingState, parseSafetensors } from '@cellstate/nn';
+import { decodeInto, decodeTrainingState, fit, parseSafetensors } from '@cellstate/nn';
 import { endpointFromNodePort, startNodeTraining, TrainingError } from './node/index.js';
 import { TrainingSession, type StartTrainingOptions } from './session.js';
 import { runTrainingWorker, type TrainingModule } from './runtime/index.js';
@@ -142,6 +142,39 @@ describe('the runtime and session in one thread (protocol, loop style, failures)
     expect(stopped.status).toBe('cancelled');
     expect(stopped.steps).toBeLessThan(100_000);
     expect(stopped.checkpoint!.step).toBe(stopped.steps);
+  });
+
+  it('fitInWorker: every fit step reported with the epoch and the last epoch logs; cancel mid-epoch, then resumeFrom ends with the weights of fit run straight through', async () => {
+    const { fitData, fitModel, FIT_OPTIONS } = await import('./__fixtures__/fit-loop.js');
+    const fitLoop = await import('./__fixtures__/fit-loop.js');
+    // The reference: the same fit on this thread, 3 epochs of 4 steps.
+    const ref = fitModel();
+    await fit(ref.model, fitData(), { ...FIT_OPTIONS, epochs: 3, optimizer: ref.optimizer });
+    const refWeights = new Map(ref.model.namedParameters().map(([n, p]) => [n, Float32Array.from(p.value.dataSync())]));
+    const progress: TrainingProgress[] = [];
+    const whole = inProcess(fitLoop, { options: { epochs: 3 }, progressIntervalMs: 0 });
+    whole.on('progress', (p) => progress.push(p));
+    const done = await whole.done;
+    expect(done).toMatchObject({ status: 'completed', steps: 12 });
+    expect(progress.map((p) => [p.step, p.epoch])).toEqual(Array.from({ length: 12 }, (_, i) => [i + 1, Math.floor(i / 4) + 1]));
+    expect(progress[3]!.totalSteps).toBe(12);
+    expect(Object.keys(progress[4]!.metrics)).toEqual(['loss']); // epoch 1's logs, from step 5 on
+    expectSameWeights(await weights(done.checkpoint!.bytes), refWeights, 0);
+    // Cancelled inside epoch 2, then resumed from that checkpoint.
+    const slow = inProcess(fitLoop, { options: { epochs: 3, delayMs: 20 }, progressIntervalMs: 0 });
+    await new Promise<void>((resolve) => slow.on('progress', (p) => p.step >= 5 && resolve()));
+    const cancelled = await slow.cancel();
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.steps % 4).not.toBe(0);
+    const resumed = inProcess(fitLoop, { options: { epochs: 3 }, resumeFrom: cancelled.checkpoint!.bytes, progressIntervalMs: 0 });
+    const after: TrainingProgress[] = [];
+    resumed.on('progress', (p) => after.push(p));
+    const end = await resumed.done;
+    expect(end).toMatchObject({ status: 'completed', steps: 12 });
+    expect(after[0]!.step).toBe(cancelled.steps + 1);
+    expectSameWeights(await weights(end.checkpoint!.bytes), refWeights, 0);
+    ref.optimizer.dispose();
+    ref.model.dispose();
   });
 
   it('failures reject done with a TrainingError carrying the worker-side message', async () => {
