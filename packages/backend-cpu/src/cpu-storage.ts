@@ -1,5 +1,5 @@
-import { DisposedTensorError, type BackendMemory, type DType, type Handle, type Shape, type TensorData } from '@cellstate/tensor';
-import { dtypeOf } from '@cellstate/tensor/backend-kit';
+import { type BackendMemory, type DType, type Handle, type Shape, type TensorData } from '@cellstate/tensor';
+import { dtypeOf, StorageTable } from '@cellstate/tensor/backend-kit';
 import { BufferPool } from './buffer-pool.js';
 import type { ResidentReserve } from './wasm/kernels.js';
 
@@ -25,7 +25,7 @@ const NO_DATA = new Float32Array(0);
  * makes reshape views that share an id with a different shape of the same size.
  */
 export class CpuStorage {
-  readonly #storage = new Map<number, Storage>();
+  readonly #storage = new StorageTable<Storage>('cpu');
   #nextId = 1;
   #bytesInUse = 0;
   readonly #pool: BufferPool;
@@ -81,8 +81,7 @@ export class CpuStorage {
 
   /** The values behind `handle` (read as `handle.shape`); throws once the storage is freed. */
   data(handle: Handle, op: string): TensorData {
-    const s = this.#storage.get(handle.id);
-    if (!s) throw new DisposedTensorError(op, `storage ${handle.id} on backend 'cpu' was already released`);
+    const s = this.#storage.of(handle, op);
     if (s.resident) {
       // First read of values kept in the WebAssembly memory: copy them out now.
       s.data = s.resident.read();
@@ -124,16 +123,12 @@ export class CpuStorage {
   }
 
   retain(handle: Handle): void {
-    const s = this.#storage.get(handle.id);
-    if (!s) throw new DisposedTensorError('retain', `storage ${handle.id} on backend 'cpu' was already released`);
-    s.refs++;
+    this.#storage.retain(handle);
   }
 
   release(handle: Handle): void {
-    const s = this.#storage.get(handle.id);
-    if (!s) throw new DisposedTensorError('release', `storage ${handle.id} on backend 'cpu' was already released`);
-    if (--s.refs === 0) {
-      this.#storage.delete(handle.id);
+    const s = this.#storage.release(handle);
+    if (s) {
       this.#bytesInUse -= s.bytes;
       s.resident?.free();
       this.#pool.give(s.data);

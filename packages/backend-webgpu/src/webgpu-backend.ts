@@ -1,7 +1,7 @@
 /**
  * The WebGPU backend: implements the Backend contract (version 1) with WGSL kernels.
  *
- * Storage: a Map from handle id to a pooled GPUBuffer with a reference count; the
+ * Storage: a StorageTable (backend-kit) from handle id to a pooled GPUBuffer with a reference count; the
  * tensor layer's reshape views share the id (and buffer) with another shape. int32 is
  * stored as i32, float32 as f32; every buffer holds at least 16 bytes (empty tensors
  * still bind one). Work is recorded into one command encoder (command-queue.ts) and
@@ -39,6 +39,7 @@ import {
   type TensorData,
   ShapeError,
 } from '@cellstate/tensor';
+import { StorageTable } from '@cellstate/tensor/backend-kit';
 import type { AcquiredDevice } from './acquire-device.js';
 import { BufferPool, type BufferPoolOptions } from './buffer-pool.js';
 import { CommandQueue } from './command-queue.js';
@@ -120,7 +121,7 @@ export class WebGpuBackend implements Backend {
   readonly #queue: CommandQueue;
   readonly #pool: BufferPool<GPUBuffer>;
   readonly #pipelines: PipelineCache;
-  readonly #storages = new Map<number, Storage>();
+  readonly #storages = new StorageTable<Storage>('webgpu');
   readonly #submitThreshold: number;
   readonly #dummy: GPUBuffer;
   readonly #variant: 'tiled' | 'blocked';
@@ -266,16 +267,12 @@ export class WebGpuBackend implements Backend {
   }
 
   retain(handle: Handle): void {
-    const s = this.#storages.get(handle.id);
-    if (!s) throw new DisposedTensorError('retain', `storage ${handle.id} on backend 'webgpu' was already released`);
-    s.refs++;
+    this.#storages.retain(handle);
   }
 
   release(handle: Handle): void {
-    const s = this.#storages.get(handle.id);
-    if (!s) throw new DisposedTensorError('release', `storage ${handle.id} on backend 'webgpu' was already released`);
-    if (--s.refs > 0) return;
-    this.#storages.delete(handle.id);
+    const s = this.#storages.release(handle);
+    if (!s) return;
     this.#bytesLive -= s.buffer.size;
     this.#free(s.buffer);
   }
@@ -333,9 +330,7 @@ export class WebGpuBackend implements Backend {
   }
 
   #storage(handle: Handle, op: string): Storage {
-    const s = this.#storages.get(handle.id);
-    if (!s) throw new DisposedTensorError(op, `storage ${handle.id} on backend 'webgpu' was already released`);
-    return s;
+    return this.#storages.of(handle, op);
   }
 
   #buf(handle: Handle, op: string): GPUBuffer {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Handle } from '../backend/handle.js';
 import { BINARY_OPS, COMPARE_OPS, UNARY_OPS, type BinaryOpName, type CompareOpName, type UnaryOpName } from '../backend/primitive-ops.js';
 import { broadcastShapes, sizeOf, stridesOf, type Shape } from '../shape.js';
-import { ElementwiseDispatch, StridedCursor, adamCoefficients, allocate, broadcastStrides, coalesce, dtypeOf, gruReserveLayout, lstmReserveLayout, product, reducedShape, toInt32 } from './index.js';
+import { ElementwiseDispatch, StridedCursor, adamCoefficients, allocate, broadcastStrides, coalesce, dtypeOf, gruReserveLayout, lstmReserveLayout, product, reducedShape, StorageTable, toInt32 } from './index.js';
+import { DisposedTensorError } from '../errors.js';
 
 /** Row-major multi-indices of `shape`, in order (the naive walk every helper must agree with). */
 function* multiIndices(shape: Shape): Generator<number[]> {
@@ -172,5 +173,21 @@ describe('ElementwiseDispatch', () => {
     for (const op of UNARY_OPS) r[op](h);
     for (const op of [...BINARY_OPS, ...COMPARE_OPS]) r[op](h, h);
     expect(r.calls).toEqual([...UNARY_OPS.map((op) => `unary ${op}`), ...[...BINARY_OPS, ...COMPARE_OPS].map((op) => `binary ${op}`)]);
+  });
+});
+
+describe('StorageTable', () => {
+  it('counts references, hands back the storage on the last release, and names op and backend for a released one', () => {
+    const table = new StorageTable<{ refs: number; bytes: number }>('cpu');
+    const h = { id: 7, shape: [2], dtype: 'float32' as const };
+    table.set(7, { refs: 1, bytes: 8 });
+    table.retain(h);
+    expect(table.release(h)).toBeUndefined();
+    expect(table.of(h, 'add').refs).toBe(1);
+    expect(table.release(h)).toEqual({ refs: 0, bytes: 8 });
+    expect(table.size).toBe(0);
+    expect(() => table.of(h, 'matmul')).toThrow(DisposedTensorError);
+    expect(() => table.release(h)).toThrow("release: storage 7 on backend 'cpu' was already released");
+    expect(() => table.retain(h)).toThrow(/^retain: storage 7/);
   });
 });

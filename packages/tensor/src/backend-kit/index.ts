@@ -6,6 +6,7 @@
  * - Fused ops: `lstmReserveLayout` (where the LSTM reserve keeps what the backward
  *   reads), `gruReserveLayout` (the same for the GRU), `adamCoefficients` (the per-step constants of an Adam update).
  * - `ElementwiseDispatch`: the fifteen elementwise Backend methods routed to two.
+ * - `StorageTable`: storages by handle id with reference counts and the released-storage error.
  */
 export { broadcastStrides } from './broadcast-strides.js';
 export { coalesce, type StridedLayout } from './coalesce.js';
@@ -17,3 +18,4 @@ export { lstmReserveLayout, type LstmReserveLayout } from './lstm-reserve-layout
 export { gruReserveLayout, type GruReserveLayout } from './gru-reserve-layout.js';
 export { adamCoefficients, type AdamCoefficients, type AdamHyperparameters } from './adam-coefficients.js';
 export { ElementwiseDispatch } from './elementwise-dispatch.js';
+export { StorageTable } from './storage-table.js';
