@@ -1,3 +1,4 @@
+import { initializationSkipped } from '@cellstate/nn';
 import { add, mul, randomUniform, scope, tensor, zeros, type Backend, type Tensor } from '@cellstate/tensor';
 
 /**
@@ -6,6 +7,7 @@ import { add, mul, randomUniform, scope, tensor, zeros, type Backend, type Tenso
  */
 export function lstmUniform(shape: number[], hiddenSize: number, seed: number, backend?: Backend): Tensor {
   const k = 1 / Math.sqrt(hiddenSize);
+  if (initializationSkipped()) return zeros(shape, backend ? { backend } : {});
   return randomUniform(shape, { seed, low: -k, high: k, ...(backend ? { backend } : {}) });
 }
 

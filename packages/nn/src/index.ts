@@ -102,3 +102,4 @@ export {
   type PredictOptions,
 } from './fit.js';
 export { earlyStopping, progressLogger, type EarlyStopping, type EarlyStoppingOptions, type ProgressLoggerOptions } from './callbacks.js';
+export { withoutInitialization, initializationSkipped } from './skip-init.js';

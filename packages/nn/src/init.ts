@@ -12,6 +12,7 @@
 import { ArgumentError, ShapeError, randomUniform, sizeOf, tensor, zeros, type Shape, type Tensor } from '@cellstate/tensor';
 import { normalValues } from './host-random.js';
 import { nextSeed } from './seed.js';
+import { initializationSkipped } from './skip-init.js';
 
 function checkShape(op: string, shape: Shape): void {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
@@ -36,6 +37,7 @@ export function uniform(shape: Shape, low: number, high: number, seed: number = 
   checkFinite('uniform', 'low', low);
   checkFinite('uniform', 'high', high);
   if (low > high) throw new ArgumentError('uniform', `low (${low}) must not exceed high (${high})`);
+  if (initializationSkipped()) return zeros(shape);
   return randomUniform(shape, { seed, low, high });
 }
 
@@ -67,6 +69,7 @@ export function normal(shape: Shape, mean = 0, std = 1, seed: number = nextSeed(
   checkFinite('normal', 'mean', mean);
   checkFinite('normal', 'std', std);
   if (std < 0) throw new ArgumentError('normal', `std must be non-negative, got ${std}`);
+  if (initializationSkipped()) return zeros(shape);
   return tensor(Float32Array.from(normalValues(seed, sizeOf(shape), mean, std)), shape);
 }
 
@@ -158,7 +161,7 @@ export function orthogonal(shape: Shape, gain = 1, seed: number = nextSeed()): T
   if (shape.length < 2) throw new ShapeError({ op: 'orthogonal', detail: 'needs a tensor of rank >= 2', actual: shape });
   const rows = shape[0]!;
   const size = sizeOf(shape);
-  if (size === 0) return zeros(shape);
+  if (size === 0 || initializationSkipped()) return zeros(shape);
   const cols = size / rows;
   const flat = normalValues(seed, size);
   const m = Math.max(rows, cols);

@@ -1,4 +1,4 @@
-import { decodeInto, dequantizeListed, encodeModel, parseSafetensors, Q8_MIN_SIZE } from '@cellstate/nn';
+import { decodeInto, dequantizeListed, encodeModel, parseSafetensors, Q8_MIN_SIZE, withoutInitialization } from '@cellstate/nn';
 import { CellstateError, noGrad, readMany, scope, softmax, type Backend } from '@cellstate/tensor';
 import * as v from 'valibot';
 import { UNK_ID, Vocabulary, type VocabularyJSON } from '@cellstate/text';
@@ -330,7 +330,8 @@ export class SentimentClassifier {
       const held = [...dequantizeListed(file.tensors, file.metadata, weightsSource).values()].reduce((n, t) => n + t.data.length, 0);
       const needed = sentimentParameterCount(config);
       if (needed !== held) throw new SentimentError('invalid-model', `${source}: the model config describes ${needed} parameters, but the weights file holds ${held}`);
-      const model = new SentimentModel(config);
+      // decodeInto below overwrites every parameter (strict): no random numbers for weights that go.
+      const model = withoutInitialization(() => new SentimentModel(config));
       clf = new SentimentClassifier(c.labels, vocabulary, resolvePreprocessOptions(c.preprocess as PreprocessOptions), model);
     } catch (cause) {
       if (cause instanceof SentimentError) throw cause;

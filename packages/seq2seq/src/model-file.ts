@@ -25,7 +25,7 @@
  * scale per row (`<name>.q8_scale`, max |row| / 127) and listed in the metadata key
  * `seq2seq.quantized`; everything else is F16. Loading multiplies them back to float32.
  */
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, decodeInto, dequantizeRowsQ8, floatToHalf, narrowTensors, parseSafetensors, Q8_SCALE_SUFFIX, serializeSafetensors } from '@cellstate/nn';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, decodeInto, dequantizeRowsQ8, floatToHalf, narrowTensors, parseSafetensors, Q8_SCALE_SUFFIX, serializeSafetensors, withoutInitialization } from '@cellstate/nn';
 import { CellstateError, readMany, tensor, type Tensor } from '@cellstate/tensor';
 import { Vocabulary, VocabularyError } from '@cellstate/text';
 import * as v from 'valibot';
@@ -241,7 +241,8 @@ async function decode(bytes: Uint8Array, source: string | undefined, options: De
     throw new ModelFileError('invalid', `metadata 'seq2seq.config' describes a model of ${needed} parameters, but the file holds ${held} weights`, source);
   }
 
-  const model = new Seq2Seq(config);
+  // Every parameter is overwritten below (strict): no random numbers for weights that go.
+  const model = withoutInitialization(() => new Seq2Seq(config));
   try {
     const load = { ...(source === undefined ? {} : { source }), ...(options.allowNonFinite ? { allowNonFinite: true } : {}) };
     if (!quantized) await decodeInto(model, bytes, load);

@@ -1,6 +1,7 @@
 import { ArgumentError, DTypeError, equal, expandDims, gather, isGradEnabled, noGrad, reshape, scope, tensor, where, type Tensor } from '@cellstate/tensor';
 import { checkIndexValues, canValidate, checkIndicesSync } from '../check-indices.js';
 import { normalValues } from '../host-random.js';
+import { initializationSkipped } from '../skip-init.js';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { nextSeed } from '../seed.js';
@@ -51,7 +52,8 @@ export class Embedding extends Module {
     }
     this.paddingIdx = pad === undefined ? null : pad < 0 ? pad + numEmbeddings : pad;
     this.validate = options.validate ?? true;
-    const values = Float32Array.from(normalValues(options.seed ?? nextSeed(), numEmbeddings * embeddingDim));
+    const seed = options.seed ?? nextSeed();
+    const values = initializationSkipped() ? new Float32Array(numEmbeddings * embeddingDim) : Float32Array.from(normalValues(seed, numEmbeddings * embeddingDim));
     if (this.paddingIdx !== null) values.fill(0, this.paddingIdx * embeddingDim, (this.paddingIdx + 1) * embeddingDim);
     this.weight = this.addParameter('weight', tensor(values, [numEmbeddings, embeddingDim]));
   }
