@@ -16,6 +16,7 @@ import { evalCommand } from './cli/eval.js';
 import { DEFAULT_MODEL_DIR, modelPath, type Io } from './cli/io.js';
 import { runCommand } from './cli/run.js';
 import { trainCommand } from './cli/train.js';
+import { buildProgram } from './cli/program.js';
 import { vectorsCommand } from './cli/vectors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sentiment-cli-'));
@@ -68,6 +69,13 @@ describe('sentiment CLI', () => {
     expect(io.stdout).toMatch(/LSTM test: 30 examples/);
     expect(io.stdout).toMatch(/bag-of-words test/);
     expect(io.stdout).toContain('| true \\ predicted | negative |  neutral | positive |');
+  });
+
+  it('train --train repeated adds files, as commas do (commander alone would keep the last)', async () => {
+    const train = buildProgram().commands.find((c) => c.name() === 'train')!;
+    train.action(() => {});
+    await train.parseAsync(['--train', 'a.jsonl', '--train', 'sst-phrases:t.txt,b.jsonl', '--out', join(dir, 'never')], { from: 'user' });
+    expect(train.opts().train).toBe('a.jsonl,sst-phrases:t.txt,b.jsonl');
   });
 
   it('train --on-error fail stops at the first bad line', async () => {

@@ -146,7 +146,7 @@ export function buildProgram(): Command {
     program
       .command('train')
       .description('train a model on labelled JSONL/CSV/TSV files (text and label columns) or SST trees (sst-phrases:FILE)')
-      .requiredOption('--train <file>', 'training data: a JSONL/CSV/TSV file, sst-phrases:TREES (every labelled phrase of SST PTB trees), or several, comma-separated')
+      .requiredOption('--train <file>', 'training data: a JSONL/CSV/TSV file, sst-phrases:TREES (every labelled phrase of SST PTB trees), or several (comma-separated, or the flag repeated)', (value: string, previous?: string) => (previous ? `${previous},${value}` : value))
       .option('--valid <file>', 'validation data (early stopping on macro-F1); sst-sentences:TREES takes the sentences of SST trees')
       .option('--valid-fraction <x>', 'without --valid: hold out this fraction of the training data', num('--valid-fraction', 0.9))
       .option('--test <file>', 'also report metrics on this file')
