@@ -33,9 +33,13 @@ describe('shipped model files', () => {
     const quantized = JSON.parse(metadata[QUANTIZED_KEY]!) as string[];
     expect(quantized.sort()).toEqual(['embedding.weight', 'lstm.weight_hh_l0', 'lstm.weight_hh_l0_reverse', 'lstm.weight_ih_l0', 'lstm.weight_ih_l0_reverse']);
     for (const [name, t] of tensors) expect([name, t.dtype]).toEqual([name, quantized.includes(name) ? 'I8' : name.endsWith('.q8_scale') ? 'F32' : 'F16']);
-    expect(bytes.length).toBeLessThan(3.5e6);
+    expect(bytes.length).toBeLessThan(4.5e6);
     const clf = await loadClassifier(dir);
     expect(Buffer.compare(await clf.encodeWeights({ dtype: 'Q8' }), bytes)).toBe(0); // toEqual on megabytes is slow
+    // Trained with airline tweets mixed in: a complaint without sentiment words and the
+    // contrast the web page shows come out negative (the SST-only model said neutral).
+    const [late, contrast, love] = await clf.predict(['the flight was late again', 'thanks for the great service, but my bag is lost', 'I love it.']);
+    expect([late!.label, contrast!.label, love!.label]).toEqual(['negative', 'negative', 'positive']);
     clf.dispose();
   });
 

@@ -15,7 +15,7 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, To
 
 /** The models shipped in `models/NAME/` (served as `./NAME/`), with what each is for. */
 const SHIPPED: Record<string, string> = {
-  general: 'general English (movie-review phrases, SST)',
+  general: 'general English (movie-review phrases, SST, and airline tweets)',
   airline: 'airline tweets',
 };
 /** The shipped model chosen first: `?model=NAME` (any `models/NAME/`), else `general`. */
