@@ -388,6 +388,9 @@ async function trainEpoch(run: Run, pace: Pace): Promise<'done' | 'stopped' | 'k
       tally.windowTokens = 0;
       windowStarted = Date.now();
     }
+    // A step's awaits resolve as microtasks on the CPU backend: without a macrotask turn the
+    // signal handlers behind stopRequested would wait for the next checkpoint's file write.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const stopNow = io.stopRequested?.() || (o.maxSteps !== undefined && step >= o.maxSteps) || Date.now() >= pace.deadline;
     if (step % o.checkpointEvery === 0 || stopNow) {
       await flush(tally);
