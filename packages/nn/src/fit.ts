@@ -16,9 +16,9 @@ import type { Module } from './module.js';
 import { Adam, AdamW } from './optim/adam.js';
 import { SGD } from './optim/sgd.js';
 import type { Optimizer } from './optim/optimizer.js';
-import { ReduceLROnPlateau, type LearningRateScheduler } from './optim/schedules.js';
-import { NonFiniteLossError, Trainer } from './trainer.js';
-import { checkNonNegativeInteger } from './check-arguments.js';
+import { inEvalMode, runFitLoop, type EpochLogs, type FitLoopOptions, type History, type TrainingTask } from './fit-loop.js';
+
+export type { BatchLogs, Callback, EpochLogs, FitContext, FitLoopOptions, History, TrainingTask } from './fit-loop.js';
 
 /** A model `fit` can train: a module whose forward maps a batch x (and optional lengths) to predictions. */
 export type FitModel = Module & { forward(x: Tensor, options?: never): Tensor };
@@ -36,78 +36,16 @@ export interface Metric {
   compute(targets: ArrayLike<number>, predictions: ArrayLike<number>, predictionShape: readonly number[]): number;
 }
 
-/** Per-epoch numbers, Keras' names: `loss`, `mae`, ..., and `val_loss`, `val_mae`, ... */
-export type EpochLogs = Record<string, number>;
-
-/** What callbacks get besides the logs. */
-export interface FitContext {
-  model: FitModel;
-  optimizer: Optimizer;
-  /** The `scheduler` option, for callbacks that save it with a checkpoint. */
-  scheduler?: LearningRateScheduler | ReduceLROnPlateau;
-  epochs: number;
-  stepsPerEpoch: number;
-  /** Ends training after the current epoch (or batch), recording why. */
-  stop(reason: string): void;
-}
-
-/**
- * Hooks into `fit`. Any may be async; `fit` awaits it. Progress bars, logging, early
- * stopping and custom checkpoints are callbacks.
- */
-export interface Callback {
-  onTrainBegin?(context: FitContext): void | Promise<void>;
-  onEpochBegin?(epoch: number, context: FitContext): void | Promise<void>;
-  /** After each optimizer step: 0-based batch in the epoch and its training loss. */
-  onBatchEnd?(batch: number, logs: { loss: number }, context: FitContext): void | Promise<void>;
-  onEpochEnd?(epoch: number, logs: EpochLogs, context: FitContext): void | Promise<void>;
-  onTrainEnd?(history: History, context: FitContext): void | Promise<void>;
-}
-
-/** What `fit` returns. */
-export interface History {
-  /** Per name, one value per completed epoch. */
-  history: Record<string, number[]>;
-  /** Completed epochs (counting the `initialEpoch` ones); the lists hold the epochs this call ran. */
-  epochs: number;
-  /** Why training ended before `epochs`: early stopping, a non-finite loss, an abort. */
-  stopReason?: string;
-}
-
-export interface FitOptions {
-  /** Train until this epoch count (with `initialEpoch`, the total, as in Keras). */
-  epochs: number;
-  /**
-   * Epochs already done (Keras' `initial_epoch`): resuming from a checkpoint continues
-   * with the shuffle order of epoch `initialEpoch`, so the run is the uninterrupted one.
-   */
-  initialEpoch?: number;
-  /**
-   * Optimizer steps already done, for a run resumed from a checkpoint taken inside an
-   * epoch (instead of `initialEpoch`): training continues at epoch
-   * `floor(initialStep / stepsPerEpoch)`, past that epoch's first
-   * `initialStep % stepsPerEpoch` batches of the same shuffled order, so the weights end
-   * as in the uninterrupted run. That epoch's `loss` log covers the batches run here.
-   */
-  initialStep?: number;
+/** `fit` on a `Dataset`: the loop's options plus how examples become batches and a loss. */
+export interface FitOptions extends FitLoopOptions {
   /** Examples per step (default 32). */
   batchSize?: number;
   loss: LossName | LossFunction;
-  /**
-   * An optimizer you own (its state carries over to the next `fit`), or one by name
-   * that `fit` creates with `learningRate` and releases at the end (default 'adam').
-   */
-  optimizer?: Optimizer | 'adam' | 'adamw' | 'sgd';
-  /** Learning rate of an optimizer given by name (default 1e-3). */
-  learningRate?: number;
   /** Data evaluated after each epoch (`val_*` logs). */
   validation?: Dataset<Sample>;
   /** Hold out this last fraction of `data` for validation instead (Keras: not shuffled first). */
   validationSplit?: number;
   metrics?: readonly (MetricName | Metric)[];
-  callbacks?: readonly Callback[];
-  /** Aborting ends training after the current step (the history says 'aborted'). */
-  signal?: AbortSignal;
   /** Reshuffle the training data every epoch (default true), seeded by `seed` (default 0). */
   shuffle?: boolean;
   seed?: number;
@@ -116,12 +54,6 @@ export interface FitOptions {
    * example's length: less padding for variable-length sequences.
    */
   bucketBy?: (sample: Sample) => number;
-  /** Clip the global gradient norm before each update. */
-  clipGradNorm?: number;
-  /** A NaN/∞ loss or gradient: 'stop' training (default, Keras' TerminateOnNaN), 'throw', or 'skip' the step. */
-  onNonFinite?: 'stop' | 'throw' | 'skip';
-  /** Stepped after each epoch; `ReduceLROnPlateau` with `val_loss` (or `loss`). */
-  scheduler?: LearningRateScheduler | ReduceLROnPlateau;
 }
 
 /**
@@ -131,6 +63,9 @@ export interface FitOptions {
  * are collated from plain numbers and released: no `dispose()` on the caller's side.
  * Variable-length inputs are padded and their lengths passed as `forward(x, { lengths })`.
  *
+ * Given a `TrainingTask` instead of a `Dataset`, the task makes the batches, the loss
+ * and the validation logs (a custom training step) and `fit` runs the rest.
+ *
  * @example
  * ```ts
  * const { train, validation } = timeSeriesSplit(sales, { lookback: 28 });
@@ -139,107 +74,51 @@ export interface FitOptions {
  * console.log(history.history.val_rmse);
  * ```
  */
-export async function fit(model: FitModel, data: Dataset<Sample>, options: FitOptions): Promise<History> {
-  const { epochs } = options;
-  checkNonNegativeInteger('fit', 'epochs', epochs);
-  const batchSize = options.batchSize ?? 32;
-  checkNonNegativeInteger('fit', 'initialEpoch', options.initialEpoch ?? 0);
-  if (options.initialStep !== undefined) {
-    checkNonNegativeInteger('fit', 'initialStep', options.initialStep);
-    if (options.initialEpoch !== undefined) throw new ArgumentError('fit', 'pass initialEpoch or initialStep, not both');
-  }
-  if (options.validation && options.validationSplit !== undefined) throw new ArgumentError('fit', 'pass validation or validationSplit, not both');
-  const [train, validation] = options.validationSplit !== undefined ? data.split(options.validationSplit) : [data, options.validation];
+export async function fit(model: FitModel, data: Dataset<Sample>, options: FitOptions): Promise<History>;
+export async function fit<B>(model: Module, task: TrainingTask<B>, options: FitLoopOptions): Promise<History>;
+export async function fit<B>(model: Module, data: Dataset<Sample> | TrainingTask<B>, options: FitOptions | FitLoopOptions): Promise<History> {
+  if (!(data instanceof Dataset)) return withOptimizer(model, options, (optimizer) => runFitLoop(model, data, optimizer, options));
+  const o = options as FitOptions;
+  const batchSize = o.batchSize ?? 32;
+  if (o.validation && o.validationSplit !== undefined) throw new ArgumentError('fit', 'pass validation or validationSplit, not both');
+  const [train, validation] = o.validationSplit !== undefined ? data.split(o.validationSplit) : [data, o.validation];
   if (train.length === 0) throw new ArgumentError('fit', 'no training examples');
-  const lossFn = resolveLoss(options.loss);
-  const yDtype = options.loss === 'crossEntropy' ? 'int32' : 'float32';
-  const ownOptimizer = typeof options.optimizer !== 'object';
-  const optimizer = makeOptimizer(model, options.optimizer ?? 'adam', options.learningRate ?? 1e-3);
-  const onNonFinite = options.onNonFinite ?? 'stop';
-  const trainer = new Trainer({ optimizer, onNonFinite: onNonFinite === 'skip' ? 'skip' : 'throw', ...(options.clipGradNorm !== undefined ? { clipGradNorm: options.clipGradNorm } : {}) });
-  const callbacks = options.callbacks ?? [];
-  const stepsPerEpoch = Math.ceil(train.length / batchSize);
-  const initialEpoch = options.initialStep !== undefined ? Math.floor(options.initialStep / stepsPerEpoch) : (options.initialEpoch ?? 0);
-  // Batches of the first epoch that a resumed run had done already.
-  let skip = options.initialStep !== undefined ? options.initialStep % stepsPerEpoch : 0;
-  const history: History = { history: {}, epochs: initialEpoch };
-  let stopReason: string | undefined;
-  const context: FitContext = {
-    model,
-    optimizer,
-    ...(options.scheduler ? { scheduler: options.scheduler } : {}),
-    epochs,
-    stepsPerEpoch,
-    stop: (reason) => (stopReason ??= reason),
-  };
-  const wasTraining = model.training;
-  const aborted = () => options.signal?.aborted === true;
-  try {
-    for (const c of callbacks) await c.onTrainBegin?.(context);
-    for (let epoch = initialEpoch; epoch < epochs && stopReason === undefined; epoch++) {
-      for (const c of callbacks) await c.onEpochBegin?.(epoch, context);
-      model.train();
-      let total = 0;
-      let count = 0;
-      let batchIndex = 0;
-      let completed = true;
-      const order = { batchSize, ...(options.shuffle ?? true ? { shuffleSeed: options.seed ?? 0, epoch } : {}) };
-      const batches = options.bucketBy ? train.bucketBatches({ ...order, length: options.bucketBy }) : train.batches(order);
-      for (const batch of batches) {
-        if (aborted()) stopReason ??= 'aborted';
-        if (stopReason !== undefined) {
-          completed = false;
-          break;
-        }
-        if (skip > 0) {
-          skip--;
-          batchIndex++;
-          continue;
-        }
-        const { x, y, lengths } = collate(batch, { yDtype });
-        let result;
-        try {
-          result = await trainer.step(() => lossFn(callForward(model, x, lengths), y));
-        } catch (e) {
-          if (e instanceof NonFiniteLossError && onNonFinite === 'stop') {
-            stopReason = `non-finite ${e.message.includes('gradient norm') ? 'gradient norm' : 'loss'} (${e.loss}) at epoch ${epoch + 1}, batch ${batchIndex + 1}`;
-            completed = false;
-            break;
-          }
-          throw e;
-        } finally {
-          x.dispose();
-          y.dispose();
-        }
-        if (!result.skipped) {
-          total += result.loss * batch.length;
-          count += batch.length;
-        }
-        for (const c of callbacks) await c.onBatchEnd?.(batchIndex, { loss: result.loss }, context);
-        batchIndex++;
-      }
-      // A stop inside an epoch (abort, non-finite loss, a callback) leaves it unfinished:
-      // it gets no logs, so the history holds complete epochs only.
-      if (!completed || (stopReason !== undefined && batchIndex < context.stepsPerEpoch)) break;
-      const logs: EpochLogs = { loss: count ? total / count : NaN };
-      if (options.metrics?.length) Object.assign(logs, (await evaluate(model, train, { loss: lossFn, yDtype, metrics: options.metrics, batchSize })).metrics);
+  const lossFn = resolveLoss(o.loss);
+  const yDtype = o.loss === 'crossEntropy' ? 'int32' : 'float32';
+  const forwardModel = model as FitModel;
+  const task: TrainingTask<Sample[]> = {
+    stepsPerEpoch: Math.ceil(train.length / batchSize),
+    batches: (epoch) => {
+      const order = { batchSize, ...(o.shuffle ?? true ? { shuffleSeed: o.seed ?? 0, epoch } : {}) };
+      return o.bucketBy ? train.bucketBatches({ ...order, length: o.bucketBy }) : train.batches(order);
+    },
+    // Collated inside the step: the step's scope releases the batch tensors with the rest.
+    loss: (batch) => {
+      const { x, y, lengths } = collate(batch, { yDtype });
+      return lossFn(callForward(forwardModel, x, lengths), y);
+    },
+    weight: (batch) => batch.length,
+    validate: async () => {
+      const logs: EpochLogs = {};
+      if (o.metrics?.length) Object.assign(logs, (await evaluate(forwardModel, train, { loss: lossFn, yDtype, metrics: o.metrics, batchSize })).metrics);
       if (validation && validation.length > 0) {
-        const v = await evaluate(model, validation, { loss: lossFn, yDtype, metrics: options.metrics ?? [], batchSize });
+        const v = await evaluate(forwardModel, validation, { loss: lossFn, yDtype, metrics: o.metrics ?? [], batchSize });
         logs.val_loss = v.loss;
         for (const [name, value] of Object.entries(v.metrics)) logs[`val_${name}`] = value;
       }
-      for (const [name, value] of Object.entries(logs)) (history.history[name] ??= []).push(value);
-      history.epochs = epoch + 1;
-      if (options.scheduler instanceof ReduceLROnPlateau) options.scheduler.step(logs.val_loss ?? logs.loss!);
-      else options.scheduler?.step();
-      for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, context);
-    }
-    if (stopReason !== undefined) history.stopReason = stopReason;
-    for (const c of callbacks) await c.onTrainEnd?.(history, context);
-    return history;
+      return logs;
+    },
+  };
+  return withOptimizer(model, o, (optimizer) => runFitLoop(model, task, optimizer, o));
+}
+
+/** Runs `fn` with the options' optimizer; one made here from a name is released after. */
+async function withOptimizer<T>(model: Module, options: FitLoopOptions, fn: (optimizer: Optimizer) => Promise<T>): Promise<T> {
+  const optimizer = makeOptimizer(model, options.optimizer ?? 'adam', options.learningRate ?? 1e-3);
+  try {
+    return await fn(optimizer);
   } finally {
-    model.train(wasTraining);
-    if (ownOptimizer) optimizer.dispose();
+    if (typeof options.optimizer !== 'object') optimizer.dispose();
   }
 }
 
@@ -358,15 +237,6 @@ function callForward(model: FitModel, x: Tensor, lengths: number[] | undefined):
   return lengths ? forward.call(model, x, { lengths }) : forward.call(model, x);
 }
 
-async function inEvalMode(model: Module, fn: () => Promise<void>): Promise<void> {
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    await fn();
-  } finally {
-    model.train(wasTraining);
-  }
-}
 
 function concatFloat(parts: readonly Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));

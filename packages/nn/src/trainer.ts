@@ -22,6 +22,8 @@ export interface TrainerOptions {
   clipGradNorm?: number;
   /** What to do when the loss or gradient norm is NaN/Infinity: throw (default) or skip the update. */
   onNonFinite?: 'throw' | 'skip';
+  /** Steps taken before this trainer (a resumed run), so step numbers and errors name the run's step. */
+  initialStep?: number;
 }
 
 export interface StepResult {
@@ -49,16 +51,17 @@ export interface StepResult {
  */
 export class Trainer {
   readonly optimizer: Optimizer;
-  readonly options: Required<Omit<TrainerOptions, 'clipGradNorm' | 'optimizer'>> & { clipGradNorm?: number };
+  readonly options: Required<Omit<TrainerOptions, 'clipGradNorm' | 'optimizer' | 'initialStep'>> & { clipGradNorm?: number };
   #steps = 0;
   #skipped = 0;
 
   constructor(options: TrainerOptions) {
     this.optimizer = options.optimizer;
+    this.#steps = options.initialStep ?? 0;
     this.options = { onNonFinite: options.onNonFinite ?? 'throw', ...(options.clipGradNorm !== undefined ? { clipGradNorm: options.clipGradNorm } : {}) };
   }
 
-  /** Steps taken, skipped ones included. */
+  /** Steps taken (counting `initialStep`), skipped ones included. */
   get steps(): number {
     return this.#steps;
   }

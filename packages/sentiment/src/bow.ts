@@ -1,4 +1,4 @@
-import { Module, Adam, Trainer, crossEntropyLoss } from '@cellstate/nn';
+import { Module, Adam, crossEntropyLoss, fit, type Callback, type TrainingTask } from '@cellstate/nn';
 import { add, gather, mul, noGrad, readMany, scope, softmax, sum, tensor, zeros, type Backend, type Tensor } from '@cellstate/tensor';
 import { lengthBucketedBatches, seededRandom, sortedBatches } from './batching.js';
 import { SentimentError } from './classifier.js';
@@ -100,24 +100,25 @@ export class BagOfWordsClassifier {
     const validY = valid.map((ex, i) => this.#label(ex.label, `validation example ${i + 1}`));
     const backend = this.model.weight.value.backend;
     const optimizer = new Adam(this.model, { learningRate: options.learningRate ?? 0.01, weightDecay: options.weightDecay ?? 1e-5 });
-    const trainer = new Trainer({ optimizer, onNonFinite: 'skip' });
     const history: EpochSummary[] = [];
+    const patience = options.patience ?? 3;
     let best = -1;
     let bestEpoch = 0;
     let bestState: Float32Array[] | null = null;
     let bad = 0;
-    try {
-      for (let epoch = 1; epoch <= (options.epochs ?? 30) && bad < (options.patience ?? 3); epoch++) {
-        const started = Date.now();
-        let lossSum = 0;
-        const batches = lengthBucketedBatches(x.map((s) => s.length), options.batchSize ?? 64, seededRandom((options.seed ?? 1) * 1000 + epoch));
-        for (const idx of batches) {
-          const r = await trainer.step(() => {
-            const { ids, mask } = this.#batch(idx.map((i) => x[i]!), backend);
-            return crossEntropyLoss(this.model.forward(ids, mask), tensor(idx.map((i) => y[i]!), [idx.length], { dtype: 'int32', backend }));
-          });
-          lossSum += r.loss;
-        }
+    let started = 0;
+    const task: TrainingTask<number[]> = {
+      stepsPerEpoch: Math.ceil(x.length / (options.batchSize ?? 64)),
+      batches: (e) => lengthBucketedBatches(x.map((s) => s.length), options.batchSize ?? 64, seededRandom((options.seed ?? 1) * 1000 + e + 1)),
+      loss: (idx) => {
+        const { ids, mask } = this.#batch(idx.map((i) => x[i]!), backend);
+        return crossEntropyLoss(this.model.forward(ids, mask), tensor(idx.map((i) => y[i]!), [idx.length], { dtype: 'int32', backend }));
+      },
+    };
+    const earlyStop: Callback = {
+      onEpochBegin: () => void (started = Date.now()),
+      onEpochEnd: async (e, logs, context) => {
+        const epoch = e + 1;
         const report = computeMetrics(validY, (await this.#probabilities(validX)).map((p) => argmaxOf(p)), this.labels);
         const improved = report.macroF1 > best;
         if (improved) {
@@ -126,10 +127,14 @@ export class BagOfWordsClassifier {
           bad = 0;
           bestState = (await readMany([this.model.weight.value, this.model.bias.value])) as Float32Array[];
         } else bad++;
-        const s: EpochSummary = { epoch, trainLoss: lossSum / batches.length, validAccuracy: report.accuracy, validMacroF1: report.macroF1, seconds: (Date.now() - started) / 1000, learningRate: optimizer.learningRate, skippedSteps: 0, best: improved };
+        const s: EpochSummary = { epoch, trainLoss: logs.loss!, validAccuracy: report.accuracy, validMacroF1: report.macroF1, seconds: (Date.now() - started) / 1000, learningRate: optimizer.learningRate, skippedSteps: 0, best: improved };
         history.push(s);
         options.onEpoch?.(s);
-      }
+        if (bad >= patience) context.stop('early stopping');
+      },
+    };
+    try {
+      await fit(this.model, task, { epochs: options.epochs ?? 30, optimizer, onNonFinite: 'skip', callbacks: [earlyStop] });
     } finally {
       optimizer.dispose();
     }

@@ -1,4 +1,4 @@
-import { Adam, Trainer, crossEntropyLoss, decodeTrainingState, encodeTrainingState, decodeInto } from '@cellstate/nn';
+import { Adam, crossEntropyLoss, decodeTrainingState, encodeTrainingState, decodeInto, fit, type Callback, type TrainingTask } from '@cellstate/nn';
 import { add, logSoftmax, mean, mul, neg, sum, tensor, type Tensor } from '@cellstate/tensor';
 import { Vocabulary } from '@cellstate/text';
 import { lengthBucketedBatches, makeBatch, seededRandom } from './batching.js';
@@ -148,16 +148,12 @@ export async function trainClassifier(clf: SentimentClassifier, train: readonly 
   const model = clf.model;
   const backend = model.embedding.weight.value.backend;
   const optimizer = new Adam(model, { learningRate: options.learningRate ?? 2e-3, weightDecay: options.weightDecay ?? 0 });
-  const trainer = new Trainer({ optimizer, clipGradNorm: options.clipGradNorm ?? 5, onNonFinite: options.onNonFinite ?? 'throw' });
   const weightTensor = tensor(classWeights, [C], { backend });
 
   const fingerprint = vocabularyFingerprint(clf.vocabulary.tokens);
+  // What the epochs so far decided (restored from the last checkpoint on a resume).
+  const run = { bestMacroF1: -1, bestEpoch: 0, badEpochs: 0, history: [] as EpochSummary[], bestWeights: null as Uint8Array | null };
   let startEpoch = 0;
-  let bestMacroF1 = -1;
-  let bestEpoch = 0;
-  let badEpochs = 0;
-  let history: EpochSummary[] = [];
-  let bestWeights: Uint8Array | null = null;
   if (options.resume && options.checkpoints) {
     const last = await options.checkpoints.load('last');
     if (last) {
@@ -172,102 +168,137 @@ export async function trainClassifier(clf: SentimentClassifier, train: readonly 
         throw new SentimentError('invalid-data', `cannot resume: the checkpoint was trained with another vocabulary (fingerprint ${extra.vocabulary}, now ${fingerprint}); use the same training data and preprocessing options`);
       }
       startEpoch = state.epoch ?? 0;
-      bestMacroF1 = extra.bestMacroF1 ?? -1;
-      bestEpoch = extra.bestEpoch ?? 0;
-      badEpochs = extra.badEpochs ?? 0;
-      history = extra.history ?? [];
-      bestWeights = await options.checkpoints.load('best');
+      Object.assign(run, { bestMacroF1: extra.bestMacroF1 ?? -1, bestEpoch: extra.bestEpoch ?? 0, badEpochs: extra.badEpochs ?? 0, history: extra.history ?? [] });
+      run.bestWeights = await options.checkpoints.load('best');
     }
   }
-  const resumedFromEpoch = startEpoch;
 
-  let stoppedEarly = false;
-  let interrupted = false;
-  let step = optimizer.stateDict().step;
   const evaluateValid = async () => {
     const probs = await clf.probabilitiesOf(validIds);
     return computeMetrics(validY, probs.map((p) => argmaxOf(p)), clf.labels);
   };
+  // fit's epochs are 0-based, this API's 1-based: fit epoch e is epoch e + 1 here.
+  const task: TrainingTask<number[]> = {
+    stepsPerEpoch: Math.ceil(trainIds.length / batchSize),
+    batches: (e) => lengthBucketedBatches(trainIds.map((s) => s.length), batchSize, seededRandom(seed * 1000 + e + 1)),
+    loss: (idx) => {
+      const batch = makeBatch(idx.map((i) => trainIds[i]!), backend);
+      const labels = tensor(idx.map((i) => trainY[i]!), [idx.length], { dtype: 'int32', backend });
+      const logits = model.forward(batch);
+      if (!soft) return crossEntropyLoss(logits, labels, { weight: weightTensor });
+      const q = tensor(idx.flatMap((i) => [...soft[i]!]), [idx.length, C], { backend });
+      const softLoss: Tensor = mean(neg(sum(mul(q, logSoftmax(logits, -1)), -1)));
+      if (alpha === 1) return softLoss;
+      return add(mul(softLoss, alpha), mul(crossEntropyLoss(logits, labels, { weight: weightTensor }), 1 - alpha));
+    },
+  };
+  const plateau = plateauCallback(run, { patience, decay, fingerprint, evaluateValid, encodeBest: () => clf.encodeWeights({ dtype: 'F32' }), options });
 
   try {
-    for (let epoch = startEpoch + 1; epoch <= epochs && !stoppedEarly; epoch++) {
-      if (badEpochs >= patience) {
-        stoppedEarly = true;
-        break;
-      }
-      const started = Date.now();
-      model.train();
-      const batches = lengthBucketedBatches(trainIds.map((s) => s.length), batchSize, seededRandom(seed * 1000 + epoch));
-      let lossSum = 0;
-      let lossCount = 0;
-      const skippedBefore = trainer.skipped;
-      let b = 0;
-      for (; b < batches.length; b++) {
-        if (options.signal?.aborted) break;
-        const idx = batches[b]!;
-        const result = await trainer.step(() => {
-          const batch = makeBatch(idx.map((i) => trainIds[i]!), backend);
-          const labels = tensor(idx.map((i) => trainY[i]!), [idx.length], { dtype: 'int32', backend });
-          const logits = model.forward(batch);
-          if (!soft) return crossEntropyLoss(logits, labels, { weight: weightTensor });
-          const q = tensor(idx.flatMap((i) => [...soft[i]!]), [idx.length, C], { backend });
-          const softLoss: Tensor = mean(neg(sum(mul(q, logSoftmax(logits, -1)), -1)));
-          if (alpha === 1) return softLoss;
-          return add(mul(softLoss, alpha), mul(crossEntropyLoss(logits, labels, { weight: weightTensor }), 1 - alpha));
-        });
-        step++;
-        if (!result.skipped) {
-          lossSum += result.loss;
-          lossCount++;
-        }
-        options.onStep?.({ epoch, step: b + 1, steps: batches.length, loss: result.loss });
-      }
-      if (b < batches.length) {
-        // A partial epoch counted as done would make a resume skip the rest of it.
-        interrupted = true;
-        break;
-      }
-      const report = await evaluateValid();
-      const improved = report.macroF1 > bestMacroF1;
-      if (improved) {
-        bestMacroF1 = report.macroF1;
-        bestEpoch = epoch;
-        badEpochs = 0;
-        bestWeights = await clf.encodeWeights({ dtype: 'F32' });
-        await options.checkpoints?.save('best', bestWeights);
-      } else {
-        badEpochs++;
-        optimizer.learningRate = optimizer.learningRate * decay;
-      }
-      const summary: EpochSummary = {
-        epoch,
-        trainLoss: lossCount ? lossSum / lossCount : Number.NaN,
-        validAccuracy: report.accuracy,
-        validMacroF1: report.macroF1,
-        seconds: (Date.now() - started) / 1000,
-        learningRate: optimizer.learningRate,
-        skippedSteps: trainer.skipped - skippedBefore,
-        best: improved,
-      };
-      history.push(summary);
-      options.onEpoch?.(summary);
-      if (options.checkpoints) {
-        await options.checkpoints.save(
-          'last',
-          await encodeTrainingState({ model, optimizer, step, epoch, extra: { vocabulary: fingerprint, bestMacroF1, bestEpoch, badEpochs, history: history.map((h) => ({ ...h, trainLoss: Number.isFinite(h.trainLoss) ? h.trainLoss : null })) } }),
-        );
-      }
-      if (options.signal?.aborted) break;
-      if (badEpochs >= patience) stoppedEarly = true;
+    if (run.badEpochs < patience && startEpoch < epochs) {
+      await fit(model, task, {
+        epochs,
+        initialEpoch: startEpoch,
+        optimizer,
+        clipGradNorm: options.clipGradNorm ?? 5,
+        onNonFinite: options.onNonFinite ?? 'throw',
+        callbacks: [plateau],
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
     }
-    if (bestWeights) await decodeInto(model, bestWeights, { source: 'best weights' });
+    if (run.bestWeights) await decodeInto(model, run.bestWeights, { source: 'best weights' });
     const validReport = await evaluateValid();
-    return { history, bestEpoch, bestMacroF1: Math.max(bestMacroF1, 0), valid: validReport, stoppedEarly, interrupted, resumedFromEpoch, classWeights };
+    return {
+      history: run.history,
+      bestEpoch: run.bestEpoch,
+      bestMacroF1: Math.max(run.bestMacroF1, 0),
+      valid: validReport,
+      stoppedEarly: run.badEpochs >= patience,
+      interrupted: plateau.interrupted,
+      resumedFromEpoch: startEpoch,
+      classWeights,
+    };
   } finally {
     weightTensor.dispose();
     optimizer.dispose();
     model.eval();
   }
+}
+
+/** The state `plateauCallback` moves on: the best epoch so far, epochs without a better one, the history. */
+interface PlateauState {
+  bestMacroF1: number;
+  bestEpoch: number;
+  badEpochs: number;
+  history: EpochSummary[];
+  bestWeights: Uint8Array | null;
+}
+
+/**
+ * After each epoch: validation macro-F1, the best weights kept (and saved), the learning
+ * rate lowered when the epoch did not improve, the summary, the 'last' checkpoint, and
+ * a stop after `patience` epochs without improvement. `interrupted` says a stop came
+ * inside an epoch (which is then not recorded, so a resume redoes it).
+ */
+function plateauCallback(
+  run: PlateauState,
+  c: { patience: number; decay: number; fingerprint: string; evaluateValid: () => Promise<EvaluationReport>; encodeBest: () => Promise<Uint8Array>; options: TrainOptions },
+): Callback & { readonly interrupted: boolean } {
+  let started = 0;
+  let batchesRun = 0;
+  let skipped = 0;
+  let step = 0;
+  let epochs = 0;
+  let current = 0;
+  return {
+    get interrupted() {
+      return batchesRun > 0;
+    },
+    onEpochBegin(e, context) {
+      current = e + 1;
+      started = Date.now();
+      batchesRun = 0;
+      skipped = 0;
+      epochs = context.epochs;
+    },
+    onBatchEnd(b, logs, context) {
+      batchesRun++;
+      step = logs.step;
+      if (logs.skipped) skipped++;
+      c.options.onStep?.({ epoch: current, step: b + 1, steps: context.stepsPerEpoch, loss: logs.loss });
+    },
+    async onEpochEnd(e, logs, context) {
+      batchesRun = 0;
+      const epoch = e + 1;
+      const report = await c.evaluateValid();
+      const improved = report.macroF1 > run.bestMacroF1;
+      if (improved) {
+        Object.assign(run, { bestMacroF1: report.macroF1, bestEpoch: epoch, badEpochs: 0 });
+        run.bestWeights = await c.encodeBest();
+        await c.options.checkpoints?.save('best', run.bestWeights);
+      } else {
+        run.badEpochs++;
+        context.optimizer.learningRate = context.optimizer.learningRate * c.decay;
+      }
+      const summary: EpochSummary = {
+        epoch,
+        trainLoss: logs.loss!,
+        validAccuracy: report.accuracy,
+        validMacroF1: report.macroF1,
+        seconds: (Date.now() - started) / 1000,
+        learningRate: context.optimizer.learningRate,
+        skippedSteps: skipped,
+        best: improved,
+      };
+      run.history.push(summary);
+      c.options.onEpoch?.(summary);
+      if (c.options.checkpoints) {
+        const extra = { vocabulary: c.fingerprint, bestMacroF1: run.bestMacroF1, bestEpoch: run.bestEpoch, badEpochs: run.badEpochs, history: run.history.map((h) => ({ ...h, trainLoss: Number.isFinite(h.trainLoss) ? h.trainLoss : null })) };
+        await c.options.checkpoints.save('last', await encodeTrainingState({ model: context.model, optimizer: context.optimizer, step, epoch, extra }));
+      }
+      if (run.badEpochs >= c.patience && epoch < epochs) context.stop(`early stopping: macro-F1 has not improved for ${c.patience} epochs`);
+    },
+  };
 }
 
 /** Class weights and soft targets of the loss, checked against the labels and the training set. */

@@ -7,10 +7,10 @@
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Adam, deriveSeed, NonFiniteLossError } from '@cellstate/nn';
+import { Adam, deriveSeed, fit, type Callback, type TrainingTask } from '@cellstate/nn';
 import { assertWritable, loadTrainingCheckpoint, saveCheckpoint, saveTrainingCheckpoint, writeFileAtomically } from '@cellstate/nn/node';
-import { encodeSeq2SeqModel, makeBatch, permutation, Seq2Seq, trainStep, trainStepChecked, type IdPair, type LoadedModel, type Preprocessing } from '@cellstate/seq2seq';
-import { ArgumentError, readMany, type Tensor } from '@cellstate/tensor';
+import { encodeSeq2SeqModel, makeBatch, permutation, Seq2Seq, type IdPair, type LoadedModel, type Preprocessing } from '@cellstate/seq2seq';
+import { ArgumentError } from '@cellstate/tensor';
 import { Vocabulary } from '@cellstate/text';
 import cliProgress from 'cli-progress';
 import { DataError, loadCorpus, spreadSample, type TextPair } from './data.js';
@@ -102,10 +102,8 @@ interface TrainingData {
   init?: LoadedModel;
 }
 
-/** The losses of the steps so far: those not read yet, and the sums they are read into. */
+/** The losses of the steps so far, as sums weighted by target tokens. */
 interface LossTally {
-  /** Losses not read yet: [loss, target tokens, step] (read in groups: one sync per group). */
-  pending: [Tensor, number, number][];
   skipped: number;
   windowLoss: number;
   windowTokens: number;
@@ -275,7 +273,7 @@ async function startRun(o: TrainOptions, io: TrainIo, resuming: boolean, data: T
     epoch,
     extra,
     // epochLoss and epochTokens are absent in checkpoints of older runs.
-    tally: { pending: [], skipped: 0, windowLoss: 0, windowTokens: 0, epochLoss: extra.epochLoss ?? 0, epochTokens: extra.epochTokens ?? 0 },
+    tally: { skipped: 0, windowLoss: 0, windowTokens: 0, epochLoss: extra.epochLoss ?? 0, epochTokens: extra.epochTokens ?? 0 },
   };
 }
 
@@ -293,146 +291,136 @@ async function save(run: Run): Promise<void> {
   await saveTrainingCheckpoint(run.checkpointFile, { model: run.model, optimizer: run.optimizer, step: run.step, epoch: run.epoch, extra });
 }
 
-/** Reads the pending losses into the sums; a non-finite one ends training with `NonFiniteLossError`. */
-async function flush(tally: LossTally): Promise<void> {
-  const { pending } = tally;
-  if (!pending.length) return;
-  const values = await readMany(pending.map(([t]) => t));
-  const bad = pending.findIndex((_, i) => !Number.isFinite((values[i] as Float32Array)[0]!));
-  if (bad >= 0) {
-    const badStep = pending[bad]![2];
-    for (const [t] of pending) t.dispose();
-    tally.pending = [];
-    // Nothing is saved after this: the checkpoint on disk stays the last finite one.
-    throw new NonFiniteLossError(badStep, (values[bad] as Float32Array)[0]!, 'loss');
-  }
-  pending.forEach(([t, n], i) => {
-    const v = (values[i] as Float32Array)[0]!;
-    tally.windowLoss += v * n;
-    tally.windowTokens += n;
-    tally.epochLoss += v * n;
-    tally.epochTokens += n;
-    t.dispose();
-  });
-  tally.pending = [];
-}
-
-/** One optimizer step on the pairs `ids`; its loss is read at once with `onNonFinite: 'skip'`, else left pending. */
-async function trainBatch(run: Run, ids: number[]): Promise<void> {
-  const { o, io, model, optimizer, tally, step } = run;
-  const batch = makeBatch(ids.map((i) => run.data.pairs[i]!), { reverseSource: o.reverseSource });
-  const stepOptions = {
-    seed: deriveSeed(o.seed, 1_000_000 + step),
-    teacherForcing: o.teacherForcing,
-    clipNorm: o.clipNorm,
-    labelSmoothing: o.labelSmoothing,
-    shortlist: o.shortlist,
-  };
-  if (o.onNonFinite === 'skip') {
-    try {
-      const r = await trainStepChecked(model, optimizer, batch, { ...stepOptions, step: step + 1, onNonFinite: 'skip' });
-      if (r.skipped) {
-        tally.skipped++;
-        io.log(`warning: step ${step + 1}: the ${Number.isFinite(r.loss) ? 'gradient norm' : 'loss'} is ${Number.isFinite(r.loss) ? r.gradientNorm : r.loss}; update skipped (${tally.skipped} so far)`);
-      } else {
-        tally.windowLoss += r.loss * batch.targetTokens;
-        tally.windowTokens += batch.targetTokens;
-        tally.epochLoss += r.loss * batch.targetTokens;
-        tally.epochTokens += batch.targetTokens;
-      }
-    } finally {
-      batch.dispose();
-    }
-  } else {
-    tally.pending.push([trainStep(model, optimizer, batch, stepOptions), batch.targetTokens, step + 1]);
-    batch.dispose();
-  }
-}
-
 /**
- * The rest of the current epoch's batches, with progress, checkpoints and the stop
- * conditions: 'done' at the epoch's end, 'stopped' after a stop's checkpoint, 'killed'
- * at the `stopAfterStep` test hook.
+ * The run as a `fit` task: epoch e's batches are `epochBatches(…, e)`, step s draws its
+ * dropout masks and teacher-forcing coins from (seed, s), a batch's loss weighs by its
+ * target tokens, and validation is greedy BLEU and perplexity on `--valid-size` sources.
  */
-async function trainEpoch(run: Run, pace: Pace): Promise<'done' | 'stopped' | 'killed'> {
-  const { o, io, optimizer, extra, tally } = run;
-  const lr = learningRateAfter(extra.history, o.learningRate, o.lrDecay ?? 1);
-  if (lr !== optimizer.learningRate) io.log(`epoch ${run.epoch + 1}: learning rate ${lr.toPrecision(3)} (validation BLEU has not improved ${epochsWithoutImprovement(extra.history)} time(s))`);
-  optimizer.learningRate = lr;
-  const batches = epochBatches(run.data.pairs, o.batchSize, o.seed, run.epoch);
-  const bar = io.progress
-    ? new cliProgress.SingleBar(
-        { format: `epoch ${run.epoch + 1}/${o.epochs} |{bar}| {value}/{total} batches | loss {loss} | ppl {ppl} | {rate} tok/s | ETA {eta_formatted}`, hideCursor: true, etaBuffer: 50 },
-        cliProgress.Presets.shades_classic,
-      )
-    : null;
-  bar?.start(batches.length, extra.batchIndex, { loss: '-', ppl: '-', rate: '-' });
-  let windowStarted = Date.now();
-  for (let b = extra.batchIndex; b < batches.length; b++) {
-    await trainBatch(run, batches[b]!);
-    const step = ++run.step;
-    pace.stepsThisRun++;
-    extra.batchIndex = b + 1;
-    if (step % 10 === 0 || b === batches.length - 1) {
-      await flush(tally);
-      const mean = tally.windowLoss / Math.max(1, tally.windowTokens);
-      const rate = tally.windowTokens / Math.max(1e-3, (Date.now() - windowStarted) / 1000);
-      bar?.update(b + 1, { loss: mean.toFixed(3), ppl: Math.exp(mean).toFixed(1), rate: rate.toFixed(0) });
-      if (!bar && (step % pace.logEvery === 0 || b === batches.length - 1)) {
-        const perStep = (Date.now() - pace.runStarted) / pace.stepsThisRun;
-        io.log(
-          `epoch ${run.epoch + 1} batch ${b + 1}/${batches.length} step ${step} | loss ${mean.toFixed(3)} ppl ${Math.exp(mean).toFixed(1)} | ${rate.toFixed(0)} tok/s | elapsed ${formatDuration(run.elapsed())} | epoch ETA ${formatDuration(perStep * (batches.length - b - 1))}`,
-        );
-      }
-      tally.windowLoss = 0;
-      tally.windowTokens = 0;
-      windowStarted = Date.now();
-    }
-    // A step's awaits resolve as microtasks on the CPU backend: without a macrotask turn the
-    // signal handlers behind stopRequested would wait for the next checkpoint's file write.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    const stopNow = io.stopRequested?.() || (o.maxSteps !== undefined && step >= o.maxSteps) || Date.now() >= pace.deadline;
-    if (step % o.checkpointEvery === 0 || stopNow) {
-      await flush(tally);
-      await save(run);
-    }
-    if (step === o.stopAfterStep) {
-      // Test hook: end like a killed process (nothing saved since the last checkpoint).
-      await flush(tally);
-      bar?.stop();
-      return 'killed';
-    }
-    if (stopNow) {
-      bar?.stop();
-      io.log(`stopping at step ${step} (${io.stopRequested?.() ? 'signal' : o.maxSteps !== undefined && step >= o.maxSteps ? '--max-steps' : '--max-minutes'}); checkpoint saved to ${run.checkpointFile}`);
-      return 'stopped';
-    }
-  }
-  bar?.stop();
-  return 'done';
+function trainingTask(run: Run, validation: { examples: { source: string; hypothesis: string; reference: string }[]; sentences: number }): TrainingTask<number[]> {
+  const { o, data, model } = run;
+  const targetTokens = (ids: readonly number[]) => ids.reduce((n, i) => n + data.pairs[i]!.target.length + 1, 0);
+  return {
+    stepsPerEpoch: Math.ceil(data.pairs.length / o.batchSize),
+    batches: (epoch) => epochBatches(data.pairs, o.batchSize, o.seed, epoch),
+    // Inside the step's scope: the batch tensors are released with the rest of the step.
+    loss: (ids, { step }) =>
+      model.loss(makeBatch(ids.map((i) => data.pairs[i]!), { reverseSource: o.reverseSource }), {
+        seed: deriveSeed(o.seed, 1_000_000 + step),
+        teacherForcing: o.teacherForcing,
+        labelSmoothing: o.labelSmoothing,
+        shortlist: o.shortlist,
+      }).loss,
+    weight: targetTokens,
+    validate: async () => {
+      const v = await evaluate(run.loaded, spreadSample(data.corpus.valid, o.validSize), { beamSize: 1 });
+      Object.assign(validation, { examples: v.examples, sentences: v.sentences });
+      return { val_bleu: v.bleu, val_perplexity: v.perplexity };
+    },
+  };
 }
 
-/** After an epoch's last step: validation BLEU, the best model so far, the log, a checkpoint at the next epoch's start. */
-async function endEpoch(run: Run): Promise<void> {
+/** After an epoch's last step: its record, the best model so far, the log, a checkpoint at the next epoch's start. */
+async function endEpoch(run: Run, bleu: number, perplexity: number, validation: { examples: { source: string; hypothesis: string; reference: string }[]; sentences: number }): Promise<void> {
   const { o, io, extra, tally } = run;
   const trainLoss = tally.epochLoss / Math.max(1, tally.epochTokens);
   tally.epochLoss = 0;
   tally.epochTokens = 0;
-  const validation = await evaluate(run.loaded, spreadSample(run.data.corpus.valid, o.validSize), { beamSize: 1 });
-  const record: EpochRecord = { epoch: run.epoch + 1, step: run.step, trainLoss, validBleu: validation.bleu, validPerplexity: validation.perplexity, elapsedMs: run.elapsed() };
-  const improved = validation.bleu > bestBleu(extra.history);
+  const record: EpochRecord = { epoch: run.epoch + 1, step: run.step, trainLoss, validBleu: bleu, validPerplexity: perplexity, elapsedMs: run.elapsed() };
+  const improved = bleu > bestBleu(extra.history);
   extra.history.push(record);
   if (improved) {
     // The weights of the best epoch so far, as a model file: what --export and `export` write.
     await saveCheckpoint(run.bestFile, await encodeSeq2SeqModel({ ...run.loaded, info: runInfo(run, run.epoch + 1) }, { dtype: 'F32' }));
   }
   io.log(
-    `epoch ${run.epoch + 1} done at step ${run.step}: train loss ${trainLoss.toFixed(3)} | valid BLEU ${validation.bleu.toFixed(2)} (greedy, ${validation.sentences} sentences)${improved ? ' (best so far: best.safetensors)' : ''} | valid ppl ${validation.perplexity.toFixed(2)} | lr ${run.optimizer.learningRate.toPrecision(3)} | elapsed ${formatDuration(run.elapsed())}`,
+    `epoch ${run.epoch + 1} done at step ${run.step}: train loss ${trainLoss.toFixed(3)} | valid BLEU ${bleu.toFixed(2)} (greedy, ${validation.sentences} sentences)${improved ? ' (best so far: best.safetensors)' : ''} | valid ppl ${perplexity.toFixed(2)} | lr ${run.optimizer.learningRate.toPrecision(3)} | elapsed ${formatDuration(run.elapsed())}`,
   );
   for (const e of validation.examples.slice(0, 3)) io.log(`  ${e.source}  →  ${e.hypothesis}   [ref: ${e.reference}]`);
   run.epoch++;
   extra.batchIndex = 0;
   await save(run);
+}
+
+/**
+ * What `train` adds to `fit`: the plateau learning rate per epoch, the progress bar or
+ * log lines, checkpoints every `--checkpoint-every` steps, the stop conditions (signal,
+ * `--max-steps`, `--max-minutes`, each with a checkpoint), and the epoch's end.
+ */
+function runCallback(run: Run, pace: Pace, validation: Parameters<typeof endEpoch>[3]): Callback & { readonly killed: boolean } {
+  const { o, io, optimizer, extra, tally } = run;
+  let bar: cliProgress.SingleBar | null = null;
+  let windowStarted = 0;
+  let killed = false;
+  return {
+    get killed() {
+      return killed;
+    },
+    onEpochBegin(epoch, context) {
+      run.epoch = epoch;
+      const lr = learningRateAfter(extra.history, o.learningRate, o.lrDecay ?? 1);
+      if (lr !== optimizer.learningRate) io.log(`epoch ${epoch + 1}: learning rate ${lr.toPrecision(3)} (validation BLEU has not improved ${epochsWithoutImprovement(extra.history)} time(s))`);
+      optimizer.learningRate = lr;
+      bar = io.progress
+        ? new cliProgress.SingleBar(
+            { format: `epoch ${epoch + 1}/${o.epochs} |{bar}| {value}/{total} batches | loss {loss} | ppl {ppl} | {rate} tok/s | ETA {eta_formatted}`, hideCursor: true, etaBuffer: 50 },
+            cliProgress.Presets.shades_classic,
+          )
+        : null;
+      bar?.start(context.stepsPerEpoch, extra.batchIndex, { loss: '-', ppl: '-', rate: '-' });
+      windowStarted = Date.now();
+    },
+    async onBatchEnd(b, logs, context) {
+      const step = (run.step = logs.step);
+      const last = b === context.stepsPerEpoch - 1;
+      pace.stepsThisRun++;
+      extra.batchIndex = b + 1;
+      if (logs.skipped) {
+        tally.skipped++;
+        const what = Number.isFinite(logs.loss) ? `gradient norm is ${logs.gradientNorm}` : `loss is ${logs.loss}`;
+        io.log(`warning: step ${step}: the ${what}; update skipped (${tally.skipped} so far)`);
+      } else {
+        for (const key of ['window', 'epoch'] as const) {
+          tally[`${key}Loss`] += logs.loss * logs.weight;
+          tally[`${key}Tokens`] += logs.weight;
+        }
+      }
+      if (step % 10 === 0 || last) {
+        const mean = tally.windowLoss / Math.max(1, tally.windowTokens);
+        const rate = tally.windowTokens / Math.max(1e-3, (Date.now() - windowStarted) / 1000);
+        bar?.update(b + 1, { loss: mean.toFixed(3), ppl: Math.exp(mean).toFixed(1), rate: rate.toFixed(0) });
+        if (!bar && (step % pace.logEvery === 0 || last)) {
+          const perStep = (Date.now() - pace.runStarted) / pace.stepsThisRun;
+          io.log(
+            `epoch ${run.epoch + 1} batch ${b + 1}/${context.stepsPerEpoch} step ${step} | loss ${mean.toFixed(3)} ppl ${Math.exp(mean).toFixed(1)} | ${rate.toFixed(0)} tok/s | elapsed ${formatDuration(run.elapsed())} | epoch ETA ${formatDuration(perStep * (context.stepsPerEpoch - b - 1))}`,
+          );
+        }
+        tally.windowLoss = 0;
+        tally.windowTokens = 0;
+        windowStarted = Date.now();
+      }
+      // A step's awaits resolve as microtasks on the CPU backend: without a macrotask turn the
+      // signal handlers behind stopRequested would wait for the next checkpoint's file write.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const signal = io.stopRequested?.() === true;
+      const reason = signal ? 'signal' : o.maxSteps !== undefined && step >= o.maxSteps ? '--max-steps' : Date.now() >= pace.deadline ? '--max-minutes' : undefined;
+      if (step % o.checkpointEvery === 0 || reason) await save(run);
+      if (step === o.stopAfterStep) {
+        // Test hook: end like a killed process (nothing saved since the last checkpoint).
+        killed = true;
+        bar?.stop();
+        context.stop('killed');
+      } else if (reason) {
+        bar?.stop();
+        io.log(`stopping at step ${step} (${reason}); checkpoint saved to ${run.checkpointFile}`);
+        context.stop(reason);
+      }
+    },
+    async onEpochEnd(_epoch, logs) {
+      bar?.stop();
+      if (killed) return;
+      await endEpoch(run, logs.val_bleu!, logs.val_perplexity!, validation);
+    },
+  };
 }
 
 /** Writes model.safetensors (and the --export file, from the best epoch) and disposes the model; returns the model's path. */
@@ -461,33 +449,40 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
   const resuming = await openRunDirectory(o, io);
   const data = await prepareData(o, io, resuming);
   const run = await startRun(o, io, resuming, data, started);
-  let stoppedEarly = false;
   const pace: Pace = { deadline: o.maxMinutes === undefined ? Number.POSITIVE_INFINITY : started + o.maxMinutes * 60_000, logEvery: io.logEvery ?? 50, stepsThisRun: 0, runStarted: Date.now() };
+  const validation = { examples: [] as { source: string; hypothesis: string; reference: string }[], sentences: 0 };
+  const task = trainingTask(run, validation);
+  const callback = runCallback(run, pace, validation);
+  let stopReason: string | undefined;
   io.onStepLoop?.(true);
   try {
-    while (run.epoch < o.epochs) {
-      const end = await trainEpoch(run, pace);
-      if (end === 'killed') {
-        run.model.dispose();
-        return { steps: run.step, epochs: run.epoch, elapsedMs: run.elapsed(), stoppedEarly: true, history: run.extra.history, modelPath: '' };
-      }
-      if (end === 'stopped') {
-        stoppedEarly = true;
-        break;
-      }
-      await flush(run.tally);
-      await endEpoch(run);
+    if (run.extra.batchIndex >= task.stepsPerEpoch) {
+      // A checkpoint written after an epoch's last step but before its end (older runs).
+      const logs = await task.validate!(run.epoch);
+      await endEpoch(run, logs.val_bleu!, logs.val_perplexity!, validation);
     }
-    await flush(run.tally);
-    if (!stoppedEarly) await save(run);
+    const history = await fit(run.model, task, {
+      epochs: o.epochs,
+      initialStep: run.epoch * task.stepsPerEpoch + run.extra.batchIndex,
+      optimizer: run.optimizer,
+      ...(o.clipNorm > 0 && Number.isFinite(o.clipNorm) ? { clipGradNorm: o.clipNorm } : {}),
+      // 'stop' ends the run with the error: nothing is saved after a non-finite step, so
+      // the checkpoint on disk stays the last finite one.
+      onNonFinite: o.onNonFinite === 'skip' ? 'skip' : 'throw',
+      callbacks: [callback],
+    });
+    stopReason = history.stopReason;
   } catch (e) {
-    // Tensors of steps not read yet would leak; the model is not saved after a failure.
-    for (const [t] of run.tally.pending) t.dispose();
     run.model.dispose();
     throw e;
   } finally {
     io.onStepLoop?.(false);
   }
+  if (callback.killed) {
+    run.model.dispose();
+    return { steps: run.step, epochs: run.epoch, elapsedMs: run.elapsed(), stoppedEarly: true, history: run.extra.history, modelPath: '' };
+  }
+  const stoppedEarly = stopReason !== undefined;
   const modelPath = await writeModels(run, stoppedEarly);
   return { steps: run.step, epochs: run.epoch, elapsedMs: run.elapsed(), stoppedEarly, history: run.extra.history, modelPath };
 }
