@@ -177,6 +177,23 @@ describe('the runtime and session in one thread (protocol, loop style, failures)
     ref.model.dispose();
   });
 
+  it('fitInWorker with a TrainingTask: maxSteps ends the run inside an epoch, stepMetrics join each step’s report; the weights are fit’s', async () => {
+    const fitLoop = await import('./__fixtures__/fit-loop.js');
+    const ref = fitLoop.fitModel();
+    const stopAt7 = { onBatchEnd: (_b: number, logs: { step: number }, ctx: { stop(r: string): void }) => void (logs.step === 7 && ctx.stop('7')) };
+    await fit(ref.model, fitLoop.fitTask(ref.model), { epochs: 3, optimizer: ref.optimizer, callbacks: [stopAt7] });
+    const refWeights = new Map(ref.model.namedParameters().map(([n, p]) => [n, Float32Array.from(p.value.dataSync())]));
+    const progress: TrainingProgress[] = [];
+    const run = inProcess(fitLoop, { options: { task: true, epochs: 3, maxSteps: 7 }, progressIntervalMs: 0 });
+    run.on('progress', (p) => progress.push(p));
+    const done = await run.done;
+    expect(done).toMatchObject({ status: 'completed', steps: 7 });
+    expect(progress.map((p) => [p.step, p.totalSteps, p.metrics.twiceStep])).toEqual(Array.from({ length: 7 }, (_, i) => [i + 1, 7, 2 * (i + 1)]));
+    expectSameWeights(await weights(done.checkpoint!.bytes), refWeights, 0);
+    ref.optimizer.dispose();
+    ref.model.dispose();
+  });
+
   it('failures reject done with a TrainingError carrying the worker-side message', async () => {
     const setupModule = await import('./__fixtures__/train-setup.js');
     const failing = inProcess(setupModule, { options: { steps: 10, failAt: 3 } });

@@ -1,18 +1,18 @@
 /**
- * The web page's training module (step style, for `@cellstate/worker`): runs inside the
+ * The web page's training module (loop style, for `@cellstate/worker`): runs inside the
  * Web Worker started by `train.worker.ts`. Browser-safe (no Node APIs).
  *
- * `setup(context)` builds vocabularies and a `Seq2Seq` model from the sentence pairs in
- * `context.options` (`WebTrainingOptions`), and each `step(n)` does one Adam step on one
- * batch, returning the loss with its perplexity; at epoch ends (no more often than every ~50 steps,
+ * `train(context)` builds vocabularies and a `Seq2Seq` model from the sentence pairs in
+ * `context.options` (`WebTrainingOptions`) and runs `fit` (through `fitInWorker`) on a
+ * task whose steps are Adam steps on one batch each, reporting the loss with its perplexity; at epoch ends (no more often than every ~50 steps,
  * and at the last step) the held-out pairs are translated greedily and the exact-match
  * accuracy and BLEU are reported too. The data order of epoch e depends only on
  * (seed, e), so a run resumed from a checkpoint continues the same way.
  */
 import '@cellstate/backend-cpu';
-import { Adam, deriveSeed } from '@cellstate/nn';
-import { corpusBleu, greedyDecode, makeBatch, permutation, Seq2Seq, trainStep } from '@cellstate/seq2seq';
-import type { TrainingContext, TrainingSetup } from '@cellstate/worker/runtime';
+import { Adam, deriveSeed, type BatchLogs, type TrainingTask } from '@cellstate/nn';
+import { corpusBleu, greedyDecode, makeBatch, permutation, Seq2Seq } from '@cellstate/seq2seq';
+import { fitInWorker, type TrainLoopContext } from '@cellstate/worker/runtime';
 import { prepareTraining, type PreparedTraining, type WebTrainingOptions } from './training-data.js';
 
 /** Metrics of the held-out pairs (greedy decoding). */
@@ -47,7 +47,7 @@ export function epochBatches(count: number, batchSize: number, seed: number, epo
   return batches;
 }
 
-export async function setup(context: TrainingContext): Promise<TrainingSetup> {
+export async function train(context: TrainLoopContext): Promise<void> {
   const options = context.options as WebTrainingOptions;
   const prepared = prepareTraining(options);
   const { train, batchSize, stepsPerEpoch, seed } = prepared;
@@ -61,34 +61,28 @@ export async function setup(context: TrainingContext): Promise<TrainingSetup> {
       `vocabularies ${prepared.sourceVocabulary.size} / ${prepared.targetVocabulary.size}; ${model.parameterCount().toLocaleString('en')} parameters; ` +
       `${stepsPerEpoch} steps per epoch of ${batchSize} pairs`,
   );
-  let batches: { epoch: number; list: number[][] } | undefined;
-  let scores: HeldOutScores | undefined;
-  return {
-    model,
-    optimizer,
-    totalSteps,
-    async step(n) {
-      const epoch = Math.floor((n - 1) / stepsPerEpoch);
-      const index = (n - 1) % stepsPerEpoch;
-      if (batches?.epoch !== epoch) batches = { epoch, list: epochBatches(train.length, batchSize, seed, epoch) };
-      const batch = makeBatch(batches.list[index]!.map((i) => train[i]!), { reverseSource: model.config.reverseSource });
-      let loss: number;
-      try {
-        const l = trainStep(model, optimizer, batch, { seed: deriveSeed(seed, 1_000_000 + n), clipNorm: 1 });
-        loss = await l.item();
-        l.dispose();
-      } finally {
-        batch.dispose();
-      }
-      const epochEnd = index === stepsPerEpoch - 1;
-      if (n === totalSteps || (epochEnd && (epoch + 1) % evalEveryEpochs === 0)) scores = (await scoreHeldOut(model, prepared)) ?? scores;
-      const metrics: Record<string, number> = { perplexity: Math.exp(loss) };
-      if (scores) {
-        metrics.heldOutAccuracy = scores.accuracy;
-        metrics.heldOutBleu = scores.bleu;
-      }
-      return { loss, metrics, epoch: epoch + 1 };
-    },
-    dispose: () => model.dispose(),
+  const task: TrainingTask<number[]> = {
+    stepsPerEpoch,
+    batches: (epoch) => epochBatches(train.length, batchSize, seed, epoch),
+    // The seeds of the page's 1-based step numbers.
+    loss: (ids, { step }) =>
+      model.loss(makeBatch(ids.map((i) => train[i]!), { reverseSource: model.config.reverseSource }), { seed: deriveSeed(seed, 1_000_000 + step + 1), teacherForcing: 1, labelSmoothing: 0, shortlist: 0 }).loss,
   };
+  let scores: HeldOutScores | undefined;
+  const stepMetrics = async (logs: BatchLogs): Promise<Record<string, number>> => {
+    const epochEnd = logs.step % stepsPerEpoch === 0;
+    if (logs.step === totalSteps || (epochEnd && (logs.step / stepsPerEpoch) % evalEveryEpochs === 0)) scores = (await scoreHeldOut(model, prepared)) ?? scores;
+    const metrics: Record<string, number> = { perplexity: Math.exp(logs.loss) };
+    if (scores) {
+      metrics.heldOutAccuracy = scores.accuracy;
+      metrics.heldOutBleu = scores.bleu;
+    }
+    return metrics;
+  };
+  try {
+    await fitInWorker(context, model, task, { epochs: Math.ceil(totalSteps / stepsPerEpoch), maxSteps: totalSteps, optimizer, clipGradNorm: 1, stepMetrics });
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
 }

@@ -1,9 +1,21 @@
-import { fit, type Callback, type CheckpointableOptimizer, type Dataset, type EpochLogs, type FitModel, type FitOptions, type History, type Optimizer, type Sample } from '@cellstate/nn';
+import { Dataset, fit, type BatchLogs, type Callback, type CheckpointableOptimizer, type EpochLogs, type FitLoopOptions, type FitModel, type FitOptions, type History, type Module, type Optimizer, type Sample, type TrainingTask } from '@cellstate/nn';
 import type { TrainLoopContext } from './training-module.js';
 
 /** `fit`'s options inside a worker: the optimizer is one you own (checkpoints save its state). */
 export type WorkerFitOptions = Omit<FitOptions, 'optimizer' | 'initialEpoch' | 'initialStep' | 'signal' | 'validationSplit'> & {
   optimizer: Optimizer & CheckpointableOptimizer;
+};
+
+/** `fit`'s options for a `TrainingTask` inside a worker, with the run's length and per-step metrics. */
+export type WorkerTaskFitOptions = Omit<FitLoopOptions, 'optimizer' | 'initialEpoch' | 'initialStep' | 'signal'> & {
+  optimizer: Optimizer & CheckpointableOptimizer;
+  /** End the run after this many steps (default: `epochs` × the task's `stepsPerEpoch`); the total the page's progress and ETA use. */
+  maxSteps?: number;
+  /**
+   * Metrics sent with each step besides the last epoch's logs (a batch accuracy, a
+   * validation run at chosen steps); awaited before the step is reported.
+   */
+  stepMetrics?: (logs: BatchLogs) => Record<string, number> | undefined | Promise<Record<string, number> | undefined>;
 };
 
 /**
@@ -29,16 +41,26 @@ export type WorkerFitOptions = Omit<FitOptions, 'optimizer' | 'initialEpoch' | '
  * }
  * ```
  */
-export async function fitInWorker(context: TrainLoopContext, model: FitModel, data: Dataset<Sample>, options: WorkerFitOptions): Promise<History> {
-  const stepsPerEpoch = Math.ceil(data.length / (options.batchSize ?? 32));
-  const start = await context.track(model, options.optimizer, options.epochs * stepsPerEpoch);
+export async function fitInWorker(context: TrainLoopContext, model: FitModel, data: Dataset<Sample>, options: WorkerFitOptions): Promise<History>;
+export async function fitInWorker<B>(context: TrainLoopContext, model: Module, task: TrainingTask<B>, options: WorkerTaskFitOptions): Promise<History>;
+export async function fitInWorker<B>(context: TrainLoopContext, model: Module, data: Dataset<Sample> | TrainingTask<B>, options: WorkerFitOptions | WorkerTaskFitOptions): Promise<History> {
+  const isTask = !(data instanceof Dataset);
+  const stepsPerEpoch = isTask ? data.stepsPerEpoch : Math.ceil(data.length / ((options as WorkerFitOptions).batchSize ?? 32));
+  const { maxSteps, stepMetrics, ...fitOptions } = options as WorkerTaskFitOptions;
+  const total = Math.min(maxSteps ?? Infinity, options.epochs * stepsPerEpoch);
+  const start = await context.track(model, options.optimizer, total);
   let epochLogs: EpochLogs = {};
   let epoch = Math.floor(start / Math.max(1, stepsPerEpoch));
   const report: Callback = {
     onEpochBegin: (e) => void (epoch = e),
     // `report` throws TrainingCancelled on cancel: it leaves fit through its cleanup.
-    onBatchEnd: (_batch, logs) => context.report({ loss: logs.loss, metrics: epochLogs, epoch: epoch + 1 }),
+    onBatchEnd: async (_batch, logs, fitContext) => {
+      const extra = await stepMetrics?.(logs);
+      await context.report({ loss: logs.loss, metrics: { ...epochLogs, ...extra }, epoch: epoch + 1 });
+      if (logs.step >= total && total < options.epochs * stepsPerEpoch) fitContext.stop(`maxSteps (${total})`);
+    },
     onEpochEnd: (_e, logs) => void (epochLogs = { ...logs }),
   };
-  return fit(model, data, { ...options, initialStep: start, signal: context.signal, callbacks: [...(options.callbacks ?? []), report] });
+  const run = { ...fitOptions, initialStep: start, signal: context.signal, callbacks: [...(options.callbacks ?? []), report] };
+  return isTask ? fit(model, data, run) : fit(model as FitModel, data, run as WorkerFitOptions & typeof run);
 }

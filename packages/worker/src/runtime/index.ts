@@ -30,7 +30,7 @@ import { reportUnhandledRejections } from './errors.js';
 import type { TrainingModule } from './training-module.js';
 import { TrainingRun } from './training-run.js';
 
-export { fitInWorker, type WorkerFitOptions } from './fit-in-worker.js';
+export { fitInWorker, type WorkerFitOptions, type WorkerTaskFitOptions } from './fit-in-worker.js';
 export { TrainingCancelled, type StepOutput, type TrainingContext, type TrainingSetup, type TrainLoopContext, type TrainingModule } from './training-module.js';
 
 /** For worker entries that report failures of their own (Node's `unhandledRejection`). */
