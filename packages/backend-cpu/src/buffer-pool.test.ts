@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BufferPool, sizeClass } from './buffer-pool.js';
+import { BufferPool, REUSE_CLASSES, classAbove, sizeClass } from './buffer-pool.js';
 import { createCpuBackend } from './cpu-backend.js';
 
 describe('BufferPool', () => {
@@ -29,6 +29,28 @@ describe('BufferPool', () => {
     expect(pool.bytes).toBe(0);
     pool.give(new Float32Array(1000)); // not a class-sized buffer: not taken
     expect(pool.bytes).toBe(0);
+  });
+
+  it('a request takes a free buffer of up to REUSE_CLASSES classes above its own (not further), and the view goes back whole', () => {
+    const pool = new BufferPool({ minElements: 4 });
+    const n = 5000;
+    const big = pool.alloc('float32', classAbove(n, REUSE_CLASSES)) as Float32Array;
+    const bigger = pool.alloc('float32', classAbove(n, REUSE_CLASSES + 1)) as Float32Array;
+    big.fill(7);
+    pool.give(big);
+    pool.give(bigger);
+    const v = pool.alloc('float32', n);
+    expect(v.buffer).toBe(big.buffer); // the nearest class that has a free buffer
+    expect(v.length).toBe(n);
+    expect(Array.from(v).every((x) => x === 0)).toBe(true);
+    expect(pool.alloc('float32', n).buffer).not.toBe(bigger.buffer); // too far above: a fresh array
+    // The view returns its whole buffer, which then serves its own class again.
+    pool.give(v);
+    expect(pool.bytes).toBe(big.byteLength + bigger.byteLength);
+    expect(pool.alloc('float32', big.length).buffer).toBe(big.buffer);
+    // A view whose buffer is too far above its length (not one alloc made) is not taken.
+    pool.give(new Float32Array(bigger.buffer as ArrayBuffer, 0, 10));
+    expect(pool.bytes).toBe(bigger.byteLength);
   });
 
   it('never pools small arrays, and when full drops the arrays given longest ago', () => {
