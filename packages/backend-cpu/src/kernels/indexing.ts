@@ -82,7 +82,8 @@ export function scatterAdd(
       }
     }
     if (touched.length === 0) continue;
-    const acc = new Float64Array(touched.length * q);
+    // Every slot is written from x before the sums: a reused scratch needs no zeroing.
+    const acc = float64Scratch(touched.length * q);
     for (let s = 0; s < touched.length; s++) {
       const src = base + touched[s]! * q;
       for (let t = 0; t < q; t++) acc[s * q + t] = x[src + t]!;
@@ -99,4 +100,16 @@ export function scatterAdd(
       for (let t = 0; t < q; t++) out[dst + t] = acc[s * q + t]!;
     }
   }
+}
+
+let scratch = new Float64Array(0);
+
+/**
+ * A float64 buffer of at least `n` elements, reused across calls: an embedding gradient
+ * per training step would otherwise be a fresh array of garbage (~2 MB a translation step)
+ * that V8 frees only lazily. Kernels run one at a time on a thread, so one is enough.
+ */
+function float64Scratch(n: number): Float64Array {
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, scratch.length * 2));
+  return scratch;
 }
