@@ -291,12 +291,18 @@ async function save(run: Run): Promise<void> {
   await saveTrainingCheckpoint(run.checkpointFile, { model: run.model, optimizer: run.optimizer, step: run.step, epoch: run.epoch, extra });
 }
 
+/** The last validation's sample translations and size, for the epoch's log lines. */
+interface LastValidation {
+  examples: { source: string; hypothesis: string; reference: string }[];
+  sentences: number;
+}
+
 /**
  * The run as a `fit` task: epoch e's batches are `epochBatches(…, e)`, step s draws its
  * dropout masks and teacher-forcing coins from (seed, s), a batch's loss weighs by its
  * target tokens, and validation is greedy BLEU and perplexity on `--valid-size` sources.
  */
-function trainingTask(run: Run, validation: { examples: { source: string; hypothesis: string; reference: string }[]; sentences: number }): TrainingTask<number[]> {
+function trainingTask(run: Run, validation: LastValidation): TrainingTask<number[]> {
   const { o, data, model } = run;
   const targetTokens = (ids: readonly number[]) => ids.reduce((n, i) => n + data.pairs[i]!.target.length + 1, 0);
   return {
@@ -320,7 +326,7 @@ function trainingTask(run: Run, validation: { examples: { source: string; hypoth
 }
 
 /** After an epoch's last step: its record, the best model so far, the log, a checkpoint at the next epoch's start. */
-async function endEpoch(run: Run, bleu: number, perplexity: number, validation: { examples: { source: string; hypothesis: string; reference: string }[]; sentences: number }): Promise<void> {
+async function endEpoch(run: Run, bleu: number, perplexity: number, validation: LastValidation): Promise<void> {
   const { o, io, extra, tally } = run;
   const trainLoss = tally.epochLoss / Math.max(1, tally.epochTokens);
   tally.epochLoss = 0;
@@ -346,7 +352,7 @@ async function endEpoch(run: Run, bleu: number, perplexity: number, validation: 
  * log lines, checkpoints every `--checkpoint-every` steps, the stop conditions (signal,
  * `--max-steps`, `--max-minutes`, each with a checkpoint), and the epoch's end.
  */
-function runCallback(run: Run, pace: Pace, validation: Parameters<typeof endEpoch>[3]): Callback & { readonly killed: boolean } {
+function runCallback(run: Run, pace: Pace, validation: LastValidation): Callback & { readonly killed: boolean } {
   const { o, io, optimizer, extra, tally } = run;
   let bar: cliProgress.SingleBar | null = null;
   let windowStarted = 0;
@@ -450,7 +456,7 @@ export async function train(options: TrainOptions, io: TrainIo): Promise<TrainSu
   const data = await prepareData(o, io, resuming);
   const run = await startRun(o, io, resuming, data, started);
   const pace: Pace = { deadline: o.maxMinutes === undefined ? Number.POSITIVE_INFINITY : started + o.maxMinutes * 60_000, logEvery: io.logEvery ?? 50, stepsThisRun: 0, runStarted: Date.now() };
-  const validation = { examples: [] as { source: string; hypothesis: string; reference: string }[], sentences: 0 };
+  const validation: LastValidation = { examples: [], sentences: 0 };
   const task = trainingTask(run, validation);
   const callback = runCallback(run, pace, validation);
   let stopReason: string | undefined;
