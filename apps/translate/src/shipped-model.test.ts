@@ -12,7 +12,7 @@ const README_SAMPLES: Array<[string, string]> = [
   ['Good morning.', 'Bonjour.'],
   ['I am hungry.', "J'ai faim."],
   ['Thank you very much.', 'Merci beaucoup.'],
-  ['I would like a coffee, please.', "Je voudrais un café, s'il vous plaît."],
+  ['I would like a coffee, please.', 'Je voudrais un café, je vous prie.'],
   ['Paris is a beautiful city.', 'Paris est une superbe ville.'],
   ['The weather is nice today.', "Il fait beau aujourd'hui."],
 ];
@@ -22,7 +22,7 @@ describe('the shipped en-fr model', () => {
     await selectBackend('cpu');
   });
 
-  it.skipIf(!existsSync(DEFAULT_MODEL))('loads (PyTorch parameter names, int8 matrices) and translates the README samples with beam 5', async () => {
+  it.skipIf(!existsSync(DEFAULT_MODEL))('loads (PyTorch parameter names, 4-bit matrices) and translates the README samples with beam 5', async () => {
     const loaded = await decodeSeq2SeqModel(new Uint8Array(readFileSync(DEFAULT_MODEL)), 'en-fr.safetensors');
     expect(loaded.model.namedParameters().map(([n]) => n)).toContain('encoder.rnn.weight_ih_l0');
     const translator = new Translator(loaded);

@@ -2,11 +2,13 @@
 """PyTorch CPU peer for the inference workloads W8T and W8S: the two sample apps' `run`
 commands with their SHIPPED models, the same weights read from the same files.
 
-- W8T (`translate run`, beam 5): apps/translate/models/en-fr.safetensors, an int8 "Q8"
+- W8T (`translate run`, beam 5): apps/translate/models/en-fr.safetensors, a 4-bit "Q4"
   safetensors file (config, vocabularies and preprocessing in its metadata; the large
-  matrices as I8 with one F32 scale per row, `<name>.q8_scale`, the rest F16), read with
-  numpy/struct below and dequantised exactly as packages/seq2seq/src/model-file.ts does
-  (float32(q) * float32(scale), rounded once to float32). The network is seq2seq_torch.py's
+  matrices as packed 4-bit codes, U8, with an F16 step and offset per 32 columns,
+  `<name>.q4_scale`, or as I8 with one F32 scale per row, `<name>.q8_scale`, in older
+  "Q8" files; the rest F16), read with
+  numpy/struct below and dequantised exactly as @cellstate/nn's quantize.ts does
+  (q * scale, or offset + code * step, in double and rounded once to float32). The network is seq2seq_torch.py's
   op-for-op mirror of @cellstate/seq2seq (encoder with per-sample lengths, bridge, Luong
   `dot` attention, combine, tied output), run in eval mode under torch.inference_mode; the
   beam search is packages/seq2seq/src/decode.ts `beamSearch` transcribed: every sentence
@@ -64,16 +66,18 @@ REGENERATE = ("node --conditions=@cellstate/source --import tsx with inferData(i
 
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 Q8_SCALE_SUFFIX = ".q8_scale"
+Q4_SCALE_SUFFIX = ".q4_scale"
+Q4_GROUP = 32
 
 
 # ---------------------------------------------------------------- safetensors (numpy/struct)
 
-_DTYPES = {"F32": "<f4", "F16": "<f2", "I8": "i1"}
+_DTYPES = {"F32": "<f4", "F16": "<f2", "I8": "i1", "U8": "u1"}
 
 
 def read_safetensors(path):
     """(metadata, {name: numpy array in its stored dtype}) of a safetensors file: an 8-byte
-    little-endian header size, the JSON header, then the data; F32, F16 and I8 only."""
+    little-endian header size, the JSON header, then the data; F32, F16, I8 and U8 only."""
     import numpy as np
     with open(path, "rb") as f:
         raw = f.read()
@@ -99,24 +103,46 @@ def read_safetensors(path):
     return metadata, tensors
 
 
+def dequantize_q4(name, codes, scales):
+    """A Q4 matrix: U8 [rows, cols / 2] codes (low nibble first) and F16 [rows, groups, 2]
+    (step, offset) per group of 32 columns; offset + code * step in double, rounded once to
+    float32, as quantize-q4.ts's dequantizeGroupsQ4 does."""
+    import numpy as np
+    rows, half = codes.shape
+    cols = 2 * half
+    groups = -(-cols // Q4_GROUP)
+    if scales is None or list(scales.shape) != [rows, groups, 2]:
+        raise ValueError(f"quantized tensor {name!r} needs a scale tensor {name + Q4_SCALE_SUFFIX!r} of shape [{rows}, {groups}, 2]")
+    q = np.empty((rows, cols), dtype=np.float64)
+    q[:, 0::2] = codes & 15
+    q[:, 1::2] = codes >> 4
+    group_of = np.arange(cols) // Q4_GROUP
+    step = scales[:, :, 0].astype(np.float64)[:, group_of]
+    offset = scales[:, :, 1].astype(np.float64)[:, group_of]
+    return (offset + q * step).astype(np.float32)
+
+
 def float32_state(metadata, tensors):
     """The float32 parameters: F16/F32 widened (exact); the tensors listed in the metadata key
-    `seq2seq.quantized` (I8) times their per-row `<name>.q8_scale` (F32), as model-file.ts's
-    `dequantizedState` does (an int8 times a float32 is exact in double, so the one rounding
-    to float32 equals numpy's float32 product)."""
+    `seq2seq.quantized` either Q4 (U8 codes with `<name>.q4_scale`, see dequantize_q4) or Q8
+    (I8 times their per-row `<name>.q8_scale`, F32), as model-file.ts's `dequantizedState`
+    does (an int8 times a float32 is exact in double, so the one rounding to float32 equals
+    numpy's float32 product)."""
     import numpy as np
     quantized = set(json.loads(metadata.get("seq2seq.quantized", "[]")))
     out = {}
     for name, a in tensors.items():
-        if name.endswith(Q8_SCALE_SUFFIX) and name[: -len(Q8_SCALE_SUFFIX)] in quantized:
+        if any(name.endswith(suffix) and name[: -len(suffix)] in quantized for suffix in (Q8_SCALE_SUFFIX, Q4_SCALE_SUFFIX)):
             continue
-        if name in quantized:
+        if name in quantized and a.dtype == np.uint8:
+            out[name] = dequantize_q4(name, a, tensors.get(name + Q4_SCALE_SUFFIX))
+        elif name in quantized:
             scale = tensors.get(name + Q8_SCALE_SUFFIX)
             if a.ndim != 2 or scale is None or list(scale.shape) != [a.shape[0]] or scale.dtype != np.float32:
                 raise ValueError(f"quantized tensor {name!r} needs a float32 scale tensor {name + Q8_SCALE_SUFFIX!r} of shape [{a.shape[0]}]")
             out[name] = a.astype(np.float32) * scale[:, None]
-        elif a.dtype == np.int8:
-            raise ValueError(f"tensor {name!r} is I8 but not listed in seq2seq.quantized")
+        elif a.dtype in (np.int8, np.uint8):
+            raise ValueError(f"tensor {name!r} is {a.dtype} but not listed in seq2seq.quantized")
         else:
             out[name] = a.astype(np.float32)
     return out
@@ -286,7 +312,7 @@ def translate_runner(torch, np, inputs):
     items = sum(len(b["items"]) for b in inputs["batches"])
     params = sum(p.numel() for p in model.parameters())
     api = ("seq2seq_torch.py mirror (nn.Embedding, packed nn.LSTM encoder, torch.lstm_cell decoder steps, Luong dot "
-           "attention, tanh combine, tied output) under inference_mode, weights dequantised from the Q8 file; "
+           "attention, tanh combine, tied output) under inference_mode, weights dequantised from the shipped (Q4) file; "
            "beamSearch of decode.ts on the host with torch.topk per step")
     return one_pass, outputs, items, params, api
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointError, encodeModel, encodeTrainingState, parseSafetensors } from '@cellstate/nn';
+import { CheckpointError, dequantizeGroupsQ4, encodeModel, encodeTrainingState, parseSafetensors, quantizeGroupsQ4, serializeSafetensors, type SafetensorsWritableTensor } from '@cellstate/nn';
 import { CellstateError, readMany } from '@cellstate/tensor';
 import { Vocabulary } from '@cellstate/text';
 import { decodeSeq2SeqModel, encodeSeq2SeqModel, ModelFileError, toFloat16Bits, type Preprocessing } from './model-file.js';
@@ -85,6 +85,39 @@ describe('model files', () => {
     p.model.dispose();
   });
 
+  it("'Q4' stores the large matrices as 4-bit codes (dequantizeGroupsQ4's values on load), smaller than 'Q8', and a broken one is refused", async () => {
+    const p = parts();
+    const big = new Seq2Seq({ ...p.model.config, embeddingSize: 40, hiddenSize: 32 });
+    const original = await values(big);
+    const bytes = await encodeSeq2SeqModel({ ...p, model: big }, { dtype: 'Q4' });
+    const { tensors, metadata } = parseSafetensors(bytes);
+    const quantized = JSON.parse(metadata['seq2seq.quantized']!) as string[];
+    expect(quantized).toEqual(big.namedParameters().filter(([, w]) => w.shape.length === 2 && w.shape[0]! * w.shape[1]! >= 1024).map(([n]) => n));
+    const loaded = await values((await decodeSeq2SeqModel(bytes, 'q4.safetensors')).model);
+    big.namedParameters().forEach(([n, w], i) => {
+      if (quantized.includes(n)) {
+        expect(tensors.get(n)!.dtype).toBe('U8');
+        const { q, scales } = quantizeGroupsQ4(original[i]!, w.shape[0]!, w.shape[1]!);
+        expect(Array.from(loaded[i]!)).toEqual(Array.from(dequantizeGroupsQ4(q, scales, w.shape[0]!, w.shape[1]!)));
+      } else original[i]!.forEach((v, j) => expect(Math.abs(loaded[i]![j]! - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 1e-7));
+    });
+    expect(bytes.length).toBeLessThan((await encodeSeq2SeqModel({ ...p, model: big }, { dtype: 'Q8' })).length * 0.75);
+
+    // The same file with one matrix's scales cut to the wrong shape: refused, naming the tensor and the shape it needs.
+    const name = quantized[0]!;
+    const out = new Map<string, SafetensorsWritableTensor>();
+    for (const [n, t] of tensors) {
+      const data = n === `${name}.q4_scale` ? t.data.subarray(0, t.data.length / 2) : t.data;
+      const shape = n === `${name}.q4_scale` ? [t.shape[0]! / 2, t.shape[1]!, 2] : t.shape;
+      out.set(n, { dtype: t.dtype === 'U8' ? 'U8' : 'F32', shape, data: t.dtype === 'U8' ? Uint8Array.from(data) : data });
+    }
+    const e = await errorOf(decodeSeq2SeqModel(serializeSafetensors(out, metadata, { order: 'insertion' }), 'q4.safetensors'));
+    expect(e).toBeInstanceOf(ModelFileError);
+    expect(e.message).toMatch(new RegExp(`q4.safetensors: quantized tensor '${name}' needs a float scale tensor '${name}.q4_scale' of shape \\[`));
+    big.dispose();
+    p.model.dispose();
+  });
+
   it("a 'Q8' file that lists a matrix without its scales is a ModelFileError naming it", async () => {
     const p = parts();
     const big = new Seq2Seq({ ...p.model.config, embeddingSize: 40, hiddenSize: 32 });
@@ -103,7 +136,7 @@ describe('model files', () => {
     bad.set(bytes.subarray(8 + length), 8 + json.length);
     const e = await errorOf(decodeSeq2SeqModel(bad, 'q8.safetensors'));
     expect(e).toBeInstanceOf(ModelFileError);
-    expect(e.message).toContain(`q8.safetensors: quantized tensor '${small}' needs a scale tensor '${small}.q8_scale'`);
+    expect(e.message).toContain(`q8.safetensors: quantized tensor '${small}' needs a float scale tensor '${small}.q8_scale'`);
     big.dispose();
     p.model.dispose();
   });

@@ -136,6 +136,7 @@ export function buildProgram(): Command {
     .option('--export <file>', 'also write the final model here', file)
     .option('--f16', 'write the exported model in float16', false)
     .option('--int8', 'write the exported model with int8 matrices (a float32 scale per row; the rest float16)', false)
+    .option('--int4', 'write the exported model with 4-bit matrices (a float16 step and offset per 32 columns; the rest float16)', false)
     .action(async (opts: Record<string, unknown>, command: Command) => {
       await setup();
       let options = trainOptionsFromFlags(opts, userPath);
@@ -154,7 +155,8 @@ export function buildProgram(): Command {
     .option('-o, --out <dir>', 'run directory', file, 'runs/en-fr')
     .requiredOption('-m, --model <file>', 'model file to write', file)
     .option('--f16', 'float16 weights', false)
-    .option('--int8', 'int8 matrices with a float32 scale per row, the rest float16 (the smallest file)', false)
+    .option('--int8', 'int8 matrices with a float32 scale per row, the rest float16', false)
+    .option('--int4', '4-bit matrices with a float16 step and offset per 32 columns, the rest float16 (the smallest file; the shipped model)', false)
     .option('--last', 'export the last checkpoint even when an earlier epoch validated better', false)
     .action(async (opts: ExportCommandOptions) => {
       await setup();

@@ -8,7 +8,7 @@ import { encodeSeq2SeqModel, Seq2Seq, type Preprocessing } from '@cellstate/seq2
 import { Vocabulary } from '@cellstate/text';
 import { DataError } from './data.js';
 import { loadModelFile } from './model-io.js';
-import { FIXED, modelConfig, type TrainOptions } from './train-options.js';
+import { fileDType, FIXED, modelConfig, type TrainOptions } from './train-options.js';
 
 /** The model file of the epoch with the best validation BLEU so far, in the run directory. */
 export const BEST_FILE = 'best.safetensors';
@@ -71,9 +71,9 @@ export interface Extra {
  * (`best.safetensors`) when the run has one, else its last checkpoint; `last: true`
  * takes the last checkpoint.
  */
-export async function exportRun(out: string, modelPath: string, options: { f16?: boolean; int8?: boolean; last?: boolean }): Promise<{ step: number; bytes: number; from: 'best' | 'last' }> {
+export async function exportRun(out: string, modelPath: string, options: { f16?: boolean; int8?: boolean; int4?: boolean; last?: boolean }): Promise<{ step: number; bytes: number; from: 'best' | 'last' }> {
   await assertWritable(modelPath);
-  const dtype = options.int8 ? 'Q8' : options.f16 ? 'F16' : 'F32';
+  const dtype = fileDType(options);
   const bestFile = join(out, BEST_FILE);
   if (!options.last && existsSync(bestFile)) {
     const best = await loadModelFile(bestFile);

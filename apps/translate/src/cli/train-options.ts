@@ -54,10 +54,11 @@ export interface TrainOptions {
   shortlist: number;
   /** Validation sentences (distinct sources) for the BLEU after each epoch. */
   validSize: number;
-  /** Also write the final model here (float16 with `f16`, int8 matrices with `int8`). */
+  /** Also write the final model here (float16 with `f16`, int8 matrices with `int8`, 4-bit ones with `int4`). */
   export?: string;
   f16: boolean;
   int8?: boolean;
+  int4?: boolean;
   /**
    * Start from this model file's weights and vocabularies instead of random weights
    * (fine-tuning, or training on from a shipped model whose run directory is gone). The
@@ -83,7 +84,7 @@ const TRAIN_FLAGS: Record<Exclude<keyof TrainOptions, 'stopAfterStep'>, string> 
   targetVocabSize: 'targetVocab', minFrequency: 'minFreq', maxLength: 'maxLength', trainLimit: 'trainLimit', batchSize: 'batchSize',
   learningRate: 'lr', lrDecay: 'lrDecay', epochs: 'epochs', maxSteps: 'maxSteps', maxMinutes: 'maxMinutes', checkpointEvery: 'checkpointEvery',
   seed: 'seed', teacherForcing: 'teacherForcing', clipNorm: 'clip', labelSmoothing: 'labelSmoothing', shortlist: 'shortlist', validSize: 'validSize',
-  export: 'export', f16: 'f16', int8: 'int8', init: 'init',
+  export: 'export', f16: 'f16', int8: 'int8', int4: 'int4', init: 'init',
 };
 
 /**
@@ -152,4 +153,9 @@ export function trainOptionsFromFlags(opts: Record<string, unknown>, path: (p: s
     else options[key] = value;
   }
   return options as unknown as TrainOptions;
+}
+
+/** The model file dtype of the `--f16` / `--int8` / `--int4` flags (the smallest one asked for wins). */
+export function fileDType(flags: { f16?: boolean; int8?: boolean; int4?: boolean }): 'F32' | 'F16' | 'Q8' | 'Q4' {
+  return flags.int4 ? 'Q4' : flags.int8 ? 'Q8' : flags.f16 ? 'F16' : 'F32';
 }

@@ -18,7 +18,7 @@ import { evaluate } from './evaluate.js';
 import { loadModelFile } from './model-io.js';
 import { tokensOf } from '../preprocess.js';
 import { BEST_FILE, readRunFile, readVocabulary, RUN_FILES, type EpochRecord, type Extra } from './run-directory.js';
-import { FIXED, modelConfig, type TrainOptions } from './train-options.js';
+import { fileDType, FIXED, modelConfig, type TrainOptions } from './train-options.js';
 
 export interface TrainIo {
   log: (line: string) => void;
@@ -436,12 +436,12 @@ async function writeModels(run: Run, stoppedEarly: boolean): Promise<string> {
   const modelPath = join(o.out, 'model.safetensors');
   await saveCheckpoint(modelPath, await encodeSeq2SeqModel({ ...loaded, info }, { dtype: 'F32' }));
   if (o.export) {
-    const dtype = o.int8 ? 'Q8' : o.f16 ? 'F16' : 'F32';
+    const dtype = fileDType(o);
     // The epoch with the best validation BLEU, not necessarily the last one.
     const best = existsSync(bestFile) ? await loadModelFile(bestFile) : null;
     await saveCheckpoint(o.export, await encodeSeq2SeqModel(best ?? { ...loaded, info }, { dtype }));
     best?.model.dispose();
-    io.log(`model written to ${o.export}${o.int8 ? ' (int8)' : o.f16 ? ' (float16)' : ''}${best ? ` from ${bestFile} (validation BLEU ${bestBleu(run.extra.history).toFixed(2)})` : ''}`);
+    io.log(`model written to ${o.export}${o.int4 ? ' (4-bit)' : o.int8 ? ' (int8)' : o.f16 ? ' (float16)' : ''}${best ? ` from ${bestFile} (validation BLEU ${bestBleu(run.extra.history).toFixed(2)})` : ''}`);
   }
   io.log(`training ${stoppedEarly ? 'stopped' : 'finished'}: ${run.step} steps, ${formatDuration(run.elapsed())} of training time; model in ${modelPath}`);
   run.model.dispose();

@@ -2,7 +2,7 @@
  * W8T / W8S: inference throughput of the two sample apps with their SHIPPED models, one
  * pass over the workload's inputs (infer-data.ts) through the public APIs the apps use:
  *
- * - W8T (`translate run`): `decodeSeq2SeqModel` (the int8 "Q8" en-fr file), then per
+ * - W8T (`translate run`): `decodeSeq2SeqModel` (the 4-bit "Q4" en-fr file), then per
  *   `beamSearch` call of the pass `makeBatch` + `beamSearch(model, batch, { beamSize 5,
  *   lengthPenalty 0.6, maxLength })`, the best hypothesis kept, as
  *   `Translator.translate` (apps/translate/src/translator.ts) does.

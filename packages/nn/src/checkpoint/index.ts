@@ -23,11 +23,14 @@ export {
   narrowTensors,
   dequantizeTensors,
   dequantizeListed,
+  dequantizeMatrix,
   Q8_SCALE_SUFFIX,
   Q8_MIN_SIZE,
   QUANTIZED_KEY,
   type NarrowTensorsOptions,
+  type WeightsFileDType,
 } from './quantize.js';
+export { quantizeGroupsQ4, dequantizeGroupsQ4, q4Groups, Q4_GROUP, Q4_SCALE_SUFFIX } from './quantize-q4.js';
 export {
   encodeModel,
   decodeInto,

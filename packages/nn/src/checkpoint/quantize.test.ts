@@ -172,7 +172,7 @@ describe("encodeModel's dtype and decodeInto", () => {
     const notListed = await refusal(rewrite({ ...metadata, [QUANTIZED_KEY]: '[]' }));
     expect(notListed).toBeInstanceOf(CheckpointError);
     const notInt = await refusal(rewrite({ ...metadata, [QUANTIZED_KEY]: '["weight","head"]' }));
-    expect(notInt.message).toMatch(/quantized tensor 'head' must be a 2-D I8 matrix, but is F32 \[3, 8\]/);
+    expect(notInt.message).toMatch(/quantized tensor 'head' needs a float scale tensor 'head.q8_scale' of shape \[3\] \(int8\) or 'head.q4_scale' \(4-bit\)/);
     const badList = await refusal(rewrite({ ...metadata, [QUANTIZED_KEY]: '"weight"' }));
     expect(badList.code).toBe('invalid-metadata');
     expect(await values(model)).toEqual(before);

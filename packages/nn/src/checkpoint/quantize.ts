@@ -15,61 +15,9 @@
  */
 import { CheckpointError } from './errors.js';
 import type { SafetensorsTensor, SafetensorsWritableTensor } from './safetensors-types.js';
+import { dequantizeGroupsQ4, q4Groups, Q4_SCALE_SUFFIX, quantizeGroupsQ4 } from './quantize-q4.js';
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/**
- * IEEE 754 binary16 bits of a float32 value, rounded to nearest, ties to even;
- * overflow gives ±Infinity, NaN stays NaN (quiet).
- *
- * @example
- * ```ts
- * floatToHalf(1); // 0x3c00
- * floatToHalf(65520); // 0x7c00 (rounds up to Infinity)
- * ```
- */
-export function floatToHalf(value: number): number {
-  f32[0] = value;
-  const bits = u32[0]!;
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = (bits >>> 23) & 0xff;
-  let mantissa = bits & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  const e = exponent - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mantissa |= 0x800000;
-    const shift = 14 - e;
-    let half = mantissa >>> shift;
-    const rest = mantissa & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    if (rest > halfway || (rest === halfway && (half & 1))) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mantissa >>> 13);
-  const rest = mantissa & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (half & 1))) half++; // a carry into the exponent is correct rounding
-  return sign | half;
-}
-
-/**
- * The number IEEE 754 binary16 bits stand for (exact: every half is a float32).
- *
- * @example
- * ```ts
- * halfToFloat(0x3555); // 0.333251953125
- * ```
- */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-}
+export { floatToHalf, halfToFloat } from './half.js';
 
 /** Name suffix of a Q8 matrix's row scales (`embedding.weight.q8_scale`). */
 export const Q8_SCALE_SUFFIX = '.q8_scale';
@@ -121,17 +69,23 @@ export function dequantizeRowsQ8(q: ArrayLike<number>, scales: ArrayLike<number>
 /** Options of `narrowTensors`. */
 export interface NarrowTensorsOptions {
   /**
-   * Which matrices 'Q8' quantizes (default: every 2-D tensor of at least
+   * Which matrices 'Q8' and 'Q4' quantize (default: every 2-D tensor of at least
    * `Q8_MIN_SIZE` elements); the rest are written as F16.
    */
   quantize?: (name: string, shape: readonly number[]) => boolean;
 }
 
+/** How a file stores float parameters: see `narrowTensors`. */
+export type WeightsFileDType = 'F32' | 'F16' | 'Q8' | 'Q4';
+
 /**
  * The tensors of a file holding `named` float32 values as `dtype`: 'F32' and 'F16'
  * as they are, 'Q8' with the chosen matrices as I8 followed by their F32 row scales
- * (`<name>.q8_scale`) and everything else F16. `quantized` lists the Q8 matrices in
- * order (a file records it in its metadata so a reader knows the integers are weights).
+ * (`<name>.q8_scale`) and everything else F16, 'Q4' likewise with the chosen matrices
+ * as packed 4-bit codes and F16 group steps and offsets (`<name>.q4_scale`, see quantize-q4.ts;
+ * a matrix with an odd number of columns falls back to Q8). `quantized` lists the
+ * quantized matrices in order (a file records it in its metadata so a reader knows
+ * the integers are weights); each one's scale tensor says which format it is in.
  *
  * @example
  * ```ts
@@ -139,26 +93,70 @@ export interface NarrowTensorsOptions {
  * const bytes = serializeSafetensors(tensors, { 'cellstate.quantized': JSON.stringify(quantized) });
  * ```
  */
-export function narrowTensors(named: readonly (readonly [string, readonly number[], Float32Array])[], dtype: 'F32' | 'F16' | 'Q8', options: NarrowTensorsOptions = {}): { tensors: Map<string, SafetensorsWritableTensor>; quantized: string[] } {
+export function narrowTensors(named: readonly (readonly [string, readonly number[], Float32Array])[], dtype: WeightsFileDType, options: NarrowTensorsOptions = {}): { tensors: Map<string, SafetensorsWritableTensor>; quantized: string[] } {
   const quantize = options.quantize ?? ((_: string, shape: readonly number[]) => shape.length === 2 && shape[0]! * shape[1]! >= Q8_MIN_SIZE);
   const tensors = new Map<string, SafetensorsWritableTensor>();
   const quantized: string[] = [];
+  const narrowed = dtype === 'Q8' || dtype === 'Q4';
   for (const [name, shape, data] of named) {
-    if (dtype === 'Q8' && shape.length === 2 && quantize(name, shape)) {
-      const { q, scales } = quantizeRowsQ8(data, shape[0]!, shape[1]!);
-      tensors.set(name, { dtype: 'I8', shape: [...shape], data: q });
-      tensors.set(`${name}${Q8_SCALE_SUFFIX}`, { dtype: 'F32', shape: [shape[0]!], data: scales });
+    if (narrowed && shape.length === 2 && quantize(name, shape)) {
+      const [rows, cols] = shape as [number, number];
+      if (dtype === 'Q4' && cols % 2 === 0) {
+        const { q, scales } = quantizeGroupsQ4(data, rows, cols);
+        tensors.set(name, { dtype: 'U8', shape: [rows, cols / 2], data: q });
+        tensors.set(`${name}${Q4_SCALE_SUFFIX}`, { dtype: 'F16', shape: [rows, q4Groups(cols), 2], data: scales });
+      } else {
+        const { q, scales } = quantizeRowsQ8(data, rows, cols);
+        tensors.set(name, { dtype: 'I8', shape: [...shape], data: q });
+        tensors.set(`${name}${Q8_SCALE_SUFFIX}`, { dtype: 'F32', shape: [rows], data: scales });
+      }
       quantized.push(name);
-    } else tensors.set(name, { dtype: dtype === 'Q8' ? 'F16' : dtype, shape: [...shape], data });
+    } else tensors.set(name, { dtype: narrowed ? 'F16' : (dtype as 'F32' | 'F16'), shape: [...shape], data });
   }
   return { tensors, quantized };
 }
 
 /**
- * A parsed file's tensors with the listed Q8 matrices turned back into float32 and
- * their scale tensors dropped; other tensors are passed through. A listed matrix
- * must be a 2-D `I8` tensor with a float scale tensor of one value per row, else a
- * `CheckpointError` (code `mismatch`) names it.
+ * The float32 values of one quantized matrix of a parsed file, whichever of the two
+ * formats it is stored in (its scale tensor's suffix says which), or a string saying
+ * what is wrong with it. `expected` is the matrix's logical shape where the reader
+ * knows it (a model's parameter); without it a Q4 matrix is `[rows, 2 · stored cols]`.
+ */
+export function dequantizeMatrix(name: string, tensors: ReadonlyMap<string, SafetensorsTensor>, expected?: readonly number[]): { shape: number[]; data: Float32Array } | string {
+  const t = tensors.get(name);
+  if (!t) return 'is listed but not in the file';
+  const q8 = tensors.get(`${name}${Q8_SCALE_SUFFIX}`);
+  const q4 = tensors.get(`${name}${Q4_SCALE_SUFFIX}`);
+  if (q8 && q4) return `has both a '${Q8_SCALE_SUFFIX}' and a '${Q4_SCALE_SUFFIX}' scale tensor`;
+  if (t.shape.length !== 2) return `must be a 2-D matrix, but is ${t.dtype} [${t.shape.join(', ')}]`;
+  const rows = t.shape[0]!;
+  if (!q8 && !q4) return `needs a float scale tensor '${name}${Q8_SCALE_SUFFIX}' of shape [${rows}] (int8) or '${name}${Q4_SCALE_SUFFIX}' (4-bit)`;
+  if (q4) {
+    const cols = 2 * t.shape[1]!;
+    if (t.dtype !== 'U8') return `is stored as Q4 (it has '${name}${Q4_SCALE_SUFFIX}') and must be U8, but is ${t.dtype}`;
+    if (expected && (expected.length !== 2 || expected[0] !== rows || expected[1] !== cols)) return `holds a Q4 [${rows}, ${cols}] matrix, the model needs [${expected.join(', ')}]`;
+    if (!(q4.data instanceof Float32Array) || q4.shape.join() !== `${rows},${q4Groups(cols)},2`) return `needs a float scale tensor '${name}${Q4_SCALE_SUFFIX}' of shape [${rows}, ${q4Groups(cols)}, 2]`;
+    return { shape: [rows, cols], data: dequantizeGroupsQ4(t.data, q4.data, rows, cols) };
+  }
+  const cols = t.shape[1]!;
+  if (t.dtype !== 'I8') return `must be a 2-D I8 matrix, but is ${t.dtype} [${t.shape.join(', ')}]`;
+  if (expected && expected.join() !== t.shape.join()) return `is [${t.shape.join(', ')}], the model needs [${expected.join(', ')}]`;
+  if (!(q8!.data instanceof Float32Array) || q8!.shape.join() !== String(rows)) return `needs a float scale tensor '${name}${Q8_SCALE_SUFFIX}' of shape [${rows}]`;
+  return { shape: [rows, cols], data: dequantizeRowsQ8(t.data, q8!.data, rows, cols) };
+}
+
+/** Whether `name` is the scale tensor of a matrix in `listed`. */
+export function isScaleOf(name: string, listed: ReadonlySet<string>): boolean {
+  for (const suffix of [Q8_SCALE_SUFFIX, Q4_SCALE_SUFFIX]) if (name.endsWith(suffix) && listed.has(name.slice(0, -suffix.length))) return true;
+  return false;
+}
+
+/**
+ * A parsed file's tensors with the listed quantized matrices (Q8 or Q4) turned back
+ * into float32 and their scale tensors dropped; other tensors are passed through. A
+ * listed matrix must be a 2-D `I8` tensor with a float scale of one value per row, or
+ * a 2-D `U8` one with a float scale per group, else a `CheckpointError` (code
+ * `mismatch`) names it.
  *
  * @example
  * ```ts
@@ -169,22 +167,17 @@ export function narrowTensors(named: readonly (readonly [string, readonly number
 export function dequantizeTensors(tensors: ReadonlyMap<string, SafetensorsTensor>, quantized: Iterable<string>, source?: string): Map<string, SafetensorsTensor> {
   const listed = new Set(quantized);
   const out = new Map<string, SafetensorsTensor>();
+  for (const name of listed) if (!tensors.has(name)) throw new CheckpointError('mismatch', `quantized tensor '${name}' is listed but not in the file`, { source, tensor: name });
   for (const [name, t] of tensors) {
-    if (name.endsWith(Q8_SCALE_SUFFIX) && listed.has(name.slice(0, -Q8_SCALE_SUFFIX.length))) continue;
+    if (isScaleOf(name, listed)) continue;
     if (!listed.has(name)) {
       out.set(name, t);
       continue;
     }
-    const scales = tensors.get(`${name}${Q8_SCALE_SUFFIX}`);
-    const [rows, cols] = t.shape as [number, number];
-    const bad = (detail: string): never => {
-      throw new CheckpointError('mismatch', `quantized tensor '${name}' ${detail}`, { source, tensor: name });
-    };
-    if (t.dtype !== 'I8' || t.shape.length !== 2) bad(`must be a 2-D I8 matrix, but is ${t.dtype} [${t.shape.join(', ')}]`);
-    if (!scales || !(scales.data instanceof Float32Array) || scales.shape.join() !== String(rows)) bad(`needs a float scale tensor '${name}${Q8_SCALE_SUFFIX}' of shape [${rows}]`);
-    out.set(name, { dtype: 'F32', shape: t.shape, data: dequantizeRowsQ8(t.data, scales!.data, rows, cols) });
+    const m = dequantizeMatrix(name, tensors);
+    if (typeof m === 'string') throw new CheckpointError('mismatch', `quantized tensor '${name}' ${m}`, { source, tensor: name });
+    out.set(name, { dtype: 'F32', shape: m.shape, data: m.data });
   }
-  for (const name of listed) if (!tensors.has(name)) throw new CheckpointError('mismatch', `quantized tensor '${name}' is listed but not in the file`, { source, tensor: name });
   return out;
 }
 

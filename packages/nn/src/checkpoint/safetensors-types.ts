@@ -3,8 +3,8 @@
 /** Dtypes cellstate reads. Floats become Float32Array, integers and BOOL Int32Array. */
 export type SafetensorsDType = 'F32' | 'F16' | 'BF16' | 'F64' | 'I32' | 'I64' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
-/** Dtypes cellstate writes: its own tensor dtypes, and F16 / I8 for smaller model files (see quantize.ts). */
-export type SafetensorsWritableDType = 'F32' | 'I32' | 'F16' | 'I8';
+/** Dtypes cellstate writes: its own tensor dtypes, and F16 / I8 / U8 (packed 4-bit) for smaller model files (see quantize.ts). */
+export type SafetensorsWritableDType = 'F32' | 'I32' | 'F16' | 'I8' | 'U8';
 
 export interface SafetensorsTensor {
   /** The dtype stored in the file (the data has been converted, see `data`). */
@@ -30,7 +30,7 @@ export interface SafetensorsWritableTensor {
   dtype: SafetensorsWritableDType;
   shape: readonly number[];
   /** F16 takes float values and rounds them to half precision (ties to even). */
-  data: Float32Array | Int32Array | Int8Array | ArrayLike<number>;
+  data: Float32Array | Int32Array | Int8Array | Uint8Array | ArrayLike<number>;
 }
 
 export interface SerializeSafetensorsOptions {

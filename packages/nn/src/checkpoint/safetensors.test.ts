@@ -295,7 +295,7 @@ describe('serializeSafetensors rejects what it cannot write', () => {
   const one = (t: Omit<Partial<SafetensorsWritableTensor>, 'dtype'> & { dtype: string }, name = 'w') =>
     () => serializeSafetensors(new Map([[name, { shape: [1], data: [1], ...t } as SafetensorsWritableTensor]]));
   it('names the problem', () => {
-    expect(one({ dtype: 'BF16' })).toThrow(/cannot write: tensor 'w' has dtype 'BF16'; cellstate writes F32, F16, I32 and I8/);
+    expect(one({ dtype: 'BF16' })).toThrow(/cannot write: tensor 'w' has dtype 'BF16'; cellstate writes F32, F16, I32, I8 and U8/);
     expect(one({ dtype: 'F32', shape: [2] })).toThrow(/tensor 'w' has 1 values for shape \[2\]/);
     expect(one({ dtype: 'F32', shape: [-1] })).toThrow(/shape \[-1\]/);
     expect(one({ dtype: 'I32', data: [1.5] })).toThrow(/tensor 'w' holds 1.5 at index 0, not an int32/);

@@ -216,7 +216,7 @@ export function serializeSafetensors(tensors: Map<string, SafetensorsWritableTen
   const chunks: { name: string; offset: number; t: SafetensorsWritableTensor; count: number }[] = [];
   for (const { name, t } of named) {
     if (name === METADATA_KEY) bad(`'${METADATA_KEY}' is reserved and cannot name a tensor`, name);
-    if (!Object.prototype.hasOwnProperty.call(WRITE_RANGE, t.dtype)) bad(`tensor '${name}' has dtype '${String(t.dtype)}'; cellstate writes F32, F16, I32 and I8`, name);
+    if (!Object.prototype.hasOwnProperty.call(WRITE_RANGE, t.dtype)) bad(`tensor '${name}' has dtype '${String(t.dtype)}'; cellstate writes F32, F16, I32, I8 and U8`, name);
     if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
       bad(`tensor '${name}' has shape ${JSON.stringify(t.shape)}, expected a list of non-negative integers`, name);
     }
@@ -243,11 +243,11 @@ export function serializeSafetensors(tensors: Map<string, SafetensorsWritableTen
 }
 
 /** Integer range of each integer dtype cellstate writes (null: floats). */
-const WRITE_RANGE: Record<SafetensorsWritableDType, readonly [number, number] | null> = { F32: null, F16: null, I32: [-2147483648, 2147483647], I8: [-128, 127] };
+const WRITE_RANGE: Record<SafetensorsWritableDType, readonly [number, number] | null> = { F32: null, F16: null, I32: [-2147483648, 2147483647], I8: [-128, 127], U8: [0, 255] };
 
 function writeData(view: DataView, p: number, name: string, t: SafetensorsWritableTensor, count: number, bad: (detail: string, tensor?: string) => never): void {
   const { dtype, data } = t;
-  if (LITTLE_ENDIAN_HOST && ((dtype === 'F32' && data instanceof Float32Array) || (dtype === 'I32' && data instanceof Int32Array) || (dtype === 'I8' && data instanceof Int8Array))) {
+  if (LITTLE_ENDIAN_HOST && ((dtype === 'F32' && data instanceof Float32Array) || (dtype === 'I32' && data instanceof Int32Array) || (dtype === 'I8' && data instanceof Int8Array) || (dtype === 'U8' && data instanceof Uint8Array))) {
     new Uint8Array(view.buffer).set(new Uint8Array(data.buffer, data.byteOffset, count * ELEMENT_SIZE[dtype]), p);
   } else if (dtype === 'F32') {
     for (let i = 0; i < count; i++) view.setFloat32(p + 4 * i, data[i]!, true);
@@ -257,8 +257,9 @@ function writeData(view: DataView, p: number, name: string, t: SafetensorsWritab
     const [lo, hi] = WRITE_RANGE[dtype]!;
     for (let i = 0; i < count; i++) {
       const v = data[i]!;
-      if (!Number.isInteger(v) || v < lo || v > hi) bad(`tensor '${name}' holds ${v} at index ${i}, not an ${dtype === 'I8' ? 'int8' : 'int32'}`, name);
+      if (!Number.isInteger(v) || v < lo || v > hi) bad(`tensor '${name}' holds ${v} at index ${i}, not an ${dtype === 'I8' ? 'int8' : dtype === 'U8' ? 'uint8' : 'int32'}`, name);
       if (dtype === 'I8') view.setInt8(p + i, v);
+      else if (dtype === 'U8') view.setUint8(p + i, v);
       else view.setInt32(p + 4 * i, v, true);
     }
   }

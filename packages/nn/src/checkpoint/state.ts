@@ -43,7 +43,7 @@ import { getBackend, readMany, tensor, type Backend, type DType, type Tensor } f
 import { checkRandomState, type Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { checkJson, err, isPlainObject, parseInteger, parseJson } from './metadata-json.js';
-import { dequantizeListed, narrowTensors, QUANTIZED_KEY, type NarrowTensorsOptions } from './quantize.js';
+import { dequantizeListed, narrowTensors, QUANTIZED_KEY, type NarrowTensorsOptions, type WeightsFileDType } from './quantize.js';
 import { withCurrentNames } from './renamed-tensors.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsTensor, type SafetensorsWritableTensor } from './safetensors.js';
 
@@ -84,12 +84,14 @@ export interface EncodeModelOptions {
    */
   allowNonFinite?: boolean;
   /**
-   * How float parameters are stored: 'F32' (default), 'F16' (half the size), or 'Q8'
+   * How float parameters are stored: 'F32' (default), 'F16' (half the size), 'Q8'
    * (the matrices `quantize` picks as int8 with a float32 scale per row, listed under
-   * `cellstate.quantized`; the rest F16). `decodeInto` reads all three back as float32.
+   * `cellstate.quantized`; the rest F16) or 'Q4' (those matrices as 4-bit codes with a
+   * half-precision step and offset per 32 columns, 5/32 of F32). `decodeInto` reads all four
+   * back as float32.
    */
-  dtype?: 'F32' | 'F16' | 'Q8';
-  /** With 'Q8': which matrices to quantize (default: 2-D with at least `Q8_MIN_SIZE` elements). */
+  dtype?: WeightsFileDType;
+  /** With 'Q8' or 'Q4': which matrices to quantize (default: 2-D with at least `Q8_MIN_SIZE` elements). */
   quantize?: NarrowTensorsOptions['quantize'];
 }
 
