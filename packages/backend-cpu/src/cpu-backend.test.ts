@@ -11,7 +11,7 @@ describe('CpuBackend identity', () => {
     expect(cpu.capabilities).toEqual({
       syncRead: true,
       dtypes: ['float32', 'int32'],
-      fused: { lstmSequence: true, lstmSequenceBackward: true, gruSequence: true, gruSequenceBackward: true, softmaxCrossEntropy: true, adamStep: true, sumOfSquares: true, logSoftmax: true },
+      fused: { lstmSequence: true, lstmSequenceBackward: true, gruSequence: true, gruSequenceBackward: true, softmaxCrossEntropy: true, adamStep: true, sumOfSquares: true, logSoftmax: true, addInto: true },
       maxBufferBytes: 2 ** 31 - 1,
       isSoftware: false,
     });
@@ -19,7 +19,7 @@ describe('CpuBackend identity', () => {
 
   it('turns every fused flag off with { fused: false } (the composed baseline)', () => {
     const composed = createCpuBackend({ fused: false });
-    expect(composed.capabilities.fused).toEqual({ lstmSequence: false, lstmSequenceBackward: false, gruSequence: false, gruSequenceBackward: false, softmaxCrossEntropy: false, adamStep: false, sumOfSquares: false, logSoftmax: false });
+    expect(composed.capabilities.fused).toEqual({ lstmSequence: false, lstmSequenceBackward: false, gruSequence: false, gruSequenceBackward: false, softmaxCrossEntropy: false, adamStep: false, sumOfSquares: false, logSoftmax: false, addInto: false });
     expect(createCpuBackend({ fused: true }).capabilities.fused.lstmSequence).toBe(true);
   });
 });
@@ -111,6 +111,32 @@ describe('CpuBackend data', () => {
     expect(Array.from(cpu.readSync(sa))).toEqual([2, 2, 6, 8, 5, 12]);
     expect(cpu.sigmoid(a).shape).toEqual([2, 3]);
     expect(cpu.randomUniform([4, 0], 1).shape).toEqual([4, 0]);
+  });
+});
+
+describe('CpuBackend addInto', () => {
+  it('adds in place into storage nothing else references (same id, no new bytes), else into a fresh one', () => {
+    const cpu = createCpuBackend();
+    const into = cpu.upload([1, 2, 3, 4, 5, 6, 7, 8, 9], [9], 'float32');
+    const x = cpu.upload([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], [9], 'float32');
+    const bytes = cpu.memory().bytesInUse;
+    const sum = cpu.addInto({ into, x });
+    cpu.release(into);
+    expect(sum.id).toBe(into.id);
+    expect(cpu.memory().bytesInUse).toBe(bytes);
+    expect(Array.from(cpu.readSync(sum))).toEqual([1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5]);
+    // A second reference (a reshape view) keeps the storage intact: the sum goes to new storage.
+    cpu.retain(sum);
+    const again = cpu.addInto({ into: sum, x });
+    expect(again.id).not.toBe(sum.id);
+    expect(Array.from(cpu.readSync(sum))).toEqual([1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5]);
+    expect(Array.from(cpu.readSync(again))).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // Storage made by fill(0) is known to be zero; after an in-place add it is not.
+    const zero = cpu.fill([3], 'float32', 0);
+    const y = cpu.upload([1, 2, 3], [3], 'float32');
+    const z = cpu.addInto({ into: zero, x: y });
+    cpu.release(zero);
+    expect(Array.from(cpu.readSync(cpu.mul(z, y)))).toEqual([1, 4, 9]);
   });
 });
 

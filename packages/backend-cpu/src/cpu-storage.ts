@@ -122,6 +122,11 @@ export class CpuStorage {
     this.#storage.get(id)!.zero = true;
   }
 
+  /** Storage `id` was written in place (`addInto`): it no longer holds only +0. */
+  markWritten(id: number): void {
+    this.#storage.get(id)!.zero = false;
+  }
+
   retain(handle: Handle): void {
     this.#storage.retain(handle);
   }

@@ -145,7 +145,7 @@ export class WebGpuBackend implements Backend {
     this.capabilities = {
       syncRead: false,
       dtypes: ['float32', 'int32'],
-      fused: { lstmSequence: fused, lstmSequenceBackward: fused, gruSequence: fused, gruSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused, logSoftmax: fused },
+      fused: { lstmSequence: fused, lstmSequenceBackward: fused, gruSequence: fused, gruSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused, logSoftmax: fused, addInto: false },
       maxBufferBytes: Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize),
       isSoftware: acquired.isSoftware,
     };

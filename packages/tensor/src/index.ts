@@ -81,6 +81,7 @@ export * from './ops/activation.js';
 export * from './ops/softmax-cross-entropy.js';
 export * from './ops/adam-step.js';
 export * from './ops/sum-of-squares.js';
+export * from './ops/add-into.js';
 export * from './ops/lstm-sequence.js';
 export * from './ops/gru-sequence.js';
 export { lstmSequenceReference, gruSequenceReference, gruStep, softmaxCrossEntropyReference, adamStepReference, sumOfSquaresReference, oneHot } from './backend/fused-reference.js';

@@ -4,6 +4,7 @@ import { onesLike } from '../ops/creation.js';
 import { reshape } from '../ops/movement.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { addInto } from '../ops/add-into.js';
 import { accumulate, gradientRules } from './gradient-rules.js';
 import type { GradientContext } from './gradient-context.js';
 import { noGrad } from './no-grad.js';
@@ -140,7 +141,9 @@ export function backward(loss: Tensor, options: BackwardOptions = {}): Gradients
           }
           const previous = grads.get(input);
           if (previous) {
-            grads.set(input, accumulate(previous, g));
+            // In place where the backend can: a weight used at every decoder step gets T
+            // contributions, and summing them into fresh buffers cost a weight-sized copy each.
+            grads.set(input, shapesEqual(previous.shape, g.shape) && g.dtype === 'float32' ? addInto(previous, g) : accumulate(previous, g));
             previous.dispose();
             g.dispose();
           } else grads.set(input, g);

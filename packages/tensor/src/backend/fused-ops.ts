@@ -172,6 +172,20 @@ export interface SumOfSquaresArgs {
   xs: readonly Handle[];
 }
 
+/**
+ * `into + x` for two float32 tensors of one shape: an accumulator's update (the
+ * gradient of a parameter used at many steps, summed as backpropagation reaches each).
+ */
+export interface AddIntoArgs {
+  /**
+   * Given up by the caller: a backend may write the sum into its storage when nothing
+   * else references it and return the same id, retained (the caller then disposes its
+   * own reference and never reads it again).
+   */
+  into: Handle;
+  x: Handle;
+}
+
 export interface FusedOps {
   lstmSequence(args: LstmSequenceArgs): LstmSequenceResult;
   lstmSequenceBackward(args: LstmSequenceBackwardArgs): LstmSequenceGradients;
@@ -183,6 +197,8 @@ export interface FusedOps {
   logSoftmax(args: LogSoftmaxArgs): Handle;
   /** One float32 scalar (shape []); one pass over the inputs, no x² tensors. */
   sumOfSquares(args: SumOfSquaresArgs): Handle;
+  /** into + x, in into's storage where the backend can (see `AddIntoArgs`). */
+  addInto(args: AddIntoArgs): Handle;
 }
 
 export type FusedOpName = keyof FusedOps;

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { backward } from '../../autograd/backward.js';
 import { lstmSequenceReference, softmaxCrossEntropyReference, adamStepReference, sumOfSquaresReference } from '../../backend/fused-reference.js';
 import { sumOfSquares } from '../../ops/sum-of-squares.js';
@@ -9,6 +10,9 @@ import { lstmSequence } from '../../ops/lstm-sequence.js';
 import { softmaxCrossEntropy } from '../../ops/softmax-cross-entropy.js';
 import { adamStep } from '../../ops/adam-step.js';
 import { sum } from '../../ops/reduce.js';
+import { addInto } from '../../ops/add-into.js';
+import { reshape } from '../../ops/movement.js';
+import { DTypeError, ShapeError } from '../../errors.js';
 import { readMany, type Tensor } from '../../tensor.js';
 import type { Backend } from '../../backend/backend.js';
 import { expectClose } from '../expect-close.js';
@@ -28,6 +32,58 @@ export function fusedSuite(ctx: ConformanceContext): void {
   adamStepGradScaleTests(ctx);
   sumOfSquaresTests(ctx);
   logSoftmaxTests(ctx);
+  addIntoTests(ctx);
+}
+
+/**
+ * addInto: into + x (float32 sums, exactly); an `into` another tensor still shares (a
+ * reshape view) keeps its values whether or not the backend adds in place; typed errors;
+ * no leak.
+ */
+function addIntoTests(ctx: ConformanceContext): void {
+  for (const shape of [[0], [7], [33, 65]] as const) {
+    const title = `addInto [${shape}]: into + x; a shared into keeps its values; no leak`;
+    ctx.test(title, async (s) => {
+      const rng = mulberry32(211 + shape.length);
+      const av = randomFloats(rng, shape);
+      const bv = randomFloats(rng, shape);
+      const expected = av.map((v, i) => v + bv[i]!);
+      const before = s.backend.memory().handles;
+      const x = tensor(bv, [...shape], { backend: s.backend });
+      const into = tensor(av, [...shape], { backend: s.backend });
+      const sum = addInto(into, x);
+      into.dispose();
+      const shared = tensor(av, [...shape], { backend: s.backend });
+      const view = reshape(shared, [...shape]);
+      const sum2 = addInto(shared, x);
+      shared.dispose();
+      // A second accumulation into the result, as backpropagation does.
+      const twice = addInto(sum2, x);
+      sum2.dispose();
+      try {
+        const [got, kept, got2] = await readMany([sum, view, twice]);
+        expectClose(got!, expected, { atol: 0, rtol: 0, label: `${ctx.name} ${title}: sum` });
+        expectClose(kept!, av, { atol: 0, rtol: 0, label: `${ctx.name} ${title}: the view of a shared into` });
+        // One float32 rounding per add on a float32 backend; the float64 reference rounds once at the end.
+        expectClose(got2!, expected.map((v, i) => v + bv[i]!), { atol: 1e-6, rtol: 1e-6, label: `${ctx.name} ${title}: accumulated twice` });
+      } finally {
+        for (const t of [x, sum, view, twice]) t.dispose();
+      }
+      if (s.backend.memory().handles !== before) throw new Error(`${ctx.name} ${title}: ${s.backend.memory().handles - before} handles leaked`);
+    });
+  }
+  ctx.test('addInto refuses other shapes and dtypes with typed errors', async (s) => {
+    const a = tensor([1, 2, 3], [3], { backend: s.backend });
+    const b = tensor([1, 2], [2], { backend: s.backend });
+    const i = tensor([1, 2, 3], [3], { dtype: 'int32', backend: s.backend });
+    try {
+      expect(() => addInto(a, b)).toThrow(ShapeError);
+      expect(() => addInto(a, b)).toThrow(/addInto.*x must have the shape of into/);
+      expect(() => addInto(i, a)).toThrow(DTypeError);
+    } finally {
+      for (const t of [a, b, i]) t.dispose();
+    }
+  });
 }
 
 /** lstmSequence: outputs and the six gradients, with and without lengths, both directions. */
