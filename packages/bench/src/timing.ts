@@ -14,19 +14,23 @@ export interface TimingPlan {
 
 /**
  * The iteration rule every runner uses (the Python runner mirrors it): >= 2 warm-ups, then
- * the median of >= 5 timed iterations, continuing until 8 s of timed work (latency: >= 20
- * iterations, 4 s). W4 is skipped for a system whose first iteration takes > 60 s (the peer
+ * the median of >= 5 timed iterations (and >= `cycle`, the number of different batches a
+ * workload cycles through, so each is timed once), continuing until 8 s of timed work
+ * (latency: >= 20 iterations, 4 s). W4 is skipped for a system whose first iteration takes > 60 s (the peer
  * bench's rule). `quick` (smoke tests): 1 warm-up, 2 timed iterations.
  */
-export function timingPlan(w: Pick<Workload, 'id' | 'kind'>, quick = false): TimingPlan {
+export function timingPlan(w: Pick<Workload, 'id' | 'kind'>, quick = false, cycle = 1): TimingPlan {
   const skipOverSec = w.id === 'W4' ? 60 : Infinity;
   if (quick) return { warmup: 1, minIters: 2, maxIters: 2, targetSec: 0, maxSec: 60, skipOverSec };
   if (w.kind === 'latency') return { warmup: 5, minIters: 20, maxIters: 500, targetSec: 4, maxSec: 120, skipOverSec };
-  return { warmup: 2, minIters: 5, maxIters: 30, targetSec: 8, maxSec: 240, skipOverSec };
+  // `cycle`: a workload that cycles through that many different batches times each of them at least once.
+  return { warmup: 2, minIters: Math.max(5, cycle), maxIters: Math.max(30, cycle), targetSec: 8, maxSec: 240, skipOverSec };
 }
 
 export interface Timing {
   medianSec: number;
+  /** Mean of the timed iterations (absent when nothing was timed). */
+  meanSec?: number;
   minSec: number;
   maxSec: number;
   iters: number;
@@ -53,7 +57,7 @@ export async function timeIt(fn: () => Promise<void> | void, plan: TimingPlan): 
     if (times.length >= plan.minIters && elapsed >= plan.targetSec) break;
     if (elapsed >= plan.maxSec) break;
   }
-  return { medianSec: median(times), minSec: Math.min(...times), maxSec: Math.max(...times), iters: times.length };
+  return { medianSec: median(times), meanSec: times.reduce((a, b) => a + b, 0) / times.length, minSec: Math.min(...times), maxSec: Math.max(...times), iters: times.length };
 }
 
 export function median(xs: readonly number[]): number {

@@ -19,7 +19,7 @@ export interface TranslateStepWorkload {
 }
 
 /** Sets up the model, optimizer and batches; returns one step as a function (cycling through the batches). */
-export function translateStep(w: TranslateStepWorkload): { step: () => Promise<void>; tokensPerStep: number; sequencesPerStep: number; flopsPerStep: number; parameters: number; dispose: () => void } {
+export function translateStep(w: TranslateStepWorkload): { step: () => Promise<void>; batches: number; tokensPerStep: number; sequencesPerStep: number; flopsPerStep: number; parameters: number; dispose: () => void } {
   const file = translateBatches(w.id === 'W5F' ? 'W5' : w.id, w.data);
   const batches = toSeq2SeqBatches(file, w.model.reverseSource ?? false);
   const config = { ...w.model, sourceVocabSize: file.sourceVocabSize, targetVocabSize: file.targetVocabSize };
@@ -29,6 +29,7 @@ export function translateStep(w: TranslateStepWorkload): { step: () => Promise<v
   let i = 0;
   const tokens = batches.reduce((n, b) => n + b.targetTokens, 0) / batches.length;
   return {
+    batches: batches.length,
     tokensPerStep: tokens,
     sequencesPerStep: w.data.batchSize,
     flopsPerStep: flops,
