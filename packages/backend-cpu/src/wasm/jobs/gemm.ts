@@ -12,11 +12,13 @@ export function matmul(ctx: JobContext, a: Float32Array, aShape: Shape, b: Float
   const k = transposeA ? aShape[ra - 2]! : aShape[ra - 1]!;
   const n = transposeB ? bShape[rb - 2]! : bShape[rb - 1]!;
   if (out.length === 0) return true;
-  if (m * n * k < ctx.tuning.minWasmMatmul) return false;
+  const batches = out.length / (m * n);
+  // The whole batch is one call (one copy in, a loop of kernels, one copy out): small
+  // matrices pay too when there are many (attention scores of 320 beams × a 10-word source).
+  if (m * n * k * batches < ctx.tuning.minWasmMatmul) return false;
   const batchShape = outShape.slice(0, -2);
   const aStrides = broadcastStrides(aShape.slice(0, -2), batchShape);
   const bStrides = broadcastStrides(bShape.slice(0, -2), batchShape);
-  const batches = out.length / (m * n);
   const mr = e.exports!.MR.value as number;
   const nr = e.exports!.NR.value as number;
   const nt = ctx.threadsFor(2 * m * n * k * batches, 2 * m * n * k, Math.max(Math.ceil(m / mr), Math.ceil(n / nr)) >> 1);
