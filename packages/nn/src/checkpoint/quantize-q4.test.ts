@@ -9,6 +9,7 @@ import { dequantizeGroupsQ4, Q4_GROUP, Q4_SCALE_SUFFIX, q4Groups, quantizeGroups
 import { dequantizeTensors, narrowTensors, Q8_SCALE_SUFFIX, QUANTIZED_KEY } from './quantize.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsWritableTensor } from './safetensors.js';
 import { decodeInto, encodeModel } from './state.js';
+import { refusalOf } from './test-helpers.js';
 
 beforeAll(async () => {
   await ready();
@@ -145,14 +146,7 @@ describe("encodeModel's 'Q4' and decodeInto", () => {
       change(out);
       return serializeSafetensors(out, metadata);
     };
-    const refusal = async (bytes: Uint8Array) => {
-      try {
-        await decodeInto(model, bytes, { source: 'bad.safetensors' });
-      } catch (e) {
-        return e as CheckpointError;
-      }
-      throw new Error('expected a refusal');
-    };
+    const refusal = (bytes: Uint8Array) => refusalOf(model, bytes);
     const scale = `weight${Q4_SCALE_SUFFIX}`;
     const wrongShape = await refusal(rewrite((o) => o.set(scale, { dtype: 'F32', shape: [48, 4], data: new Float32Array(192) })));
     expect([wrongShape.code, wrongShape.message]).toEqual(['mismatch', expect.stringMatching(/quantized tensor 'weight' needs a float scale tensor 'weight.q4_scale' of shape \[48, 2, 2\].*bad.safetensors/)]);

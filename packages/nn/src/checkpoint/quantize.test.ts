@@ -7,6 +7,7 @@ import { CheckpointError } from './errors.js';
 import { dequantizeRowsQ8, floatToHalf, halfToFloat, narrowTensors, quantizeRowsQ8, Q8_SCALE_SUFFIX, QUANTIZED_KEY } from './quantize.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsWritableTensor } from './safetensors.js';
 import { decodeInto, encodeModel } from './state.js';
+import { refusalOf } from './test-helpers.js';
 
 beforeAll(async () => {
   await ready();
@@ -159,14 +160,7 @@ describe("encodeModel's dtype and decodeInto", () => {
       for (const [n, t] of tensors) if (n !== drop) out.set(n, { dtype: t.dtype === 'I8' ? 'I8' : 'F32', shape: t.shape, data: t.data });
       return serializeSafetensors(out, meta);
     };
-    const refusal = async (bytes: Uint8Array) => {
-      try {
-        await decodeInto(model, bytes, { source: 'bad.safetensors' });
-      } catch (e) {
-        return e as CheckpointError;
-      }
-      throw new Error('expected a refusal');
-    };
+    const refusal = (bytes: Uint8Array) => refusalOf(model, bytes);
     const noScale = await refusal(rewrite(metadata, `weight${Q8_SCALE_SUFFIX}`));
     expect([noScale.code, noScale.message]).toEqual(['mismatch', expect.stringMatching(/quantized tensor 'weight' needs a float scale tensor 'weight.q8_scale' of shape \[48\].*bad.safetensors/)]);
     const notListed = await refusal(rewrite({ ...metadata, [QUANTIZED_KEY]: '[]' }));
