@@ -28,7 +28,7 @@
  * columns (`<name>.q4_scale`, @cellstate/nn's `quantizeGroupsQ4`). Loading multiplies them back
  * to float32.
  */
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, decodeInto, dequantizeMatrix, floatToHalf, narrowTensors, parseSafetensors, Q4_SCALE_SUFFIX, Q8_SCALE_SUFFIX, serializeSafetensors, withoutInitialization, type WeightsFileDType } from '@cellstate/nn';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, decodeInto, dequantizeMatrix, floatToHalf, narrowTensors, parseSafetensors, Q4_SCALE_SUFFIX, Q8_SCALE_SUFFIX, scaleSuffixOf, serializeSafetensors, withoutInitialization, type WeightsFileDType } from '@cellstate/nn';
 import { CellstateError, readMany, tensor, type Tensor } from '@cellstate/tensor';
 import { Vocabulary, VocabularyError } from '@cellstate/text';
 import * as v from 'valibot';
@@ -242,7 +242,7 @@ async function decode(bytes: Uint8Array, source: string | undefined, options: De
   const needed = seq2seqParameterCount(config);
   let held = 0;
   for (const [name, t] of tensors) {
-    if (quantized && scaleSuffix(name)) continue;
+    if (quantized && scaleSuffixOf(name)) continue;
     // A Q4 matrix holds two weights a byte.
     held += quantized?.has(name) && tensors.has(`${name}${Q4_SCALE_SUFFIX}`) ? 2 * t.data.length : t.data.length;
   }
@@ -271,14 +271,9 @@ async function decode(bytes: Uint8Array, source: string | undefined, options: De
 
 const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
 
-/** The scale suffix `name` ends with, if any. */
-function scaleSuffix(name: string): string | undefined {
-  return [Q8_SCALE_SUFFIX, Q4_SCALE_SUFFIX].find((suffix) => name.endsWith(suffix));
-}
-
 /** A file tensor's name as the model names the parameter now; a scale tensor follows its matrix. */
 function currentName(model: Seq2Seq, name: string): string {
-  const suffix = scaleSuffix(name);
+  const suffix = scaleSuffixOf(name);
   const base = suffix ? name.slice(0, -suffix.length) : name;
   return model.upgradeParameterName(base) + name.slice(base.length);
 }

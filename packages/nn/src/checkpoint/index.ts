@@ -24,6 +24,7 @@ export {
   dequantizeTensors,
   dequantizeListed,
   dequantizeMatrix,
+  scaleSuffixOf,
   Q8_SCALE_SUFFIX,
   Q8_MIN_SIZE,
   QUANTIZED_KEY,

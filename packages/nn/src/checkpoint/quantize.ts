@@ -145,10 +145,15 @@ export function dequantizeMatrix(name: string, tensors: ReadonlyMap<string, Safe
   return { shape: [rows, cols], data: dequantizeRowsQ8(t.data, q8!.data, rows, cols) };
 }
 
+/** The scale suffix (`.q8_scale` or `.q4_scale`) `name` ends with, if any. */
+export function scaleSuffixOf(name: string): string | undefined {
+  return [Q8_SCALE_SUFFIX, Q4_SCALE_SUFFIX].find((suffix) => name.endsWith(suffix));
+}
+
 /** Whether `name` is the scale tensor of a matrix in `listed`. */
-export function isScaleOf(name: string, listed: ReadonlySet<string>): boolean {
-  for (const suffix of [Q8_SCALE_SUFFIX, Q4_SCALE_SUFFIX]) if (name.endsWith(suffix) && listed.has(name.slice(0, -suffix.length))) return true;
-  return false;
+function isScaleOf(name: string, listed: ReadonlySet<string>): boolean {
+  const suffix = scaleSuffixOf(name);
+  return suffix !== undefined && listed.has(name.slice(0, -suffix.length));
 }
 
 /**
