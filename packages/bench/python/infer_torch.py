@@ -11,8 +11,9 @@ commands with their SHIPPED models, the same weights read from the same files.
   (q * scale, or offset + code * step, in double and rounded once to float32). The network is seq2seq_torch.py's
   op-for-op mirror of @cellstate/seq2seq (encoder with per-sample lengths, bridge, Luong
   `dot` attention, combine, tied output), run in eval mode under torch.inference_mode; the
-  beam search is packages/seq2seq/src/decode.ts `beamSearch` transcribed: every sentence
-  keeps K rows of one batch, per step the log-softmax of all rows, the 2K best tokens of
+  beam search is packages/seq2seq/src/decode.ts `beamSearch` transcribed: the batch holds
+  the live beams' rows only (one a sentence at the first step, at most K after, none once
+  a sentence stops), per step the log-softmax of all rows, the 2K best tokens of
   each live beam (torch.topk; rows with tied values fall back to a stable sort so that ties
   break towards the lower id as decode.ts's topK does), candidates ranked by cumulative
   log-probability on the host, <eos> among the top K finishes a hypothesis scored
@@ -226,43 +227,32 @@ def beam_search(torch, np, model, c, sources, K, max_length, alpha):
         src[: len(r), b] = torch.tensor(r, dtype=torch.long)
     batch = SimpleNamespace(source=src, source_lengths=torch.tensor([len(r) for r in rows], dtype=torch.long))
     (h, cell), memory = model.encode(batch, False)
-    repeat = torch.arange(B).repeat_interleave(K)
     L = h.shape[0]
-    st = ([h[l].index_select(0, repeat) for l in range(L)], [cell[l].index_select(0, repeat) for l in range(L)])
-    if memory is not None:
-        values = memory["values"].index_select(0, repeat)
-        keys = values if memory["keys"] is memory["values"] else memory["keys"].index_select(0, repeat)
-        memory = dict(values=values, keys=keys, mask=memory["mask"].index_select(0, repeat))
+    # Row r of the batch is a live beam of sentence row_sentence[r], a sentence's rows
+    # consecutive in the order of beams[b]; the first step has one row a sentence and a
+    # stopped sentence has none (decode.ts).
+    st = ([h[l] for l in range(L)], [cell[l] for l in range(L)])
     decoder = model.decoder
     k2 = min(2 * K, V)
-    neg_inf = float("-inf")
 
     def penalty(n):
         return ((5 + n) / 6) ** alpha
 
-    beams = [[dict(ids=[], lp=0.0 if k == 0 else neg_inf) for k in range(K)] for _ in range(B)]
+    beams = [[dict(ids=[], lp=0.0)] for _ in range(B)]
     finished = [[] for _ in range(B)]
-    done = [False] * B
-    ids = torch.full((B * K,), BOS_ID, dtype=torch.long)
+    row_sentence = list(range(B))
+    ids = torch.full((B,), BOS_ID, dtype=torch.long)
     for t in range(max_length):
-        if all(done):
-            break
         out, st = decoder.step(ids, st, memory, False)
         logp = torch.log_softmax(decoder.logits(out), -1)
         vals, idx = topk_rows(torch, np, logp, k2)
         last = t == max_length - 1
-        origin = [0] * (B * K)
-        next_ids = [EOS_ID] * (B * K)
-        for b in range(B):
-            row0 = b * K
-            if done[b]:
-                for k in range(K):
-                    origin[row0 + k] = row0 + k
-                continue
+        origin, next_ids, next_sentence = [], [], []
+        row0 = 0
+        while row0 < len(row_sentence):
+            b = row_sentence[row0]
             cands = []
             for k, beam in enumerate(beams[b]):
-                if beam["lp"] == neg_inf:
-                    continue
                 vr, ir = vals[row0 + k], idx[row0 + k]
                 for j in range(k2):
                     cands.append((beam["lp"] + vr[j], k, ir[j]))
@@ -279,18 +269,25 @@ def beam_search(torch, np, model, c, sources, K, max_length, alpha):
                     continue
                 alive.append(dict(ids=parent["ids"] + [token], lp=lp))
                 alive_origin.append(row0 + k)
-            if len(finished[b]) >= K or last:
-                if last:
-                    for beam in alive:
-                        finished[b].append(dict(ids=beam["ids"], logProb=beam["lp"], score=beam["lp"] / penalty(len(beam["ids"])), finished=False))
-                done[b] = True
-            for k in range(K):
-                beam = alive[k] if k < len(alive) else None
-                beams[b][k] = beam if beam is not None else dict(ids=[], lp=neg_inf)
-                origin[row0 + k] = alive_origin[k] if k < len(alive_origin) else row0
-                next_ids[row0 + k] = beam["ids"][-1] if beam is not None else EOS_ID
+            if last:
+                for beam in alive:
+                    finished[b].append(dict(ids=beam["ids"], logProb=beam["lp"], score=beam["lp"] / penalty(len(beam["ids"])), finished=False))
+            if not (len(finished[b]) >= K or last or not alive):
+                origin += alive_origin
+                next_ids += [beam["ids"][-1] for beam in alive]
+                next_sentence += [b] * len(alive)
+            row0 += len(beams[b])
+            beams[b] = alive
+        if not origin:
+            break
         order = torch.tensor(origin, dtype=torch.long)
         st = ([x.index_select(0, order) for x in st[0]], [x.index_select(0, order) for x in st[1]])
+        if memory is not None and next_sentence != row_sentence:
+            # Memory rows of one sentence are equal, so any of its old rows serves a new one.
+            values = memory["values"].index_select(0, order)
+            keys = values if memory["keys"] is memory["values"] else memory["keys"].index_select(0, order)
+            memory = dict(values=values, keys=keys, mask=memory["mask"].index_select(0, order))
+        row_sentence = next_sentence
         ids = torch.tensor(next_ids, dtype=torch.long)
     # The best of each sentence: a stable sort by score, descending (decode.ts), first element.
     return [sorted(f, key=lambda h: -h["score"])[0] if f else None for f in finished]

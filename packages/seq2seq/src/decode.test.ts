@@ -65,6 +65,50 @@ describe('decoding', () => {
     model.dispose();
   });
 
+  it.each(['none', 'dot', 'additive'] as AttentionKind[])('decodes each sentence of a batch as if alone, and runs only live rows (%s)', async (attention) => {
+    const model = new Seq2Seq({ sourceVocabSize: 15, targetVocabSize: 17, embeddingSize: 8, hiddenSize: 12, attention, numLayers: 2, dropout: 0, seed: 6 });
+    const sources = reversePairs(7, 5, 15, 7).map((p) => p.source);
+    // Count the rows each decoder step runs.
+    const rows: number[] = [];
+    const step = model.decoder.step.bind(model.decoder);
+    model.decoder.step = (ids, ...rest) => {
+      rows.push(ids.shape[0]!);
+      return step(ids, ...rest);
+    };
+    const batch = makeBatch(sources.map((source) => ({ source })));
+    const K = 3;
+    const maxLength = 9;
+    const beams = await beamSearch(model, batch, { beamSize: K, nBest: 2, maxLength, returnAttention: attention !== 'none' });
+    const beamRows = rows.splice(0);
+    const greedy = await greedyDecode(model, batch, { maxLength, returnAttention: attention !== 'none' });
+    const greedyRows = rows.splice(0);
+    batch.dispose();
+    // The first beam step has one row a sentence; after that at most K, and a stopped sentence has none.
+    expect(beamRows[0]).toBe(sources.length);
+    for (const n of beamRows) expect(n).toBeLessThanOrEqual(K * sources.length);
+    expect(greedyRows[0]).toBe(sources.length);
+    for (let t = 1; t < greedyRows.length; t++) expect(greedyRows[t]).toBeLessThanOrEqual(greedyRows[t - 1]!);
+    // Rows of a stopped sentence are gone: the greedy rows at step t are the sentences still going.
+    greedyRows.forEach((n, t) => expect(n).toBe(greedy.filter((h) => h.ids.length >= t).length));
+    expect(greedyRows.length).toBe(Math.max(...greedy.map((h) => h.ids.length + (h.finished ? 1 : 0))));
+    for (const [i, source] of sources.entries()) {
+      const one = makeBatch([{ source }]);
+      const [alone] = await beamSearch(model, one, { beamSize: K, nBest: 2, maxLength, returnAttention: attention !== 'none' });
+      const [greedyAlone] = await greedyDecode(model, one, { maxLength, returnAttention: attention !== 'none' });
+      one.dispose();
+      expect(beams[i]!.map((h) => h.ids)).toEqual(alone!.map((h) => h.ids));
+      beams[i]!.forEach((h, k) => {
+        expect(h.logProb).toBeCloseTo(alone![k]!.logProb, 5);
+        expect(h.finished).toBe(alone![k]!.finished);
+        if (h.attention) h.attention.forEach((row, j) => row.forEach((w, s) => expect(w).toBeCloseTo(alone![k]!.attention![j]![s]!, 6)));
+      });
+      expect(greedy[i]!.ids).toEqual(greedyAlone!.ids);
+      expect(greedy[i]!.logProb).toBeCloseTo(greedyAlone!.logProb, 5);
+      expect(greedy[i]!.finished).toBe(greedyAlone!.finished);
+    }
+    model.dispose();
+  });
+
   it('returns n-best lists, stops at maxLength, and attention rows cover the real source', async () => {
     const model = new Seq2Seq({ sourceVocabSize: 15, targetVocabSize: 17, embeddingSize: 8, hiddenSize: 12, attention: 'dot', dropout: 0, seed: 8 });
     const sources = [[5, 6, 7], [8], [9, 10, 11, 12, 13]];
