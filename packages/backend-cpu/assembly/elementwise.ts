@@ -373,6 +373,50 @@ export function reduceSum(args: usize, tid: i32, nt: i32, canWait: i32): void {
   }
 }
 
+/**
+ * float32 max over the middle axis of x viewed as [P, R, Q]: out[p, q] = max_r x[p, r, q],
+ * NaN if any is NaN. Vectorised across q (4 columns a lane set; narrow tails and Q < 4
+ * scalar), each lane walking r in order and keeping the first of equal values (pmax),
+ * so -0 before +0 gives -0 exactly as kernels/reduce.ts does.
+ * args: 0 P, 1 R, 2 Q, 3 x, 4 out. Threads split P, or else Q (in multiples of 4).
+ */
+export function reduceMax(args: usize, tid: i32, nt: i32, canWait: i32): void {
+  const P = arg(args, 0), R = arg(args, 1), Q = arg(args, 2);
+  const x = ptr(args, 3), out = ptr(args, 4);
+  let p0 = 0, p1 = P, q0 = 0, q1 = Q;
+  if (P >= nt) {
+    p0 = <i32>((<i64>tid * P) / nt);
+    p1 = <i32>((<i64>(tid + 1) * P) / nt);
+  } else if (Q >= 16 * nt) {
+    q0 = share(Q, tid, nt);
+    q1 = share(Q, tid + 1, nt);
+  } else if (tid > 0) {
+    return;
+  }
+  for (let p = p0; p < p1; p++) {
+    const base = x + (<usize>p * <usize>R * <usize>Q << 2);
+    const o = out + (<usize>p * <usize>Q << 2);
+    for (let q = q0; q < q1; q++) store<f32>(o + (<usize>q << 2), -Infinity);
+    // Rows in memory order, folded into out; a NaN lane stays NaN (pmax keeps its
+    // first operand when the comparison fails).
+    for (let r = 0; r < R; r++) {
+      const row = base + (<usize>r * <usize>Q << 2);
+      let q = q0;
+      for (; q + 4 <= q1; q += 4) {
+        const a = o + (<usize>q << 2);
+        const v = v128.load(row + (<usize>q << 2));
+        v128.store(a, v128.bitselect(v, f32x4.pmax(v128.load(a), v), f32x4.ne(v, v)));
+      }
+      for (; q < q1; q++) {
+        const a = o + (<usize>q << 2);
+        const v = load<f32>(row + (<usize>q << 2));
+        const m = load<f32>(a);
+        if (v > m || v != v) store<f32>(a, v);
+      }
+    }
+  }
+}
+
 /** Operation codes of `unary` (the order of UNARY_CODES in src/wasm/kernels.ts). */
 const EXP = 0, TANH = 1, SIGMOID = 2, NEG = 3, ABS = 4, SQRT = 5, RELU = 6;
 

@@ -10,7 +10,7 @@ import { MR, NR, MC, KC, NC, GEMM_SCRATCH_BYTES, TILE_BYTES, addrA, addrB, gemmB
 export { MR, NR, MC, KC, NC, GEMM_SCRATCH_BYTES };
 export { lstmForward, lstmBackward } from './lstm';
 export { sigmoidf, tanhf } from './math';
-export { adam, softmaxXent, bernoulli, binary, reduceSum, unary, logSoftmax } from './elementwise';
+export { adam, softmaxXent, bernoulli, binary, reduceSum, reduceMax, unary, logSoftmax } from './elementwise';
 
 /**
  * GEMM job. args: 0 m, 1 n, 2 k, 3 a, 4 lda, 5 transA, 6 b, 7 ldb, 8 transB, 9 c, 10 ldc,

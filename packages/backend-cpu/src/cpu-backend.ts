@@ -278,7 +278,7 @@ export class CpuBackend extends ElementwiseDispatch implements Backend {
     const xd = this.#data(x, 'max');
     const shape = reducedShape(x.shape, axes, keepDims);
     const out = this.#s.alloc(dtypeOf(xd), sizeOf(shape));
-    reduce.max(xd, x.shape, axes, out);
+    if (!this.#wasm?.max(xd, x.shape, axes, out)) reduce.max(xd, x.shape, axes, out);
     return this.#store(out, shape);
   }
 

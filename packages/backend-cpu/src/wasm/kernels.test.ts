@@ -11,7 +11,7 @@ import { gemmNT, matmul } from '../kernels/matmul.js';
 import { adamStep } from '../kernels/adam-step.js';
 import { randomBernoulli } from '../kernels/random.js';
 import { binaryGeneral, unary as unaryKernel } from '../kernels/elementwise.js';
-import { sum as sumKernel } from '../kernels/reduce.js';
+import { max as maxKernel, sum as sumKernel } from '../kernels/reduce.js';
 import { softmaxCrossEntropy } from '../kernels/softmax-cross-entropy.js';
 import { logSoftmax } from '../kernels/log-softmax.js';
 import { WasmKernels } from './kernels.js';
@@ -356,6 +356,45 @@ function describeVariant(label: string, threads: number, relaxedSimd: boolean): 
       }
       // Two separate reduced runs are left to the TypeScript kernel.
       expect(kernels.sum(new Float32Array(5 * 6 * 7), [5, 6, 7], [0, 2], new Float32Array(6))).toBe(false);
+    });
+
+    it('column max equals the TypeScript kernel exactly: NaN anywhere wins, -0 before +0 stays -0, ±Inf', () => {
+      const rng = mulberry32(33 + threads);
+      const cases: [number[], number[]][] = [
+        [[24, 64, 128], [0]], [[7, 3], [0]], [[5, 6, 7], [1]], [[5, 6, 7], [0, 1]], [[9, 130, 3], [1]], [[2, 1, 33], [0]], [[3, 4097], [0]],
+      ];
+      for (const [shape, axes] of cases) {
+        const x = uniform(rng, sizeOf(shape), 3);
+        const outShape = shape.filter((_, d) => !axes.includes(d));
+        const Q = shape.slice(axes[axes.length - 1]! + 1).reduce((a, b) => a * b, 1);
+        // Column 0 of the first block: a NaN late; column 1: -0 then +0 and nothing larger;
+        // column 2: +Inf; column 3: all -Inf (stays -Inf).
+        const R = axes.reduce((n, d) => n * shape[d]!, 1);
+        if (Q > 3)
+          for (let r = 0; r < R; r++) {
+            x[r * Q + 1] = r === 0 ? -0 : r === 1 ? 0 : -1;
+            x[r * Q + 3] = -Infinity;
+          }
+        if (Q > 3) {
+          x[(R - 1) * Q] = NaN;
+          x[Q + 2] = Infinity;
+        }
+        const want = new Float32Array(sizeOf(outShape));
+        maxKernel(x, shape, axes, want);
+        const got = new Float32Array(want.length).fill(42);
+        expect(kernels.max(x, shape, axes, got), JSON.stringify([shape, axes])).toBe(true);
+        const same = Array.from(got).every((v, i) => Object.is(v, want[i]));
+        expect(same, JSON.stringify([shape, axes])).toBe(true);
+        if (Q > 3) {
+          expect(got[0]).toBeNaN();
+          expect(Object.is(got[1], -0)).toBe(true);
+          expect(got[2]).toBe(Infinity);
+          expect(got[3]).toBe(-Infinity);
+        }
+      }
+      // Row maxima and two separate reduced runs stay in TypeScript.
+      expect(kernels.max(new Float32Array(64 * 1000), [64, 1000], [1], new Float32Array(64))).toBe(false);
+      expect(kernels.max(new Float32Array(50 * 60 * 7), [50, 60, 7], [0, 2], new Float32Array(60))).toBe(false);
     });
 
     it('unary ops agree with Math.* within a few ulp, with the exact limits (±Inf, NaN, overflow, subnormal underflow)', () => {

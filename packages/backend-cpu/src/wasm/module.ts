@@ -12,6 +12,7 @@ export interface KernelExports {
   bernoulli: Job;
   binary: Job;
   reduceSum: Job;
+  reduceMax: Job;
   unary: Job;
   logSoftmax: Job;
   sigmoidf(x: number): number;

@@ -63,14 +63,8 @@ export function binary(ctx: JobContext, op: BinaryOpName | CompareOpName, a: Ten
   return true;
 }
 
-/**
- * Same contract as `sum` in kernels/reduce.ts for float32 when the reduced axes merge
- * into one run (x viewed as [P, R, Q], R reduced): whole sums, row sums, column sums.
- * false otherwise.
- */
-export function sum(ctx: JobContext, x: TensorData, shape: Shape, axes: readonly number[], out: TensorData): boolean {
-  if (!ctx.ready() || !(x instanceof Float32Array) || !(out instanceof Float32Array)) return false;
-  if (x.length < ctx.tuning.minWasmElementwise || out.length === 0) return false;
+/** x viewed as [P, R, Q] with R the merged reduced axes, or null when they do not merge into one run. */
+function reducedRun(shape: Shape, axes: readonly number[]): [number, number, number] | null {
   // Merge neighbouring dimensions that are both reduced or both kept (size 1 dropped).
   const sizes: number[] = [];
   const reduced: boolean[] = [];
@@ -84,10 +78,21 @@ export function sum(ctx: JobContext, x: TensorData, shape: Shape, axes: readonly
     }
   });
   const at = reduced.indexOf(true);
-  if (at < 0 || reduced.lastIndexOf(true) !== at || sizes.length > 3) return false;
-  const P = at > 0 ? sizes[0]! : 1;
-  const R = sizes[at]!;
-  const Q = at < sizes.length - 1 ? sizes[sizes.length - 1]! : 1;
+  if (at < 0 || reduced.lastIndexOf(true) !== at || sizes.length > 3) return null;
+  return [at > 0 ? sizes[0]! : 1, sizes[at]!, at < sizes.length - 1 ? sizes[sizes.length - 1]! : 1];
+}
+
+/**
+ * Same contract as `sum` in kernels/reduce.ts for float32 when the reduced axes merge
+ * into one run (x viewed as [P, R, Q], R reduced): whole sums, row sums, column sums.
+ * false otherwise.
+ */
+export function sum(ctx: JobContext, x: TensorData, shape: Shape, axes: readonly number[], out: TensorData): boolean {
+  if (!ctx.ready() || !(x instanceof Float32Array) || !(out instanceof Float32Array)) return false;
+  if (x.length < ctx.tuning.minWasmElementwise || out.length === 0) return false;
+  const run = reducedRun(shape, axes);
+  if (!run) return false;
+  const [P, R, Q] = run;
   const e = ctx.engine;
   const nt = ctx.threadsFor(x.length, x.length, Math.max(P, Q >> 4));
   const scratchStride = Math.ceil((Q * 8) / 64) * 64 + 64;
@@ -99,6 +104,31 @@ export function sum(ctx: JobContext, x: TensorData, shape: Shape, axes: readonly
   e.put(px, x);
   e.args([P, R, Q, px, po, ps, scratchStride]);
   e.run('reduceSum', nt);
+  e.get(po, out, out.length);
+  return true;
+}
+
+/**
+ * Same contract as `max` in kernels/reduce.ts for float32 over columns (x viewed as
+ * [P, R, Q], R reduced, Q > 1: a masked max pooling over time): NaN if any is NaN, the
+ * first of equal values kept. false otherwise (row maxima stay in TypeScript, where a
+ * row is already one pass).
+ */
+export function max(ctx: JobContext, x: TensorData, shape: Shape, axes: readonly number[], out: TensorData): boolean {
+  if (!ctx.ready() || !(x instanceof Float32Array) || !(out instanceof Float32Array)) return false;
+  if (x.length < ctx.tuning.minWasmElementwise || out.length === 0) return false;
+  const run = reducedRun(shape, axes);
+  if (!run || run[2] === 1) return false;
+  const [P, R, Q] = run;
+  const e = ctx.engine;
+  const nt = ctx.threadsFor(x.length, x.length, Math.max(P, Q >> 4));
+  e.reset();
+  const px = e.alloc(x.length * 4 + 16);
+  const po = e.alloc(out.length * 4 + 16);
+  if (!e.commit()) return false;
+  e.put(px, x);
+  e.args([P, R, Q, px, po]);
+  e.run('reduceMax', nt);
   e.get(po, out, out.length);
   return true;
 }
