@@ -404,14 +404,31 @@ export function packB(b: usize, ldb: i32, transB: bool, n: i32, k: i32, dst: usi
 }
 
 /**
+ * Packs all of op(B) [k x n] ahead of time (a weight read by many calls): for each KC
+ * block of rows pc, the NR-column panels of packB side by side, so the panels of columns
+ * [j, j + nc) of block pc start at dst + (pc·nPad + j·kc)·4 with nPad = n rounded up to
+ * NR. `gemmBlock` reads them in place of packing B itself.
+ */
+export function packBAll(b: usize, ldb: i32, transB: bool, n: i32, k: i32, dst: usize): void {
+  const nPad = <usize>((n + NR - 1) / NR * NR);
+  for (let pc = 0; pc < k; pc += KC) {
+    const kc = min(KC, k - pc);
+    packB(addrB(b, ldb, transB, pc, 0), ldb, transB, n, kc, dst + (<usize>pc * nPad << 2));
+  }
+}
+
+/**
  * One thread's GEMM over a block: C [m x n] (mode) op(A)·op(B), a / b / c / bias at the
- * block's origin. `scratch` holds GEMM_SCRATCH_BYTES (16-byte aligned).
+ * block's origin. `scratch` holds GEMM_SCRATCH_BYTES (16-byte aligned). With `packedB`
+ * (from `packBAll` over nPad columns; b is then unused) the block's columns start at
+ * column `packedJ0` of the packed operand and B is not packed again.
  */
 export function gemmBlock(
   m: i32, n: i32, k: i32,
   a: usize, lda: i32, transA: bool,
   b: usize, ldb: i32, transB: bool,
   c: usize, ldc: i32, mode: i32, bias: usize, scratch: usize,
+  packedB: usize = 0, packedNPad: i32 = 0, packedJ0: i32 = 0,
 ): void {
   if (m <= 0 || n <= 0) return;
   const ldcB = <usize>ldc << 2;
@@ -430,12 +447,14 @@ export function gemmBlock(
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      packB(addrB(b, ldb, transB, pc, jc), ldb, transB, nc, kc, pb);
+      let bp = pb;
+      if (packedB != 0) bp = packedB + ((<usize>pc * <usize>packedNPad + <usize>(packedJ0 + jc) * <usize>kc) << 2);
+      else packB(addrB(b, ldb, transB, pc, jc), ldb, transB, nc, kc, pb);
       const md = pc == 0 ? mode : 1;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         packA(addrA(a, lda, transA, ic, pc), lda, transA, mc, kc, pa);
-        macroKernel(mc, nc, kc, pa, pb, c + <usize>ic * ldcB + (<usize>jc << 2), ldc, md, bias + (<usize>jc << 2), tile);
+        macroKernel(mc, nc, kc, pa, bp, c + <usize>ic * ldcB + (<usize>jc << 2), ldc, md, bias + (<usize>jc << 2), tile);
       }
     }
   }

@@ -5,7 +5,7 @@
 // Jobs take (args, tid, nt, canWait): an i32 argument block in linear memory, this
 // thread's index, the thread count and whether this thread may block in atomic.wait.
 
-import { MR, NR, MC, KC, NC, GEMM_SCRATCH_BYTES, TILE_BYTES, addrA, addrB, gemmBlock } from './gemm';
+import { MR, NR, MC, KC, NC, GEMM_SCRATCH_BYTES, TILE_BYTES, addrA, addrB, gemmBlock, packBAll } from './gemm';
 
 export { MR, NR, MC, KC, NC, GEMM_SCRATCH_BYTES };
 export { lstmForward, lstmBackward } from './lstm';
@@ -14,7 +14,8 @@ export { adam, softmaxXent, bernoulli, binary, reduceSum, reduceMax, unary, logS
 
 /**
  * GEMM job. args: 0 m, 1 n, 2 k, 3 a, 4 lda, 5 transA, 6 b, 7 ldb, 8 transB, 9 c, 10 ldc,
- * 11 mode (0 =, 1 +=, 2 = bias +), 12 bias, 13 scratch, 14 scratch stride.
+ * 11 mode (0 =, 1 +=, 2 = bias +), 12 bias, 13 scratch, 14 scratch stride, 15 packed B
+ * (0: none; else `packBAll`'s output for this b, and b is unused).
  * Threads split the rows (in blocks of MR) when there are enough, else the columns.
  */
 export function gemm(args: usize, tid: i32, nt: i32, canWait: i32): void {
@@ -24,8 +25,10 @@ export function gemm(args: usize, tid: i32, nt: i32, canWait: i32): void {
   const c = <usize>load<u32>(args, 36), ldc = load<i32>(args, 40), mode = load<i32>(args, 44);
   const bias = <usize>load<u32>(args, 48);
   const scratch = <usize>load<u32>(args, 52) + <usize>tid * <usize>load<u32>(args, 56);
+  const packed = <usize>load<u32>(args, 60);
+  const nPad = (n + NR - 1) / NR * NR;
   if (nt <= 1) {
-    gemmBlock(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, mode, bias, scratch);
+    gemmBlock(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, mode, bias, scratch, packed, nPad, 0);
     return;
   }
   const rowBlocks = (m + MR - 1) / MR;
@@ -33,12 +36,21 @@ export function gemm(args: usize, tid: i32, nt: i32, canWait: i32): void {
   if (rowBlocks >= 2 * nt && (m >= n || colBlocks < 2 * nt)) {
     const i0 = min(m, <i32>((<i64>tid * rowBlocks) / nt) * MR);
     const i1 = min(m, <i32>((<i64>(tid + 1) * rowBlocks) / nt) * MR);
-    if (i1 > i0) gemmBlock(i1 - i0, n, k, addrA(a, lda, transA, i0, 0), lda, transA, b, ldb, transB, c + (<usize>i0 * <usize>ldc << 2), ldc, mode, bias, scratch);
+    if (i1 > i0) gemmBlock(i1 - i0, n, k, addrA(a, lda, transA, i0, 0), lda, transA, b, ldb, transB, c + (<usize>i0 * <usize>ldc << 2), ldc, mode, bias, scratch, packed, nPad, 0);
   } else {
     const j0 = min(n, <i32>((<i64>tid * colBlocks) / nt) * NR);
     const j1 = min(n, <i32>((<i64>(tid + 1) * colBlocks) / nt) * NR);
-    if (j1 > j0) gemmBlock(m, j1 - j0, k, a, lda, transA, addrB(b, ldb, transB, 0, j0), ldb, transB, c + (<usize>j0 << 2), ldc, mode, bias + (<usize>j0 << 2), scratch);
+    if (j1 > j0) gemmBlock(m, j1 - j0, k, a, lda, transA, addrB(b, ldb, transB, 0, j0), ldb, transB, c + (<usize>j0 << 2), ldc, mode, bias + (<usize>j0 << 2), scratch, packed, nPad, j0);
   }
+}
+
+/**
+ * Packs a weight ahead of time for the GEMM job's packed-B argument. args: 0 n, 1 k,
+ * 2 b, 3 ldb, 4 transB, 5 dst (nPad·k floats, nPad = n rounded up to NR). One thread.
+ */
+export function packWeight(args: usize, tid: i32, nt: i32, canWait: i32): void {
+  if (tid != 0) return;
+  packBAll(<usize>load<u32>(args, 8), load<i32>(args, 12), load<i32>(args, 16) != 0, load<i32>(args), load<i32>(args, 4), <usize>load<u32>(args, 20));
 }
 
 // Keep TILE_BYTES referenced for the layout comment in gemm.ts.

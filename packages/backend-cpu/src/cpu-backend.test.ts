@@ -114,6 +114,78 @@ describe('CpuBackend data', () => {
   });
 });
 
+describe('CpuBackend packed weights', () => {
+  // Big enough for the WebAssembly GEMM (m·n·k >= 4096), so the weight gets packed.
+  const [m, k, n] = [8, 40, 70];
+  const values = (size: number, seed: number) => Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.37 + seed));
+  const product = (a: Float32Array, w: Float32Array) => {
+    // out = a · wᵀ in float64 (w is [n, k]).
+    const out = new Float32Array(m * n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[i * k + p]! * w[j * k + p]!;
+      out[i * n + j] = s;
+    }
+    return out;
+  };
+  const close = (got: Float32Array, want: Float32Array) => got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-4));
+
+  it('uses a weight packed on its second use until an in-place write (addInto, donated adamStep) or a release', () => {
+    const cpu = createCpuBackend({ threads: 1 });
+    if (!cpu.kernelInfo.simd) return; // no WebAssembly here: nothing is packed
+    const a = cpu.upload(values(m * k, 1), [m, k], 'float32');
+    let wValues = values(n * k, 2);
+    let w = cpu.upload(wValues, [n, k], 'float32');
+    const times = (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const out = cpu.matmul(a, w, false, true);
+        close(cpu.readSync(out) as Float32Array, product(values(m * k, 1), wValues));
+        cpu.release(out);
+      }
+    };
+    times(1);
+    expect(cpu.packedWeightBytes).toBe(0);
+    times(2);
+    const packed = Math.ceil(n / 8) * 8 * k * 4;
+    expect(cpu.packedWeightBytes).toBe(packed);
+    const pooledWithout = cpu.memory().bytesPooled - packed; // the buffer pool's part
+    cpu.releasePooled();
+    expect(cpu.memory().bytesPooled).toBe(0); // packed weights count as memory kept for reuse
+    expect(pooledWithout).toBeGreaterThanOrEqual(0);
+    times(2);
+    expect(cpu.packedWeightBytes).toBe(packed);
+    // addInto writes w in place: the packed copy goes, and products use the new values.
+    const delta = cpu.upload(values(n * k, 3), [n, k], 'float32');
+    w = cpu.addInto({ into: w, x: delta });
+    cpu.release(w); // addInto retained it
+    wValues = Float32Array.from(wValues, (v, i) => v + values(n * k, 3)[i]!);
+    expect(cpu.packedWeightBytes).toBe(0);
+    times(3);
+    expect(cpu.packedWeightBytes).toBe(packed);
+    // A donated Adam step updates w in place: the same.
+    const zeros = () => cpu.fill([n, k], 'float32', 0);
+    const step = cpu.adamStep({ param: w, grad: delta, m: zeros(), v: zeros(), step: 1, learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, decoupledWeightDecay: false, donate: true });
+    expect(step.param.id).toBe(w.id);
+    wValues = Float32Array.from(cpu.readSync(step.param) as Float32Array);
+    expect(wValues[0]).not.toBe(values(n * k, 2)[0]! + values(n * k, 3)[0]!);
+    for (const h of [step.param, step.m, step.v]) cpu.release(h);
+    expect(cpu.packedWeightBytes).toBe(0);
+    times(2);
+    expect(cpu.packedWeightBytes).toBe(packed);
+    // Releasing the weight frees its packed copy; releasePooled clears what is left.
+    cpu.release(w);
+    expect(cpu.packedWeightBytes).toBe(0);
+    const w2 = cpu.upload(wValues, [n, k], 'float32');
+    w = w2;
+    times(2);
+    expect(cpu.packedWeightBytes).toBe(packed);
+    cpu.releasePooled();
+    expect(cpu.packedWeightBytes).toBe(0);
+    times(1);
+    cpu.dispose();
+  });
+});
+
 describe('CpuBackend addInto', () => {
   it('adds in place into storage nothing else references (same id, no new bytes), else into a fresh one', () => {
     const cpu = createCpuBackend();

@@ -133,6 +133,8 @@ export class CpuBackend extends ElementwiseDispatch implements Backend {
     const simd = options.simd ?? true;
     const threads = options.threads ?? availableCores();
     this.#wasm = simd ? WasmKernels.create({ threads, relaxedSimd: options.relaxedSimd, ...options.tuning }, this) : null;
+    const wasm = this.#wasm;
+    if (wasm) this.#s.onForget = (id) => wasm.forgetPacked(id);
     this.capabilities = {
       syncRead: true,
       dtypes: ['float32', 'int32'],
@@ -167,6 +169,11 @@ export class CpuBackend extends ElementwiseDispatch implements Backend {
   /** Bytes of LSTM reserves kept in the WebAssembly memory (engine-wide; for tests and diagnostics). */
   get residentBytes(): number {
     return this.#wasm?.residentBytes ?? 0;
+  }
+
+  /** Bytes of weights packed in the WebAssembly memory for reuse (in `memory().bytesPooled`; tests and diagnostics). */
+  get packedWeightBytes(): number {
+    return this.#wasm?.packedBytes ?? 0;
   }
 
   /** Frees every buffer and, with the last backend sharing them, terminates the worker threads. */
@@ -226,13 +233,17 @@ export class CpuBackend extends ElementwiseDispatch implements Backend {
     this.#s.release(handle);
   }
 
+  /** The weights packed in the WebAssembly memory for reuse count as pooled bytes. */
   memory(): BackendMemory {
-    return this.#s.memory();
+    const m = this.#s.memory();
+    const packed = this.#wasm?.packedBytes ?? 0;
+    return { ...m, bytesPooled: m.bytesPooled + packed, bytesAllocated: m.bytesAllocated + packed };
   }
 
-  /** Frees the buffers kept for reuse (see `poolBytes`). */
+  /** Frees the buffers kept for reuse (see `poolBytes`) and the packed weights. */
   releasePooled(): void {
     this.#s.releasePooled();
+    this.#wasm?.clearPacked();
   }
 
   // --- elementwise (neg … equal come from ElementwiseDispatch)
@@ -302,7 +313,8 @@ export class CpuBackend extends ElementwiseDispatch implements Backend {
     const batch = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
     const shape = [...batch, m, n];
     const out = this.#f32(sizeOf(shape));
-    if (!this.#wasm?.matmul(ad, a.shape, bd, b.shape, transposeA, transposeB, out, shape)) {
+    // A matrix b may be a weight multiplied by again: the kernels pack it once from its second use.
+    if (!this.#wasm?.matmul(ad, a.shape, bd, b.shape, transposeA, transposeB, out, shape, rb === 2 ? b.id : null)) {
       matmulKernels.matmul(ad, a.shape, bd, b.shape, transposeA, transposeB, out, shape);
     }
     return this.#store(out, shape);

@@ -10,7 +10,7 @@ interface Storage {
   resident: ResidentReserve | null;
   bytes: number;
   refs: number;
-  /** Known to hold only +0 (made by fill(0)); storages never change after they are made. */
+  /** Known to hold only +0 (made by fill(0)); storages change after they are made only in place (markWritten). */
   zero?: boolean;
 }
 
@@ -29,6 +29,8 @@ export class CpuStorage {
   #nextId = 1;
   #bytesInUse = 0;
   readonly #pool: BufferPool;
+  /** Told when a storage's values change in place or it is freed (packed copies of it are then stale). */
+  onForget: ((id: number) => void) | null = null;
 
   constructor(poolBytes: number) {
     this.#pool = new BufferPool({ maxBytes: poolBytes });
@@ -72,6 +74,7 @@ export class CpuStorage {
   adoptResident(id: number, resident: ResidentReserve): void {
     const s = this.#storage.get(id)!;
     if (s.resident === resident) return;
+    this.onForget?.(id);
     s.resident?.free();
     this.#pool.give(s.data);
     s.resident = resident;
@@ -122,9 +125,10 @@ export class CpuStorage {
     this.#storage.get(id)!.zero = true;
   }
 
-  /** Storage `id` was written in place (`addInto`): it no longer holds only +0. */
+  /** Storage `id` was written in place (`addInto`, a donated `adamStep`): it no longer holds only +0. */
   markWritten(id: number): void {
     this.#storage.get(id)!.zero = false;
+    this.onForget?.(id);
   }
 
   retain(handle: Handle): void {
@@ -134,6 +138,7 @@ export class CpuStorage {
   release(handle: Handle): void {
     const s = this.#storage.release(handle);
     if (s) {
+      this.onForget?.(handle.id);
       this.#bytesInUse -= s.bytes;
       s.resident?.free();
       this.#pool.give(s.data);

@@ -26,6 +26,7 @@ export function adamStep(s: CpuStorage, wasm: WasmKernels | null, args: AdamStep
     // someone reads them, e.g. a checkpoint): only param and grad cross per step.
     const r = wasm.adamStepResident(param, grad, s.residentOrData(args.m.id), s.residentOrData(args.v.id), scale, args);
     if (r) {
+      s.markWritten(args.param.id);
       s.adoptResident(args.m.id, r.m);
       s.adoptResident(args.v.id, r.v);
       return sameHandles(s, args);
@@ -40,6 +41,9 @@ export function adamStep(s: CpuStorage, wasm: WasmKernels | null, args: AdamStep
   if (!wasm?.adamStep(param, grad, m, v, scale, args, paramOut, mOut, vOut)) {
     adamStepKernel(param, grad, m, v, scale, args, paramOut, mOut, vOut);
   }
-  if (inPlace) return sameHandles(s, args);
+  if (inPlace) {
+    for (const h of [args.param, args.m, args.v]) s.markWritten(h.id);
+    return sameHandles(s, args);
+  }
   return { param: s.store(paramOut, shape), m: s.store(mOut, shape), v: s.store(vOut, shape) };
 }

@@ -42,6 +42,20 @@ describe('gather', () => {
     expect(Array.from(fromEmpty)).toEqual([0, 0]);
   });
 
+  it('copies long rows (block copies) like a naive loop, out of range as 0', () => {
+    const next = mulberry32(13);
+    for (const [P, N, Q] of [[1, 7, 32], [3, 5, 100], [2, 4, 31], [1, 50, 257]] as const) {
+      const x = Float32Array.from({ length: P * N * Q }, () => next());
+      const indices = Int32Array.from({ length: 9 }, () => Math.floor(next() * (N + 2)) - 1);
+      const out = new Float32Array(P * indices.length * Q).fill(7);
+      gather(x, [P, N, Q], indices, 1, out);
+      for (let p = 0; p < P; p++)
+        indices.forEach((idx, j) => {
+          for (let q = 0; q < Q; q++) expect(out[(p * indices.length + j) * Q + q]).toBe(idx >= 0 && idx < N ? x[(p * N + idx) * Q + q] : 0);
+        });
+    }
+  });
+
   it('agrees with a naive index map on random shapes', () => {
     const next = mulberry32(12);
     for (let trial = 0; trial < 80; trial++) {

@@ -179,6 +179,49 @@ function describeVariant(label: string, threads: number, relaxedSimd: boolean): 
       }
     });
 
+    it('a weight packed once (from its second use) gives bit-identical products, batched A included; forget drops it', () => {
+      const rng = mulberry32(17 + threads);
+      let id = 1000;
+      // Shapes past KC (257), past NC and not a multiple of NR (520, 1029), few rows (column split across threads).
+      for (const [m, k, n] of [[33, 65, 17], [121, 257, 9], [11, 300, 520], [3, 40, 1029], [64, 128, 48]] as const) {
+        for (const tB of [false, true]) {
+          const bShape = tB ? [n, k] : [k, n];
+          const b = uniform(rng, k * n);
+          const bId = id++;
+          for (const batch of [[], [3]]) {
+            const aShape = [...batch, m, k];
+            const a = uniform(rng, sizeOf(aShape));
+            const outShape = [...batch, m, n];
+            const plain = new Float32Array(sizeOf(outShape));
+            expect(kernels.matmul(a, aShape, b, bShape, false, tB, plain, outShape)).toBe(true);
+            for (let use = 0; use < 3; use++) {
+              const got = new Float32Array(plain.length).fill(NaN);
+              expect(kernels.matmul(a, aShape, b, bShape, false, tB, got, outShape, bId)).toBe(true);
+              const label = `${m}x${k}x${n} tB=${tB} batch=${batch} use ${use}`;
+              expect(Array.from(got).every((v, i) => Object.is(v, plain[i])), label).toBe(true);
+            }
+          }
+          // Packed on the second use with this flag, and only once.
+          expect(kernels.packedBytes).toBeGreaterThanOrEqual(Math.ceil(n / 8) * 8 * k * 4);
+          const before = kernels.packedBytes;
+          kernels.forgetPacked(bId);
+          expect(kernels.packedBytes).toBe(before - Math.ceil(n / 8) * 8 * k * 4);
+          // After forget, new values under the same id are used (the next call is a first use again).
+          const b2 = uniform(rng, k * n);
+          const a = uniform(rng, m * k);
+          const want = new Float32Array(m * n);
+          matmul(a, [m, k], b2, bShape, false, tB, want, [m, n]);
+          for (let use = 0; use < 2; use++) {
+            const got = new Float32Array(m * n);
+            expect(kernels.matmul(a, [m, k], b2, bShape, false, tB, got, [m, n], bId)).toBe(true);
+            expectClose(got, want, { atol: 1e-5, rtol: 1e-5, label: `${m}x${k}x${n} after forget` });
+          }
+          kernels.forgetPacked(bId);
+        }
+      }
+      expect(kernels.packedBytes).toBe(0);
+    });
+
     it('matmul broadcasts batch dimensions like the TypeScript kernel', () => {
       const rng = mulberry32(11);
       const cases: [number[], number[], number, number, number][] = [

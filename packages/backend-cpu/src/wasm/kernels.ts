@@ -7,6 +7,7 @@ import * as adam from './jobs/adam.js';
 import * as elementwise from './jobs/elementwise.js';
 import * as gemm from './jobs/gemm.js';
 import type { JobContext, WasmTuning } from './jobs/job-context.js';
+import { PackedWeights } from './packed-weights.js';
 import * as lstm from './jobs/lstm.js';
 import * as rows from './jobs/rows.js';
 
@@ -85,8 +86,10 @@ export class WasmKernels {
       minParallelFlops: tuning.minParallelFlops ?? 2 ** 21,
       minParallelStepFlops: tuning.minParallelStepFlops ?? 2 ** 18,
       minWasmElementwise: tuning.minWasmElementwise ?? 1024,
+      maxPackedWeightBytes: tuning.maxPackedWeightBytes ?? 64 * 2 ** 20,
     };
-    this.#jobs = { engine, tuning: tuned, ready: () => this.ready, threadsFor: (flops, stepFlops, useful) => this.#threadsFor(flops, stepFlops, useful) };
+    const nr = engine.exports ? (engine.exports.NR.value as number) : 8;
+    this.#jobs = { engine, tuning: tuned, packed: new PackedWeights(engine, tuned.maxPackedWeightBytes, nr), ready: () => this.ready, threadsFor: (flops, stepFlops, useful) => this.#threadsFor(flops, stepFlops, useful) };
     const self = this as unknown as Record<string, unknown>;
     for (const [name, job] of Object.entries(JOBS) as [string, (ctx: JobContext, ...args: unknown[]) => unknown][]) {
       self[name] = (...args: unknown[]) => job(this.#jobs, ...args);
@@ -118,6 +121,21 @@ export class WasmKernels {
     return this.#engine.residentBytes;
   }
 
+  /** Bytes of the engine's memory held by this backend's packed weights. */
+  get packedBytes(): number {
+    return this.#jobs.packed.bytes;
+  }
+
+  /** Storage `id` was written in place or freed: drops what was packed from it. */
+  forgetPacked(id: number): void {
+    this.#jobs.packed.forget(id);
+  }
+
+  /** Gives back the memory of the packed weights (kept for reuse by the engine). */
+  clearPacked(): void {
+    this.#jobs.packed.clear();
+  }
+
   /** Resolves once the worker threads of this kernels' engine have ended (after the last dispose). */
   get workersExited(): Promise<void> {
     return this.#engine.exited;
@@ -127,6 +145,7 @@ export class WasmKernels {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#jobs.packed.clear();
     finalizer?.unregister(this);
     releaseEngine(this.#engine);
   }

@@ -34,5 +34,5 @@ export const ARGS = 2304;
 export const ARENA_BASE = 65536;
 
 /** Job kinds, in the order of the exports the workers call. */
-export const JOB_KINDS = ['gemm', 'lstmForward', 'lstmBackward', 'adam', 'softmaxXent', 'bernoulli', 'binary', 'reduceSum', 'unary', 'logSoftmax', 'reduceMax'] as const;
+export const JOB_KINDS = ['gemm', 'lstmForward', 'lstmBackward', 'adam', 'softmaxXent', 'bernoulli', 'binary', 'reduceSum', 'unary', 'logSoftmax', 'reduceMax', 'packWeight'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];

@@ -13,6 +13,7 @@ export interface KernelExports {
   binary: Job;
   reduceSum: Job;
   reduceMax: Job;
+  packWeight: Job;
   unary: Job;
   logSoftmax: Job;
   sigmoidf(x: number): number;

@@ -2,8 +2,12 @@ import type { Shape } from '@cellstate/tensor';
 import { StridedCursor, broadcastStrides } from '@cellstate/tensor/backend-kit';
 import type { JobContext } from './job-context.js';
 
-/** Same contract as `matmul` in kernels/matmul.ts (batched, broadcast, transpose flags). */
-export function matmul(ctx: JobContext, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, transposeA: boolean, transposeB: boolean, out: Float32Array, outShape: Shape): boolean {
+/**
+ * Same contract as `matmul` in kernels/matmul.ts (batched, broadcast, transpose flags).
+ * `bId`: b's storage id when b is a matrix that may be multiplied by again unchanged (a
+ * weight): from its second use on it is packed once and kept (packed-weights.ts).
+ */
+export function matmul(ctx: JobContext, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, transposeA: boolean, transposeB: boolean, out: Float32Array, outShape: Shape, bId: number | null = null): boolean {
   if (!ctx.ready()) return false;
   const e = ctx.engine;
   const ra = aShape.length;
@@ -22,21 +26,22 @@ export function matmul(ctx: JobContext, a: Float32Array, aShape: Shape, b: Float
   const mr = e.exports!.MR.value as number;
   const nr = e.exports!.NR.value as number;
   const nt = ctx.threadsFor(2 * m * n * k * batches, 2 * m * n * k, Math.max(Math.ceil(m / mr), Math.ceil(n / nr)) >> 1);
+  const packed = bId !== null && rb === 2 && ctx.tuning.maxPackedWeightBytes > 0 ? ctx.packed.address(bId, b, n, k, transposeB) : null;
   e.reset();
   const pa = e.alloc(a.length * 4);
-  const pb = e.alloc(b.length * 4);
+  const pb = packed === null ? e.alloc(b.length * 4) : 0;
   const pc = e.alloc(out.length * 4);
   const stride = e.scratchStride(0);
   const scratch = e.alloc(stride * nt);
   if (!e.commit()) return false;
   e.put(pa, a);
-  e.put(pb, b);
+  if (packed === null) e.put(pb, b);
   // Offsets in whole matrices over the broadcast batch dimensions.
   const batch = new StridedCursor(batchShape, [aStrides, bStrides]);
   for (let t = 0; t < batches; t++, batch.next()) {
     const ap = pa + batch.offsets[0]! * m * k * 4;
     const bp = pb + batch.offsets[1]! * k * n * 4;
-    e.args([m, n, k, ap, transposeA ? m : k, transposeA ? 1 : 0, bp, transposeB ? k : n, transposeB ? 1 : 0, pc + t * m * n * 4, n, 0, 0, scratch, stride]);
+    e.args([m, n, k, ap, transposeA ? m : k, transposeA ? 1 : 0, bp, transposeB ? k : n, transposeB ? 1 : 0, pc + t * m * n * 4, n, 0, 0, scratch, stride, packed ?? 0]);
     e.run('gemm', nt);
   }
   e.get(pc, out);
@@ -82,7 +87,7 @@ export function gemmNT(
     e.put(pbias, bias, 0, n);
     mode = 2;
   }
-  e.args([m, n, k, pa, lda, 0, pb, ldb, 1, po, ldo, mode, pbias, scratch, stride]);
+  e.args([m, n, k, pa, lda, 0, pb, ldb, 1, po, ldo, mode, pbias, scratch, stride, 0]);
   e.run('gemm', nt);
   // Copy back row by row: the gaps between rows (ldo > n) belong to the caller.
   for (let i = 0; i < m; i++) e.get(po + i * ldo * 4, out, n, outOffset + i * ldo);
