@@ -142,16 +142,21 @@ interface Beam {
 function topK(values: Float32Array, row: number, V: number, k: number): number[] {
   const best: number[] = [];
   const base = row * V;
+  // The k-th best value once the list is full: almost every entry stops at this test.
+  let threshold = Number.NEGATIVE_INFINITY;
+  let full = false;
   for (let v = 0; v < V; v++) {
     const x = values[base + v]!;
-    if (best.length === k && x <= values[base + best[k - 1]!]!) continue;
-    let i = best.length === k ? k - 1 : best.length;
-    if (best.length < k) best.push(v);
+    if (full && x <= threshold) continue;
+    let i = full ? k - 1 : best.length;
+    if (!full) best.push(v);
     while (i > 0 && values[base + best[i - 1]!]! < x) {
       best[i] = best[i - 1]!;
       i--;
     }
     best[i] = v;
+    full = best.length === k;
+    if (full) threshold = values[base + best[k - 1]!]!;
   }
   return best;
 }
