@@ -51,10 +51,15 @@ export function lengthBucketedBatches(lengths: readonly number[], batchSize: num
   return shuffle(batches, random);
 }
 
-/** Indices in order of length, cut into batches (for evaluation: least padding). */
+/**
+ * Indices in order of length, cut into batches (for evaluation: least padding), each
+ * batch longest first: the fused recurrent kernels skip finished rows when lengths do
+ * not increase, so such a batch runs as it is instead of being copied row by row into
+ * that order and back (W8S: 8% of a pass).
+ */
 export function sortedBatches(lengths: readonly number[], batchSize: number): number[][] {
   const order = lengths.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]!);
   const out: number[][] = [];
-  for (let i = 0; i < order.length; i += batchSize) out.push(order.slice(i, i + batchSize));
+  for (let i = 0; i < order.length; i += batchSize) out.push(order.slice(i, i + batchSize).reverse());
   return out;
 }
