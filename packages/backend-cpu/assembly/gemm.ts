@@ -22,6 +22,13 @@ export const NC: i32 = 512;
 /** Bytes of per-thread scratch gemmBlock needs: the edge tile, bias tile, packed A and B blocks. */
 export const TILE_BYTES: i32 = 256;
 export const GEMM_SCRATCH_BYTES: i32 = TILE_BYTES + MC * KC * 4 + KC * NC * 4;
+/**
+ * Where a scratch's packed-B block starts, and its size in floats. gemmBlock leaves it
+ * alone while it reads a `packedB`, so a caller that runs many GEMMs by the same weight
+ * (an LSTM's per-step input projection) can pack the weight there once.
+ */
+export const SCRATCH_B_OFFSET: i32 = TILE_BYTES + MC * KC * 4;
+export const SCRATCH_B_FLOATS: i32 = KC * NC;
 
 /**
  * c + a·b. Built twice: with relaxed SIMD, `f32x4.relaxed_madd` (one FMA on x64 with FMA3
@@ -442,7 +449,7 @@ export function gemmBlock(
   }
   const tile = scratch;
   const pa = scratch + TILE_BYTES;
-  const pb = pa + <usize>(MC * KC * 4);
+  const pb = scratch + <usize>SCRATCH_B_OFFSET;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {

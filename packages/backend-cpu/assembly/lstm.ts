@@ -8,7 +8,7 @@
 // their gate math, so the only exchange per step is h (forward) or dGates[t] (backward),
 // behind one barrier per step. With one thread the barriers are no-ops.
 
-import { MR, NR, GEMM_SCRATCH_BYTES, gemmBlock, macroKernel, packA, packB } from './gemm';
+import { MR, NR, GEMM_SCRATCH_BYTES, SCRATCH_B_OFFSET, SCRATCH_B_FLOATS, gemmBlock, macroKernel, packA, packB, packBAll } from './gemm';
 import { vsigmoid, vtanh } from './math';
 import { barrier } from './sync';
 
@@ -157,9 +157,14 @@ export function lstmForward(args: usize, tid: i32, nt: i32, canWait: i32): void 
       const col = q * H + u0;
       // 1. gates [T·B, cols] = x · wIh[cols]ᵀ + bias[cols] (the live rows of each step when packed)
       if (packed) {
+        // One GEMM a step: wIh[cols] packed once for all of them when it fits the scratch.
+        const wq = wIh + (<usize>col * <usize>I << 2);
+        const nPad = (nu + NR - 1) / NR * NR;
+        const pw = <i64>nPad * <i64>I <= <i64>SCRATCH_B_FLOATS ? scratch + <usize>SCRATCH_B_OFFSET : 0;
+        if (pw != 0) packBAll(wq, I, true, nu, I, pw);
         for (let t = 0; t < T; t++) {
           const r = <usize>(t * B);
-          gemmBlock(liveRows(lengths, B, t, true), nu, I, x + (r * <usize>I << 2), I, false, wIh + (<usize>col * <usize>I << 2), I, true, reserve + ((r * <usize>G + <usize>col) << 2), G, 2, bias + (<usize>col << 2), scratch);
+          gemmBlock(liveRows(lengths, B, t, true), nu, I, x + (r * <usize>I << 2), I, false, wq, I, true, reserve + ((r * <usize>G + <usize>col) << 2), G, 2, bias + (<usize>col << 2), scratch, pw, nPad, 0);
         }
       } else {
         gemmBlock(rows, nu, I, x, I, false, wIh + (<usize>col * <usize>I << 2), I, true, reserve + (<usize>col << 2), G, 2, bias + (<usize>col << 2), scratch);
@@ -357,11 +362,15 @@ export function lstmBackward(args: usize, tid: i32, nt: i32, canWait: i32): void
     gemmBlock(r1 - r0, I, G, dGates + <usize>r0 * Gb, G, false, wIh, I, false, dx + (<usize>r0 * <usize>I << 2), I, 0, 0, scratch);
     return;
   }
-  // Packed: in each step's part of [r0, r1), the live rows by GEMM, the finished ones zero.
+  // Packed: in each step's part of [r0, r1), the live rows by GEMM, the finished ones zero
+  // (wIh packed once for all the steps when it fits the scratch).
+  const nPad = (I + NR - 1) / NR * NR;
+  const pw = <i64>nPad * <i64>G <= <i64>SCRATCH_B_FLOATS ? scratch + <usize>SCRATCH_B_OFFSET : 0;
+  if (pw != 0) packBAll(wIh, I, false, I, G, pw);
   for (let t = r0 / B; t * B < r1; t++) {
     const a = max(r0, t * B), e = min(r1, (t + 1) * B);
     const liveEnd = min(e, t * B + liveRows(lengths, B, t, true));
-    if (liveEnd > a) gemmBlock(liveEnd - a, I, G, dGates + <usize>a * Gb, G, false, wIh, I, false, dx + (<usize>a * <usize>I << 2), I, 0, 0, scratch);
+    if (liveEnd > a) gemmBlock(liveEnd - a, I, G, dGates + <usize>a * Gb, G, false, wIh, I, false, dx + (<usize>a * <usize>I << 2), I, 0, 0, scratch, pw, nPad, 0);
     if (e > max(a, liveEnd)) zero(dx + (<usize>max(a, liveEnd) * <usize>I << 2), (e - max(a, liveEnd)) * I);
   }
 }

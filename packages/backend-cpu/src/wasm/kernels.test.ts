@@ -62,6 +62,8 @@ const LSTM_CASES: LstmCase[] = [
   { T: 23, B: 64, I: 100, H: 64, lengths: Array.from({ length: 64 }, (_, i) => 1 + ((i * 37) % 23)) },
   { T: 23, B: 64, I: 100, H: 64, lengths: Array.from({ length: 64 }, (_, i) => (i * 11) % 24), reverse: true },
   { T: 9, B: 6, I: 5, H: 7, lengths: [9, 7, 7, 3, 1, 0] },
+  // Input and gate widths past KC (256): the weights packed once per call span two blocks.
+  { T: 6, B: 9, I: 300, H: 80, lengths: [6, 2, 6, 1, 5, 3, 6, 4, 2] },
   { T: 9, B: 6, I: 5, H: 7, lengths: [9, 7, 7, 3, 1, 0], reverse: true },
   { T: 3, B: 9, I: 130, H: 260 }, // K and N past one cache block (KC = 256)
   ...[
