@@ -5,7 +5,7 @@
 // Jobs take (args, tid, nt, canWait): an i32 argument block in linear memory, this
 // thread's index, the thread count and whether this thread may block in atomic.wait.
 
-import { MR, NR, MC, KC, NC, GEMM_SCRATCH_BYTES, TILE_BYTES, addrA, addrB, gemmBlock, packBAll } from './gemm';
+import { MR, NR, MC, KC, NC, GEMM_SCRATCH_BYTES, TILE_BYTES, addrA, addrB, gemmBlock, packB, packBAll } from './gemm';
 
 export { MR, NR, MC, KC, NC, GEMM_SCRATCH_BYTES };
 export { lstmForward, lstmBackward } from './lstm';
@@ -45,12 +45,17 @@ export function gemm(args: usize, tid: i32, nt: i32, canWait: i32): void {
 }
 
 /**
- * Packs a weight ahead of time for the GEMM job's packed-B argument. args: 0 n, 1 k,
- * 2 b, 3 ldb, 4 transB, 5 dst (nPad·k floats, nPad = n rounded up to NR). One thread.
+ * Packs a weight ahead of time. args: 0 n, 1 k, 2 b, 3 ldb, 4 transB, 5 dst (nPad·k
+ * floats, nPad = n rounded up to NR), 6 layout: 0 the GEMM job's packed B (`packBAll`,
+ * KC blocks), 1 one run of NR-column panels over all k (`packB`: the LSTM forward's
+ * recurrent weight). One thread.
  */
 export function packWeight(args: usize, tid: i32, nt: i32, canWait: i32): void {
   if (tid != 0) return;
-  packBAll(<usize>load<u32>(args, 8), load<i32>(args, 12), load<i32>(args, 16) != 0, load<i32>(args), load<i32>(args, 4), <usize>load<u32>(args, 20));
+  const n = load<i32>(args), k = load<i32>(args, 4), b = <usize>load<u32>(args, 8), ldb = load<i32>(args, 12), transB = load<i32>(args, 16) != 0;
+  const dst = <usize>load<u32>(args, 20);
+  if (load<i32>(args, 24) == 1) packB(b, ldb, transB, n, k, dst);
+  else packBAll(b, ldb, transB, n, k, dst);
 }
 
 // Keep TILE_BYTES referenced for the layout comment in gemm.ts.

@@ -128,7 +128,10 @@ function packedRows(lengths: usize, T: i32, B: i32): bool {
 /**
  * Forward job. args (i32 slots): 0 T, 1 B, 2 I, 3 H, 4 reverse, 5 x, 6 wIh, 7 wHh, 8 bias,
  * 9 h0, 10 c0, 11 lengths (0: none), 12 y, 13 hT, 14 cT, 15 reserve, 16 hbuf [2·B·H],
- * 17 packed wHh [4·ceil(H/NR)·NR·H], 18 scratch, 19 scratch stride, 20 barrier.
+ * 17 packed wHh [4·ceil(H/NR)·NR·H], 18 scratch, 19 scratch stride, 20 barrier,
+ * 21 prepacked wIh (0: none; else packBAll(wIh, I, true, 4H, I), slot 17 then already
+ * holds wHh's panels, packB(wHh, H, true, 4H, H), and wIh / wHh are unused: weights packed
+ * once for many calls, as a step-by-step decoder makes; needs H % NR == 0).
  * The per-thread scratch holds GEMM_SCRATCH_BYTES, then the packed h [ceil(B/MR)·MR·H].
  */
 export function lstmForward(args: usize, tid: i32, nt: i32, canWait: i32): void {
@@ -139,6 +142,7 @@ export function lstmForward(args: usize, tid: i32, nt: i32, canWait: i32): void 
   const hbuf = ptr(args, 16), packedW = ptr(args, 17);
   const scratch = ptr(args, 18) + <usize>tid * ptr(args, 19);
   const bar = ptr(args, 20);
+  const preIh = ptr(args, 21);
   const G = 4 * H, rows = T * B;
   const Hb = <usize>H << 2, Gb = <usize>G << 2;
   const panels = (H + NR - 1) / NR;
@@ -159,18 +163,25 @@ export function lstmForward(args: usize, tid: i32, nt: i32, canWait: i32): void 
       if (packed) {
         // One GEMM a step: wIh[cols] packed once for all of them when it fits the scratch.
         const wq = wIh + (<usize>col * <usize>I << 2);
-        const nPad = (nu + NR - 1) / NR * NR;
-        const pw = <i64>nPad * <i64>I <= <i64>SCRATCH_B_FLOATS ? scratch + <usize>SCRATCH_B_OFFSET : 0;
-        if (pw != 0) packBAll(wq, I, true, nu, I, pw);
+        let nPad = (nu + NR - 1) / NR * NR;
+        let pw: usize = 0, j0 = 0;
+        if (preIh != 0) {
+          pw = preIh;
+          nPad = G;
+          j0 = col;
+        } else if (<i64>nPad * <i64>I <= <i64>SCRATCH_B_FLOATS) {
+          pw = scratch + <usize>SCRATCH_B_OFFSET;
+          packBAll(wq, I, true, nu, I, pw);
+        }
         for (let t = 0; t < T; t++) {
           const r = <usize>(t * B);
-          gemmBlock(liveRows(lengths, B, t, true), nu, I, x + (r * <usize>I << 2), I, false, wq, I, true, reserve + ((r * <usize>G + <usize>col) << 2), G, 2, bias + (<usize>col << 2), scratch, pw, nPad, 0);
+          gemmBlock(liveRows(lengths, B, t, true), nu, I, x + (r * <usize>I << 2), I, false, wq, I, true, reserve + ((r * <usize>G + <usize>col) << 2), G, 2, bias + (<usize>col << 2), scratch, pw, nPad, j0);
         }
       } else {
-        gemmBlock(rows, nu, I, x, I, false, wIh + (<usize>col * <usize>I << 2), I, true, reserve + (<usize>col << 2), G, 2, bias + (<usize>col << 2), scratch);
+        gemmBlock(rows, nu, I, x, I, false, wIh + (<usize>col * <usize>I << 2), I, true, reserve + (<usize>col << 2), G, 2, bias + (<usize>col << 2), scratch, preIh, G, col);
       }
       // 2. this thread's panels of wHh (B operand of h · wHhᵀ), packed once per call
-      packB(wHh + (<usize>col * Hb), H, true, nu, H, packedW + <usize>(q * panels + p0) * panelBytes);
+      if (preIh == 0) packB(wHh + (<usize>col * Hb), H, true, nu, H, packedW + <usize>(q * panels + p0) * panelBytes);
     }
     for (let b = 0; b < B; b++) {
       const o = <usize>b * Hb + (<usize>u0 << 2);

@@ -17,7 +17,7 @@ export function lstmSequence(s: CpuStorage, wasm: WasmKernels | null, args: Lstm
   const inputs = [x, wIh, wHh, s.float(args.bias, op), s.float(args.h0, op), s.float(args.c0, op), lengths, args.reverse, T, B, I, H, y, hT, cT] as const;
   // The WebAssembly kernel keeps the reserve in its memory (read there by the backward,
   // copied out only if read); else the TypeScript kernel (same contract and layout).
-  const resident = wasm?.lstmSequenceResident(...inputs) ?? null;
+  const resident = wasm?.lstmSequenceResident(...inputs, [args.wIh.id, args.wHh.id]) ?? null;
   let reserveHandle: Handle;
   if (resident) {
     reserveHandle = s.storeResident(resident, [size]);

@@ -224,6 +224,36 @@ function describeVariant(label: string, threads: number, relaxedSimd: boolean): 
       expect(kernels.packedBytes).toBe(0);
     });
 
+    it('the LSTM forward with its weights packed once (from the second call on) is bit-identical, packed rows and wide inputs included', () => {
+      const rng = mulberry32(19 + threads);
+      let id = 5000;
+      // H a multiple of 8 (the kernel's panels); a batch of mixed lengths (per-step projections); I past KC.
+      for (const c of [{ T: 1, B: 40, I: 24, H: 32 }, { T: 5, B: 9, I: 300, H: 16, lengths: [5, 2, 5, 1, 4, 3, 5, 4, 2] }, { T: 3, B: 6, I: 10, H: 24, reverse: true }] as LstmCase[]) {
+        const { T, B, I, H } = c;
+        const [wIh, wHh, bias, h0, c0] = [uniform(rng, 4 * H * I, 0.5), uniform(rng, 4 * H * H, 0.5), uniform(rng, 4 * H, 0.5), uniform(rng, B * H), uniform(rng, B * H)];
+        const lengths = c.lengths ? Int32Array.from(c.lengths) : null;
+        const ids = [id++, id++] as const;
+        const run = (x: Float32Array, withIds: boolean) => {
+          const out = [new Float32Array(T * B * H), new Float32Array(B * H), new Float32Array(B * H)] as const;
+          const r = kernels.lstmSequenceResident(x, wIh, wHh, bias, h0, c0, lengths, c.reverse ?? false, T, B, I, H, ...out, withIds ? ids : null)!;
+          expect(r).not.toBeNull();
+          const reserve = r.read();
+          r.free();
+          return [...out, reserve];
+        };
+        for (let call = 0; call < 3; call++) {
+          const x = uniform(rng, T * B * I);
+          const want = run(x, false);
+          const got = run(x, true);
+          got.forEach((a, i) => expect(Array.from(a).every((v, j) => Object.is(v, want[i]![j])), `${lstmTitle(c)} call ${call} output ${i}`).toBe(true));
+        }
+        // From the second call on both weights are packed and kept: the input weight in GEMM blocks, the recurrent one in panels.
+        expect(kernels.packedBytes).toBe(4 * H * I * 4 + 4 * H * H * 4);
+        for (const w of ids) kernels.forgetPacked(w);
+        expect(kernels.packedBytes).toBe(0);
+      }
+    });
+
     it('matmul broadcasts batch dimensions like the TypeScript kernel', () => {
       const rng = mulberry32(11);
       const cases: [number[], number[], number, number, number][] = [

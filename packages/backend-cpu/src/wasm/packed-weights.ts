@@ -21,9 +21,9 @@ export class PackedWeights {
   readonly #engine: Engine;
   readonly #maxBytes: number;
   readonly #nr: number;
-  /** key (id·2 + transB) -> entry, in order of last use. */
+  /** key (id·4 + layout·2 + transB) -> entry, in order of last use. */
   readonly #entries = new Map<number, Entry>();
-  /** id -> transpose flags (bit 1: false, bit 2: true) seen once. */
+  /** id -> (layout, transpose) pairs seen once, a bit each. */
   readonly #seen = new Map<number, number>();
   #bytes = 0;
 
@@ -39,19 +39,21 @@ export class PackedWeights {
   }
 
   /**
-   * Address of op(b) [k x n] packed by the kernels' `packWeight`, packing it now if this
-   * is its second use; null on a first use or when it does not fit. Call before the
-   * job lays out its arena (packing uses the arena).
+   * Address of op(b) [k x n] packed by the kernels' `packWeight` in `layout` ('blocks':
+   * the GEMM job's packed B; 'panels': one run of panels over all k, the LSTM forward's
+   * recurrent weight), packing it now if this is its second use; null on a first use or
+   * when it does not fit. Call before the job lays out its arena (packing uses it).
    */
-  address(id: number, b: Float32Array, n: number, k: number, transB: boolean): number | null {
-    const key = id * 2 + (transB ? 1 : 0);
+  address(id: number, b: Float32Array, n: number, k: number, transB: boolean, layout: 'blocks' | 'panels' = 'blocks'): number | null {
+    const variant = (layout === 'panels' ? 2 : 0) + (transB ? 1 : 0);
+    const key = id * 4 + variant;
     const hit = this.#entries.get(key);
     if (hit) {
       this.#entries.delete(key);
       this.#entries.set(key, hit);
       return hit.address;
     }
-    const bit = transB ? 2 : 1;
+    const bit = 1 << variant;
     const seen = this.#seen.get(id) ?? 0;
     if ((seen & bit) === 0) {
       this.#seen.set(id, seen | bit);
@@ -73,7 +75,7 @@ export class PackedWeights {
       return null;
     }
     e.put(pb, b);
-    e.args([n, k, pb, transB ? k : n, transB ? 1 : 0, address]);
+    e.args([n, k, pb, transB ? k : n, transB ? 1 : 0, address, layout === 'panels' ? 1 : 0]);
     e.run('packWeight', 1);
     this.#entries.set(key, { address, bytes });
     this.#bytes += bytes;
@@ -83,7 +85,7 @@ export class PackedWeights {
   /** Storage `id` changed or was freed: its packed copies go. */
   forget(id: number): void {
     this.#seen.delete(id);
-    for (const key of [id * 2, id * 2 + 1]) {
+    for (let key = id * 4; key < id * 4 + 4; key++) {
       const entry = this.#entries.get(key);
       if (entry) this.#drop(key, entry);
     }

@@ -43,23 +43,33 @@ export function lstmSequence(
 /**
  * `lstmSequence` that leaves the reserve in linear memory (no copy out): the backward
  * reads it there, and it is copied out only if someone reads it. The caller frees it.
- * null when the kernel did not run.
+ * null when the kernel did not run. `weightIds`: the storage ids of wIh and wHh, whose
+ * packed forms are then kept from their second use on (a decoder's step after step).
  */
 export function lstmSequenceResident(
   ctx: JobContext,
   x: Float32Array, wIh: Float32Array, wHh: Float32Array, bias: Float32Array, h0: Float32Array, c0: Float32Array,
   lengths: Int32Array | null, reverse: boolean, T: number, B: number, I: number, H: number,
   y: Float32Array, hT: Float32Array, cT: Float32Array,
+  weightIds: readonly [number, number] | null = null,
 ): ResidentReserve | null {
   if (!ctx.ready()) return null;
   const e = ctx.engine;
   const { mr, nr, G, rows, panels, nt, reserveSize } = plan(ctx, T, B, I, H, 2);
+  // Both packed or neither (the kernel's panels of wHh assume H % NR == 0).
+  let preIh: number | null = null;
+  let preHh: number | null = null;
+  if (weightIds && H % nr === 0 && I > 0 && ctx.tuning.maxPackedWeightBytes > 0) {
+    preIh = ctx.packed.address(weightIds[0], wIh, G, I, true);
+    preHh = ctx.packed.address(weightIds[1], wHh, G, H, true, 'panels');
+    if (preIh === null || preHh === null) preIh = preHh = null;
+  }
   const pres = e.allocResident(reserveSize * 4);
   if (pres === null) return null;
   e.reset();
   const px = e.alloc(rows * I * 4);
-  const pwIh = e.alloc(G * I * 4);
-  const pwHh = e.alloc(G * H * 4);
+  const pwIh = preIh === null ? e.alloc(G * I * 4) : 0;
+  const pwHh = preHh === null ? e.alloc(G * H * 4) : 0;
   const pbias = e.alloc(G * 4 + 32);
   const ph0 = e.alloc(B * H * 4);
   const pc0 = e.alloc(B * H * 4);
@@ -68,7 +78,7 @@ export function lstmSequenceResident(
   const phT = e.alloc(B * H * 4);
   const pcT = e.alloc(B * H * 4);
   const phbuf = e.alloc(2 * B * H * 4);
-  const ppacked = e.alloc(4 * panels * nr * H * 4);
+  const ppacked = preHh ?? e.alloc(4 * panels * nr * H * 4);
   const stride = e.scratchStride(Math.ceil(B / mr) * mr * H * 4);
   const scratch = e.alloc(stride * nt);
   if (!e.commit()) {
@@ -79,13 +89,15 @@ export function lstmSequenceResident(
   // (PyTorch's packed sequences); the reserve stays sorted and is read back unsorted.
   const order = packingOrder(lengths, T, B);
   e.putRows(px, x, T, B, I, order);
-  e.put(pwIh, wIh, 0, G * I);
-  e.put(pwHh, wHh, 0, G * H);
+  if (preIh === null) {
+    e.put(pwIh, wIh, 0, G * I);
+    e.put(pwHh, wHh, 0, G * H);
+  }
   e.put(pbias, bias, 0, G);
   e.putRows(ph0, h0, 1, B, H, order);
   e.putRows(pc0, c0, 1, B, H, order);
   if (lengths) e.put(plen, order ? inOrder(lengths, order) : lengths, 0, B);
-  e.args([T, B, I, H, reverse ? 1 : 0, px, pwIh, pwHh, pbias, ph0, pc0, plen, py, phT, pcT, pres, phbuf, ppacked, scratch, stride, BARRIER]);
+  e.args([T, B, I, H, reverse ? 1 : 0, px, pwIh, pwHh, pbias, ph0, pc0, plen, py, phT, pcT, pres, phbuf, ppacked, scratch, stride, BARRIER, preIh ?? 0]);
   e.run('lstmForward', nt);
   e.getRows(py, y, T, B, H, order);
   e.getRows(phT, hT, 1, B, H, order);
