@@ -217,6 +217,8 @@ describe('where', () => {
       [[6, 4, 1], [7], [6, 1, 1]],
       [[5, 1], [1, 9], [5, 9]],
       [[5, 1], [5, 9], [9]],
+      [[6, 4, 1], [], [6, 4, 7]],
+      [[6, 4, 1], [6, 1, 1], [1, 4, 7]],
     ];
     for (const [cShape, aShape, bShape] of shapes) {
       const c = Float32Array.from({ length: sizeOf(cShape) }, () => (next() < 0.5 ? 0 : 1));

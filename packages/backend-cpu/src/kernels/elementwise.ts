@@ -152,11 +152,16 @@ export function where(
     const ci = offsets[0]!;
     const ai = offsets[1]!;
     const bi = offsets[2]!;
-    if (sc === 0 && (condition[ci] !== 0 ? sa === 1 : sb === 0)) {
+    const takeA = condition[ci] !== 0;
+    const src = takeA ? a : b;
+    const si = takeA ? ai : bi;
+    const ss = takeA ? sa : sb;
+    if (sc === 0 && (ss === 1 || ss === 0)) {
       // One condition for the whole row (a mask broadcast over features, e.g. padding
-      // by sequence length): the row is a copy of a's or a fill with b's one value.
-      if (condition[ci] !== 0) out.set(a.subarray(ai, ai + n), o);
-      else out.fill(b[bi]!, o, o + n);
+      // by sequence length or an embedding's padding id): the row is a copy of the
+      // picked operand's row, or a fill with its one value.
+      if (ss === 1) out.set(src.subarray(si, si + n), o);
+      else out.fill(src[si]!, o, o + n);
       o += n;
     } else {
       for (let j = 0, c = ci, x = ai, y = bi; j < n; j++, o++, c += sc, x += sa, y += sb) {
