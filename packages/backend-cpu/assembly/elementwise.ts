@@ -318,6 +318,28 @@ export function binary(args: usize, tid: i32, nt: i32, canWait: i32): void {
   }
 }
 
+// This thread's share of a reduction over x [P, R, Q], set by reductionShare (globals are
+// per instance, so per thread).
+let shareP0 = 0, shareP1 = 0, shareQ0 = 0, shareQ1 = 0;
+
+/** Threads split P, or else Q (in multiples of 4) when Q is wide, or else thread 0 runs alone; false: no share. */
+function reductionShare(P: i32, Q: i32, tid: i32, nt: i32): bool {
+  shareP0 = 0;
+  shareP1 = P;
+  shareQ0 = 0;
+  shareQ1 = Q;
+  if (P >= nt) {
+    shareP0 = <i32>((<i64>tid * P) / nt);
+    shareP1 = <i32>((<i64>(tid + 1) * P) / nt);
+  } else if (Q >= 16 * nt) {
+    shareQ0 = share(Q, tid, nt);
+    shareQ1 = share(Q, tid + 1, nt);
+  } else if (tid > 0) {
+    return false;
+  }
+  return true;
+}
+
 /**
  * float32 sum over the middle axis of x viewed as [P, R, Q] (the caller merges the
  * reduced axes into R), accumulated in f64 and rounded once: out[p, q] = Σ_r x[p, r, q].
@@ -328,16 +350,8 @@ export function reduceSum(args: usize, tid: i32, nt: i32, canWait: i32): void {
   const P = arg(args, 0), R = arg(args, 1), Q = arg(args, 2);
   const x = ptr(args, 3), out = ptr(args, 4);
   const acc = ptr(args, 5) + <usize>tid * ptr(args, 6);
-  let p0 = 0, p1 = P, q0 = 0, q1 = Q;
-  if (P >= nt) {
-    p0 = <i32>((<i64>tid * P) / nt);
-    p1 = <i32>((<i64>(tid + 1) * P) / nt);
-  } else if (Q >= 16 * nt) {
-    q0 = share(Q, tid, nt);
-    q1 = share(Q, tid + 1, nt);
-  } else if (tid > 0) {
-    return;
-  }
+  if (!reductionShare(P, Q, tid, nt)) return;
+  const p0 = shareP0, p1 = shareP1, q0 = shareQ0, q1 = shareQ1;
   for (let p = p0; p < p1; p++) {
     const base = x + (<usize>p * <usize>R * <usize>Q << 2);
     if (Q == 1) {
@@ -383,16 +397,8 @@ export function reduceSum(args: usize, tid: i32, nt: i32, canWait: i32): void {
 export function reduceMax(args: usize, tid: i32, nt: i32, canWait: i32): void {
   const P = arg(args, 0), R = arg(args, 1), Q = arg(args, 2);
   const x = ptr(args, 3), out = ptr(args, 4);
-  let p0 = 0, p1 = P, q0 = 0, q1 = Q;
-  if (P >= nt) {
-    p0 = <i32>((<i64>tid * P) / nt);
-    p1 = <i32>((<i64>(tid + 1) * P) / nt);
-  } else if (Q >= 16 * nt) {
-    q0 = share(Q, tid, nt);
-    q1 = share(Q, tid + 1, nt);
-  } else if (tid > 0) {
-    return;
-  }
+  if (!reductionShare(P, Q, tid, nt)) return;
+  const p0 = shareP0, p1 = shareP1, q0 = shareQ0, q1 = shareQ1;
   for (let p = p0; p < p1; p++) {
     const base = x + (<usize>p * <usize>R * <usize>Q << 2);
     const o = out + (<usize>p * <usize>Q << 2);
