@@ -1,0 +1,11 @@
+import { ready, setBackend } from '@cellstate/tensor';
+import '@cellstate/backend-cpu';
+import { inferWorkload } from './src/whole-step/infer-step.js';
+await ready();
+const id = process.argv[2] as 'W8S' | 'W8T';
+const n = Number(process.argv[3] ?? 100);
+const w = inferWorkload(id); await w.ready;
+for (let i = 0; i < 5; i++) await w.run();
+const t0 = performance.now();
+for (let i = 0; i < n; i++) await w.run();
+console.log(id, ((performance.now() - t0) / n).toFixed(2), 'ms/pass');
