@@ -1,5 +1,5 @@
 import { Linear, Module } from '@cellstate/nn';
-import { ArgumentError, add, expandDims, matmul, reshape, scope, softmax, tanh, where, type Tensor } from '@cellstate/tensor';
+import { ArgumentError, add, expandDims, gather, matmul, reshape, scope, softmax, tanh, where, type Tensor } from '@cellstate/tensor';
 import type { AttentionKind } from './config.js';
 
 /**
@@ -58,6 +58,18 @@ export class Attention extends Module {
     return scope(() => {
       const keys = this.#general ? this.#general.forward(values) : this.#keyProjection ? this.#keyProjection.forward(values) : reshape(values, values.shape);
       return { values: reshape(values, values.shape), keys, mask: reshape(mask, mask.shape) };
+    });
+  }
+
+  /**
+   * Rows `order` (int32 [B']) of a memory: decoding regroups its memory as sentences
+   * finish. Keys that are the values themselves (`dot`) are gathered once.
+   */
+  selectRows(memory: AttentionMemory, order: Tensor): AttentionMemory {
+    return scope(() => {
+      const values = gather(memory.values, order, 0);
+      const keys = this.#general || this.#keyProjection ? gather(memory.keys, order, 0) : reshape(values, values.shape);
+      return { values, keys, mask: gather(memory.mask, order, 0) };
     });
   }
 

@@ -111,21 +111,27 @@ export async function greedyDecode(model: Seq2Seq, batch: Pick<Seq2SeqBatch, 'so
       if (keep.length === 0) break;
       if (keep.length === rowSentence.length) continue;
       const order = tensor(Int32Array.from(keep), [keep.length], { dtype: 'int32', backend });
-      const next = noGrad(() =>
-        scope(() => ({
-          state: { h: gather(state.h, order, 1), c: gather(state.c, order, 1) },
-          ids: gather(ids, order, 0),
-          memory: memory ? { values: gather(memory.values, order, 0), keys: gather(memory.keys, order, 0), mask: gather(memory.mask, order, 0) } : null,
-        })),
-      );
+      const next = selectRows(model, state, memory, order);
+      const nextIds = noGrad(() => gather(ids, order, 0));
       release(state, ids, memory, order);
-      ({ state, ids, memory } = next);
+      ({ state, memory } = next);
+      ids = nextIds;
       rowSentence = keep.map((row) => rowSentence[row]!);
     }
   } finally {
     release(state, ids, memory);
   }
   return results;
+}
+
+/** Decoder rows `order` of a state and, when one is given, of the attention memory. */
+function selectRows(model: Seq2Seq, state: DecoderState, memory: AttentionMemory | null, order: Tensor): { state: DecoderState; memory: AttentionMemory | null } {
+  return noGrad(() =>
+    scope(() => ({
+      state: { h: gather(state.h, order, 1), c: gather(state.c, order, 1) },
+      memory: memory && model.decoder.attention ? model.decoder.attention.selectRows(memory, order) : null,
+    })),
+  );
 }
 
 function sameRows(a: readonly number[], b: readonly number[]): boolean {
@@ -268,16 +274,10 @@ export async function beamSearch(model: Seq2Seq, batch: Pick<Seq2SeqBatch, 'sour
       const order = int32(origin);
       // Memory rows of one sentence are equal, so any of its old rows serves a new one.
       const regroup = memory !== null && !sameRows(rowSentence, nextSentence);
-      const next = noGrad(() =>
-        scope(() => ({
-          h: gather(state.h, order, 1),
-          c: gather(state.c, order, 1),
-          memory: regroup ? { values: gather(memory!.values, order, 0), keys: gather(memory!.keys, order, 0), mask: gather(memory!.mask, order, 0) } : null,
-        })),
-      );
+      const next = selectRows(model, state, regroup ? memory : null, order);
       release(state, order);
-      state = { h: next.h, c: next.c };
-      if (next.memory) {
+      state = next.state;
+      if (regroup) {
         release(memory);
         memory = next.memory;
       }
