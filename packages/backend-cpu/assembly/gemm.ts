@@ -410,6 +410,11 @@ export function packB(b: usize, ldb: i32, transB: bool, n: i32, k: i32, dst: usi
   return b + ((transB ? <usize>j * <usize>ldb + <usize>p : <usize>p * <usize>ldb + <usize>j) << 2);
 }
 
+/** n rounded up to whole NR-column panels: the width of a packed B. */
+@inline export function panelWidth(n: i32): i32 {
+  return (n + NR - 1) / NR * NR;
+}
+
 /**
  * Packs all of op(B) [k x n] ahead of time (a weight read by many calls): for each KC
  * block of rows pc, the NR-column panels of packB side by side, so the panels of columns
@@ -417,7 +422,7 @@ export function packB(b: usize, ldb: i32, transB: bool, n: i32, k: i32, dst: usi
  * NR. `gemmBlock` reads them in place of packing B itself.
  */
 export function packBAll(b: usize, ldb: i32, transB: bool, n: i32, k: i32, dst: usize): void {
-  const nPad = <usize>((n + NR - 1) / NR * NR);
+  const nPad = <usize>panelWidth(n);
   for (let pc = 0; pc < k; pc += KC) {
     const kc = min(KC, k - pc);
     packB(addrB(b, ldb, transB, pc, 0), ldb, transB, n, kc, dst + (<usize>pc * nPad << 2));

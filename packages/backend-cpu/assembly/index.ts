@@ -5,7 +5,7 @@
 // Jobs take (args, tid, nt, canWait): an i32 argument block in linear memory, this
 // thread's index, the thread count and whether this thread may block in atomic.wait.
 
-import { MR, NR, MC, KC, NC, GEMM_SCRATCH_BYTES, TILE_BYTES, addrA, addrB, gemmBlock, packB, packBAll } from './gemm';
+import { MR, NR, MC, KC, NC, GEMM_SCRATCH_BYTES, TILE_BYTES, addrA, addrB, gemmBlock, packB, packBAll, panelWidth } from './gemm';
 
 export { MR, NR, MC, KC, NC, GEMM_SCRATCH_BYTES };
 export { lstmForward, lstmBackward } from './lstm';
@@ -26,7 +26,7 @@ export function gemm(args: usize, tid: i32, nt: i32, canWait: i32): void {
   const bias = <usize>load<u32>(args, 48);
   const scratch = <usize>load<u32>(args, 52) + <usize>tid * <usize>load<u32>(args, 56);
   const packed = <usize>load<u32>(args, 60);
-  const nPad = (n + NR - 1) / NR * NR;
+  const nPad = panelWidth(n);
   if (nt <= 1) {
     gemmBlock(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, mode, bias, scratch, packed, nPad, 0);
     return;

@@ -8,7 +8,7 @@
 // their gate math, so the only exchange per step is h (forward) or dGates[t] (backward),
 // behind one barrier per step. With one thread the barriers are no-ops.
 
-import { MR, NR, GEMM_SCRATCH_BYTES, SCRATCH_B_OFFSET, SCRATCH_B_FLOATS, gemmBlock, macroKernel, packA, packB, packBAll } from './gemm';
+import { MR, NR, GEMM_SCRATCH_BYTES, SCRATCH_B_OFFSET, SCRATCH_B_FLOATS, gemmBlock, macroKernel, packA, packB, packBAll, panelWidth } from './gemm';
 import { vsigmoid, vtanh } from './math';
 import { barrier } from './sync';
 
@@ -163,7 +163,7 @@ export function lstmForward(args: usize, tid: i32, nt: i32, canWait: i32): void 
       if (packed) {
         // One GEMM a step: wIh[cols] packed once for all of them when it fits the scratch.
         const wq = wIh + (<usize>col * <usize>I << 2);
-        let nPad = (nu + NR - 1) / NR * NR;
+        let nPad = panelWidth(nu);
         let pw: usize = 0, j0 = 0;
         if (preIh != 0) {
           pw = preIh;
@@ -375,7 +375,7 @@ export function lstmBackward(args: usize, tid: i32, nt: i32, canWait: i32): void
   }
   // Packed: in each step's part of [r0, r1), the live rows by GEMM, the finished ones zero
   // (wIh packed once for all the steps when it fits the scratch).
-  const nPad = (I + NR - 1) / NR * NR;
+  const nPad = panelWidth(I);
   const pw = <i64>nPad * <i64>G <= <i64>SCRATCH_B_FLOATS ? scratch + <usize>SCRATCH_B_OFFSET : 0;
   if (pw != 0) packBAll(wIh, I, false, I, G, pw);
   for (let t = r0 / B; t * B < r1; t++) {

@@ -2,7 +2,7 @@
 // Rebuild: pnpm --filter @cellstate/backend-cpu build:wasm
 
 /** SHA-256 of the sources, compiler version and flags this embed was built from. */
-export const WASM_SOURCE_HASH = 'dbeaf2b3b7bf52813758444704c8668acfae5b91f2be468d843abb9286f6d068';
+export const WASM_SOURCE_HASH = 'ad5e83060669d54eb465e18084e279ca17e7e4e11fd15f951a83521448a170b6';
 
 /** One thread, plain memory (30273 bytes). */
 export const WASM_ST_BASE64 =

@@ -88,24 +88,7 @@ function reducedRun(shape: Shape, axes: readonly number[]): [number, number, num
  * false otherwise.
  */
 export function sum(ctx: JobContext, x: TensorData, shape: Shape, axes: readonly number[], out: TensorData): boolean {
-  if (!ctx.ready() || !(x instanceof Float32Array) || !(out instanceof Float32Array)) return false;
-  if (x.length < ctx.tuning.minWasmElementwise || out.length === 0) return false;
-  const run = reducedRun(shape, axes);
-  if (!run) return false;
-  const [P, R, Q] = run;
-  const e = ctx.engine;
-  const nt = ctx.threadsFor(x.length, x.length, Math.max(P, Q >> 4));
-  const scratchStride = Math.ceil((Q * 8) / 64) * 64 + 64;
-  e.reset();
-  const px = e.alloc(x.length * 4 + 16);
-  const po = e.alloc(out.length * 4 + 16);
-  const ps = e.alloc(scratchStride * nt);
-  if (!e.commit()) return false;
-  e.put(px, x);
-  e.args([P, R, Q, px, po, ps, scratchStride]);
-  e.run('reduceSum', nt);
-  e.get(po, out, out.length);
-  return true;
+  return reduction(ctx, 'reduceSum', x, shape, axes, out);
 }
 
 /**
@@ -115,20 +98,27 @@ export function sum(ctx: JobContext, x: TensorData, shape: Shape, axes: readonly
  * row is already one pass).
  */
 export function max(ctx: JobContext, x: TensorData, shape: Shape, axes: readonly number[], out: TensorData): boolean {
+  return reduction(ctx, 'reduceMax', x, shape, axes, out);
+}
+
+/** `sum` or `max` over one merged run of axes; reduceSum also takes a float64 accumulator per thread. */
+function reduction(ctx: JobContext, kind: 'reduceSum' | 'reduceMax', x: TensorData, shape: Shape, axes: readonly number[], out: TensorData): boolean {
   if (!ctx.ready() || !(x instanceof Float32Array) || !(out instanceof Float32Array)) return false;
   if (x.length < ctx.tuning.minWasmElementwise || out.length === 0) return false;
   const run = reducedRun(shape, axes);
-  if (!run || run[2] === 1) return false;
+  if (!run || (kind === 'reduceMax' && run[2] === 1)) return false;
   const [P, R, Q] = run;
   const e = ctx.engine;
   const nt = ctx.threadsFor(x.length, x.length, Math.max(P, Q >> 4));
+  const scratchStride = kind === 'reduceSum' ? Math.ceil((Q * 8) / 64) * 64 + 64 : 0;
   e.reset();
   const px = e.alloc(x.length * 4 + 16);
   const po = e.alloc(out.length * 4 + 16);
+  const ps = e.alloc(scratchStride * nt);
   if (!e.commit()) return false;
   e.put(px, x);
-  e.args([P, R, Q, px, po]);
-  e.run('reduceMax', nt);
+  e.args([P, R, Q, px, po, ps, scratchStride]);
+  e.run(kind, nt);
   e.get(po, out, out.length);
   return true;
 }
