@@ -131,7 +131,10 @@ function packedRows(lengths: usize, T: i32, B: i32): bool {
  * 17 packed wHh [4·ceil(H/NR)·NR·H], 18 scratch, 19 scratch stride, 20 barrier,
  * 21 prepacked wIh (0: none; else packBAll(wIh, I, true, 4H, I), slot 17 then already
  * holds wHh's panels, packB(wHh, H, true, 4H, H), and wIh / wHh are unused: weights packed
- * once for many calls, as a step-by-step decoder makes; needs H % NR == 0).
+ * once for many calls, as a step-by-step decoder makes; needs H % NR == 0),
+ * 22 gate table [V, 4H] (0: none; else the input gates of row r = t·B + b are the table's
+ * row ids[r], an embedding folded into x·wIhᵀ + bias, and x, wIh, bias are unused),
+ * 23 ids (i32 [T·B], -1 for an id outside the table: input gates 0).
  * The per-thread scratch holds GEMM_SCRATCH_BYTES, then the packed h [ceil(B/MR)·MR·H].
  */
 export function lstmForward(args: usize, tid: i32, nt: i32, canWait: i32): void {
@@ -143,6 +146,7 @@ export function lstmForward(args: usize, tid: i32, nt: i32, canWait: i32): void 
   const scratch = ptr(args, 18) + <usize>tid * ptr(args, 19);
   const bar = ptr(args, 20);
   const preIh = ptr(args, 21);
+  const table = ptr(args, 22), ids = ptr(args, 23);
   const G = 4 * H, rows = T * B;
   const Hb = <usize>H << 2, Gb = <usize>G << 2;
   const panels = (H + NR - 1) / NR;
@@ -160,7 +164,19 @@ export function lstmForward(args: usize, tid: i32, nt: i32, canWait: i32): void 
     for (let q = 0; q < 4; q++) {
       const col = q * H + u0;
       // 1. gates [T·B, cols] = x · wIh[cols]ᵀ + bias[cols] (the live rows of each step when packed)
-      if (packed) {
+      if (table != 0) {
+        // ... or rows of the folded table: a copy, no GEMM.
+        for (let t = 0; t < T; t++) {
+          const live = liveRows(lengths, B, t, packed);
+          for (let b = 0; b < live; b++) {
+            const r = <usize>(t * B + b);
+            const id = load<i32>(ids + (r << 2));
+            const dst = reserve + ((r * <usize>G + <usize>col) << 2);
+            if (id < 0) zero(dst, nu);
+            else copy(dst, table + ((<usize>id * <usize>G + <usize>col) << 2), nu);
+          }
+        }
+      } else if (packed) {
         // One GEMM a step: wIh[cols] packed once for all of them when it fits the scratch.
         const wq = wIh + (<usize>col * <usize>I << 2);
         let nPad = panelWidth(nu);

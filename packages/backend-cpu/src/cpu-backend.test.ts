@@ -11,7 +11,7 @@ describe('CpuBackend identity', () => {
     expect(cpu.capabilities).toEqual({
       syncRead: true,
       dtypes: ['float32', 'int32'],
-      fused: { lstmSequence: true, lstmSequenceBackward: true, gruSequence: true, gruSequenceBackward: true, softmaxCrossEntropy: true, adamStep: true, sumOfSquares: true, logSoftmax: true, addInto: true },
+      fused: { lstmSequence: true, lstmSequenceBackward: true, lstmSequenceEmbedded: true, gruSequence: true, gruSequenceBackward: true, softmaxCrossEntropy: true, adamStep: true, sumOfSquares: true, logSoftmax: true, addInto: true },
       maxBufferBytes: 2 ** 31 - 1,
       isSoftware: false,
     });
@@ -19,7 +19,7 @@ describe('CpuBackend identity', () => {
 
   it('turns every fused flag off with { fused: false } (the composed baseline)', () => {
     const composed = createCpuBackend({ fused: false });
-    expect(composed.capabilities.fused).toEqual({ lstmSequence: false, lstmSequenceBackward: false, gruSequence: false, gruSequenceBackward: false, softmaxCrossEntropy: false, adamStep: false, sumOfSquares: false, logSoftmax: false, addInto: false });
+    expect(composed.capabilities.fused).toEqual({ lstmSequence: false, lstmSequenceBackward: false, lstmSequenceEmbedded: false, gruSequence: false, gruSequenceBackward: false, softmaxCrossEntropy: false, adamStep: false, sumOfSquares: false, logSoftmax: false, addInto: false });
     expect(createCpuBackend({ fused: true }).capabilities.fused.lstmSequence).toBe(true);
   });
 });

@@ -21,6 +21,8 @@ import {
   type GruSequenceGradients,
   type GruSequenceResult,
   type LstmSequenceArgs,
+  type LstmSequenceEmbeddedArgs,
+  type LstmSequenceEmbeddedResult,
   type LstmSequenceBackwardArgs,
   type LstmSequenceGradients,
   type LstmSequenceResult,
@@ -33,7 +35,7 @@ import { ElementwiseDispatch, dtypeOf, reducedShape, toInt32 } from '@cellstate/
 import { CpuStorage } from './cpu-storage.js';
 import { adamStep } from './fused/adam-step.js';
 import { gruSequence, gruSequenceBackward } from './fused/gru-sequence.js';
-import { lstmSequence, lstmSequenceBackward } from './fused/lstm-sequence.js';
+import { lstmSequence, lstmSequenceBackward, lstmSequenceEmbedded } from './fused/lstm-sequence.js';
 import * as elementwise from './kernels/elementwise.js';
 import * as indexing from './kernels/indexing.js';
 import * as matmulKernels from './kernels/matmul.js';
@@ -138,7 +140,7 @@ export class CpuBackend extends ElementwiseDispatch implements Backend {
     this.capabilities = {
       syncRead: true,
       dtypes: ['float32', 'int32'],
-      fused: { lstmSequence: fused, lstmSequenceBackward: fused, gruSequence: fused, gruSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused, logSoftmax: fused, addInto: fused },
+      fused: { lstmSequence: fused, lstmSequenceBackward: fused, lstmSequenceEmbedded: fused, gruSequence: fused, gruSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused, logSoftmax: fused, addInto: fused },
       maxBufferBytes: 2 ** 31 - 1,
       isSoftware: false,
     };
@@ -407,6 +409,10 @@ export class CpuBackend extends ElementwiseDispatch implements Backend {
 
   lstmSequenceBackward(args: LstmSequenceBackwardArgs): LstmSequenceGradients {
     return lstmSequenceBackward(this.#s, this.#wasm, args);
+  }
+
+  lstmSequenceEmbedded(args: LstmSequenceEmbeddedArgs): LstmSequenceEmbeddedResult {
+    return lstmSequenceEmbedded(this.#s, this.#wasm, args);
   }
 
   gruSequence(args: GruSequenceArgs): GruSequenceResult {

@@ -49,6 +49,11 @@ export class CpuStorage {
     return this.#pool.alloc('int32', size) as Int32Array;
   }
 
+  /** Gives a scratch array from `f32`/`i32` that no handle owns back to the pool. */
+  recycle(data: TensorData): void {
+    this.#pool.give(data);
+  }
+
   /** A new handle (one reference) owning `data`. */
   store(data: TensorData, shape: Shape): Handle {
     const id = this.#nextId++;

@@ -29,6 +29,8 @@ import {
   type Handle,
   type LogSoftmaxArgs,
   type LstmSequenceArgs,
+  type LstmSequenceEmbeddedArgs,
+  type LstmSequenceEmbeddedResult,
   type LstmSequenceBackwardArgs,
   type LstmSequenceGradients,
   type LstmSequenceResult,
@@ -54,7 +56,7 @@ import { gruSequence } from './ops/gru-sequence.js';
 import { gather, scatterAdd } from './ops/indexing.js';
 import type { KernelContext } from './ops/kernel-context.js';
 import { lstmSequenceBackward } from './ops/lstm-sequence-backward.js';
-import { lstmSequence } from './ops/lstm-sequence.js';
+import { lstmSequence, lstmSequenceEmbedded } from './ops/lstm-sequence.js';
 import { matmul } from './ops/matmul.js';
 import { cast, concat, fill, pad, slice, transpose } from './ops/movement.js';
 import { randomBernoulli, randomUniform } from './ops/random.js';
@@ -145,7 +147,7 @@ export class WebGpuBackend implements Backend {
     this.capabilities = {
       syncRead: false,
       dtypes: ['float32', 'int32'],
-      fused: { lstmSequence: fused, lstmSequenceBackward: fused, gruSequence: fused, gruSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused, logSoftmax: fused, addInto: false },
+      fused: { lstmSequence: fused, lstmSequenceBackward: fused, lstmSequenceEmbedded: fused, gruSequence: fused, gruSequenceBackward: fused, softmaxCrossEntropy: fused, adamStep: fused, sumOfSquares: fused, logSoftmax: fused, addInto: false },
       maxBufferBytes: Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize),
       isSoftware: acquired.isSoftware,
     };
@@ -461,6 +463,9 @@ export class WebGpuBackend implements Backend {
   }
   lstmSequenceBackward(args: LstmSequenceBackwardArgs): LstmSequenceGradients {
     return lstmSequenceBackward(this.#ctx, args);
+  }
+  lstmSequenceEmbedded(args: LstmSequenceEmbeddedArgs): LstmSequenceEmbeddedResult {
+    return lstmSequenceEmbedded(this.#ctx, args);
   }
   gruSequence(args: GruSequenceArgs): GruSequenceResult {
     return gruSequence(this.#ctx, args);

@@ -27,6 +27,16 @@ export interface DirectionOutput {
   finals: Tensor[];
 }
 
+/**
+ * Layer 0's input given as ids into a table the cell reads its own way (the LSTM's
+ * embedding folded into its input projection): `ids` [T, B] ([B, T] with batchFirst)
+ * and, per direction d, the run of layer 0 from the ids [T, B].
+ */
+export interface IdsInput {
+  ids: Tensor;
+  firstLayer(d: number, input: Omit<DirectionInput, 'x'> & { ids: Tensor }): DirectionOutput;
+}
+
 /** The forward options every recurrent layer takes. */
 export interface RecurrentForwardOptions {
   /**
@@ -105,6 +115,11 @@ export abstract class RecurrentBase extends Module {
     }
   }
 
+  /** The weights of layer l, one entry per direction. */
+  protected layerParams(l: number): readonly DirectionParams[] {
+    return this.#layers[l]!;
+  }
+
   get directions(): number {
     return this.options.bidirectional ? 2 : 1;
   }
@@ -117,12 +132,17 @@ export abstract class RecurrentBase extends Module {
    * [numLayers * D, B, H] or undefined (zeros). Returns the top layer's output and, per
    * state part, the final states stacked as [numLayers * D, B, H].
    */
-  protected runLayers(input: Tensor, states: readonly (Tensor | undefined)[], options: RecurrentForwardOptions): { output: Tensor; finals: Tensor[] } {
+  protected runLayers(source: Tensor | IdsInput, states: readonly (Tensor | undefined)[], options: RecurrentForwardOptions): { output: Tensor; finals: Tensor[] } {
     const o = this.options;
     const { op, stateParts } = this.#spec;
     const H = o.hiddenSize;
     const D = this.directions;
-    if (input.rank !== 3 || input.shape[2] !== o.inputSize) {
+    const fromIds = 'firstLayer' in source ? source : null;
+    const input = fromIds ? fromIds.ids : (source as Tensor);
+    if (fromIds && input.rank !== 2) {
+      throw new ShapeError({ op: `${op}.forward`, detail: `ids must be ${o.batchFirst ? '[B, T]' : '[T, B]'}`, expected: o.batchFirst ? '[B, T]' : '[T, B]', actual: [...input.shape] });
+    }
+    if (!fromIds && (input.rank !== 3 || input.shape[2] !== o.inputSize)) {
       throw new ShapeError({ op: `${op}.forward`, detail: `input must be ${o.batchFirst ? '[B, T, I]' : '[T, B, I]'} with I = ${o.inputSize}`, expected: o.batchFirst ? `[B, T, ${o.inputSize}]` : `[T, B, ${o.inputSize}]`, actual: [...input.shape] });
     }
     const T = o.batchFirst ? input.shape[1]! : input.shape[0]!;
@@ -149,13 +169,14 @@ export abstract class RecurrentBase extends Module {
     }
     return scope(() => {
       const lengths = this.#lengths(lengthsIn, T, B, input);
-      let x = o.batchFirst ? transpose(input, [1, 0, 2]) : input;
+      let x = o.batchFirst ? transpose(input, fromIds ? [1, 0] : [1, 0, 2]) : input;
       const finals: Tensor[][] = stateParts.map(() => []);
       this.#layers.forEach((dirs, l) => {
         const outs = dirs.map((params, d) => {
           const index = l * D + d;
           const initial = states.map((s) => (s ? reshape(slice(s, [index, 0, 0], [1, B, H]), [B, H]) : zeros([B, H], { backend: input.backend })));
-          const r = this.runDirection({ x, params, initial, ...(lengths ? { lengths } : {}), reverse: d === 1 });
+          const rest = { params, initial, ...(lengths ? { lengths } : {}), reverse: d === 1 };
+          const r = l === 0 && fromIds ? fromIds.firstLayer(d, { ...rest, ids: x }) : this.runDirection({ x, ...rest });
           r.finals.forEach((f, i) => finals[i]!.push(f));
           return r.y;
         });

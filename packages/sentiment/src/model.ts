@@ -115,8 +115,12 @@ export class SentimentModel extends Module {
     }
     const backend = batch.ids.backend;
     return scope(() => {
-      const x = this.embeddingDropout.forward(this.embedding.forward(batch.ids)); // [T, B, E]
-      const { output, h } = this.lstm.forward(x, { lengths }); // output [T, B, DH], zero past each length
+      // Without embedding dropout (eval), the LSTM reads its input gates from the
+      // embedding folded into its input projection (when no gradient is wanted).
+      const dropping = this.embeddingDropout.training && this.embeddingDropout.p > 0;
+      const { output, h } = dropping
+        ? this.lstm.forward(this.embeddingDropout.forward(this.embedding.forward(batch.ids)), { lengths }) // output [T, B, DH], zero past each length
+        : this.lstm.forwardEmbedded(this.embedding, batch.ids, { lengths });
       const D = c.bidirectional ? 2 : 1;
       const DH = D * c.hiddenSize;
       const parts: Tensor[] = [];

@@ -83,8 +83,9 @@ export * from './ops/adam-step.js';
 export * from './ops/sum-of-squares.js';
 export * from './ops/add-into.js';
 export * from './ops/lstm-sequence.js';
+export * from './ops/lstm-sequence-embedded.js';
 export * from './ops/gru-sequence.js';
-export { lstmSequenceReference, gruSequenceReference, gruStep, softmaxCrossEntropyReference, adamStepReference, sumOfSquaresReference, oneHot } from './backend/fused-reference.js';
+export { lstmSequenceReference, lstmSequenceEmbeddedReference, gruSequenceReference, gruStep, softmaxCrossEntropyReference, adamStepReference, sumOfSquaresReference, oneHot } from './backend/fused-reference.js';
 
 export { backward, type Gradients, type BackwardOptions } from './autograd/backward.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/no-grad.js';

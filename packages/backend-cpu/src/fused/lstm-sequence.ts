@@ -1,8 +1,8 @@
-import type { Handle, LstmSequenceArgs, LstmSequenceBackwardArgs, LstmSequenceGradients, LstmSequenceResult } from '@cellstate/tensor';
+import type { Handle, LstmSequenceArgs, LstmSequenceBackwardArgs, LstmSequenceEmbeddedArgs, LstmSequenceEmbeddedResult, LstmSequenceGradients, LstmSequenceResult } from '@cellstate/tensor';
 import { lstmReserveLayout } from '@cellstate/tensor/backend-kit';
 import type { CpuStorage } from '../cpu-storage.js';
 import { lstmSequenceBackward as lstmSequenceBackwardKernel } from '../kernels/lstm-sequence-backward.js';
-import { lstmSequence as lstmSequenceKernel } from '../kernels/lstm-sequence.js';
+import { lstmSequenceEmbedded as lstmSequenceEmbeddedKernel, lstmSequence as lstmSequenceKernel } from '../kernels/lstm-sequence.js';
 import { ResidentReserve, type WasmKernels } from '../wasm/kernels.js';
 import { checkReserve, recurrentOperands } from './recurrent-operands.js';
 
@@ -27,6 +27,32 @@ export function lstmSequence(s: CpuStorage, wasm: WasmKernels | null, args: Lstm
     reserveHandle = s.store(reserve, [size]);
   }
   return { y: s.store(y, [T, B, H]), hT: s.store(hT, [B, H]), cT: s.store(cT, [B, H]), reserve: reserveHandle };
+}
+
+/**
+ * The embedding-folded LSTM forward of `CpuBackend` (inference: no reserve kept). The
+ * WebAssembly kernel keeps the table in its memory from the second call on.
+ */
+export function lstmSequenceEmbedded(s: CpuStorage, wasm: WasmKernels | null, args: LstmSequenceEmbeddedArgs): LstmSequenceEmbeddedResult {
+  const op = 'lstmSequenceEmbedded';
+  const [T, B] = args.ids.shape as [number, number];
+  const [V] = args.table.shape as [number, number];
+  const H = args.wHh.shape[1]!;
+  const table = s.float(args.table, op);
+  const ids = s.data(args.ids, op) as Int32Array;
+  const wHh = s.float(args.wHh, op);
+  const lengths = args.lengths ? (s.data(args.lengths, op) as Int32Array) : null;
+  const y = s.f32(T * B * H);
+  const hT = s.f32(B * H);
+  const cT = s.f32(B * H);
+  const h0 = s.float(args.h0, op);
+  const c0 = s.float(args.c0, op);
+  if (!wasm?.lstmSequenceEmbedded(table, args.table.id, ids, wHh, h0, c0, lengths, args.reverse, T, B, V, H, y, hT, cT)) {
+    const reserve = s.f32(lstmReserveLayout(T, B, H).size);
+    lstmSequenceEmbeddedKernel(table, ids, V, wHh, h0, c0, lengths, args.reverse, T, B, H, y, hT, cT, reserve);
+    s.recycle(reserve);
+  }
+  return { y: s.store(y, [T, B, H]), hT: s.store(hT, [B, H]), cT: s.store(cT, [B, H]) };
 }
 
 /** The fused LSTM backward of `CpuBackend`; reads a resident reserve in place. */

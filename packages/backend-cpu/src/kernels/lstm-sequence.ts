@@ -39,13 +39,44 @@ export function lstmSequence(
 ): void {
   const G = 4 * H;
   const layout = lstmReserveLayout(T, B, H);
+  // 1. gates [T·B, 4H] = x [T·B, I] · wIhᵀ + bias
+  gemmNT(T * B, G, I, x, 0, I, wIh, 0, I, reserve, layout.gates, G, false, bias);
+  lstmSteps(wHh, h0, c0, lengths, reverse, T, B, H, y, hT, cT, reserve);
+}
+
+/**
+ * `lstmSequence` with the input projection folded into `table` [V, 4H]: the gates of
+ * row (t, b) start as table row ids[t·B + b] (zeros for an id outside [0, V), as gather
+ * reads it). Same outputs and reserve layout.
+ */
+export function lstmSequenceEmbedded(
+  table: Float32Array, ids: Int32Array, V: number, wHh: Float32Array, h0: Float32Array, c0: Float32Array,
+  lengths: Int32Array | null, reverse: boolean,
+  T: number, B: number, H: number,
+  y: Float32Array, hT: Float32Array, cT: Float32Array, reserve: Float32Array,
+): void {
+  const G = 4 * H;
+  const gates = lstmReserveLayout(T, B, H).gates;
+  for (let r = 0; r < T * B; r++) {
+    const id = ids[r]!;
+    if (id >= 0 && id < V) reserve.set(table.subarray(id * G, (id + 1) * G), gates + r * G);
+    else reserve.fill(0, gates + r * G, gates + (r + 1) * G);
+  }
+  lstmSteps(wHh, h0, c0, lengths, reverse, T, B, H, y, hT, cT, reserve);
+}
+
+/** Step 2 of the forward, over input gates already in the reserve's gate section. */
+function lstmSteps(
+  wHh: Float32Array, h0: Float32Array, c0: Float32Array, lengths: Int32Array | null, reverse: boolean,
+  T: number, B: number, H: number,
+  y: Float32Array, hT: Float32Array, cT: Float32Array, reserve: Float32Array,
+): void {
+  const G = 4 * H;
+  const layout = lstmReserveLayout(T, B, H);
   const h = hT;
   const c = cT;
   h.set(h0.subarray(0, B * H));
   c.set(c0.subarray(0, B * H));
-  // 1. gates [T·B, 4H] = x [T·B, I] · wIhᵀ + bias
-  gemmNT(T * B, G, I, x, 0, I, wIh, 0, I, reserve, layout.gates, G, false, bias);
-
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const gRow0 = layout.gates + t * B * G;

@@ -60,4 +60,35 @@ describe.skipIf(!wasmSimdSupported())('packed weights budget', () => {
       kernels = null;
     }
   });
+
+  it("keeps an LSTM's folded gate table as it is from its second call, and reads the new one after forgetPacked", async () => {
+    kernels = WasmKernels.create({ threads: 1, maxPackedWeightBytes: 1 << 20 })!;
+    await kernels.whenReady();
+    const [T, B, V, H] = [3, 2, 11, 8];
+    const rng = mulberry32(9);
+    const rand = (len: number) => Float32Array.from({ length: len }, () => rng() * 2 - 1);
+    const table = rand(V * 4 * H);
+    const ids = Int32Array.from([3, 10, 0, 7, 5, 5]);
+    const wHh = rand(4 * H * H);
+    const h0 = rand(B * H);
+    const c0 = rand(B * H);
+    const run = (t: Float32Array) => {
+      const out = [new Float32Array(T * B * H), new Float32Array(B * H), new Float32Array(B * H)] as const;
+      expect(kernels!.lstmSequenceEmbedded(t, 42, ids, wHh, h0, c0, null, false, T, B, V, H, ...out)).toBe(true);
+      return out[0];
+    };
+    const first = run(table);
+    expect(kernels.packedBytes).toBe(0);
+    expect(run(table)).toEqual(first);
+    expect(kernels.packedBytes).toBe(table.byteLength);
+    expect(run(table)).toEqual(first);
+    // Storage 42 written in place: the kept copy must go, or the old gates would be read.
+    const changed = table.map((v) => v * 0.5);
+    kernels.forgetPacked(42);
+    expect(kernels.packedBytes).toBe(0);
+    const fresh = run(changed);
+    expect(fresh).not.toEqual(first);
+    expect(run(changed)).toEqual(fresh);
+    expect(run(changed)).toEqual(fresh);
+  });
 });

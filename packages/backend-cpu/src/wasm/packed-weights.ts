@@ -21,7 +21,7 @@ export class PackedWeights {
   readonly #engine: Engine;
   readonly #maxBytes: number;
   readonly #nr: number;
-  /** key (id·4 + layout·2 + transB) -> entry, in order of last use. */
+  /** key (id·8 + variant: layout·2 + transB, or 4 for 'rows') -> entry, in order of last use. */
   readonly #entries = new Map<number, Entry>();
   /** id -> (layout, transpose) pairs seen once, a bit each. */
   readonly #seen = new Map<number, number>();
@@ -41,12 +41,13 @@ export class PackedWeights {
   /**
    * Address of op(b) [k x n] packed by the kernels' `packWeight` in `layout` ('blocks':
    * the GEMM job's packed B; 'panels': one run of panels over all k, the LSTM forward's
-   * recurrent weight), packing it now if this is its second use; null on a first use or
-   * when it does not fit. Call before the job lays out its arena (packing uses it).
+   * recurrent weight; 'rows': b as it is, an embedding-folded gate table the LSTM reads
+   * rows of), packing it now if this is its second use; null on a first use or when it
+   * does not fit. Call before the job lays out its arena (packing uses it).
    */
-  address(id: number, b: Float32Array, n: number, k: number, transB: boolean, layout: 'blocks' | 'panels' = 'blocks'): number | null {
-    const variant = (layout === 'panels' ? 2 : 0) + (transB ? 1 : 0);
-    const key = id * 4 + variant;
+  address(id: number, b: Float32Array, n: number, k: number, transB: boolean, layout: 'blocks' | 'panels' | 'rows' = 'blocks'): number | null {
+    const variant = layout === 'rows' ? 4 : (layout === 'panels' ? 2 : 0) + (transB ? 1 : 0);
+    const key = id * 8 + variant;
     const hit = this.#entries.get(key);
     if (hit) {
       this.#entries.delete(key);
@@ -59,7 +60,7 @@ export class PackedWeights {
       this.#seen.set(id, seen | bit);
       return null;
     }
-    const bytes = Math.ceil(n / this.#nr) * this.#nr * k * 4;
+    const bytes = layout === 'rows' ? b.length * 4 : Math.ceil(n / this.#nr) * this.#nr * k * 4;
     if (bytes === 0 || bytes > this.#maxBytes) return null;
     for (const [old, entry] of this.#entries) {
       if (this.#bytes + bytes <= this.#maxBytes) break;
@@ -68,6 +69,10 @@ export class PackedWeights {
     const e = this.#engine;
     const address = e.allocResident(bytes);
     if (address === null) return null;
+    if (layout === 'rows') {
+      e.put(address, b);
+      return this.#keep(key, address, bytes);
+    }
     e.reset();
     const pb = e.alloc(b.length * 4);
     if (!e.commit()) {
@@ -77,6 +82,10 @@ export class PackedWeights {
     e.put(pb, b);
     e.args([n, k, pb, transB ? k : n, transB ? 1 : 0, address, layout === 'panels' ? 1 : 0]);
     e.run('packWeight', 1);
+    return this.#keep(key, address, bytes);
+  }
+
+  #keep(key: number, address: number, bytes: number): number {
     this.#entries.set(key, { address, bytes });
     this.#bytes += bytes;
     return address;
@@ -85,7 +94,7 @@ export class PackedWeights {
   /** Storage `id` changed or was freed: its packed copies go. */
   forget(id: number): void {
     this.#seen.delete(id);
-    for (let key = id * 4; key < id * 4 + 4; key++) {
+    for (let key = id * 8; key < id * 8 + 5; key++) {
       const entry = this.#entries.get(key);
       if (entry) this.#drop(key, entry);
     }

@@ -7,8 +7,10 @@
  * then three [T, B, H] sections: c before each step, tanh(c') and h before each step.
  * The backward reads it.
  */
-import type { LstmSequenceArgs, LstmSequenceResult } from '@cellstate/tensor';
+import type { LstmSequenceArgs, LstmSequenceEmbeddedArgs, LstmSequenceEmbeddedResult, LstmSequenceResult } from '@cellstate/tensor';
 import { lstmReserveLayout } from '@cellstate/tensor/backend-kit';
+import { gatherKernel, indexingParams } from '../kernels/gather.wgsl.js';
+import { elementGrid } from '../kernels/kernel-spec.js';
 import { lstmStepKernel, lstmStepParams } from '../kernels/lstm-step.wgsl.js';
 import type { KernelContext } from './kernel-context.js';
 import { matmulInto } from './matmul.js';
@@ -38,11 +40,61 @@ export function lstmSequence(ctx: KernelContext, args: LstmSequenceArgs): LstmSe
     queue.copy(h0, 0, hb, 0, state * 4);
     return { y, hT, cT, reserve };
   }
+  // gates [T·B, 4H] = x [T·B, I] · wIhᵀ + bias, into the gate section of the reserve.
+  matmulInto(ctx, { a: x, b: wIh, c: rb, bias, M: rows, N: G, K: I, transposeA: false, transposeB: true });
+  runSteps(ctx, op, args, { T, B, H, G, state }, { wHh, lengths, rb, yb, hb, cb, h0 });
+  return { y, hT, cT, reserve };
+}
+
+/**
+ * The embedding-folded forward: the gate section of a scratch reserve is gathered from
+ * the table's rows (ids outside the table read zeros, as `gather` does), then the steps
+ * of `lstmSequence`. Inference only: the reserve is dropped.
+ */
+export function lstmSequenceEmbedded(ctx: KernelContext, args: LstmSequenceEmbeddedArgs): LstmSequenceEmbeddedResult {
+  const op = 'lstmSequenceEmbedded';
+  ctx.begin(op);
+  const [T, B] = args.ids.shape as [number, number];
+  const [V] = args.table.shape as [number, number];
+  const H = args.wHh.shape[1]!;
+  const G = 4 * H;
+  const state = B * H;
+  const table = ctx.buffer(args.table, op);
+  const ids = ctx.buffer(args.ids, op);
+  const wHh = ctx.buffer(args.wHh, op);
+  const h0 = ctx.buffer(args.h0, op);
+  const c0 = ctx.buffer(args.c0, op);
+  const lengths = args.lengths ? ctx.buffer(args.lengths, op) : ctx.dummy;
+  const y = ctx.alloc([T, B, H], 'float32');
+  const hT = ctx.alloc([B, H], 'float32');
+  const cT = ctx.alloc([B, H], 'float32');
+  const [yb, hb, cb] = [y, hT, cT].map((h) => ctx.buffer(h, op)) as [GPUBuffer, GPUBuffer, GPUBuffer];
+  ctx.queue.copy(c0, 0, cb, 0, state * 4);
+  if (T === 0 || state === 0) {
+    ctx.queue.copy(h0, 0, hb, 0, state * 4);
+    return { y, hT, cT };
+  }
+  const rb = ctx.temp(lstmReserveLayout(T, B, H).size * 4);
+  const n = T * B * G;
+  ctx.dispatch(gatherKernel, {}, indexingParams.pack({ n, indexCount: T * B, axisSize: V, inner: G }), [table, ids, rb], elementGrid(n, 64));
+  runSteps(ctx, op, args, { T, B, H, G, state }, { wHh, lengths, rb, yb, hb, cb, h0 });
+  ctx.free(rb);
+  return { y, hT, cT };
+}
+
+/** The T step dispatches over the input gates in the reserve's gate section. */
+function runSteps(
+  ctx: KernelContext,
+  op: string,
+  args: { lengths?: unknown; reverse: boolean },
+  { T, B, H, G, state }: { T: number; B: number; H: number; G: number; state: number },
+  { wHh, lengths, rb, yb, hb, cb, h0 }: Record<'wHh' | 'lengths' | 'rb' | 'yb' | 'hb' | 'cb' | 'h0', GPUBuffer>,
+): void {
+  const queue = ctx.queue;
+  const layout = lstmReserveLayout(T, B, H);
   // wHhT [H, 4H]: transposed once so the step kernel reads it coalesced.
   const wHhT = ctx.temp(G * H * 4);
   stridedCopy(ctx, op, wHh, 0, [1, H], wHhT, 0, [G, 1], [H, G]);
-  // gates [T·B, 4H] = x [T·B, I] · wIhᵀ + bias, into the gate section of the reserve.
-  matmulInto(ctx, { a: x, b: wIh, c: rb, bias, M: rows, N: G, K: I, transposeA: false, transposeB: true });
   const hState = ctx.temp(2 * state * 4);
   queue.copy(h0, 0, hState, 0, state * 4);
   const pipeline = ctx.pipelines.get(lstmStepKernel, { batchTile: stepBatchTile(B) });
@@ -54,5 +106,4 @@ export function lstmSequence(ctx: KernelContext, args: LstmSequenceArgs): LstmSe
   queue.copy(hState, (T % 2) * state * 4, hb, 0, state * 4);
   ctx.free(wHhT);
   ctx.free(hState);
-  return { y, hT, cT, reserve };
 }

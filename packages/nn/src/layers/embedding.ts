@@ -70,8 +70,7 @@ export class Embedding extends Module {
    * ```
    */
   forward(ids: Tensor): Tensor {
-    if (ids.dtype !== 'int32') throw new DTypeError({ op: 'Embedding', detail: 'ids must be int32', expected: 'int32', actual: ids.dtype });
-    if (this.validate && canValidate(ids)) checkIndicesSync('Embedding', ids, this.numEmbeddings);
+    this.checkIdsNow(ids);
     const table = this.weight.value;
     return scope(() => {
       const rows = gather(table, ids, 0);
@@ -93,6 +92,17 @@ export class Embedding extends Module {
    * await embedding.checkIds(ids); // then embedding.forward(ids) on WebGPU
    * ```
    */
+  /**
+   * The checks `forward` makes before it reads rows: int32 ids and, with `validate` on a
+   * backend that reads synchronously, every id in [0, numEmbeddings) (else an
+   * `IndexOutOfRangeError` naming the first one outside). For layers that read the table
+   * their own way.
+   */
+  checkIdsNow(ids: Tensor): void {
+    if (ids.dtype !== 'int32') throw new DTypeError({ op: 'Embedding', detail: 'ids must be int32', expected: 'int32', actual: ids.dtype });
+    if (this.validate && canValidate(ids)) checkIndicesSync('Embedding', ids, this.numEmbeddings);
+  }
+
   async checkIds(ids: Tensor): Promise<void> {
     if (ids.dtype !== 'int32') throw new DTypeError({ op: 'Embedding', detail: 'ids must be int32', expected: 'int32', actual: ids.dtype });
     checkIndexValues('Embedding', await ids.data(), ids.shape, this.numEmbeddings);

@@ -39,6 +39,37 @@ export interface LstmSequenceResult {
   reserve: Handle;
 }
 
+/**
+ * `lstmSequence` whose input projection was folded into a table: the input gates of
+ * step t, sample b are `table[ids[t, b]]` (x·Wihᵀ + bias of that row of an embedding),
+ * so no input GEMM runs. Inference only: no reserve, no backward (the op composes the
+ * reference when gradients are needed).
+ */
+export interface LstmSequenceEmbeddedArgs {
+  /** [V, 4H] */
+  table: Handle;
+  /** int32 [T, B], each in [0, V) */
+  ids: Handle;
+  /** [4H, H] */
+  wHh: Handle;
+  /** [B, H] */
+  h0: Handle;
+  /** [B, H] */
+  c0: Handle;
+  /** int32 [B], 0 <= length <= T */
+  lengths?: Handle;
+  reverse: boolean;
+}
+
+export interface LstmSequenceEmbeddedResult {
+  /** [T, B, H] */
+  y: Handle;
+  /** [B, H] */
+  hT: Handle;
+  /** [B, H] */
+  cT: Handle;
+}
+
 export interface LstmSequenceBackwardArgs extends LstmSequenceArgs {
   /** [T, B, H] or null when y got no gradient */
   dy: Handle | null;
@@ -189,6 +220,7 @@ export interface AddIntoArgs {
 export interface FusedOps {
   lstmSequence(args: LstmSequenceArgs): LstmSequenceResult;
   lstmSequenceBackward(args: LstmSequenceBackwardArgs): LstmSequenceGradients;
+  lstmSequenceEmbedded(args: LstmSequenceEmbeddedArgs): LstmSequenceEmbeddedResult;
   gruSequence(args: GruSequenceArgs): GruSequenceResult;
   gruSequenceBackward(args: GruSequenceBackwardArgs): GruSequenceGradients;
   softmaxCrossEntropy(args: SoftmaxCrossEntropyArgs): SoftmaxCrossEntropyResult;

@@ -10,7 +10,8 @@ import { matmul } from '../ops/matmul.js';
 import { sum } from '../ops/reduce.js';
 import { scope } from '../memory.js';
 import type { AdamStepArgs } from './fused-ops.js';
-import type { LstmSequenceInput, LstmSequenceOutput } from '../ops/lstm-sequence-types.js';
+import type { LstmSequenceEmbeddedInput, LstmSequenceInput, LstmSequenceOutput } from '../ops/lstm-sequence-types.js';
+import { gather } from '../ops/indexing.js';
 import type { GruSequenceInput, GruSequenceOutput } from '../ops/gru-sequence-types.js';
 
 /**
@@ -79,38 +80,51 @@ export function adamStepReference(a: AdamTensors): { param: Tensor; m: Tensor; v
  * sample's last real step (in reverse, each sample starts at its own last step).
  */
 export function lstmSequenceReference(args: LstmSequenceInput & { reverse: boolean }): LstmSequenceOutput {
-  const { x, wIh, wHh, bias, lengths, reverse } = args;
+  const { x, wIh, bias } = args;
   const [T, B, I] = x.shape as [number, number, number];
+  const H = args.wHh.shape[1]!;
+  return scope(() => lstmStepsReference(reshape(add(matmul(reshape(x, [T * B, I]), wIh, { transposeB: true }), bias), [T, B, 4 * H]), args));
+}
+
+/**
+ * `lstmSequenceEmbedded` as primitives: the input gates gathered from the table, then
+ * the steps of `lstmSequenceReference`.
+ */
+export function lstmSequenceEmbeddedReference(args: LstmSequenceEmbeddedInput & { reverse: boolean }): LstmSequenceOutput {
+  return scope(() => lstmStepsReference(gather(args.table, args.ids, 0), args));
+}
+
+/** The steps of an LSTM from its input gates `projected` [T, B, 4H] (x·Wihᵀ + bias). */
+function lstmStepsReference(projected: Tensor, args: Pick<LstmSequenceInput, 'wHh' | 'h0' | 'c0' | 'lengths'> & { reverse: boolean }): LstmSequenceOutput {
+  const { wHh, lengths, reverse } = args;
+  const [T, B] = projected.shape as [number, number, number];
   const H = wHh.shape[1]!;
-  return scope(() => {
-    const projected = reshape(add(matmul(reshape(x, [T * B, I]), wIh, { transposeB: true }), bias), [T, B, 4 * H]);
-    let h = args.h0;
-    let c = args.c0;
-    const ys = new Array<Tensor>(T);
-    const steps = T > 0 ? unstack(projected, 0) : [];
-    for (let s = 0; s < T; s++) {
-      const t = reverse ? T - 1 - s : s;
-      const gates = add(steps[t]!, matmul(h, wHh, { transposeB: true }));
-      const [gi, gf, gg, go] = split(gates, [H, H, H, H], 1) as [Tensor, Tensor, Tensor, Tensor];
-      const cNew = add(mul(sigmoid(gf), c), mul(sigmoid(gi), tanh(gg)));
-      const hNew = mul(sigmoid(go), tanh(cNew));
-      if (lengths) {
-        const live = reshape(greater(lengths, t), [B, 1]);
-        c = where(live, cNew, c);
-        h = where(live, hNew, h);
-        ys[t] = mul(hNew, live);
-      } else {
-        c = cNew;
-        h = hNew;
-        ys[t] = hNew;
-      }
+  let h = args.h0;
+  let c = args.c0;
+  const ys = new Array<Tensor>(T);
+  const steps = T > 0 ? unstack(projected, 0) : [];
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? T - 1 - s : s;
+    const gates = add(steps[t]!, matmul(h, wHh, { transposeB: true }));
+    const [gi, gf, gg, go] = split(gates, [H, H, H, H], 1) as [Tensor, Tensor, Tensor, Tensor];
+    const cNew = add(mul(sigmoid(gf), c), mul(sigmoid(gi), tanh(gg)));
+    const hNew = mul(sigmoid(go), tanh(cNew));
+    if (lengths) {
+      const live = reshape(greater(lengths, t), [B, 1]);
+      c = where(live, cNew, c);
+      h = where(live, hNew, h);
+      ys[t] = mul(hNew, live);
+    } else {
+      c = cNew;
+      h = hNew;
+      ys[t] = hNew;
     }
-    // h and c may still be h0/c0 (T = 0 or all lengths 0): hand back copies the caller owns.
-    const hT = h === args.h0 ? reshape(h, h.shape) : h;
-    const cT = c === args.c0 ? reshape(c, c.shape) : c;
-    const y = T === 0 ? reshape(x, [0, B, H]) : stack(ys, 0);
-    return { y, hT, cT };
-  });
+  }
+  // h and c may still be h0/c0 (T = 0 or all lengths 0): hand back copies the caller owns.
+  const hT = h === args.h0 ? reshape(h, h.shape) : h;
+  const cT = c === args.c0 ? reshape(c, c.shape) : c;
+  const y = T === 0 ? zeros([0, B, H], { backend: projected.backend }) : stack(ys, 0);
+  return { y, hT, cT };
 }
 
 /**

@@ -22,6 +22,27 @@ export interface LstmSequenceInput {
   reverse?: boolean;
 }
 
+/**
+ * Inputs of `lstmSequenceEmbedded`: an LSTM whose input at (t, b) is row ids[t, b] of an
+ * embedding, with that embedding folded into the input projection beforehand.
+ */
+export interface LstmSequenceEmbeddedInput {
+  /** [V, 4H]: x·Wihᵀ + bias for each of the V embedding rows x (gate order i, f, g, o) */
+  table: Tensor;
+  /** int32 [T, B], each in [0, V) */
+  ids: Tensor;
+  /** [4H, H] */
+  wHh: Tensor;
+  /** [B, H] */
+  h0: Tensor;
+  /** [B, H] */
+  c0: Tensor;
+  /** int32 [B]: real steps per sample; later steps keep the state and output zeros. */
+  lengths?: Tensor;
+  /** Process t = T-1 .. 0. */
+  reverse?: boolean;
+}
+
 export interface LstmSequenceOutput {
   /** [T, B, H] hidden state at every step (0 at padded steps) */
   y: Tensor;

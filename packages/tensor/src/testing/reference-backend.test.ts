@@ -36,7 +36,7 @@ describe('identity', () => {
     expect(be.capabilities).toEqual({
       syncRead: true,
       dtypes: ['float32', 'int32'],
-      fused: { lstmSequence: false, lstmSequenceBackward: false, gruSequence: false, gruSequenceBackward: false, softmaxCrossEntropy: false, adamStep: false, sumOfSquares: false, logSoftmax: false, addInto: false },
+      fused: { lstmSequence: false, lstmSequenceBackward: false, lstmSequenceEmbedded: false, gruSequence: false, gruSequenceBackward: false, softmaxCrossEntropy: false, adamStep: false, sumOfSquares: false, logSoftmax: false, addInto: false },
       maxBufferBytes: Number.MAX_SAFE_INTEGER,
       isSoftware: true,
     });

@@ -59,7 +59,7 @@ export class ReferenceBackend extends ElementwiseDispatch implements Backend {
   readonly capabilities: BackendCapabilities = {
     syncRead: true,
     dtypes: ['float32', 'int32'],
-    fused: { lstmSequence: false, lstmSequenceBackward: false, gruSequence: false, gruSequenceBackward: false, softmaxCrossEntropy: false, adamStep: false, sumOfSquares: false, logSoftmax: false, addInto: false },
+    fused: { lstmSequence: false, lstmSequenceBackward: false, lstmSequenceEmbedded: false, gruSequence: false, gruSequenceBackward: false, softmaxCrossEntropy: false, adamStep: false, sumOfSquares: false, logSoftmax: false, addInto: false },
     maxBufferBytes: Number.MAX_SAFE_INTEGER,
     isSoftware: true,
   };

@@ -97,12 +97,66 @@ export function lstmSequenceResident(
   e.putRows(ph0, h0, 1, B, H, order);
   e.putRows(pc0, c0, 1, B, H, order);
   if (lengths) e.put(plen, order ? inOrder(lengths, order) : lengths, 0, B);
-  e.args([T, B, I, H, reverse ? 1 : 0, px, pwIh, pwHh, pbias, ph0, pc0, plen, py, phT, pcT, pres, phbuf, ppacked, scratch, stride, BARRIER, preIh ?? 0]);
+  e.args([T, B, I, H, reverse ? 1 : 0, px, pwIh, pwHh, pbias, ph0, pc0, plen, py, phT, pcT, pres, phbuf, ppacked, scratch, stride, BARRIER, preIh ?? 0, 0, 0]);
   e.run('lstmForward', nt);
   e.getRows(py, y, T, B, H, order);
   e.getRows(phT, hT, 1, B, H, order);
   e.getRows(pcT, cT, 1, B, H, order);
   return new ResidentReserve(e, pres, reserveSize, order ? reserveRowOrder(order, T, B, H) : null);
+}
+
+/**
+ * Same contract as `lstmSequenceEmbedded` in kernels/lstm-sequence.ts: the input gates
+ * are rows of `table` [V, 4H] picked by `ids` [T, B]; no reserve is kept. `tableId`: the
+ * table's storage id, so that it stays in linear memory from its second use on.
+ */
+export function lstmSequenceEmbedded(
+  ctx: JobContext,
+  table: Float32Array, tableId: number, ids: Int32Array, wHh: Float32Array, h0: Float32Array, c0: Float32Array,
+  lengths: Int32Array | null, reverse: boolean, T: number, B: number, V: number, H: number,
+  y: Float32Array, hT: Float32Array, cT: Float32Array,
+): boolean {
+  if (!ctx.ready()) return false;
+  const e = ctx.engine;
+  const { mr, nr, G, rows, panels, nt, reserveSize } = plan(ctx, T, B, 0, H, 2);
+  const resident = ctx.tuning.maxPackedWeightBytes > 0 ? ctx.packed.address(tableId, table, G, V, false, 'rows') : null;
+  e.reset();
+  const ptable = resident ?? e.alloc(V * G * 4);
+  const pids = e.alloc(rows * 4);
+  const pwHh = e.alloc(G * H * 4);
+  const ph0 = e.alloc(B * H * 4);
+  const pc0 = e.alloc(B * H * 4);
+  const plen = lengths ? e.alloc(B * 4) : 0;
+  const py = e.alloc(rows * H * 4);
+  const phT = e.alloc(B * H * 4);
+  const pcT = e.alloc(B * H * 4);
+  const pres = e.alloc(reserveSize * 4);
+  const phbuf = e.alloc(2 * B * H * 4);
+  const ppacked = e.alloc(4 * panels * nr * H * 4);
+  const stride = e.scratchStride(Math.ceil(B / mr) * mr * H * 4);
+  const scratch = e.alloc(stride * nt);
+  if (!e.commit()) return false;
+  const order = packingOrder(lengths, T, B);
+  if (resident === null) e.put(ptable, table, 0, V * G);
+  // The kernel reads table rows by these ids: one outside [0, V) reads as zeros (gather's rule), never out of the table.
+  const sorted = new Int32Array(rows);
+  for (let t = 0; t < T; t++) {
+    for (let k = 0; k < B; k++) {
+      const id = ids[t * B + (order ? order[k]! : k)]!;
+      sorted[t * B + k] = id >= 0 && id < V ? id : -1;
+    }
+  }
+  e.put(pids, sorted);
+  e.put(pwHh, wHh, 0, G * H);
+  e.putRows(ph0, h0, 1, B, H, order);
+  e.putRows(pc0, c0, 1, B, H, order);
+  if (lengths) e.put(plen, order ? inOrder(lengths, order) : lengths, 0, B);
+  e.args([T, B, 0, H, reverse ? 1 : 0, 0, 0, pwHh, 0, ph0, pc0, plen, py, phT, pcT, pres, phbuf, ppacked, scratch, stride, BARRIER, 0, ptable, pids]);
+  e.run('lstmForward', nt);
+  e.getRows(py, y, T, B, H, order);
+  e.getRows(phT, hT, 1, B, H, order);
+  e.getRows(pcT, cT, 1, B, H, order);
+  return true;
 }
 
 /** Same contract as `lstmSequenceBackward` in kernels/lstm-sequence-backward.ts. */

@@ -4,7 +4,7 @@ import type { FusedOpName } from '../../backend/fused-ops.js';
 import { UNARY_OPS, BINARY_OPS, COMPARE_OPS } from '../../backend/primitive-ops.js';
 import type { ConformanceContext } from './context.js';
 
-const FUSED: readonly FusedOpName[] = ['lstmSequence', 'lstmSequenceBackward', 'gruSequence', 'gruSequenceBackward', 'softmaxCrossEntropy', 'adamStep', 'sumOfSquares', 'logSoftmax', 'addInto'];
+const FUSED: readonly FusedOpName[] = ['lstmSequence', 'lstmSequenceBackward', 'lstmSequenceEmbedded', 'gruSequence', 'gruSequenceBackward', 'softmaxCrossEntropy', 'adamStep', 'sumOfSquares', 'logSoftmax', 'addInto'];
 
 const PRIMITIVES = [
   ...UNARY_OPS,

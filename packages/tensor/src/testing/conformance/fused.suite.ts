@@ -1,17 +1,21 @@
 import { expect } from 'vitest';
 import { backward } from '../../autograd/backward.js';
-import { lstmSequenceReference, softmaxCrossEntropyReference, adamStepReference, sumOfSquaresReference } from '../../backend/fused-reference.js';
+import { lstmSequenceEmbeddedReference, lstmSequenceReference, softmaxCrossEntropyReference, adamStepReference, sumOfSquaresReference } from '../../backend/fused-reference.js';
 import { sumOfSquares } from '../../ops/sum-of-squares.js';
 import { logSoftmax, logSoftmaxReference } from '../../ops/activation.js';
 import { scope } from '../../memory.js';
-import { tensor } from '../../ops/creation.js';
+import { tensor, zeros } from '../../ops/creation.js';
 import { add, exp, mul } from '../../ops/elementwise.js';
 import { lstmSequence } from '../../ops/lstm-sequence.js';
+import { lstmSequenceEmbedded } from '../../ops/lstm-sequence-embedded.js';
+import { noGrad } from '../../autograd/no-grad.js';
+import { matmul } from '../../ops/matmul.js';
+import { gather } from '../../ops/indexing.js';
 import { softmaxCrossEntropy } from '../../ops/softmax-cross-entropy.js';
 import { adamStep } from '../../ops/adam-step.js';
 import { sum } from '../../ops/reduce.js';
 import { addInto } from '../../ops/add-into.js';
-import { reshape } from '../../ops/movement.js';
+import { concat, reshape } from '../../ops/movement.js';
 import { DTypeError, ShapeError } from '../../errors.js';
 import { readMany, type Tensor } from '../../tensor.js';
 import type { Backend } from '../../backend/backend.js';
@@ -27,6 +31,7 @@ import { mulberry32, randomFloats } from '../random-inputs.js';
  */
 export function fusedSuite(ctx: ConformanceContext): void {
   lstmSequenceTests(ctx);
+  lstmSequenceEmbeddedTests(ctx);
   softmaxCrossEntropyTests(ctx);
   adamStepTests(ctx);
   adamStepGradScaleTests(ctx);
@@ -143,6 +148,76 @@ function lstmSequenceTests(ctx: ConformanceContext): void {
         });
       } finally {
         for (const t of [...actual, ...expected]) t.dispose();
+      }
+    }, { timeout: 120_000 });
+  }
+}
+
+/**
+ * lstmSequenceEmbedded: the table-folded LSTM (table = E·Wihᵀ + bias) equals the
+ * unfused LSTM on the gathered embedding rows x = E[ids], computed on the reference
+ * backend; ids out of the table read zero gates (gather's rule). Run without gradients (the fused
+ * kernel, where the backend has one) and twice: a table the backend keeps from the first
+ * call must give the same numbers.
+ */
+function lstmSequenceEmbeddedTests(ctx: ConformanceContext): void {
+  const cases = [
+    { T: 1, B: 1, V: 3, E: 2, H: 1, lengths: null, reverse: false, ids: [2] },
+    { T: 3, B: 2, V: 5, E: 4, H: 4, lengths: null, reverse: true, ids: [0, 4, 1, 1, 3, 2] },
+    { T: 5, B: 4, V: 9, E: 6, H: 8, lengths: [5, 1, 3, 0], reverse: false, ids: [1, 2, -1, 0, 9, 3, 4, 0, 7, 5, 2, 0, 6, 5, 0, 0, 5, 5, 0, 0] },
+    { T: 7, B: 5, V: 11, E: 3, H: 12, lengths: [2, 7, 5, 7, 1], reverse: true, ids: null },
+    { T: 24, B: 9, V: 40, E: 10, H: 16, lengths: [24, 20, 17, 12, 9, 6, 5, 2, 1], reverse: false, ids: null },
+  ];
+  for (const c of cases) {
+    const title = `lstmSequenceEmbedded T=${c.T} B=${c.B} V=${c.V} H=${c.H}${c.lengths ? ` lengths=[${c.lengths}]` : ''}${c.reverse ? ' reverse' : ''}: equals lstmSequence on the gathered rows`;
+    ctx.test(title, async (s) => {
+      const { T, B, V, E, H } = c;
+      const rng = mulberry32(T * 997 + B * 31 + V);
+      const ids = Int32Array.from(c.ids ?? Array.from({ length: T * B }, () => Math.floor(rng() * V)));
+      const v = {
+        emb: randomFloats(rng, [V, E]),
+        wIh: randomFloats(rng, [4 * H, E], -0.5, 0.5),
+        wHh: randomFloats(rng, [4 * H, H], -0.5, 0.5),
+        bias: randomFloats(rng, [4 * H], -0.5, 0.5),
+        h0: randomFloats(rng, [B, H]),
+        c0: randomFloats(rng, [B, H]),
+      };
+      const on = (backend: Backend) => ({
+        emb: tensor(v.emb, [V, E], { backend }),
+        wIh: tensor(v.wIh, [4 * H, E], { backend }),
+        wHh: tensor(v.wHh, [4 * H, H], { backend }),
+        bias: tensor(v.bias, [4 * H], { backend }),
+        h0: tensor(v.h0, [B, H], { backend }),
+        c0: tensor(v.c0, [B, H], { backend }),
+        ids: tensor(ids, [T, B], { dtype: 'int32', backend }),
+        ...(c.lengths ? { lengths: tensor(c.lengths, [B], { dtype: 'int32', backend }) } : {}),
+      });
+      // Expected, independently: the unfused composition on the reference backend with
+      // x = [E[ids], 1 if the id is in the table] and wIh' = [wIh, bias], bias' = 0, so an id
+      // outside the table (x = 0 there, as gather reads it) gets zero input gates.
+      const r = on(s.reference);
+      const expected = scope(() => {
+        const inTable = tensor(Float32Array.from(ids, (id) => (id >= 0 && id < V ? 1 : 0)), [T, B, 1], { backend: s.reference });
+        const x = concat([gather(r.emb, r.ids, 0), inTable], 2);
+        const wIh = concat([r.wIh, reshape(r.bias, [4 * H, 1])], 1);
+        const out = lstmSequenceReference({ x, wIh, wHh: r.wHh, bias: zeros([4 * H], { backend: s.reference }), h0: r.h0, c0: r.c0, ...(r.lengths ? { lengths: r.lengths } : {}), reverse: c.reverse });
+        return [out.y, out.hT, out.cT];
+      });
+      const b = on(s.backend);
+      const table = scope(() => add(matmul(b.emb, b.wIh, { transposeB: true }), b.bias));
+      const run = () => noGrad(() => lstmSequenceEmbedded({ table, ids: b.ids, wHh: b.wHh, h0: b.h0, c0: b.c0, ...(b.lengths ? { lengths: b.lengths } : {}), reverse: c.reverse }));
+      const first = run();
+      const second = run();
+      const labels = ['y', 'hT', 'cT'];
+      try {
+        const got = await readMany([first.y, first.hT, first.cT, second.y, second.hT, second.cT]);
+        expected.forEach((e, i) => {
+          const want = s.reference.readFloat64(e.handle);
+          expectClose(got[i]!, want, { atol: 2e-5, rtol: 1e-4, label: `${ctx.name} ${title}: ${labels[i]}` });
+          expect(Array.from(got[i + 3]!), `${ctx.name} ${title}: ${labels[i]}, second call`).toEqual(Array.from(got[i]!));
+        });
+      } finally {
+        for (const t of [first.y, first.hT, first.cT, second.y, second.hT, second.cT, table, ...expected, ...Object.values(b), ...Object.values(r)]) t.dispose();
       }
     }, { timeout: 120_000 });
   }
