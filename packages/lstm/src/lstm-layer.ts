@@ -77,10 +77,11 @@ export class LSTM extends RecurrentBase {
    * @example
    * ```ts
    * import { Embedding } from '@cellstate/nn';
+   * import { LSTM } from '@cellstate/lstm';
    * import { noGrad, tensor } from '@cellstate/tensor';
    * const embedding = new Embedding(5000, 100, { paddingIdx: 0 });
    * const lstm = new LSTM({ inputSize: 100, hiddenSize: 64, bidirectional: true });
-   * const ids = tensor([[4, 7], [9, 0]], [2, 2], { dtype: 'int32' }); // [T, B]
+   * const ids = tensor([4, 7, 9, 0], [2, 2], { dtype: 'int32' }); // [T, B]
    * const { output } = noGrad(() => lstm.forwardEmbedded(embedding, ids, { lengths: [2, 1] }));
    * ```
    */

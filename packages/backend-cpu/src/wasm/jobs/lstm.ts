@@ -120,8 +120,26 @@ export function lstmSequenceEmbedded(
   const e = ctx.engine;
   const { mr, nr, G, rows, panels, nt, reserveSize } = plan(ctx, T, B, 0, H, 2);
   const resident = ctx.tuning.maxPackedWeightBytes > 0 ? ctx.packed.address(tableId, table, G, V, false, 'rows') : null;
+  const order = packingOrder(lengths, T, B);
+  // The kernel reads table rows by these ids, in the batch's order: an id outside [0, V)
+  // is -1 (zero gates, gather's rule), never a read outside the table. A table that is
+  // not kept in linear memory travels as just the rows this call reads, renumbered.
+  const sorted = new Int32Array(rows);
+  const slot = resident === null ? new Int32Array(V).fill(-1) : null;
+  const used: number[] = [];
+  for (let t = 0; t < T; t++) {
+    for (let k = 0; k < B; k++) {
+      const id = ids[t * B + (order ? order[k]! : k)]!;
+      let v = id >= 0 && id < V ? id : -1;
+      if (slot && v >= 0) {
+        if (slot[v]! < 0) slot[v] = used.push(v) - 1;
+        v = slot[v]!;
+      }
+      sorted[t * B + k] = v;
+    }
+  }
   e.reset();
-  const ptable = resident ?? e.alloc(V * G * 4);
+  const ptable = resident ?? e.alloc(used.length * G * 4);
   const pids = e.alloc(rows * 4);
   const pwHh = e.alloc(G * H * 4);
   const ph0 = e.alloc(B * H * 4);
@@ -136,16 +154,7 @@ export function lstmSequenceEmbedded(
   const stride = e.scratchStride(Math.ceil(B / mr) * mr * H * 4);
   const scratch = e.alloc(stride * nt);
   if (!e.commit()) return false;
-  const order = packingOrder(lengths, T, B);
-  if (resident === null) e.put(ptable, table, 0, V * G);
-  // The kernel reads table rows by these ids: one outside [0, V) reads as zeros (gather's rule), never out of the table.
-  const sorted = new Int32Array(rows);
-  for (let t = 0; t < T; t++) {
-    for (let k = 0; k < B; k++) {
-      const id = ids[t * B + (order ? order[k]! : k)]!;
-      sorted[t * B + k] = id >= 0 && id < V ? id : -1;
-    }
-  }
+  if (resident === null) used.forEach((id, u) => e.put(ptable + u * G * 4, table, id * G, (id + 1) * G));
   e.put(pids, sorted);
   e.put(pwHh, wHh, 0, G * H);
   e.putRows(ph0, h0, 1, B, H, order);
