@@ -14,7 +14,7 @@
  * const gru = new GRU({ inputSize: 1, hiddenSize: 32 });
  * ```
  */
-export { LSTM, type LstmForwardOptions, type LstmOutput } from './lstm-layer.js';
+export { LSTM, MAX_FOLDED_TABLE_BYTES, type LstmEmbeddedOptions, type LstmForwardOptions, type LstmOutput } from './lstm-layer.js';
 export { LSTMCell, type LstmCellOptions } from './lstm-cell.js';
 export type { LstmOptions } from './lstm-config.js';
 export type { LstmState } from './lstm-state.js';

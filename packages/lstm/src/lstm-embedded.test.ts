@@ -40,7 +40,7 @@ describe('LSTM.forwardEmbedded (embedding folded into the input projection)', ()
       const lengths = [7, 3, 5, 1, 6];
       const id = tensor(ids(T, B, 11), batchFirst ? [B, T] : [T, B], { dtype: 'int32' });
       const [folded, plain] = noGrad(() => {
-        const a = lstm.forwardEmbedded(embedding, id, { lengths });
+        const a = lstm.forwardEmbedded(embedding, id, { lengths, fold: true });
         const b = lstm.forward(embedding.forward(id), { lengths });
         return [a, b];
       });
@@ -60,7 +60,7 @@ describe('LSTM.forwardEmbedded (embedding folded into the input projection)', ()
     const id = tensor(ids(4, 3, 12), [4, 3], { dtype: 'int32' });
     const run = () =>
       noGrad(() => {
-        const r = lstm.forwardEmbedded(embedding, id);
+        const r = lstm.forwardEmbedded(embedding, id, { fold: true });
         const out = r.output.dataSync().slice() as Float32Array;
         for (const t of Object.values(r)) (t as Tensor).dispose();
         return out;
@@ -81,6 +81,35 @@ describe('LSTM.forwardEmbedded (embedding folded into the input projection)', ()
     id.dispose();
     lstm.dispose();
     expect(memory().bytesInUse).toBeLessThan(base);
+    embedding.dispose();
+  });
+
+  it("fold: 'auto' folds once the tokens run unfolded reach the vocabulary size, and counts again after a weight is replaced; false never folds", () => {
+    const { embedding, lstm } = setup({ numLayers: 1 });
+    const id = tensor(ids(4, 3, 13), [4, 3], { dtype: 'int32' }); // 12 tokens a call, V = 37
+    const base = memory().bytesInUse;
+    const tableBytes = 2 * V * 4 * H * 4;
+    const run = (fold?: boolean) =>
+      noGrad(() => {
+        const r = lstm.forwardEmbedded(embedding, id, fold === undefined ? {} : { fold });
+        const out = r.output.dataSync().slice() as Float32Array;
+        for (const t of Object.values(r)) (t as Tensor).dispose();
+        return out;
+      });
+    const plain = noGrad(() => scope(() => lstm.forward(embedding.forward(id)).output.dataSync().slice() as Float32Array));
+    for (let call = 1; call <= 3; call++) {
+      expect(run()).toEqual(plain); // 12, 24, 36 tokens: still unfolded, bit for bit the plain path
+      expect(memory().bytesInUse - base).toBe(0);
+    }
+    expectClose(run(), plain, 2e-6); // 48 >= 37: folded now
+    expect(memory().bytesInUse - base).toBe(tableBytes);
+    expect(run(false)).toEqual(plain);
+    embedding.weight.assign(scope(() => add(embedding.weight.value, 0.25)));
+    const plain2 = noGrad(() => scope(() => lstm.forward(embedding.forward(id)).output.dataSync().slice() as Float32Array));
+    expect(run()).toEqual(plain2); // the count starts over: unfolded, and the stale tables are gone
+    expect(memory().bytesInUse - base).toBe(0);
+    id.dispose();
+    lstm.dispose();
     embedding.dispose();
   });
 

@@ -1,19 +1,33 @@
 import type { Embedding } from '@cellstate/nn';
-import { ArgumentError, add, isGradEnabled, keep, lstmSequence, lstmSequenceEmbedded, matmul, scope, zeros, type Tensor } from '@cellstate/tensor';
+import { ArgumentError, ShapeError, add, isGradEnabled, keep, lstmSequence, lstmSequenceEmbedded, matmul, scope, zeros, type Tensor } from '@cellstate/tensor';
 import { resolveLstmOptions, type LstmOptions, type ResolvedLstmOptions } from './lstm-config.js';
 import type { LstmState } from './lstm-state.js';
 import { RecurrentBase, type DirectionInput, type DirectionOutput, type DirectionParams, type RecurrentForwardOptions } from './recurrent-base.js';
 
 /**
- * Largest folded table `forwardEmbedded` keeps, in bytes over all directions ([V, 4H]
- * float32 each); a larger vocabulary runs the embedding and the projection per token.
+ * Largest folded table `forwardEmbedded` makes on its own (`fold: 'auto'`), in bytes over
+ * all directions ([V, 4H] float32 each); a larger vocabulary runs the embedding and the
+ * projection per token unless the caller asks for `fold: true`.
  */
-export const MAX_FOLDED_TABLE_BYTES = 64 * 2 ** 20;
+export const MAX_FOLDED_TABLE_BYTES = 128 * 2 ** 20;
 
-/** The folded tables and the tensors they were made from (any new one makes them stale). */
-interface FoldedTables {
+/** The folded tables (null until made), the tensors they come from (a new one makes them stale), and the tokens run unfolded since. */
+interface FoldState {
   from: Tensor[];
-  tables: Tensor[];
+  tables: Tensor[] | null;
+  tokens: number;
+}
+
+export interface LstmEmbeddedOptions extends LstmForwardOptions {
+  /**
+   * Fold the embedding into layer 0's input projection (inference only; with a gradient
+   * to record, never). `'auto'` (default): once the tokens this layer has run unfolded
+   * since its weights were last replaced reach the vocabulary size, so that folding (one
+   * projection per vocabulary row) never costs more than the per-token projections it
+   * replaces; tables over `MAX_FOLDED_TABLE_BYTES` are not made. `true`: fold now;
+   * `false`: never.
+   */
+  fold?: boolean | 'auto';
 }
 
 export interface LstmForwardOptions extends RecurrentForwardOptions {
@@ -65,14 +79,14 @@ export class LSTM extends RecurrentBase {
 
   /**
    * Runs the layer on `embedding`'s rows for `ids` ([T, B], or [B, T] with batchFirst):
-   * the same result as `forward(embedding.forward(ids), options)`. Without gradients
-   * (inference: under `noGrad`, or with nothing that requires one) the embedding is folded
-   * into layer 0's input projection once, a table [V, 4H] per direction of
+   * the same result as `forward(embedding.forward(ids), options)`, to float32 rounding.
+   * At inference (under `noGrad`, or with nothing that requires a gradient) the embedding
+   * is folded into layer 0's input projection, a table [V, 4H] per direction of
    * `weight · W_ihᵀ + b_ih + b_hh`, and each step reads its input gates from it
-   * (`lstmSequenceEmbedded`) instead of multiplying every token by W_ih again. The tables
-   * are kept until the embedding or layer 0's input weights change (they are new tensors
-   * after every optimizer step or load), and freed by `dispose()`; above
-   * `MAX_FOLDED_TABLE_BYTES` nothing is folded.
+   * (`lstmSequenceEmbedded`) instead of multiplying every token by W_ih again; when, see
+   * `fold`. The tables are kept until the embedding or layer 0's weights are replaced
+   * (every optimizer step and load replaces them), and freed by `dispose()`. Folded and
+   * unfolded runs differ in the last bits (the bias is added in another order).
    *
    * @example
    * ```ts
@@ -82,16 +96,20 @@ export class LSTM extends RecurrentBase {
    * const embedding = new Embedding(5000, 100, { paddingIdx: 0 });
    * const lstm = new LSTM({ inputSize: 100, hiddenSize: 64, bidirectional: true });
    * const ids = tensor([4, 7, 9, 0], [2, 2], { dtype: 'int32' }); // [T, B]
-   * const { output } = noGrad(() => lstm.forwardEmbedded(embedding, ids, { lengths: [2, 1] }));
+   * const { output } = noGrad(() => lstm.forwardEmbedded(embedding, ids, { lengths: [2, 1], fold: true }));
    * ```
    */
-  forwardEmbedded(embedding: Embedding, ids: Tensor, options: LstmForwardOptions = {}): LstmOutput {
+  forwardEmbedded(embedding: Embedding, ids: Tensor, options: LstmEmbeddedOptions = {}): LstmOutput {
     if (embedding.embeddingDim !== this.options.inputSize) {
       throw new ArgumentError('LSTM.forwardEmbedded', `the embedding has ${embedding.embeddingDim} columns but the layer's inputSize is ${this.options.inputSize}`);
     }
+    if (ids.rank !== 2) {
+      const shape = this.options.batchFirst ? '[B, T]' : '[T, B]';
+      throw new ShapeError({ op: 'LSTM.forwardEmbedded', detail: `ids must be ${shape}`, expected: shape, actual: [...ids.shape] });
+    }
     embedding.checkIdsNow(ids);
-    const tables = this.#foldedTables(embedding);
-    if (!tables) return this.forward(embedding.forward(ids), options);
+    const tables = this.#foldedTables(embedding, options.fold ?? 'auto', ids.shape.reduce((n, d) => n * d, 1));
+    if (!tables) return scope(() => this.forward(embedding.forward(ids), options));
     const firstLayer = (d: number, input: Omit<DirectionInput, 'x'> & { ids: Tensor }): DirectionOutput => {
       const r = lstmSequenceEmbedded({ table: tables[d]!, ids: input.ids, wHh: input.params.weightHh.value, h0: input.initial[0]!, c0: input.initial[1]!, ...(input.lengths ? { lengths: input.lengths } : {}), reverse: input.reverse });
       return { y: r.y, finals: [r.hT, r.cT] };
@@ -100,27 +118,36 @@ export class LSTM extends RecurrentBase {
     return { output, h: finals[0]!, c: finals[1]! };
   }
 
-  /** Layer 0's folded tables for `embedding`, made or reused; null where folding does not apply. */
-  #foldedTables(embedding: Embedding): Tensor[] | null {
+  /** Layer 0's folded tables for `embedding`, kept or made now; null to run this call unfolded. */
+  #foldedTables(embedding: Embedding, fold: boolean | 'auto', tokens: number): Tensor[] | null {
+    if (fold === false) return null;
     const first = this.layerParams(0);
     const from = [embedding.weight.value, ...first.flatMap((p) => [p.weightIh.value, p.weightHh.value, p.biasIh?.value, p.biasHh?.value])].filter((t): t is Tensor => t !== undefined);
     // With a gradient to record, the table would hide it from the embedding: compose instead.
     if (isGradEnabled() && from.some((t) => t.requiresGrad)) return null;
+    let state = this.#fold;
+    if (!state || state.from.length !== from.length || state.from.some((t, i) => t !== from[i] || t.isDisposed)) {
+      this.#dropFolded();
+      state = this.#fold = { from, tables: null, tokens: 0 };
+    }
+    if (state.tables) return state.tables;
     const [V] = embedding.weight.shape as [number, number];
-    if (V * 4 * this.options.hiddenSize * 4 * first.length > MAX_FOLDED_TABLE_BYTES) return null;
-    const cached = this.#folded;
-    if (cached && cached.from.length === from.length && cached.from.every((t, i) => t === from[i] && !t.isDisposed)) return cached.tables;
-    this.#dropFolded();
-    const tables = first.map((p) => keep(scope(() => foldedTable(embedding.weight.value, p, this.options.hiddenSize))));
-    this.#folded = { from, tables };
-    return tables;
+    if (fold === 'auto') {
+      const bytes = V * 4 * this.options.hiddenSize * 4 * first.length;
+      if (bytes > MAX_FOLDED_TABLE_BYTES || state.tokens + tokens < V) {
+        state.tokens += tokens;
+        return null;
+      }
+    }
+    state.tables = first.map((p) => keep(scope(() => foldedTable(embedding.weight.value, p, this.options.hiddenSize))));
+    return state.tables;
   }
 
-  #folded: FoldedTables | null = null;
+  #fold: FoldState | null = null;
 
   #dropFolded(): void {
-    for (const t of this.#folded?.tables ?? []) t.dispose();
-    this.#folded = null;
+    for (const t of this.#fold?.tables ?? []) t.dispose();
+    this.#fold = null;
   }
 
   override dispose(): void {

@@ -119,7 +119,10 @@ export function lstmSequenceEmbedded(
   if (!ctx.ready()) return false;
   const e = ctx.engine;
   const { mr, nr, G, rows, panels, nt, reserveSize } = plan(ctx, T, B, 0, H, 2);
-  const resident = ctx.tuning.maxPackedWeightBytes > 0 ? ctx.packed.address(tableId, table, G, V, false, 'rows') : null;
+  // Kept in linear memory only while it takes at most a quarter of the budget: two
+  // directions' tables must not push each other (and the GEMM weights) out at every call.
+  const keep = V * G * 4 <= ctx.tuning.maxPackedWeightBytes / 4;
+  const resident = keep ? ctx.packed.address(tableId, table, G, V, false, 'rows') : null;
   const order = packingOrder(lengths, T, B);
   // The kernel reads table rows by these ids, in the batch's order: an id outside [0, V)
   // is -1 (zero gates, gather's rule), never a read outside the table. A table that is
