@@ -31,7 +31,7 @@ describe.skipIf(!!missing)(skipTitle('webgpu backend', missing), () => {
   it('reports a software adapter as isSoftware and names it', (ctx) => {
     const b = gpu(ctx.skip);
     expect(b.capabilities.syncRead).toBe(false);
-    expect(b.capabilities.fused).toEqual({ lstmSequence: true, lstmSequenceBackward: true, gruSequence: true, gruSequenceBackward: true, softmaxCrossEntropy: true, adamStep: true, sumOfSquares: true, logSoftmax: true, addInto: false });
+    expect(b.capabilities.fused).toEqual({ lstmSequence: true, lstmSequenceBackward: true, lstmSequenceEmbedded: true, gruSequence: true, gruSequenceBackward: true, softmaxCrossEntropy: true, adamStep: true, sumOfSquares: true, logSoftmax: true, addInto: false });
     if (/swiftshader/i.test(b.adapterDescription)) expect(b.capabilities.isSoftware).toBe(true);
   });
 
