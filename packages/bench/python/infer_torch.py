@@ -40,7 +40,8 @@ env:   TORCH_THREADS (default 1) -> torch.set_num_threads; run it as the bench r
        bench_torch.py: LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread
        OPENBLAS_NUM_THREADS=<threads> (system names pytorch-openblas-1t, pytorch-openblas).
 Output: one JSON line in the format of packages/bench/src/result.ts; seq_per_s = inputs
-(sentences / texts) per second, ms = median ms per full pass, gflops null.
+(sentences / texts) per second, ms = median ms per full pass, gflops = useful matmul flops of a
+pass (infer-flops.ts: the model as written, the beam rows each step ran) / median s.
 Timing: the rule of src/timing.ts (>= 2 warm-ups, median of >= 5 timed passes until 8 s, at
 most 30; --quick: 1 warm-up, 2 timed), as bench_common.py implements it.
 """
@@ -214,9 +215,43 @@ def topk_rows(torch, np, logp, k):
     return vals, idx
 
 
+def encode_flops(c, S, B):
+    """infer-flops.ts `encodeFlops`: the encoder over B sources padded to S steps, the
+    linear bridge (h and c) and a memory projection (general, additive attention)."""
+    E, He, Hd, L = c["embeddingSize"], c["hiddenSize"], c["decoderHiddenSize"], c["numLayers"]
+    D = 2 if c["bidirectional"] else 1
+    K = D * He
+    f = sum(D * 2 * 4 * He * ((E if l == 0 else D * He) + He) * S * B for l in range(L))
+    if c["bridge"] == "linear":
+        f += 2 * L * 2 * K * Hd * B
+    if c["attention"] in ("general", "additive"):
+        f += 2 * B * S * K * Hd
+    return f
+
+
+def decode_row_flops(c, S):
+    """infer-flops.ts `decodeRowFlops`: one decoder step of one beam row over a memory of S
+    steps, through the output layer over the whole vocabulary."""
+    E, He, Hd, L = c["embeddingSize"], c["hiddenSize"], c["decoderHiddenSize"], c["numLayers"]
+    K = (2 if c["bidirectional"] else 1) * He
+    att = c["attention"]
+    f = sum(2 * 4 * Hd * ((E + (K if att == "additive" else 0) if l == 0 else Hd) + Hd) for l in range(L))
+    if att in ("dot", "general"):
+        f += 2 * 2 * S * K
+    elif att == "additive":
+        f += 2 * Hd * Hd + 2 * S * Hd + 2 * S * K
+    if att != "none":
+        f += 2 * (K + Hd) * Hd
+    if c["tieEmbeddings"] and Hd != E:
+        f += 2 * Hd * E
+    f += 2 * (E if c["tieEmbeddings"] else Hd) * c["targetVocabSize"]
+    return f
+
+
 def beam_search(torch, np, model, c, sources, K, max_length, alpha):
-    """decode.ts `beamSearch` for one batch of source id lists; the best hypothesis of each:
-    dict(ids, logProb, score, finished)."""
+    """decode.ts `beamSearch` for one batch of source id lists; the best hypothesis of each,
+    dict(ids, logProb, score, finished), and the useful matmul flops it ran (the encoder,
+    and `decode_row_flops` for each live beam row of each step)."""
     from types import SimpleNamespace
     B = len(sources)
     V = c["targetVocabSize"]
@@ -242,7 +277,9 @@ def beam_search(torch, np, model, c, sources, K, max_length, alpha):
     finished = [[] for _ in range(B)]
     row_sentence = list(range(B))
     ids = torch.full((B,), BOS_ID, dtype=torch.long)
+    row_steps = 0
     for t in range(max_length):
+        row_steps += ids.shape[0]
         out, st = decoder.step(ids, st, memory, False)
         logp = torch.log_softmax(decoder.logits(out), -1)
         vals, idx = topk_rows(torch, np, logp, k2)
@@ -290,7 +327,8 @@ def beam_search(torch, np, model, c, sources, K, max_length, alpha):
         row_sentence = next_sentence
         ids = torch.tensor(next_ids, dtype=torch.long)
     # The best of each sentence: a stable sort by score, descending (decode.ts), first element.
-    return [sorted(f, key=lambda h: -h["score"])[0] if f else None for f in finished]
+    best = [sorted(f, key=lambda h: -h["score"])[0] if f else None for f in finished]
+    return best, encode_flops(c, S, B) + row_steps * decode_row_flops(c, S)
 
 
 def translate_runner(torch, np, inputs):
@@ -298,20 +336,24 @@ def translate_runner(torch, np, inputs):
     spec = inputs["spec"]
     K, alpha = spec["beamSize"], spec["lengthPenalty"]
     outputs = [None] * len(inputs["sentences"])
+    flops = [None]
 
     def one_pass():
+        total = 0
         with torch.inference_mode():
             for b in inputs["batches"]:
-                best = beam_search(torch, np, model, c, [inputs["ids"][i] for i in b["items"]], K, b["maxLength"], alpha)
+                best, f = beam_search(torch, np, model, c, [inputs["ids"][i] for i in b["items"]], K, b["maxLength"], alpha)
+                total += f
                 for item, h in zip(b["items"], best):
                     outputs[item] = h
+        flops[0] = total
 
     items = sum(len(b["items"]) for b in inputs["batches"])
     params = sum(p.numel() for p in model.parameters())
     api = ("seq2seq_torch.py mirror (nn.Embedding, packed nn.LSTM encoder, torch.lstm_cell decoder steps, Luong dot "
            "attention, tanh combine, tied output) under inference_mode, weights dequantised from the shipped (Q4) file; "
            "beamSearch of decode.ts on the host with torch.topk per step")
-    return one_pass, outputs, items, params, api
+    return one_pass, outputs, items, params, api, lambda: flops[0]
 
 
 def translate_agreement(inputs, outputs, ref):
@@ -396,7 +438,12 @@ def sentiment_runner(torch, np, inputs):
     params = sum(p.numel() for p in model.parameters())
     api = ("nn.Embedding + bidirectional nn.LSTM on pack_padded_sequence + masked mean/max pooling + nn.Linear + softmax "
            "under inference_mode, weights widened from the F16 file")
-    return one_pass, outputs, items, params, api
+    # infer-flops.ts `sentimentPassFlops`: the LSTM gates over every real token, and the head.
+    tokens = sum(n for call in inputs["calls"] for b in call["batches"] for n in b["lengths"])
+    texts = sum(len(b["lengths"]) for call in inputs["calls"] for b in call["batches"])
+    lstm = sum(D * 2 * 4 * H * ((E if l == 0 else D * H) + H) * tokens for l in range(cfg["numLayers"]))
+    flops = lstm + 2 * len(pooling) * D * H * C * texts
+    return one_pass, outputs, items, params, api, lambda: flops
 
 
 def sentiment_agreement(inputs, outputs, ref, tol=1e-4):
@@ -453,11 +500,13 @@ def main(opts):
         raise ValueError(f"{inputs_path} is for {inputs.get('workload')}, not {wid}")
     set_threads(torch)
     t0 = time.perf_counter()
-    one_pass, outputs, items, params, api = (translate_runner if wid == "W8T" else sentiment_runner)(torch, np, inputs)
+    one_pass, outputs, items, params, api, pass_flops = (translate_runner if wid == "W8T" else sentiment_runner)(torch, np, inputs)
     load_ms = (time.perf_counter() - t0) * 1000
     t = time_it(one_pass, **timing_plan(opts["quick"]))
     blas = blas_libs()
-    res = dict(base, **timed_fields(t, items, None, mean=True), items_per_run=items, **runtime_info(torch),
+    flops = pass_flops()
+    res = dict(base, **timed_fields(t, items, flops, mean=True), items_per_run=items, **runtime_info(torch),
+               gflop_per_pass=None if flops is None else sig(flops / 1e9, 5),
                parameters=params, load_ms=sig(load_ms, 4),
                api=api, blas=blas, inputs_file=os.path.relpath(inputs_path, REPO_ROOT), model=inputs["model"])
     ref_path = opts["reference"] or os.path.join(CACHE_DIR, f"{wid}-cellstate-outputs.json")

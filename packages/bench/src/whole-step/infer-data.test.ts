@@ -163,11 +163,17 @@ describe('W8T inputs (translate run)', () => {
     const f = file();
     writeFileSync(inferDataPath('W8T', dir), JSON.stringify(f));
     const w = inferWorkload('W8T', { file: f });
+    expect(w.flopsPerRun()).toBeNull();
     await w.run();
     writeInferReference(w.lastOutputs()!, { system: 'test', modelSha256: f.modelSha256 }, dir);
+    // The beam rows the decoder ran, counted by each side on its own: the same useful flops.
+    const flops = w.flopsPerRun()!;
     w.dispose();
     const r = runTorch('W8T');
-    expect(r).toMatchObject({ workload: 'W8T', system: 'test', status: 'ok', items_per_run: 9, gflops: null });
+    expect(r).toMatchObject({ workload: 'W8T', system: 'test', status: 'ok', items_per_run: 9 });
+    expect(flops).toBeGreaterThan(0);
+    expect(r.gflop_per_pass).toBe(Number((flops / 1e9).toPrecision(5)));
+    expect(r.gflops).toBeGreaterThan(0);
     const a = r.agreement as { same_output_ids: number; of: number; max_abs_score_diff_when_same: number };
     expect(a.of).toBe(9);
     expect(a.same_output_ids).toBe(9);
@@ -237,9 +243,11 @@ describe('W8S inputs (sentiment run)', () => {
     const w = inferWorkload('W8S', { file: f });
     await w.run();
     writeInferReference(w.lastOutputs()!, { system: 'test', modelSha256: f.modelSha256 }, dir);
+    const flops = w.flopsPerRun()!;
     w.dispose();
     const r = runTorch('W8S');
     expect(r).toMatchObject({ workload: 'W8S', status: 'ok', items_per_run: 8 });
+    expect(r.gflop_per_pass).toBe(Number((flops / 1e9).toPrecision(5)));
     expect(r.agreement).toMatchObject({ same_labels: 8, probabilities_within_1e_4: 8, of: 8 });
   });
 });

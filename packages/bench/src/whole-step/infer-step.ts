@@ -22,7 +22,8 @@
 import { readFileSync } from 'node:fs';
 import { argmaxOf, type SentimentClassifier } from '@cellstate/sentiment';
 import { loadClassifier } from '@cellstate/sentiment/node';
-import { beamSearch, decodeSeq2SeqModel, makeBatch, type LoadedModel } from '@cellstate/seq2seq';
+import { beamSearch, decodeSeq2SeqModel, makeBatch, type LoadedModel, type Seq2SeqConfig } from '@cellstate/seq2seq';
+import { decodeRowFlops, encodeFlops, sentimentPassFlops } from './infer-flops.js';
 import { inferData, modelPath, type InferFile, type InferOutputs, type InferWorkloadId, type SentimentInferFile, type TranslateInferFile } from './infer-data.js';
 
 export interface InferWorkload {
@@ -39,6 +40,8 @@ export interface InferWorkload {
   parameters(): number;
   /** The inputs file this workload decodes. */
   file: InferFile;
+  /** Useful matmul flops of the last pass (infer-flops.ts), null before the first. */
+  flopsPerRun(): number | null;
 }
 
 /**
@@ -62,9 +65,12 @@ function translateWorkload(file: TranslateInferFile): InferWorkload {
     else loaded = m;
   })();
   const { beamSize, lengthPenalty } = file.spec;
+  const config = file.config as unknown as Seq2SeqConfig;
+  let flops: number | null = null;
   return {
     file,
     ready,
+    flopsPerRun: () => flops,
     itemsPerRun: file.batches.reduce((n, b) => n + b.items.length, 0),
     parameters: () => loaded?.model.parameterCount() ?? 0,
     lastOutputs: () => last,
@@ -73,18 +79,35 @@ function translateWorkload(file: TranslateInferFile): InferWorkload {
       const { model } = loaded!;
       const backend = model.encoder.embedding.weight.value.backend;
       const outputs: Extract<InferOutputs, { workload: 'W8T' }>['outputs'] = file.sentences.map(() => null);
-      for (const b of file.batches) {
-        const batch = makeBatch(b.items.map((i) => ({ source: file.ids[i]! })), { reverseSource: model.config.reverseSource, backend });
-        try {
-          const lists = await beamSearch(model, batch, { beamSize, maxLength: b.maxLength, returnAttention: false, lengthPenalty });
-          b.items.forEach((item, k) => {
-            const h = lists[k]![0]!;
-            outputs[item] = { ids: h.ids, logProb: h.logProb, score: h.score, finished: h.finished };
-          });
-        } finally {
-          batch.dispose();
+      // The beam rows each decoder step runs: counted here, on the instance (the decoding is the library's).
+      let rows = 0;
+      const decoder = model.decoder;
+      const step = decoder.step;
+      decoder.step = (ids, ...rest) => {
+        rows += ids.shape[0]!;
+        return step.call(decoder, ids, ...rest);
+      };
+      let passFlops = 0;
+      try {
+        for (const b of file.batches) {
+          const batch = makeBatch(b.items.map((i) => ({ source: file.ids[i]! })), { reverseSource: model.config.reverseSource, backend });
+          const S = batch.source.shape[0]!;
+          rows = 0;
+          try {
+            const lists = await beamSearch(model, batch, { beamSize, maxLength: b.maxLength, returnAttention: false, lengthPenalty });
+            b.items.forEach((item, k) => {
+              const h = lists[k]![0]!;
+              outputs[item] = { ids: h.ids, logProb: h.logProb, score: h.score, finished: h.finished };
+            });
+            passFlops += encodeFlops(config, S, b.items.length) + rows * decodeRowFlops(config, S);
+          } finally {
+            batch.dispose();
+          }
         }
+      } finally {
+        delete (decoder as { step?: unknown }).step;
       }
+      flops = passFlops;
       last = { workload: 'W8T', outputs };
     },
     dispose: () => {
@@ -104,9 +127,11 @@ function sentimentWorkload(file: SentimentInferFile): InferWorkload {
     if (disposed) c.dispose();
     else clf = c;
   })();
+  const flops = sentimentPassFlops(file);
   return {
     file,
     ready,
+    flopsPerRun: () => (last ? flops : null),
     itemsPerRun: file.calls.reduce((n, c) => n + c.items.length, 0),
     parameters: () => clf?.model.parameters().reduce((n, p) => n + p.value.size, 0) ?? 0,
     lastOutputs: () => last,

@@ -70,11 +70,13 @@ async function runInference(systemName: string, workload: 'W8T' | 'W8S', backend
   // The outputs the PyTorch runner compares its own with (agreement in its JSON line).
   writeInferReference(w.lastOutputs()!, { system: systemName, modelSha256: w.file.modelSha256 });
   const info = (backend as { kernelInfo?: { threads?: number; simd?: boolean; variant?: string | null; relaxedSimd?: boolean } }).kernelInfo;
-  const result = timedResult(workload, systemName, timing, w.itemsPerRun, null, {
+  const flops = w.flopsPerRun();
+  const result = timedResult(workload, systemName, timing, w.itemsPerRun, flops, {
     threads: info?.threads ?? 1,
     ...(info ? { simd: info.simd ?? null, wasm_variant: info.variant ? `${info.variant}${info.relaxedSimd ? '+relaxed' : ''}` : null } : {}),
     items_per_pass: w.itemsPerRun,
     parameters: w.parameters(),
+    gflop_per_pass: flops === null ? null : sig(flops / 1e9, 5),
   });
   w.dispose();
   return result;
