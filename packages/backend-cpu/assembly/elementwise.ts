@@ -73,7 +73,8 @@ export function softmaxXent(args: usize, tid: i32, nt: i32, canWait: i32): void 
     const p = probs + (<usize>r * <usize>C << 2);
     let mv = f32x4.splat(-Infinity);
     let c = 0;
-    for (; c < C4; c += 4) mv = f32x4.max(mv, v128.load(x + (<usize>c << 2)));
+    // pmax (one maxps) skips NaN lanes; a NaN makes Σ exp NaN below, and that the row.
+    for (; c < C4; c += 4) mv = f32x4.pmax(mv, v128.load(x + (<usize>c << 2)));
     let mx = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
     let nan = false;
     for (; c < C; c++) {
@@ -81,8 +82,6 @@ export function softmaxXent(args: usize, tid: i32, nt: i32, canWait: i32): void 
       if (v > mx) mx = v;
       if (v != v) nan = true;
     }
-    // f32x4.max propagates NaN lanes; a NaN anywhere makes the whole row NaN.
-    if (mx != mx) nan = true;
     const m4 = f32x4.splat(mx);
     let sv = f64x2.splat(0);
     c = 0;
@@ -97,6 +96,7 @@ export function softmaxXent(args: usize, tid: i32, nt: i32, canWait: i32): void 
       store<f32>(p + (<usize>c << 2), e);
       sum += <f64>e;
     }
+    if (sum != sum) nan = true;
     if (nan) {
       for (c = 0; c < C; c++) store<f32>(p + (<usize>c << 2), NaN);
       store<f64>(parts + (<usize>r << 4), NaN);
@@ -143,9 +143,10 @@ export function logSoftmax(args: usize, tid: i32, nt: i32, canWait: i32): void {
     }
     let mv = f32x4.splat(-Infinity);
     let c = 0;
-    for (; c < C4; c += 4) mv = f32x4.max(mv, v128.load(x + (<usize>c << 2)));
+    // pmax (one maxps) skips NaN lanes; a NaN makes Σ exp, and so the row, NaN.
+    for (; c < C4; c += 4) mv = f32x4.pmax(mv, v128.load(x + (<usize>c << 2)));
     let mx = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
-    let nan = mx != mx;
+    let nan = false;
     for (; c < C; c++) {
       const v = load<f32>(x + (<usize>c << 2));
       if (v > mx) mx = v;
@@ -153,12 +154,22 @@ export function logSoftmax(args: usize, tid: i32, nt: i32, canWait: i32): void {
     }
     if (nan) mx = NaN;
     const m4 = f32x4.splat(mx);
-    let sv = f64x2.splat(0);
+    // Two chains of f64 sums, eight values a turn: one chain waits on the adds' latency.
+    let s0 = f64x2.splat(0);
+    let s1 = f64x2.splat(0);
+    const C8 = C & ~7;
     c = 0;
+    for (; c < C8; c += 8) {
+      const e0 = vexp(f32x4.sub(v128.load(x + (<usize>c << 2)), m4));
+      const e1 = vexp(f32x4.sub(v128.load(x + (<usize>c << 2), 16), m4));
+      s0 = f64x2.add(s0, f64x2.add(f64x2.promote_low_f32x4(e0), f64x2.promote_low_f32x4(i32x4.shuffle(e0, e0, 2, 3, 0, 1))));
+      s1 = f64x2.add(s1, f64x2.add(f64x2.promote_low_f32x4(e1), f64x2.promote_low_f32x4(i32x4.shuffle(e1, e1, 2, 3, 0, 1))));
+    }
     for (; c < C4; c += 4) {
       const e = vexp(f32x4.sub(v128.load(x + (<usize>c << 2)), m4));
-      sv = f64x2.add(sv, f64x2.add(f64x2.promote_low_f32x4(e), f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1))));
+      s0 = f64x2.add(s0, f64x2.add(f64x2.promote_low_f32x4(e), f64x2.promote_low_f32x4(i32x4.shuffle(e, e, 2, 3, 0, 1))));
     }
+    const sv = f64x2.add(s0, s1);
     let sum = f64x2.extract_lane(sv, 0) + f64x2.extract_lane(sv, 1);
     for (; c < C; c++) sum += <f64>f32x4.extract_lane(vexp(f32x4.splat(load<f32>(x + (<usize>c << 2)) - mx)), 0);
     store<f64>(part, <f64>mx);
