@@ -144,27 +144,45 @@ interface Beam {
   attention: number[][];
 }
 
-/** Indices of the `k` largest entries of row `row` (length V) of `values`, largest first. */
-function topK(values: Float32Array, row: number, V: number, k: number): number[] {
+/**
+ * Indices of the `k` largest entries of row `row` (length V) of `values`, largest first;
+ * of equal values the lower index first (a later equal never displaces an earlier one).
+ */
+export function topK(values: Float32Array, row: number, V: number, k: number): number[] {
   const best: number[] = [];
   const base = row * V;
-  // The k-th best value once the list is full: almost every entry stops at this test.
-  let threshold = Number.NEGATIVE_INFINITY;
-  let full = false;
-  for (let v = 0; v < V; v++) {
-    const x = values[base + v]!;
-    if (full && x <= threshold) continue;
+  const end = base + V;
+  const insert = (p: number, full: boolean) => {
+    const x = values[p]!;
     let i = full ? k - 1 : best.length;
-    if (!full) best.push(v);
-    while (i > 0 && values[base + best[i - 1]!]! < x) {
+    if (!full) best.push(p);
+    while (i > 0 && values[best[i - 1]!]! < x) {
       best[i] = best[i - 1]!;
       i--;
     }
-    best[i] = v;
-    full = best.length === k;
-    if (full) threshold = values[base + best[k - 1]!]!;
+    best[i] = p;
+  };
+  let p = base;
+  for (; p < end && best.length < k; p++) insert(p, false);
+  if (best.length === k && k > 0) {
+    // The k-th best value: almost every entry stops at this test, four at a time.
+    let t = values[best[k - 1]!]!;
+    const end4 = end - 3;
+    for (; p < end4; p += 4) {
+      if (values[p]! <= t && values[p + 1]! <= t && values[p + 2]! <= t && values[p + 3]! <= t) continue;
+      for (let q = p; q < p + 4; q++) {
+        if (values[q]! <= t) continue;
+        insert(q, true);
+        t = values[best[k - 1]!]!;
+      }
+    }
+    for (; p < end; p++) {
+      if (values[p]! <= t) continue;
+      insert(p, true);
+      t = values[best[k - 1]!]!;
+    }
   }
-  return best;
+  return best.map((q) => q - base);
 }
 
 /**
