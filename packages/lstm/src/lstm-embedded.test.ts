@@ -3,14 +3,10 @@ import '@cellstate/backend-cpu';
 import { Embedding, IndexOutOfRangeError } from '@cellstate/nn';
 import { ArgumentError, ShapeError, add, backward, memory, noGrad, scope, sum, tensor, type Tensor } from '@cellstate/tensor';
 import { LSTM } from './lstm-layer.js';
+import { expectClose as close } from '@cellstate/tensor/testing';
 import { seeded, useBackend } from './test-setup.js';
 
-function expectClose(actual: Float32Array, expected: Float32Array, tol: number): void {
-  expect(actual.length).toBe(expected.length);
-  let worst = 0;
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
-  expect(worst).toBeLessThanOrEqual(tol);
-}
+const expectClose = (actual: Float32Array, expected: Float32Array, atol: number) => close(actual, expected, { atol, rtol: 0 });
 
 describe('LSTM.forwardEmbedded (embedding folded into the input projection)', () => {
   beforeAll(async () => {

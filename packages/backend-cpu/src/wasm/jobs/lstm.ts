@@ -2,6 +2,7 @@ import { lstmReserveLayout } from '@cellstate/tensor/backend-kit';
 import { BARRIER } from '../layout.js';
 import { ResidentReserve, type ReserveRowOrder } from '../memory.js';
 import { inOrder, packingOrder } from './batch-order.js';
+import type { Engine } from '../engine.js';
 import type { JobContext } from './job-context.js';
 
 /**
@@ -24,6 +25,37 @@ function plan(ctx: JobContext, T: number, B: number, I: number, H: number, flops
 function reserveRowOrder(order: Int32Array, T: number, B: number, H: number): ReserveRowOrder {
   const l = lstmReserveLayout(T, B, H);
   return { order, steps: T, batch: B, sections: [[l.gates, 4 * H], [l.cPrev, H], [l.tanhC, H], [l.hPrev, H]] };
+}
+
+/** The forward's arena blocks after its inputs: state, lengths, outputs, h's two buffers, wHh's panels (unless kept packed at `packedHh`) and each thread's scratch. */
+function forwardArena(e: Engine, B: number, H: number, rows: number, hasLengths: boolean, packedHh: number | null, p: { mr: number; nr: number; panels: number; nt: number }) {
+  const ph0 = e.alloc(B * H * 4);
+  const pc0 = e.alloc(B * H * 4);
+  const plen = hasLengths ? e.alloc(B * 4) : 0;
+  const py = e.alloc(rows * H * 4);
+  const phT = e.alloc(B * H * 4);
+  const pcT = e.alloc(B * H * 4);
+  const phbuf = e.alloc(2 * B * H * 4);
+  const ppacked = packedHh ?? e.alloc(4 * p.panels * p.nr * H * 4);
+  const stride = e.scratchStride(Math.ceil(B / p.mr) * p.mr * H * 4);
+  const scratch = e.alloc(stride * p.nt);
+  return { ph0, pc0, plen, py, phT, pcT, phbuf, ppacked, stride, scratch };
+}
+
+type ForwardArena = ReturnType<typeof forwardArena>;
+
+/** h0, c0 and the lengths into the arena, in the batch's kernel order. */
+function putState(e: Engine, a: ForwardArena, h0: Float32Array, c0: Float32Array, lengths: Int32Array | null, order: Int32Array | null, B: number, H: number): void {
+  e.putRows(a.ph0, h0, 1, B, H, order);
+  e.putRows(a.pc0, c0, 1, B, H, order);
+  if (lengths) e.put(a.plen, order ? inOrder(lengths, order) : lengths, 0, B);
+}
+
+/** y, hT and cT out of the arena, back in the caller's batch order. */
+function getOutputs(e: Engine, a: ForwardArena, y: Float32Array, hT: Float32Array, cT: Float32Array, T: number, B: number, H: number, order: Int32Array | null): void {
+  e.getRows(a.py, y, T, B, H, order);
+  e.getRows(a.phT, hT, 1, B, H, order);
+  e.getRows(a.pcT, cT, 1, B, H, order);
 }
 
 /** Same contract as `lstmSequence` in kernels/lstm-sequence.ts, same reserve layout. */
@@ -71,16 +103,7 @@ export function lstmSequenceResident(
   const pwIh = preIh === null ? e.alloc(G * I * 4) : 0;
   const pwHh = preHh === null ? e.alloc(G * H * 4) : 0;
   const pbias = e.alloc(G * 4 + 32);
-  const ph0 = e.alloc(B * H * 4);
-  const pc0 = e.alloc(B * H * 4);
-  const plen = lengths ? e.alloc(B * 4) : 0;
-  const py = e.alloc(rows * H * 4);
-  const phT = e.alloc(B * H * 4);
-  const pcT = e.alloc(B * H * 4);
-  const phbuf = e.alloc(2 * B * H * 4);
-  const ppacked = preHh ?? e.alloc(4 * panels * nr * H * 4);
-  const stride = e.scratchStride(Math.ceil(B / mr) * mr * H * 4);
-  const scratch = e.alloc(stride * nt);
+  const a = forwardArena(e, B, H, rows, lengths !== null, preHh, { mr, nr, panels, nt });
   if (!e.commit()) {
     e.freeResident(pres);
     return null;
@@ -94,14 +117,10 @@ export function lstmSequenceResident(
     e.put(pwHh, wHh, 0, G * H);
   }
   e.put(pbias, bias, 0, G);
-  e.putRows(ph0, h0, 1, B, H, order);
-  e.putRows(pc0, c0, 1, B, H, order);
-  if (lengths) e.put(plen, order ? inOrder(lengths, order) : lengths, 0, B);
-  e.args([T, B, I, H, reverse ? 1 : 0, px, pwIh, pwHh, pbias, ph0, pc0, plen, py, phT, pcT, pres, phbuf, ppacked, scratch, stride, BARRIER, preIh ?? 0, 0, 0]);
+  putState(e, a, h0, c0, lengths, order, B, H);
+  e.args([T, B, I, H, reverse ? 1 : 0, px, pwIh, pwHh, pbias, a.ph0, a.pc0, a.plen, a.py, a.phT, a.pcT, pres, a.phbuf, a.ppacked, a.scratch, a.stride, BARRIER, preIh ?? 0, 0, 0]);
   e.run('lstmForward', nt);
-  e.getRows(py, y, T, B, H, order);
-  e.getRows(phT, hT, 1, B, H, order);
-  e.getRows(pcT, cT, 1, B, H, order);
+  getOutputs(e, a, y, hT, cT, T, B, H, order);
   return new ResidentReserve(e, pres, reserveSize, order ? reserveRowOrder(order, T, B, H) : null);
 }
 
@@ -145,29 +164,16 @@ export function lstmSequenceEmbedded(
   const ptable = resident ?? e.alloc(used.length * G * 4);
   const pids = e.alloc(rows * 4);
   const pwHh = e.alloc(G * H * 4);
-  const ph0 = e.alloc(B * H * 4);
-  const pc0 = e.alloc(B * H * 4);
-  const plen = lengths ? e.alloc(B * 4) : 0;
-  const py = e.alloc(rows * H * 4);
-  const phT = e.alloc(B * H * 4);
-  const pcT = e.alloc(B * H * 4);
   const pres = e.alloc(reserveSize * 4);
-  const phbuf = e.alloc(2 * B * H * 4);
-  const ppacked = e.alloc(4 * panels * nr * H * 4);
-  const stride = e.scratchStride(Math.ceil(B / mr) * mr * H * 4);
-  const scratch = e.alloc(stride * nt);
+  const a = forwardArena(e, B, H, rows, lengths !== null, null, { mr, nr, panels, nt });
   if (!e.commit()) return false;
   if (resident === null) used.forEach((id, u) => e.put(ptable + u * G * 4, table, id * G, (id + 1) * G));
   e.put(pids, sorted);
   e.put(pwHh, wHh, 0, G * H);
-  e.putRows(ph0, h0, 1, B, H, order);
-  e.putRows(pc0, c0, 1, B, H, order);
-  if (lengths) e.put(plen, order ? inOrder(lengths, order) : lengths, 0, B);
-  e.args([T, B, 0, H, reverse ? 1 : 0, 0, 0, pwHh, 0, ph0, pc0, plen, py, phT, pcT, pres, phbuf, ppacked, scratch, stride, BARRIER, 0, ptable, pids]);
+  putState(e, a, h0, c0, lengths, order, B, H);
+  e.args([T, B, 0, H, reverse ? 1 : 0, 0, 0, pwHh, 0, a.ph0, a.pc0, a.plen, a.py, a.phT, a.pcT, pres, a.phbuf, a.ppacked, a.scratch, a.stride, BARRIER, 0, ptable, pids]);
   e.run('lstmForward', nt);
-  e.getRows(py, y, T, B, H, order);
-  e.getRows(phT, hT, 1, B, H, order);
-  e.getRows(pcT, cT, 1, B, H, order);
+  getOutputs(e, a, y, hT, cT, T, B, H, order);
   return true;
 }
 
